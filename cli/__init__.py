@@ -1,0 +1,1 @@
+"""The `threads` command: a thin Typer + Rich adapter over the `threads` library."""

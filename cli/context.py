@@ -1,0 +1,40 @@
+"""What every command needs: the settings and a ready database, built once per invocation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import typer
+from sqlalchemy.engine import Engine
+
+from threads.config import Settings
+from threads.db import ensure_schema, make_engine
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    _engine: Engine | None = field(default=None, repr=False)
+
+    def engine(self, *, migrate: bool = True) -> Engine:
+        """The database engine; the embedded SQLite file is migrated on first use."""
+        if self._engine is None:
+            self._engine = make_engine(self.settings.database_url)
+            if migrate:
+                ensure_schema(self._engine, auto_migrate=self.settings.auto_migrate)
+        return self._engine
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+
+def state(ctx: typer.Context) -> AppState:
+    """The AppState that the top-level callback stored on the context."""
+    root = ctx.find_root()
+    obj = root.obj
+    if not isinstance(obj, AppState):  # invoked without the root callback (should not happen)
+        obj = AppState(Settings.from_env())
+        root.obj = obj
+    return obj

@@ -1,0 +1,61 @@
+"""`threads db ...`: migrations and a look at what the database holds."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from cli.console import make_console
+from cli.context import state
+from threads.db import current_revision, downgrade, head_revision, upgrade
+from threads.db.queries import table_counts
+
+app = typer.Typer(help="Create, upgrade and inspect the database schema.", no_args_is_help=True)
+
+
+@app.command("upgrade")
+def upgrade_cmd(
+    ctx: typer.Context,
+    revision: str = typer.Argument("head", help="Target revision (default: the newest)."),
+) -> None:
+    """Upgrade the database schema (SQLite file or PostgreSQL) to REVISION."""
+    engine = state(ctx).engine(migrate=False)
+    before = current_revision(engine)
+    upgrade(engine, revision)
+    after = current_revision(engine)
+    typer.echo(f"database upgraded: {before or 'empty'} -> {after}")
+
+
+@app.command("downgrade")
+def downgrade_cmd(
+    ctx: typer.Context,
+    revision: str = typer.Argument(..., help="Target revision, e.g. -1 or base."),
+) -> None:
+    """Downgrade the database schema to REVISION (``base`` removes every table)."""
+    engine = state(ctx).engine(migrate=False)
+    before = current_revision(engine)
+    downgrade(engine, revision)
+    typer.echo(f"database downgraded: {before or 'empty'} -> {current_revision(engine) or 'base'}")
+
+
+@app.command("current")
+def current_cmd(ctx: typer.Context) -> None:
+    """Print the database's schema revision and the newest one the code knows."""
+    engine = state(ctx).engine(migrate=False)
+    current = current_revision(engine)
+    head = head_revision()
+    status = "up to date" if current == head else "behind: run `threads db upgrade`"
+    typer.echo(f"current: {current or 'none'}\nhead: {head}\n{status}")
+
+
+@app.command("info")
+def info_cmd(ctx: typer.Context) -> None:
+    """Show where the database is and how many rows each table holds."""
+    engine = state(ctx).engine()
+    console = make_console()
+    table = Table(title=engine.url.render_as_string(hide_password=True), title_justify="left")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, count in table_counts(engine).items():
+        table.add_row(name, str(count))
+    console.print(table)

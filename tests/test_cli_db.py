@@ -1,0 +1,77 @@
+"""`threads db ...` and the CLI's error handling, through Typer's runner and a real subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from cli.app import app
+from threads.db import head_revision, make_engine
+
+runner = CliRunner()
+
+
+def test_db_upgrade_current_downgrade_on_both_backends(empty_db_url: str) -> None:
+    env = {"THREADS_DATABASE_URL": empty_db_url}
+    result = runner.invoke(app, ["db", "current"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "current: none" in result.output and "behind" in result.output
+
+    result = runner.invoke(app, ["db", "upgrade"], env=env)
+    assert result.exit_code == 0, result.output
+    assert f"empty -> {head_revision()}" in result.output
+
+    result = runner.invoke(app, ["db", "current"], env=env)
+    assert "up to date" in result.output
+
+    result = runner.invoke(app, ["db", "downgrade", "base"], env=env)
+    assert result.exit_code == 0, result.output
+    engine = make_engine(empty_db_url)
+    try:
+        assert set(sa.inspect(engine).get_table_names()) <= {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_db_info_migrates_the_embedded_sqlite_file_on_first_use(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    result = runner.invoke(app, ["db", "info"], env={"THREADS_DATABASE_URL": url})
+    assert result.exit_code == 0, result.output
+    assert "comment" in result.output and "moderation_event" in result.output
+    assert (tmp_path / "fresh.db").exists()
+
+
+def test_bad_database_url_is_a_clear_one_line_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["db", "info"], env={"THREADS_DATABASE_URL": "mysql://x/y"})
+    assert result.exit_code == 1
+    assert "unsupported database backend 'mysql'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_postgres_database_must_be_upgraded_on_purpose(empty_db_url: str, backend: str) -> None:
+    result = runner.invoke(app, ["db", "info"], env={"THREADS_DATABASE_URL": empty_db_url})
+    if backend == "postgresql":
+        assert result.exit_code == 1
+        assert "run `threads db upgrade`" in result.output
+    else:
+        assert result.exit_code == 0, result.output
+
+
+def test_threads_command_runs_as_a_real_process_with_the_default_database(
+    tmp_path: Path,
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "THREADS_DATABASE_URL"}
+    exe = Path(sys.executable).with_name("threads")
+    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "cli"]
+    done = subprocess.run(
+        [*command, "db", "upgrade"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "threads.db").exists()
+    version = subprocess.run([*command, "--version"], capture_output=True, text=True, env=env)
+    assert version.stdout.startswith("threads ")

@@ -1,0 +1,103 @@
+"""The schema is Alembic's: upgrade, downgrade, and no drift between models and migrations."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlmodel import SQLModel
+
+import threads.models  # noqa: F401
+from threads.db import current_revision, downgrade, ensure_schema, head_revision, make_engine
+from threads.db import upgrade as upgrade_db
+from threads.errors import DatabaseNotReady
+
+EXPECTED_TABLES = {
+    "article",
+    "thread",
+    "comment",
+    "comment_topic",
+    "topic_model",
+    "moderation_event",
+    "comment_report",
+    "api_key",
+    "import_batch",
+}
+
+
+def _tables(engine: sa.Engine) -> set[str]:
+    return set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
+
+
+def test_upgrade_from_empty_to_head_creates_every_table(empty_db_url: str) -> None:
+    engine = make_engine(empty_db_url)
+    try:
+        assert current_revision(engine) is None
+        upgrade_db(engine)
+        assert current_revision(engine) == head_revision()
+        assert _tables(engine) == EXPECTED_TABLES
+    finally:
+        engine.dispose()
+
+
+def test_autogenerate_finds_no_difference_between_models_and_migrations(
+    empty_db_url: str,
+) -> None:
+    engine = make_engine(empty_db_url)
+    try:
+        upgrade_db(engine)
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            diff = compare_metadata(context, SQLModel.metadata)
+        assert diff == []
+    finally:
+        engine.dispose()
+
+
+def test_downgrade_to_base_and_up_again(empty_db_url: str) -> None:
+    engine = make_engine(empty_db_url)
+    try:
+        upgrade_db(engine)
+        downgrade(engine, "base")
+        assert _tables(engine) == set()
+        assert current_revision(engine) is None
+        upgrade_db(engine)
+        assert _tables(engine) == EXPECTED_TABLES
+    finally:
+        engine.dispose()
+
+
+def test_ensure_schema_migrates_sqlite_but_asks_postgresql_to_upgrade(
+    empty_db_url: str, backend: str
+) -> None:
+    engine = make_engine(empty_db_url)
+    try:
+        if backend == "sqlite":
+            ensure_schema(engine)
+            assert current_revision(engine) == head_revision()
+        else:
+            with pytest.raises(DatabaseNotReady, match="threads db upgrade"):
+                ensure_schema(engine)
+            assert current_revision(engine) is None
+    finally:
+        engine.dispose()
+
+
+def test_audit_log_refuses_update_and_delete(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO moderation_event (target_type, target_id, actor, actor_type, action,"
+                " created_at, extra) VALUES ('comment', 1, 'ann', 'user', 'approve',"
+                " CURRENT_TIMESTAMP, '{}')"
+            )
+        )
+    for statement in (
+        "UPDATE moderation_event SET actor = 'mallory'",
+        "DELETE FROM moderation_event",
+    ):
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"), engine.begin() as conn:
+            conn.execute(sa.text(statement))
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT actor FROM moderation_event")).scalar_one() == "ann"

@@ -1,0 +1,14 @@
+"""Database access: engine and session scope, queries, migrations."""
+
+from threads.db.engine import make_engine, session_scope
+from threads.db.migrate import current_revision, downgrade, ensure_schema, head_revision, upgrade
+
+__all__ = [
+    "current_revision",
+    "downgrade",
+    "ensure_schema",
+    "head_revision",
+    "make_engine",
+    "session_scope",
+    "upgrade",
+]

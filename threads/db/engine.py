@@ -1,0 +1,68 @@
+"""Engines and session scope for the embedded SQLite file and for PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session, create_engine
+
+from threads.errors import InvalidInput
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url``. SQLite gets foreign keys on, WAL and a busy timeout."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # sqlalchemy raises ArgumentError with a terse message
+        raise InvalidInput(
+            f"THREADS_DATABASE_URL {url!r} is not a database URL "
+            "(expected sqlite:///path/to/file.db or postgresql+psycopg://user@host/db)",
+            field="THREADS_DATABASE_URL",
+        ) from exc
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        connect_args = {"check_same_thread": False, "timeout": 30}
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
+        event.listen(engine, "connect", _sqlite_on_connect)
+        return engine
+    if backend == "postgresql":
+        if parsed.drivername == "postgresql":
+            # psycopg 3 is the driver we ship; a bare postgresql:// would ask for psycopg2.
+            url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        kwargs.setdefault("pool_pre_ping", True)
+        return create_engine(url, **kwargs)
+    raise InvalidInput(
+        f"unsupported database backend {backend!r} in THREADS_DATABASE_URL "
+        "(expected sqlite or postgresql)",
+        field="THREADS_DATABASE_URL",
+    )
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One unit of work: commit when the block succeeds, roll back when it raises."""
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,86 @@
+"""Domain errors. Services raise these; the API and the CLI each map them in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ThreadsError(Exception):
+    """Base of every error ``threads`` raises on purpose.
+
+    ``code`` is a stable machine-readable identifier (used as the problem-details ``code``);
+    ``extra`` carries structured facts for the caller (e.g. the current version on a conflict).
+    """
+
+    code = "error"
+    title = "Error"
+
+    def __init__(self, detail: str, *, code: str | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if code is not None:
+            self.code = code
+        self.extra = extra
+
+
+class InvalidInput(ThreadsError):
+    """Input that does not have the expected shape (a file, a field, an option)."""
+
+    code = "invalid_input"
+    title = "Invalid input"
+
+    def __init__(
+        self, detail: str, *, field: str | None = None, code: str | None = None, **extra: Any
+    ) -> None:
+        super().__init__(detail, code=code, **extra)
+        self.field = field
+        if field is not None:
+            self.extra.setdefault("field", field)
+
+
+class NotFound(ThreadsError):
+    code = "not_found"
+    title = "Not found"
+
+
+class Conflict(ThreadsError):
+    """The request conflicts with the current state (stale version, duplicate, ...)."""
+
+    code = "conflict"
+    title = "Conflict"
+
+
+class ThreadClosed(Conflict):
+    """A comment was submitted to a closed thread."""
+
+    code = "thread_closed"
+    title = "Thread closed"
+
+
+class ActionNotAllowed(Conflict):
+    """A moderation action is not allowed from the comment's current status."""
+
+    code = "action_not_allowed"
+    title = "Action not allowed"
+
+
+class Unauthorized(ThreadsError):
+    code = "unauthorized"
+    title = "Unauthorized"
+
+
+class Forbidden(ThreadsError):
+    code = "forbidden"
+    title = "Forbidden"
+
+
+class RateLimited(ThreadsError):
+    code = "rate_limited"
+    title = "Too many requests"
+
+
+class DatabaseNotReady(ThreadsError):
+    """The database schema is missing or behind the code (run ``threads db upgrade``)."""
+
+    code = "database_not_ready"
+    title = "Database not ready"

@@ -1,0 +1,343 @@
+"""The data model: SQLModel tables and the enums they use.
+
+Alembic owns the schema (``threads/db/migrations``); nothing here creates tables.
+Timestamps are timezone-aware UTC. Status and state columns are enums stored as short
+strings with a CHECK constraint, never magic numbers.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from threads.db.types import UTCDateTime, utcnow
+
+# Named constraints make SQLite batch migrations and autogenerate comparisons reliable.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class ThreadState(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class CommentStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    FLAGGED = "flagged"
+    REJECTED = "rejected"
+    SPAM = "spam"
+    DELETED = "deleted"
+
+
+class CommentKind(enum.StrEnum):
+    """Pingbacks and trackbacks are kept, but apart from people's comments."""
+
+    COMMENT = "comment"
+    PINGBACK = "pingback"
+    TRACKBACK = "trackback"
+
+
+class AutoCloseFrom(enum.StrEnum):
+    PUBLISHED = "published"
+    LAST_COMMENT = "last_comment"
+
+
+class PreModeration(enum.StrEnum):
+    ALL = "all"
+    FIRST_TIME = "first_time"
+    LINKS = "links"
+    NONE = "none"
+
+
+class LabelSource(enum.StrEnum):
+    AUTO = "auto"
+    MODERATOR = "moderator"
+
+
+class Role(enum.StrEnum):
+    VIEWER = "viewer"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class EventTarget(enum.StrEnum):
+    COMMENT = "comment"
+    THREAD = "thread"
+    ARTICLE = "article"
+    API_KEY = "api_key"
+
+
+class ActorType(enum.StrEnum):
+    USER = "user"
+    API_KEY = "api_key"
+    RULE = "rule"
+    SYSTEM = "system"
+    IMPORT = "import"
+
+
+def enum_type(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
+    """A portable enum column type: VARCHAR plus a CHECK constraint listing the values."""
+    return sa.Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        validate_strings=True,
+        length=max(len(str(m.value)) for m in enum_cls),
+        values_callable=lambda cls: [str(m.value) for m in cls],
+    )
+
+
+def _ts(nullable: bool = True, index: bool = False) -> Any:
+    return sa.Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+def _json(default: Any = dict) -> Any:
+    return Field(default_factory=default, sa_column=sa.Column(sa.JSON(), nullable=False))
+
+
+class ImportBatch(SQLModel, table=True):
+    """One run of ``threads ingest`` over one file: provenance for every row it wrote."""
+
+    __tablename__ = "import_batch"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_name: str = Field(max_length=512)
+    source_path: str | None = Field(default=None, sa_type=sa.Text)
+    sha256: str = Field(max_length=64, index=True)
+    format: str = Field(max_length=32)
+    encoding: str | None = Field(default=None, max_length=32)
+    status: str = Field(default="running", max_length=16)
+    started_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
+    finished_at: datetime | None = Field(default=None, sa_column=_ts())
+    counts: dict[str, Any] = _json()
+    warnings: list[str] = _json(list)
+    errors: list[str] = _json(list)
+
+
+class Article(SQLModel, table=True):
+    """The page a thread hangs under. ``key`` is the stable identity used by re-imports."""
+
+    __tablename__ = "article"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=512, unique=True)
+    source_url: str | None = Field(default=None, sa_type=sa.Text)
+    title: str = Field(default="", sa_type=sa.Text)
+    byline: str | None = Field(default=None, sa_type=sa.Text)
+    authors: list[str] = _json(list)
+    standfirst: str | None = Field(default=None, sa_type=sa.Text)
+    published_at: datetime | None = Field(default=None, sa_column=_ts())
+    published_text: str | None = Field(default=None, max_length=128)
+    body: str = Field(default="", sa_type=sa.Text)
+    source_format: str = Field(max_length=32)
+    content_hash: str = Field(max_length=64)
+    import_batch_id: int | None = Field(default=None, foreign_key="import_batch.id")
+    extra: dict[str, Any] = _json()
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
+
+
+class Thread(SQLModel, table=True):
+    """The comment section of one article, with its state and policies."""
+
+    __tablename__ = "thread"
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="article.id", unique=True)
+    external_id: str | None = Field(default=None, max_length=255)
+    state: ThreadState = Field(
+        default=ThreadState.OPEN, sa_type=enum_type(ThreadState, "thread_state")
+    )
+    #: why the state is what it is when it was not set by a person (e.g. "no notice on page")
+    state_note: str | None = Field(default=None, sa_type=sa.Text)
+    closed_at: datetime | None = Field(default=None, sa_column=_ts())
+    closed_by: str | None = Field(default=None, max_length=255)
+    close_reason: str | None = Field(default=None, sa_type=sa.Text)
+    reopened_at: datetime | None = Field(default=None, sa_column=_ts())
+    reopened_by: str | None = Field(default=None, max_length=255)
+    auto_close_days: int | None = Field(default=None)
+    auto_close_from: AutoCloseFrom | None = Field(
+        default=None, sa_type=enum_type(AutoCloseFrom, "auto_close_from")
+    )
+    premoderation: PreModeration | None = Field(
+        default=None, sa_type=enum_type(PreModeration, "premoderation")
+    )
+    version: int = Field(default=1)
+    import_batch_id: int | None = Field(default=None, foreign_key="import_batch.id")
+    extra: dict[str, Any] = _json()
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
+
+
+class Comment(SQLModel, table=True):
+    """One comment, exactly as imported or submitted, with its moderation status."""
+
+    __tablename__ = "comment"
+    __table_args__ = (
+        sa.UniqueConstraint("thread_id", "key"),
+        sa.Index("ix_comment_status_thread_id", "status", "thread_id"),
+        sa.Index("ix_comment_thread_id_position", "thread_id", "position"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    thread_id: int = Field(foreign_key="thread.id")
+    parent_id: int | None = Field(default=None, foreign_key="comment.id", index=True)
+    #: 0-based order of appearance in the source page or export
+    position: int = Field(default=0)
+    external_id: str | None = Field(default=None, max_length=255)
+    #: stable identity within the thread: the source id, else a content hash
+    key: str = Field(max_length=255)
+    kind: CommentKind = Field(
+        default=CommentKind.COMMENT, sa_type=enum_type(CommentKind, "comment_kind")
+    )
+    author_name: str | None = Field(default=None, max_length=512)
+    author_url: str | None = Field(default=None, sa_type=sa.Text)
+    author_email: str | None = Field(default=None, max_length=512)
+    #: normalised author identity (e-mail, else name) for "first-time author" and author stats
+    author_key: str | None = Field(default=None, max_length=512, index=True)
+    posted_at: datetime | None = Field(default=None, sa_column=_ts(index=True))
+    posted_text: str | None = Field(default=None, max_length=128)
+    body: str = Field(default="", sa_type=sa.Text)
+    #: "text" or "html": how ``body`` is to be read
+    body_format: str = Field(default="text", max_length=16)
+    status: CommentStatus = Field(
+        default=CommentStatus.PENDING, sa_type=enum_type(CommentStatus, "comment_status")
+    )
+    #: the status before a soft delete, so that ``restore`` can go back to it
+    status_before_delete: CommentStatus | None = Field(
+        default=None, sa_type=enum_type(CommentStatus, "comment_status_before_delete")
+    )
+    purged: bool = Field(default=False)
+    version: int = Field(default=1)
+    report_count: int = Field(default=0)
+    content_hash: str = Field(max_length=64, index=True)
+    sentiment: float | None = Field(default=None)
+    sentiment_scores: dict[str, float] | None = Field(
+        default=None, sa_column=sa.Column(sa.JSON(), nullable=True)
+    )
+    #: codebook version and content hash at the last automatic classification
+    classified_version: str | None = Field(default=None, max_length=64)
+    classified_hash: str | None = Field(default=None, max_length=64)
+    import_batch_id: int | None = Field(default=None, foreign_key="import_batch.id")
+    extra: dict[str, Any] = _json()
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
+
+
+class CommentTopic(SQLModel, table=True):
+    """A topic label on a comment: automatic (with its score and evidence) or a moderator's.
+
+    ``assigned`` is False for a moderator's explicit "not this topic" and for automatic scores
+    below the threshold that are kept for explanation.
+    """
+
+    __tablename__ = "comment_topic"
+    __table_args__ = (
+        sa.UniqueConstraint("comment_id", "topic_id", "source", "labeler"),
+        sa.Index("ix_comment_topic_topic_id_score", "topic_id", "score"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    comment_id: int = Field(foreign_key="comment.id", index=True)
+    topic_id: str = Field(max_length=64)
+    score: float = Field(default=0.0)
+    assigned: bool = Field(default=True)
+    evidence: list[dict[str, Any]] = _json(list)
+    source: LabelSource = Field(sa_type=enum_type(LabelSource, "label_source"))
+    #: who labelled: "" for automatic labels, the moderator's name otherwise
+    labeler: str = Field(default="", max_length=255)
+    taxonomy_version: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
+
+
+class TopicModel(SQLModel, table=True):
+    """A learned per-topic classifier (layer 2), stored as JSON, tied to a codebook version."""
+
+    __tablename__ = "topic_model"
+    __table_args__ = (sa.UniqueConstraint("taxonomy_version", "topic_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    taxonomy_version: str = Field(max_length=64)
+    topic_id: str = Field(max_length=64)
+    algorithm: str = Field(max_length=32)
+    model: dict[str, Any] = _json()
+    label_count: int = Field(default=0)
+    trained_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
+
+
+class ModerationEvent(SQLModel, table=True):
+    """Append-only audit log: who did what to which comment or thread, and why.
+
+    The migration installs triggers that refuse UPDATE and DELETE on this table.
+    """
+
+    __tablename__ = "moderation_event"
+    __table_args__ = (sa.Index("ix_moderation_event_target", "target_type", "target_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    target_type: EventTarget = Field(sa_type=enum_type(EventTarget, "event_target"))
+    target_id: int
+    thread_id: int | None = Field(default=None, index=True)
+    actor: str = Field(max_length=255, index=True)
+    actor_type: ActorType = Field(sa_type=enum_type(ActorType, "actor_type"))
+    action: str = Field(max_length=32)
+    from_state: str | None = Field(default=None, max_length=32)
+    to_state: str | None = Field(default=None, max_length=32)
+    reason: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False, index=True))
+    extra: dict[str, Any] = _json()
+
+
+class CommentReport(SQLModel, table=True):
+    """A reader's report of a comment (which flags it)."""
+
+    __tablename__ = "comment_report"
+
+    id: int | None = Field(default=None, primary_key=True)
+    comment_id: int = Field(foreign_key="comment.id", index=True)
+    reason_code: str = Field(max_length=32)
+    detail: str | None = Field(default=None, sa_type=sa.Text)
+    #: a salted hash of the reporter's address, never the address itself
+    reporter: str | None = Field(default=None, max_length=128)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
+
+
+class ApiKey(SQLModel, table=True):
+    """An API key: only its hash is stored; the key itself is shown once at creation."""
+
+    __tablename__ = "api_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=255, unique=True)
+    role: Role = Field(sa_type=enum_type(Role, "role"))
+    #: the first characters of the key, to recognise it in listings
+    prefix: str = Field(max_length=16)
+    key_hash: str = Field(max_length=128, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
+    last_used_at: datetime | None = Field(default=None, sa_column=_ts())
+    revoked_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+ALL_TABLES = [
+    ImportBatch,
+    Article,
+    Thread,
+    Comment,
+    CommentTopic,
+    TopicModel,
+    ModerationEvent,
+    CommentReport,
+    ApiKey,
+]
