@@ -1,0 +1,1 @@
+"""Exporters: the lossless JSONL archive, WXR, Disqus XML and CSV."""

@@ -1,0 +1,1 @@
+"""Readers of comment sections: one module per source format, all producing ParsedThread."""

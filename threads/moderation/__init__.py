@@ -1,0 +1,1 @@
+"""Moderation: pure rules returning typed decisions, the status state machine, audited actions."""

@@ -1,0 +1,1 @@
+"""Topics: codebook loading, data-free NLTK normalisation, classifier, training, evaluation."""
