@@ -22,6 +22,8 @@ class ParsedComment:
     external_id: str | None = None
     #: the source id of the parent comment; None for a top-level comment
     parent_external_id: str | None = None
+    #: for sources without ids: the parent's index in ``ParsedThread.comments``
+    parent_index: int | None = None
     author_name: str | None = None
     author_url: str | None = None
     author_email: str | None = None
