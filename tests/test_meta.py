@@ -1,0 +1,53 @@
+"""Cheap meta-tests: every CLI command has help text and is documented in the README."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from cli.app import app
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+runner = CliRunner()
+
+
+def _command_paths() -> list[tuple[str, ...]]:
+    root = get_command(app)
+    paths: list[tuple[str, ...]] = []
+
+    def walk(command: object, prefix: tuple[str, ...]) -> None:
+        subcommands = getattr(command, "commands", None)
+        if not subcommands:
+            paths.append(prefix)
+            return
+        for name, sub in sorted(subcommands.items()):
+            walk(sub, (*prefix, name))
+
+    walk(root, ())
+    return paths
+
+
+COMMANDS = _command_paths()
+
+
+def test_the_cli_has_commands() -> None:
+    assert ("db", "upgrade") in COMMANDS
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=lambda p: " ".join(p))
+def test_every_command_has_help(path: tuple[str, ...]) -> None:
+    result = runner.invoke(app, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+    command = get_command(app)
+    for name in path:
+        command = command.commands[name]  # type: ignore[attr-defined]
+    assert (command.help or "").strip(), f"`threads {' '.join(path)}` has no help text"
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=lambda p: " ".join(p))
+def test_every_command_appears_in_the_readme(path: tuple[str, ...]) -> None:
+    assert f"threads {' '.join(path)}" in README, f"`threads {' '.join(path)}` is not documented"
