@@ -1,0 +1,614 @@
+"""Reader for saved article pages as plain text (copied or "saved as text" from a browser).
+
+The page is read line by line: each line is classified on its own (blank, comment-count header,
+state notice, numbered entry, "Author said...", timestamp, action link, text), then a small
+state machine walks the classified lines: article, comment header, comment entries and their
+bodies. Two comment layouts are recognised, and may be nested by indentation:
+
+* WordPress: ``4 comments for “Title”``, then ``  1. Author`` / indented timestamp line /
+  indented body paragraphs (also ``Author says:`` instead of a number);
+* Blogger: ``3 comments:``, then ``Author said...`` / body / timestamp line / "Delete" "Reply".
+
+Readers keep what the page said: comment bodies are the comment's own lines with the common
+indentation removed, timestamps keep their original text, and anything that had to be guessed
+is recorded (``extra`` and ``ParsedThread.warnings``).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+
+from threads.errors import InvalidInput
+from threads.ingest.dates import parse_timestamp_info
+from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedThread
+from threads.models import ThreadState
+
+__all__ = ["parse_text", "closed_notice", "open_notice", "split_authors", "derive_title"]
+
+_COUNT_WORDS = {
+    "no": 0,
+    "keine": 0,
+    "kein": 0,
+    "geen": 0,
+    "zero": 0,
+    "aucun": 0,
+    "one": 1,
+    "a": 1,
+    "ein": 1,
+    "eine": 1,
+    "einen": 1,
+    "één": 1,
+    "een": 1,
+    "un": 1,
+    "une": 1,
+    "two": 2,
+    "zwei": 2,
+    "three": 3,
+    "drei": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
+_COUNT_RE = r"(?P<count>\d{1,6}|" + "|".join(_COUNT_WORDS) + r")"
+_NOUN_RE = (
+    r"(?:comments?|responses?|replies|reply|thoughts?|reactions?|kommentare?|antworten|"
+    r"reacties?|commentaires?|comentarios?|commenti|trackbacks?|pingbacks?)"
+)
+_QUOTE_CHARS = "\"'“”„‟«»‘’‚‹›"
+_HEADER_RE = re.compile(
+    rf"^{_COUNT_RE}\s+{_NOUN_RE}"
+    rf"(?:\s*:\s*|\s+so\s+far|\s+(?:for|on|to|zu|auf|über|op|bij|sur|pour|a|en|su|in)\s+"
+    rf"(?P<title>[{_QUOTE_CHARS}].*?)|\s*)$",
+    re.IGNORECASE,
+)
+_HEADER_PAREN_RE = re.compile(
+    r"^(?:comments?|kommentare?|reacties|commentaires|responses)\s*\((?P<count>\d{1,6})\)\s*:?$",
+    re.IGNORECASE,
+)
+
+_CLOSED_PATTERNS = (
+    r"comments are closed",
+    r"comments are now closed",
+    r"comments closed",
+    r"commenting is closed",
+    r"comments for this (?:post|entry|article) are closed",
+    r"(?:die )?kommentarfunktion ist (?:geschlossen|deaktiviert)",
+    r"kommentare sind (?:geschlossen|deaktiviert)",
+    r"kommentare geschlossen",
+    r"reacties zijn gesloten",
+    r"les commentaires sont fermés",
+    r"commentaires fermés",
+    r"los comentarios están cerrados",
+    r"i commenti sono chiusi",
+)
+_OPEN_PATTERNS = (
+    r"leave a reply",
+    r"leave a comment",
+    r"post a comment",
+    r"add a comment",
+    r"add comment",
+    r"write a comment",
+    r"post your comment",
+    r"join the discussion",
+    r"schreibe einen kommentar",
+    r"hinterlasse einen kommentar",
+    r"kommentar (?:schreiben|posten|hinzufügen|verfassen)",
+    r"kommentare schreiben",
+    r"einen kommentar (?:schreiben|posten|hinterlassen)",
+    r"laat een reactie achter",
+    r"reactie plaatsen",
+    r"laisser un commentaire",
+    r"ajouter un commentaire",
+    r"deja un comentario",
+    r"lascia un commento",
+)
+_CLOSED_RE = re.compile(r"^(?:" + "|".join(_CLOSED_PATTERNS) + r")\b", re.IGNORECASE)
+_OPEN_RE = re.compile(r"^(?:" + "|".join(_OPEN_PATTERNS) + r")\b", re.IGNORECASE)
+_NOTICE_MAX_LEN = 80
+
+_NUMBERED_RE = re.compile(r"^(?P<number>\d{1,4})[.)]\s+(?P<rest>\S.*)$")
+_SAYS_RE = re.compile(
+    r"^(?P<author>\S.{0,120}?)\s+(?:says|sagt|schreibt|zegt|dit|dice|wrote|schrieb)\s*:\s*$",
+    re.IGNORECASE,
+)
+_SAID_RE = re.compile(
+    r"^(?P<author>\S.{0,120}?)\s+(?:said|sagte|hat gesagt|schreef|zei|a dit|dijo|ha detto|disse)"
+    r"\s*(?:\.\.\.|…|:)\s*$",
+    re.IGNORECASE,
+)
+_ACTION_RE = re.compile(
+    r"^(?:delete|reply|replies|report|like|edit|share|löschen|antworten|antwort|bearbeiten|"
+    r"melden|verwijderen|beantwoorden|supprimer|répondre|eliminar|responder|elimina|rispondi|"
+    r"reply\s*[↓↵]|like\s*or\s*dislike.*|\(?\s*reply\s*\)?|hide replies|show replies)[.!]?$",
+    re.IGNORECASE,
+)
+_BYLINE_RE = re.compile(r"^(?:by|von|door|par|por|di|written by)\s+(?P<names>\S.*)$", re.I)
+_AUTHOR_SPLIT_RE = re.compile(
+    r"\s*,\s*(?:and\s+|und\s+|en\s+|et\s+|&\s*)?|\s+(?:and|und|en|et|y|e|&)\s+", re.IGNORECASE
+)
+_SENTENCE_END_RE = re.compile(r"(?<=[a-z0-9)\]][.!?])(?=[\s\"”’]|[A-Z])")
+
+TITLE_MAX = 150
+DERIVED_TITLE_MAX = 80
+
+
+class Kind(enum.Enum):
+    BLANK = "blank"
+    HEADER = "header"
+    CLOSED = "closed"
+    OPEN = "open"
+    NUMBERED = "numbered"
+    SAYS = "says"
+    SAID = "said"
+    TIMESTAMP = "timestamp"
+    ACTION = "action"
+    TEXT = "text"
+
+
+@dataclass
+class Line:
+    #: the line as on the page, trailing whitespace stripped
+    raw: str
+    #: the line without surrounding whitespace, non-breaking spaces as spaces (for matching)
+    text: str
+    #: leading whitespace width, tabs expanded to 4 columns
+    indent: int
+    kind: Kind
+
+    def without_indent(self, width: int) -> str:
+        """The raw line with ``width`` columns of leading whitespace removed."""
+        stripped = self.raw.lstrip()
+        leading = self.raw[: len(self.raw) - len(stripped)].expandtabs(4)
+        return leading[width:] + stripped
+
+
+@dataclass
+class Entry:
+    """One comment as found in the text, before it becomes a :class:`ParsedComment`."""
+
+    start: int
+    indent: int
+    author: str
+    style: str
+    number: int | None = None
+    meta: Line | None = None
+    body: list[Line] = field(default_factory=list)
+    parent: int | None = None
+
+
+@dataclass
+class Notice:
+    kind: Kind
+    text: str
+    line: int
+
+
+# --------------------------------------------------------------------------- public
+
+
+def parse_text(text: str, *, source_name: str) -> list[ParsedThread]:
+    """Parse a saved page (plain text) into one :class:`ParsedThread`.
+
+    Raises :class:`InvalidInput` naming ``source_name`` when the text is empty or binary.
+    """
+    lines = _classify(_split_lines(text, source_name))
+    region = _find_comment_region(lines)
+    warnings: list[str] = []
+    notices = _find_notices(lines, region)
+    entries: list[Entry] = []
+    if region is not None:
+        entries = _parse_entries(lines, region, warnings)
+    article_end = region.header if region is not None else _first_notice(notices, len(lines))
+    article = _parse_article(lines[:article_end], region.title if region else None)
+    comments = [_to_comment(entry, position, warnings) for position, entry in enumerate(entries)]
+    if region is not None and region.count is not None and region.count != len(comments):
+        warnings.append(
+            f"{source_name}: header {region.header_text!r} announces {region.count} comment(s), "
+            f"found {len(comments)}"
+        )
+    if region is not None and region.header_text is None:
+        warnings.append(f"{source_name}: comments found without a comment-count header")
+    state, note = _thread_state(notices)
+    return [
+        ParsedThread(
+            article=article,
+            comments=comments,
+            state=state,
+            state_note=note,
+            extra={"source_format": "text"},
+            warnings=warnings,
+        )
+    ]
+
+
+def closed_notice(text: str) -> bool:
+    """True when a short text is a "comments are closed" notice (in any supported language)."""
+    return len(text) <= _NOTICE_MAX_LEN and bool(_CLOSED_RE.match(text.strip()))
+
+
+def open_notice(text: str) -> bool:
+    """True when a short text invites a new comment ("Leave a Reply", "Post a Comment", ...)."""
+    return len(text) <= _NOTICE_MAX_LEN and bool(_OPEN_RE.match(text.strip()))
+
+
+def split_authors(names: str) -> list[str]:
+    """ "A and B" / "A, B and C" / "A & B" -> ["A", "B", "C"]."""
+    parts = (p.strip(" .;:") for p in _AUTHOR_SPLIT_RE.split(names.strip()))
+    return [p for p in parts if p]
+
+
+def derive_title(text: str, limit: int = DERIVED_TITLE_MAX) -> str:
+    """A title made from the first sentence of ``text``, cut at a word boundary near ``limit``."""
+    flat = " ".join(text.split())
+    match = _SENTENCE_END_RE.search(flat)
+    sentence = flat[: match.start()] if match else flat
+    if len(sentence) <= limit:
+        return sentence
+    cut = sentence[: limit + 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut[:limit].rstrip(" ,;:-–—") + "…"
+
+
+# --------------------------------------------------------------------------- lines
+
+
+def _split_lines(text: str, source_name: str) -> list[str]:
+    if not isinstance(text, str):
+        raise InvalidInput(f"{source_name}: expected decoded text", field="text")
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise InvalidInput(f"{source_name}: the page is empty", field="text")
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\t\f\v")
+    if "\x00" in text or controls > max(8, len(text) // 100):
+        raise InvalidInput(
+            f"{source_name}: does not look like a text page (binary control characters)",
+            field="text",
+        )
+    return text.split("\n")
+
+
+def _classify(raw_lines: list[str]) -> list[Line]:
+    result: list[Line] = []
+    for raw in raw_lines:
+        kept = raw.rstrip()
+        stripped = kept.lstrip()
+        indent = len(kept[: len(kept) - len(stripped)].expandtabs(4))
+        text = stripped.replace("\u00a0", " ")
+        result.append(Line(raw=kept, text=text, indent=indent, kind=_kind_of(text)))
+    return result
+
+
+def _kind_of(text: str) -> Kind:
+    if not text:
+        return Kind.BLANK
+    checks: tuple[tuple[Kind, bool], ...] = (
+        (Kind.HEADER, bool(_header_match(text))),
+        (Kind.CLOSED, closed_notice(text)),
+        (Kind.OPEN, open_notice(text)),
+        (Kind.SAID, bool(_SAID_RE.match(text))),
+        (Kind.NUMBERED, bool(_NUMBERED_RE.match(text))),
+        (Kind.SAYS, bool(_SAYS_RE.match(text))),
+        (Kind.ACTION, bool(_ACTION_RE.match(text))),
+        (Kind.TIMESTAMP, parse_timestamp_info(text, strict=True) is not None),
+    )
+    for kind, matched in checks:
+        if matched:
+            return kind
+    return Kind.TEXT
+
+
+def _header_match(text: str) -> re.Match[str] | None:
+    if len(text) > 300:
+        return None
+    return _HEADER_RE.match(text) or _HEADER_PAREN_RE.match(text)
+
+
+# --------------------------------------------------------------------------- regions
+
+
+@dataclass
+class Region:
+    """Where the comment section is: its header line (if any) and the first line after it."""
+
+    header: int
+    start: int
+    header_text: str | None = None
+    count: int | None = None
+    title: str | None = None
+
+
+def _find_comment_region(lines: list[Line]) -> Region | None:
+    for index, line in enumerate(lines):
+        if line.kind is Kind.HEADER:
+            return _region_from_header(lines, index)
+    for index in range(len(lines)):
+        if _entry_start(lines, index, top_indent=None, expected=None) is not None:
+            return Region(header=index, start=index)
+    return None
+
+
+def _region_from_header(lines: list[Line], index: int) -> Region:
+    text = lines[index].text
+    match = _header_match(text)
+    count: int | None = None
+    title: str | None = None
+    if match:
+        word = match.group("count").lower()
+        count = int(word) if word.isdigit() else _COUNT_WORDS.get(word)
+        groups = match.groupdict()
+        if groups.get("title"):
+            title = groups["title"].strip().strip(_QUOTE_CHARS + " :").strip() or None
+    return Region(header=index, start=index + 1, header_text=text, count=count, title=title)
+
+
+def _find_notices(lines: list[Line], region: Region | None) -> list[Notice]:
+    """State notices at the page level (a notice inside an indented comment body is text)."""
+    comment_indent = _min_entry_indent(lines, region)
+    notices = []
+    for index, line in enumerate(lines):
+        if line.kind not in (Kind.CLOSED, Kind.OPEN):
+            continue
+        in_comments = region is not None and index >= region.start
+        if in_comments and comment_indent is not None and line.indent > comment_indent:
+            continue
+        notices.append(Notice(line.kind, line.text, index))
+    return notices
+
+
+def _min_entry_indent(lines: list[Line], region: Region | None) -> int | None:
+    if region is None:
+        return None
+    for index in range(region.start, len(lines)):
+        start = _entry_start(lines, index, top_indent=None, expected=None)
+        if start is not None:
+            return start.indent
+    return None
+
+
+def _first_notice(notices: list[Notice], default: int) -> int:
+    return min((n.line for n in notices), default=default)
+
+
+def _thread_state(notices: list[Notice]) -> tuple[ThreadState | None, str]:
+    closed = [n for n in notices if n.kind is Kind.CLOSED]
+    if closed:
+        return ThreadState.CLOSED, f"page says {closed[0].text!r}"
+    opened = [n for n in notices if n.kind is Kind.OPEN]
+    if opened:
+        return ThreadState.OPEN, f"page shows {opened[0].text!r} (comment form)"
+    return None, "no comment-state notice found on the page (kept open)"
+
+
+# --------------------------------------------------------------------------- entries
+
+
+def _entry_start(
+    lines: list[Line], index: int, *, top_indent: int | None, expected: int | None
+) -> Entry | None:
+    """An :class:`Entry` when ``lines[index]`` starts a comment, else None."""
+    line = lines[index]
+    nxt = lines[index + 1] if index + 1 < len(lines) else None
+    if line.kind is Kind.SAID:
+        match = _SAID_RE.match(line.text)
+        assert match is not None
+        return Entry(index, line.indent, match.group("author").strip(), "blogger")
+    if line.kind not in (Kind.NUMBERED, Kind.SAYS) or nxt is None or nxt.kind is Kind.BLANK:
+        return None
+    followed_by_time = nxt.kind is Kind.TIMESTAMP
+    if line.kind is Kind.SAYS:
+        match = _SAYS_RE.match(line.text)
+        if match is None or not followed_by_time:
+            return None
+        return Entry(index, line.indent, match.group("author").strip(), "wordpress", meta=nxt)
+    match = _NUMBERED_RE.match(line.text)
+    assert match is not None
+    number = int(match.group("number"))
+    in_sequence = (
+        top_indent is not None
+        and line.indent == top_indent
+        and number == expected
+        and nxt.indent > line.indent
+    )
+    if not (followed_by_time or in_sequence):
+        return None
+    author = _strip_says(match.group("rest"))
+    return Entry(index, line.indent, author, "wordpress", number=number, meta=nxt)
+
+
+def _strip_says(author: str) -> str:
+    match = _SAYS_RE.match(author)
+    return match.group("author").strip() if match else author.strip()
+
+
+def _parse_entries(lines: list[Line], region: Region, warnings: list[str]) -> list[Entry]:
+    entries: list[Entry] = []
+    current: Entry | None = None
+    top_indent: int | None = None
+    index = region.start
+    while index < len(lines):
+        line = lines[index]
+        top_expected = _next_top_number(entries, top_indent)
+        entry = _entry_start(lines, index, top_indent=top_indent, expected=top_expected)
+        if entry is not None and entries and entry.style != entries[0].style:
+            entry = None  # one layout per page: "2. point" in a Blogger body is body text
+        if entry is not None:
+            entry.parent = _parent_of(entries, entry.indent)
+            if top_indent is None or entry.indent < top_indent:
+                top_indent = entry.indent
+            entries.append(entry)
+            current = entry
+            index += 2 if entry.meta is not None else 1
+            continue
+        if _ends_section(line, current):
+            if line.kind is Kind.OPEN:
+                break
+            current = None
+        elif current is not None:
+            current.body.append(line)
+        elif line.kind is not Kind.BLANK:
+            warnings.append(
+                f"line {index + 1}: text before the first comment ignored: {line.text!r}"[:200]
+            )
+        index += 1
+    return entries
+
+
+def _next_top_number(entries: list[Entry], top_indent: int | None) -> int | None:
+    for entry in reversed(entries):
+        if entry.indent == top_indent and entry.number is not None:
+            return entry.number + 1
+    return 1 if top_indent is not None else None
+
+
+def _parent_of(entries: list[Entry], indent: int) -> int | None:
+    for index in range(len(entries) - 1, -1, -1):
+        if entries[index].indent < indent:
+            return index
+        if entries[index].indent == indent:
+            return entries[index].parent
+    return None
+
+
+def _ends_section(line: Line, current: Entry | None) -> bool:
+    if line.kind not in (Kind.CLOSED, Kind.OPEN, Kind.HEADER):
+        return False
+    # A notice indented like the comment body belongs to the body.
+    return current is None or line.indent <= current.indent
+
+
+# --------------------------------------------------------------------------- comments
+
+
+def _to_comment(entry: Entry, position: int, warnings: list[str]) -> ParsedComment:
+    if entry.style == "blogger":
+        body_lines, meta = _split_blogger_body(entry.body)
+    else:
+        body_lines, meta = entry.body, entry.meta
+    extra: dict[str, object] = {}
+    if entry.number is not None:
+        extra["number"] = entry.number
+    posted_text = meta.text if meta is not None else None
+    posted_at = None
+    if posted_text:
+        parsed = parse_timestamp_info(posted_text)
+        if parsed is None:
+            warnings.append(f"comment {position + 1}: unparsed timestamp {posted_text!r}")
+        else:
+            posted_at = parsed.value
+            extra.update(parsed.notes())
+    else:
+        warnings.append(f"comment {position + 1} ({entry.author}): no timestamp line")
+    return ParsedComment(
+        body=_dedent(body_lines),
+        author_name=entry.author or None,
+        posted_at=posted_at,
+        posted_text=posted_text,
+        position=position,
+        parent_index=entry.parent,
+        extra=extra,
+    )
+
+
+def _split_blogger_body(lines: list[Line]) -> tuple[list[Line], Line | None]:
+    """Blogger puts the timestamp after the body, then "Delete"/"Reply" links."""
+    end = len(lines)
+    while end > 0 and lines[end - 1].kind in (Kind.BLANK, Kind.ACTION):
+        end -= 1
+    if end > 0 and lines[end - 1].kind is Kind.TIMESTAMP:
+        return lines[: end - 1], lines[end - 1]
+    return lines[:end], None
+
+
+def _dedent(lines: list[Line]) -> str:
+    start, end = 0, len(lines)
+    while start < end and lines[start].kind is Kind.BLANK:
+        start += 1
+    while end > start and lines[end - 1].kind is Kind.BLANK:
+        end -= 1
+    kept = lines[start:end]
+    indent = min((ln.indent for ln in kept if ln.kind is not Kind.BLANK), default=0)
+    return "\n".join(ln.without_indent(indent) for ln in kept)
+
+
+# --------------------------------------------------------------------------- article
+
+
+def _paragraphs(lines: list[Line]) -> list[tuple[int, int]]:
+    """(start, end) line ranges of blank-separated paragraphs."""
+    result: list[tuple[int, int]] = []
+    start: int | None = None
+    for index, line in enumerate(lines):
+        if line.kind is Kind.BLANK or line.kind in (Kind.CLOSED, Kind.OPEN):
+            if start is not None:
+                result.append((start, index))
+                start = None
+        elif start is None:
+            start = index
+    if start is not None:
+        result.append((start, len(lines)))
+    return result
+
+
+def _parse_article(lines: list[Line], header_title: str | None) -> ParsedArticle:
+    lines = [ln for ln in lines if ln.kind not in (Kind.CLOSED, Kind.OPEN)]
+    paragraphs = _paragraphs(lines)
+    article = ParsedArticle()
+    if not paragraphs:
+        article.title = header_title or ""
+        return article
+    first_start, first_end = paragraphs[0]
+    first = lines[first_start]
+    body_from = first_start
+    if first_end - first_start == 1 and _is_title(first.text):
+        article.title = first.text
+        body_from = first_end
+        rest = paragraphs[1:]
+    else:
+        rest = paragraphs
+        if header_title:
+            article.title = header_title
+            article.extra["title_source"] = "comment header"
+        else:
+            article.title = derive_title(first.text)
+            article.extra["title_derived"] = True
+    byline = _find_byline(lines, rest[:2])
+    if byline is not None:
+        position, names = byline
+        b_start, b_end = rest[position]
+        article.byline = lines[b_start].text
+        article.authors = split_authors(names)
+        if position > 0:
+            article.standfirst = _join(lines, rest[0][0], rest[position - 1][1])
+        body_from = b_end
+    article.body = _join(lines, body_from, len(lines))
+    return article
+
+
+def _is_title(text: str) -> bool:
+    if len(text) > TITLE_MAX:
+        return False
+    return text.endswith(("...", "…")) or not text.endswith((".", ",", ";", ":"))
+
+
+def _find_byline(lines: list[Line], paragraphs: list[tuple[int, int]]) -> tuple[int, str] | None:
+    for position, (start, end) in enumerate(paragraphs):
+        if end - start != 1 or len(lines[start].text) > 200:
+            continue
+        match = _BYLINE_RE.match(lines[start].text)
+        if match:
+            return position, match.group("names")
+    return None
+
+
+def _join(lines: list[Line], start: int, end: int) -> str:
+    chosen = lines[start:end]
+    text = "\n".join(ln.raw for ln in chosen)
+    return text.strip("\n")
