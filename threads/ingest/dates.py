@@ -60,37 +60,17 @@ _MONTH_RE = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=Tr
 _ORD = r"(?:st|nd|rd|th|er|e|de|ste|º)?"
 
 # Words that may surround a date and time without changing its meaning ("at", "um", "om", ...).
-_FILLER_WORDS = [
-    *[
-        "at",
-        "on",
-        "um",
-        "om",
-        "à",
-        "a",
-        "las",
-        "alle",
-        "le",
-        "den",
-        "der",
-        "de",
-        "del",
-        "the",
-        "el",
-        "uhr",
-        "h",
-        "hrs",
-        "o'clock",
-        "posted",
-        "am",
-    ],
-    *["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"],
-    *["mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"],
-    *["montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonnabend", "sonntag"],
-    *["mo", "di", "mi", "do", "fr", "sa", "so"],
-    *["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"],
-    *["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"],
-]
+_FILLER_WORDS = " ".join(
+    (
+        "at on um om à a las alle le den der de del the el uhr h hrs o'clock posted am",
+        "monday tuesday wednesday thursday friday saturday sunday",
+        "mon tue tues wed thu thur thurs fri sat sun",
+        "montag dienstag mittwoch donnerstag freitag samstag sonnabend sonntag",
+        "mo di mi do fr sa so",
+        "maandag dinsdag woensdag donderdag vrijdag zaterdag zondag",
+        "lundi mardi mercredi jeudi vendredi samedi dimanche",
+    )
+).split()
 _SEPARATORS = r"[\s,;|/\-–—·:@.()\[\]]*"
 _FILLER_RE = re.compile(
     rf"^{_SEPARATORS}(?:(?:" + "|".join(map(re.escape, _FILLER_WORDS)) + rf")\b{_SEPARATORS})*$",

@@ -25,7 +25,14 @@ from threads.ingest.dates import parse_timestamp_info
 from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedThread
 from threads.models import ThreadState
 
-__all__ = ["parse_text", "closed_notice", "open_notice", "split_authors", "derive_title"]
+__all__ = [
+    "closed_notice",
+    "comment_count",
+    "derive_title",
+    "open_notice",
+    "parse_text",
+    "split_authors",
+]
 
 _COUNT_WORDS = {
     "no": 0,
@@ -237,6 +244,15 @@ def open_notice(text: str) -> bool:
     return len(text) <= _NOTICE_MAX_LEN and bool(_OPEN_RE.match(text.strip()))
 
 
+def comment_count(text: str) -> int | None:
+    """The number a comment-section header announces ("4 comments for “X”" -> 4), else None."""
+    match = _header_match(" ".join(text.split()))
+    if match is None:
+        return None
+    word = match.group("count").lower()
+    return int(word) if word.isdigit() else _COUNT_WORDS.get(word)
+
+
 def split_authors(names: str) -> list[str]:
     """ "A and B" / "A, B and C" / "A & B" -> ["A", "B", "C"]."""
     parts = (p.strip(" .;:") for p in _AUTHOR_SPLIT_RE.split(names.strip()))
@@ -341,8 +357,7 @@ def _region_from_header(lines: list[Line], index: int) -> Region:
     count: int | None = None
     title: str | None = None
     if match:
-        word = match.group("count").lower()
-        count = int(word) if word.isdigit() else _COUNT_WORDS.get(word)
+        count = comment_count(text)
         groups = match.groupdict()
         if groups.get("title"):
             title = groups["title"].strip().strip(_QUOTE_CHARS + " :").strip() or None
