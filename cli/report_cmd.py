@@ -1,0 +1,116 @@
+"""`threads report`: one thread in full, or a summary over many threads, in four formats."""
+
+from __future__ import annotations
+
+import enum
+import os
+import sys
+from pathlib import Path
+
+import typer
+
+from cli.console import make_console
+from cli.context import state
+from cli.render import render_csv, render_json, render_markdown, render_rich
+from threads.analysis.common import DEFAULT_STATUSES, ReportRequest
+from threads.analysis.manifest import DEFAULT_SALT, parse_bound, report_time
+from threads.analysis.report import build_report, comment_table
+from threads.models import CommentStatus
+
+
+class Format(enum.StrEnum):
+    RICH = "rich"
+    JSON = "json"
+    CSV = "csv"
+    MARKDOWN = "markdown"
+
+
+def report(
+    ctx: typer.Context,
+    threads: list[int] | None = typer.Argument(
+        None,
+        metavar="[THREAD]...",
+        help="Thread ids: one for the full report, several for a summary.",
+    ),
+    all_threads: bool = typer.Option(False, "--all", help="Summarise every thread."),
+    topic: str | None = typer.Option(None, "--topic", help="Only this topic (its id)."),
+    since: str | None = typer.Option(
+        None, "--since", help="Comments posted on or after this date (YYYY-MM-DD or ISO time)."
+    ),
+    until: str | None = typer.Option(
+        None, "--until", help="Comments posted up to this date, inclusive (or before an ISO time)."
+    ),
+    status: list[str] | None = typer.Option(
+        None,
+        "--status",
+        help="Count comments with this status (repeatable; 'all' for every status). "
+        f"Default: {', '.join(DEFAULT_STATUSES)}.",
+    ),
+    fmt: Format = typer.Option(Format.RICH, "--format", "-f", help="Output format."),
+    width: int | None = typer.Option(
+        None,
+        "--width",
+        min=40,
+        help="Terminal width for the rich format (default: the terminal's).",
+    ),
+    anonymize: bool = typer.Option(
+        False, "--anonymize", help="Show authors as stable salted pseudonyms (author-xxxxxx)."
+    ),
+    salt: str = typer.Option(
+        DEFAULT_SALT,
+        "--salt",
+        envvar="THREADS_REPORT_SALT",
+        show_envvar=True,
+        help="Secret salt of the --anonymize pseudonyms.",
+        show_default=False,
+    ),
+    taxonomy: Path | None = typer.Option(
+        None,
+        "--taxonomy",
+        help="Codebook (TOML) for topic names (default: THREADS_TAXONOMY_PATH "
+        "or the packaged one).",
+    ),
+    terms: bool = typer.Option(
+        True, "--terms/--no-terms", help="Compute distinctive terms per topic (log-odds)."
+    ),
+    full_body: bool = typer.Option(
+        False, "--full-body", help="CSV: the whole body instead of a 200-character excerpt."
+    ),
+) -> None:
+    """Report on one thread (header, comment tree, topics, moderation) or summarise many.
+
+    The run manifest at the bottom names the software and codebook versions, the filters and
+    the generation time (fixed by THREADS_REPORT_TIME or SOURCE_DATE_EPOCH for reproducible
+    output).
+    """
+    app_state = state(ctx)
+    statuses = tuple(status or DEFAULT_STATUSES)
+    if "all" in statuses:
+        statuses = tuple(s.value for s in CommentStatus)
+    request = ReportRequest(
+        thread_ids=tuple(threads or ()),
+        all_threads=all_threads,
+        topic=topic,
+        since=parse_bound(since, "--since", end=False),
+        until=parse_bound(until, "--until", end=True),
+        statuses=statuses,
+        anonymize=anonymize,
+        salt=salt,
+        taxonomy_path=taxonomy or app_state.settings.taxonomy_path,
+        generated_at=report_time(os.environ),
+        terms=terms,
+    )
+    engine = app_state.engine()
+    if fmt is Format.CSV:
+        records, manifest = comment_table(engine, request, full_body=full_body)
+        for chunk in render_csv(records, manifest):
+            sys.stdout.write(chunk)
+        sys.stdout.flush()
+        return
+    data = build_report(engine, request)
+    if fmt is Format.JSON:
+        typer.echo(render_json(data))
+    elif fmt is Format.MARKDOWN:
+        typer.echo(render_markdown(data), nl=False)
+    else:
+        render_rich(data, make_console(width=width))

@@ -1,0 +1,280 @@
+"""What the one-thread and the many-thread reports share: request, context, topic summary,
+distinctive terms, moderation summary, manifest."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+import threads
+from threads.analysis.data import (
+    ActorActions,
+    EventView,
+    Manifest,
+    ModerationSummary,
+    Representative,
+    TermScore,
+    TopicRow,
+    TopicSummary,
+    iso,
+)
+from threads.analysis.logodds import DEFAULT_ALPHA0, count_terms, log_odds
+from threads.analysis.manifest import DEFAULT_SALT, Codebook, pseudonym
+from threads.db.queries import analysis as q
+from threads.models import CommentStatus
+
+#: statuses counted unless ``--status`` says otherwise: everything but spam and deleted
+DEFAULT_STATUSES: tuple[str, ...] = tuple(
+    s.value for s in CommentStatus if s not in (CommentStatus.SPAM, CommentStatus.DELETED)
+)
+#: statuses that make up the moderation queue
+QUEUE_STATUSES = (CommentStatus.PENDING.value, CommentStatus.FLAGGED.value)
+#: at most this many comments are tokenised for a group or for the background
+TERMS_SAMPLE_CAP = 20_000
+TERMS_PER_TOPIC = 6
+EXCERPT_CHARS = 160
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """What to report on. ``thread_ids`` empty with ``all_threads`` False is an error."""
+
+    thread_ids: tuple[int, ...] = ()
+    all_threads: bool = False
+    topic: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    statuses: tuple[str, ...] = DEFAULT_STATUSES
+    anonymize: bool = False
+    salt: str = DEFAULT_SALT
+    taxonomy_path: Path | None = None
+    generated_at: datetime | None = None
+    #: longest comment body shown in the tree before it is excerpted
+    body_chars: int = 600
+    authors: int = 15
+    events: int = 10
+    #: compute distinctive terms (log-odds) for each topic
+    terms: bool = True
+
+
+@dataclass
+class Context:
+    """A request resolved against the database: selection, topics, naming of authors."""
+
+    request: ReportRequest
+    selection: q.Selection
+    #: (topic id, label) in codebook order, then unknown topic ids found in labels
+    topics: list[tuple[str, str]]
+    codebook: Codebook | None
+    terms_info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return dict(self.topics)
+
+    def shown_topics(self) -> list[tuple[str, str]]:
+        if self.selection.topic is None:
+            return self.topics
+        return [(t, label) for t, label in self.topics if t == self.selection.topic]
+
+    def author(self, key: str | None, name: str | None) -> str | None:
+        """The name shown for an author: the name, or a pseudonym with ``anonymize``."""
+        identity = key or name
+        if identity is None:
+            return None
+        if self.request.anonymize:
+            return pseudonym(identity, self.request.salt)
+        return name or identity
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """``text`` on one line, cut at a word boundary near ``limit`` characters with "…"."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.") + "…"
+
+
+def share(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+# --------------------------------------------------------------------------- topic summary
+
+
+def topic_summary(
+    conn: Connection,
+    ctx: Context,
+    *,
+    comments: int,
+    labelled: int,
+    cells: dict[str, tuple[int, float]],
+) -> TopicSummary:
+    """Per shown topic: comments, share, mean score, distinctive terms, representative."""
+    terms = distinctive_terms(conn, ctx) if ctx.request.terms else {}
+    rows: list[TopicRow] = []
+    for topic_id, label in ctx.shown_topics():
+        n, score_sum = cells.get(topic_id, (0, 0.0))
+        rep = q.representative(conn, ctx.selection, topic_id) if n else None
+        rows.append(
+            TopicRow(
+                topic_id=topic_id,
+                label=label,
+                comments=n,
+                share=share(n, comments),
+                mean_score=round(score_sum / n, 4) if n else None,
+                terms=terms.get(topic_id, []),
+                representative=(
+                    Representative(
+                        comment_id=rep.id,
+                        thread_id=rep.thread_id,
+                        author=ctx.author(rep.author_key, rep.author_name),
+                        score=round(float(rep.score), 4),
+                        excerpt="[purged]" if rep.purged else excerpt(rep.body),
+                    )
+                    if rep is not None
+                    else None
+                ),
+            )
+        )
+    unlabelled = comments - labelled
+    return TopicSummary(
+        comments=comments,
+        rows=rows,
+        unlabelled=unlabelled,
+        unlabelled_share=share(unlabelled, comments),
+    )
+
+
+def distinctive_terms(conn: Connection, ctx: Context) -> dict[str, list[TermScore]]:
+    """Top terms per topic: the selected comments of that topic against every other comment
+    in the database, with the whole corpus as the prior. Bounded: at most
+    ``TERMS_SAMPLE_CAP`` comments are tokenised on each side (a deterministic sample of ids
+    when there are more), which the manifest records."""
+    sel = ctx.selection
+    selected = q.count_comments(conn, sel)
+    corpus = q.corpus_size(conn, sel)
+    every_fg = max(1, math.ceil(selected / TERMS_SAMPLE_CAP))
+    every_bg = max(1, math.ceil(corpus / TERMS_SAMPLE_CAP))
+    corpus_counts = count_terms(q.corpus_texts(conn, sel, every_bg))
+    groups: dict[str, Counter[str]] = defaultdict(Counter)
+    group_sizes: Counter[str] = Counter()
+    for row in q.topic_texts(conn, sel, every_fg):
+        groups[row.topic_id].update(count_terms([row.body]))
+        group_sizes[row.topic_id] += 1
+    ctx.terms_info = {
+        "method": "log-odds ratio, informative Dirichlet prior (Monroe et al. 2008)",
+        "alpha0": DEFAULT_ALPHA0,
+        "group": "comments of the topic in the selection",
+        "rest": "every other counted comment in the database",
+        "prior": "term frequencies of the whole database",
+        "corpus_comments": corpus,
+        "background_sample": "all comments"
+        if every_bg == 1
+        else f"comment ids divisible by {every_bg}",
+        "group_sample": "all comments" if every_fg == 1 else f"comment ids divisible by {every_fg}",
+    }
+    scale = every_bg / every_fg
+    result: dict[str, list[TermScore]] = {}
+    for topic_id, group in groups.items():
+        rest: Counter[str] = Counter()
+        for word, n in corpus_counts.items():
+            left = round(n * scale) - group.get(word, 0)
+            if left > 0:
+                rest[word] = left
+        min_count = 2 if group_sizes[topic_id] > 2 else 1
+        ranked = [
+            TermScore(term=w, z=round(z, 3), count=group[w])
+            for w, z in log_odds(group, rest, corpus_counts)
+            if z > 0 and group[w] >= min_count
+        ]
+        result[topic_id] = ranked[:TERMS_PER_TOPIC]
+    return result
+
+
+def _sample_note(every: int) -> str:
+    return "all comments" if every == 1 else f"comment ids divisible by {every}"
+
+
+# --------------------------------------------------------------------------- moderation
+
+
+def moderation_summary(
+    conn: Connection, ctx: Context, thread_ids: tuple[int, ...] | None, queue: dict[str, int]
+) -> ModerationSummary:
+    """Queue size by status, actions by actor (busiest first), the newest actions."""
+    per_actor: dict[str, dict[str, int]] = defaultdict(dict)
+    for row in q.actions_by_actor(conn, thread_ids):
+        per_actor[row.actor][row.action] = int(row.n)
+    actors = [
+        ActorActions(actor=a, total=sum(acts.values()), actions=dict(sorted(acts.items())))
+        for a, acts in per_actor.items()
+    ]
+    actors.sort(key=lambda x: (-x.total, x.actor))
+    events = [
+        EventView(
+            at=row.created_at,
+            actor=row.actor,
+            action=row.action,
+            target=f"{row.target_type} {row.target_id}",
+            thread_id=row.thread_id,
+            from_state=row.from_state,
+            to_state=row.to_state,
+            reason=row.reason,
+        )
+        for row in q.last_events(conn, thread_ids, ctx.request.events)
+    ]
+    return ModerationSummary(
+        queue={s: queue.get(s, 0) for s in QUEUE_STATUSES},
+        actions_by_actor=actors,
+        last_actions=events,
+    )
+
+
+# --------------------------------------------------------------------------- manifest
+
+
+def build_manifest(
+    conn: Connection, ctx: Context, *, comments: int, threads_count: int, generated_at: datetime
+) -> Manifest:
+    req = ctx.request
+    sel = ctx.selection
+    filters: dict[str, Any] = {
+        "threads": "all" if sel.thread_ids is None else list(sel.thread_ids),
+        "topic": sel.topic,
+        "since": iso(sel.since),
+        "until": iso(sel.until),
+        "until_exclusive": True,
+        "statuses": list(sel.statuses),
+        "kinds": ["comment"],
+    }
+    book = ctx.codebook
+    return Manifest(
+        software="threads",
+        version=threads.__version__,
+        codebook=book.name if book else None,
+        codebook_version=book.version if book else None,
+        codebook_hash=book.hash if book else None,
+        label_versions=q.label_versions(conn, sel),
+        comments=comments,
+        threads=threads_count,
+        filters=filters,
+        terms=ctx.terms_info,
+        pseudonyms=(
+            "HMAC-SHA256 of the author identity, "
+            + ("default salt" if req.salt == DEFAULT_SALT else "custom salt")
+            if req.anonymize
+            else None
+        ),
+        generated_at=generated_at,
+    )

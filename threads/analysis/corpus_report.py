@@ -1,0 +1,139 @@
+"""The summary over many threads: prevalence per thread and month, co-occurrence, authors,
+timeline. Every number comes from a grouped SQL query; no comment is loaded one by one."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from threads.analysis.common import Context, build_manifest, moderation_summary, topic_summary
+from threads.analysis.data import (
+    AuthorRow,
+    Cooccurrence,
+    CorpusReport,
+    DayCount,
+    MonthPrevalence,
+    ThreadPrevalence,
+)
+from threads.analysis.timeline import fill_days
+from threads.db.queries import analysis as q
+from threads.models import CommentKind, CommentStatus
+
+
+def build_corpus_report(
+    conn: Connection, ctx: Context, threads: Sequence[Any], generated_at: datetime
+) -> CorpusReport:
+    """The summary over ``threads`` (rows of ``thread_rows``) within the context's filters."""
+    sel = ctx.selection
+    statuses: dict[str, int] = {s.value: 0 for s in CommentStatus}
+    pingbacks = 0
+    for row in q.status_counts(conn, sel):
+        if row.kind == CommentKind.COMMENT.value:
+            statuses[row.status] += int(row.n)
+        else:
+            pingbacks += int(row.n)
+
+    # Denominators: counted comments (status filter applied) per thread and per month.
+    per_thread: dict[int, int] = defaultdict(int)
+    per_month: dict[str, int] = defaultdict(int)
+    undated = 0
+    for row in q.month_counts(conn, sel):
+        per_thread[row.thread_id] += int(row.n)
+        if row.month is None:
+            undated += int(row.n)
+        else:
+            per_month[row.month] += int(row.n)
+    counted = sum(per_thread.values())
+
+    thread_topics: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    month_topics: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    cells: dict[str, tuple[int, float]] = {}
+    for cell in q.topic_cells(conn, sel):
+        n = int(cell.n)
+        thread_topics[cell.thread_id][cell.topic_id] += n
+        if cell.month is not None:
+            month_topics[cell.month][cell.topic_id] += n
+        old_n, old_sum = cells.get(cell.topic_id, (0, 0.0))
+        cells[cell.topic_id] = (old_n + n, old_sum + float(cell.score_sum or 0.0))
+    labelled = sum(int(r.n) for r in q.labelled_counts(conn, sel))
+
+    shown = [t for t, _ in ctx.shown_topics()]
+    known = {t for t, _ in ctx.topics}
+    prevalence = [
+        ThreadPrevalence(
+            thread_id=t.id,
+            title=t.title,
+            comments=per_thread.get(t.id, 0),
+            topics={topic: thread_topics[t.id].get(topic, 0) for topic in shown},
+        )
+        for t in threads
+    ]
+    months = [
+        MonthPrevalence(
+            month=m,
+            comments=per_month[m],
+            topics={topic: month_topics[m].get(topic, 0) for topic in shown},
+        )
+        for m in _month_range(sorted(per_month))
+    ]
+    for m in months:
+        m.comments = per_month.get(m.month, 0)
+
+    pairs: dict[tuple[str, str], int] = {}
+    for row in q.cooccurrence(conn, sel):
+        if row.topic_a in known and row.topic_b in known:
+            pairs[(row.topic_a, row.topic_b)] = int(row.n)
+    order = [t for t, _ in ctx.topics]
+    matrix = [[pairs.get((a, b) if a <= b else (b, a), 0) for b in order] for a in order]
+
+    authors = [
+        AuthorRow(
+            author=ctx.author(row.author, row.name) or row.author,
+            comments=int(row.n),
+            threads=int(row.threads),
+            first=row.first,
+            last=row.last,
+        )
+        for row in q.top_authors(conn, sel, ctx.request.authors)
+    ]
+    timeline = fill_days(
+        [DayCount(day=r.day, comments=int(r.n)) for r in q.daily_counts(conn, sel)]
+    )
+    topics = topic_summary(conn, ctx, comments=counted, labelled=labelled, cells=cells)
+    moderation = moderation_summary(conn, ctx, sel.thread_ids, statuses)
+    manifest = build_manifest(
+        conn, ctx, comments=counted, threads_count=len(threads), generated_at=generated_at
+    )
+    return CorpusReport(
+        threads=prevalence,
+        months=months,
+        undated=undated,
+        topics=topics,
+        topic_labels=dict(ctx.topics),
+        cooccurrence=Cooccurrence(topics=order, matrix=matrix),
+        authors=authors,
+        timeline=timeline,
+        statuses=statuses,
+        pingbacks=pingbacks,
+        moderation=moderation,
+        manifest=manifest,
+    )
+
+
+def _month_range(months: list[str]) -> list[str]:
+    """Every month from the first to the last given ("YYYY-MM"), gaps included."""
+    if not months:
+        return []
+    year, month = map(int, months[0].split("-"))
+    last = tuple(map(int, months[-1].split("-")))
+    out: list[str] = []
+    while (year, month) <= last:
+        out.append(f"{year:04d}-{month:02d}")
+        month += 1
+        if month > 12:
+            year, month = year + 1, 1
+    return out

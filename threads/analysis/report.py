@@ -1,0 +1,143 @@
+"""``threads report`` as a library: resolve a request, build the report data, stream the
+per-comment table."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection, Engine
+
+from threads.analysis.common import Context, ReportRequest, build_manifest, excerpt
+from threads.analysis.corpus_report import build_corpus_report
+from threads.analysis.data import Manifest, Report
+from threads.analysis.manifest import load_codebook
+from threads.analysis.thread_report import build_thread_report
+from threads.db.queries import analysis as q
+from threads.errors import InvalidInput, NotFound
+from threads.models import CommentStatus
+
+__all__ = ["CommentRecord", "ReportRequest", "build_report", "comment_table", "resolve"]
+
+
+def resolve(conn: Connection, request: ReportRequest) -> tuple[Context, list[Any]]:
+    """Check the request against the database: threads exist, topic and statuses are known.
+
+    Raises InvalidInput for contradictory or unknown options, NotFound naming every unknown
+    thread id.
+    """
+    if request.all_threads and request.thread_ids:
+        raise InvalidInput("give thread ids or --all, not both", field="THREAD")
+    if not request.all_threads and not request.thread_ids:
+        raise InvalidInput("give one or more thread ids, or --all", field="THREAD")
+    known_statuses = {s.value for s in CommentStatus}
+    unknown_statuses = sorted(set(request.statuses) - known_statuses)
+    if unknown_statuses or not request.statuses:
+        raise InvalidInput(
+            f"unknown comment status {', '.join(unknown_statuses) or '(none)'} "
+            f"(expected some of: {', '.join(s.value for s in CommentStatus)})",
+            field="--status",
+        )
+    if request.since and request.until and request.since >= request.until:
+        raise InvalidInput("--since must be before --until", field="--since")
+
+    ids = tuple(dict.fromkeys(request.thread_ids))
+    threads = q.thread_rows(conn, None if request.all_threads else ids)
+    if not request.all_threads:
+        found = {t.id for t in threads}
+        missing = [str(i) for i in ids if i not in found]
+        if missing:
+            noun = "thread" if len(missing) == 1 else "threads"
+            raise NotFound(f"no {noun} with id {', '.join(missing)}", code="thread_not_found")
+        order = {tid: n for n, tid in enumerate(ids)}
+        threads.sort(key=lambda t: order[t.id])
+
+    codebook = load_codebook(request.taxonomy_path)
+    topics: list[tuple[str, str]] = list(codebook.topics) if codebook else []
+    listed = {t for t, _ in topics}
+    topics += [(t, t) for t in q.topic_ids_in_use(conn) if t not in listed]
+    if request.topic is not None and request.topic not in {t for t, _ in topics}:
+        raise InvalidInput(
+            f"unknown topic {request.topic!r} (known: {', '.join(t for t, _ in topics) or 'none'})",
+            field="--topic",
+        )
+    selection = q.Selection(
+        thread_ids=None if request.all_threads else ids,
+        since=request.since,
+        until=request.until,
+        statuses=tuple(sorted(set(request.statuses))),
+        topic=request.topic,
+    )
+    return Context(request=request, selection=selection, topics=topics, codebook=codebook), threads
+
+
+def build_report(engine: Engine, request: ReportRequest) -> Report:
+    """The report data: a ThreadReport for one thread id, a CorpusReport for several or
+    ``--all``. Read-only; one connection, one consistent snapshot where the backend offers it."""
+    generated_at = request.generated_at or datetime.now(UTC).replace(microsecond=0)
+    with engine.connect() as conn:
+        ctx, threads = resolve(conn, request)
+        if len(request.thread_ids) == 1 and not request.all_threads:
+            return build_thread_report(conn, ctx, threads[0], generated_at)
+        return build_corpus_report(conn, ctx, threads, generated_at)
+
+
+@dataclass
+class CommentRecord:
+    """One row of the per-comment table (CSV)."""
+
+    comment_id: int
+    thread_id: int
+    parent_id: int | None
+    position: int
+    kind: str
+    author: str | None
+    posted_at: datetime | None
+    status: str
+    topics: list[str]
+    scores: list[float]
+    sentiment: float | None
+    body: str
+
+
+def comment_table(
+    engine: Engine, request: ReportRequest, *, full_body: bool = False
+) -> tuple[Iterator[CommentRecord], Manifest]:
+    """The selected comments (pingbacks included, marked by ``kind``) as records, streamed in
+    batches, and the manifest. The iterator must be consumed before the engine is disposed."""
+    generated_at = request.generated_at or datetime.now(UTC).replace(microsecond=0)
+    with engine.connect() as conn:
+        ctx, threads = resolve(conn, replace(request, terms=False))
+        counted = q.count_comments(conn, ctx.selection)
+        manifest = build_manifest(
+            conn, ctx, comments=counted, threads_count=len(threads), generated_at=generated_at
+        )
+
+    def records() -> Iterator[CommentRecord]:
+        with engine.connect() as conn:
+            for batch in q.iter_comment_batches(conn, ctx.selection):
+                labels: dict[int, list[Any]] = defaultdict(list)
+                for label in q.labels_for(conn, [r.id for r in batch]):
+                    labels[label.comment_id].append(label)
+                for row in batch:
+                    mine = sorted(labels.get(row.id, []), key=lambda x: x.topic_id)
+                    body = "" if row.purged else (row.body or "")
+                    yield CommentRecord(
+                        comment_id=row.id,
+                        thread_id=row.thread_id,
+                        parent_id=row.parent_id,
+                        position=row.position,
+                        kind=str(row.kind),
+                        author=ctx.author(row.author_key, row.author_name),
+                        posted_at=row.posted_at,
+                        status=str(row.status),
+                        topics=[x.topic_id for x in mine],
+                        scores=[round(float(x.score), 4) for x in mine],
+                        sentiment=None if row.sentiment is None else round(row.sentiment, 4),
+                        body=body if full_body else excerpt(body, 200),
+                    )
+
+    return records(), manifest

@@ -1,0 +1,483 @@
+"""Every query behind ``threads report``: aggregations run in SQL, never over every row in Python.
+
+All functions take a :class:`Selection` (which threads, which period, which statuses, which
+topic) and a connection, and return small aggregated rows. They run unchanged on SQLite and
+PostgreSQL and lean on the indexes ``comment(status, thread_id)``, ``comment(thread_id,
+position)``, ``comment(posted_at)`` and ``comment_topic(topic_id, score)``.
+
+Topic semantics (the same rule everywhere): a comment's topics are its *effective* labels that
+are ``assigned``. For each (comment, topic) the newest moderator label wins; without one, the
+automatic label counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from threads.models import (
+    Article,
+    Comment,
+    CommentKind,
+    CommentTopic,
+    LabelSource,
+    ModerationEvent,
+    Thread,
+)
+
+comment_t: sa.Table = Comment.__table__  # type: ignore[attr-defined]
+topic_t: sa.Table = CommentTopic.__table__  # type: ignore[attr-defined]
+thread_t: sa.Table = Thread.__table__  # type: ignore[attr-defined]
+article_t: sa.Table = Article.__table__  # type: ignore[attr-defined]
+event_t: sa.Table = ModerationEvent.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which comments a report covers.
+
+    ``thread_ids`` None means every thread. ``since`` is inclusive, ``until`` exclusive; when
+    either is set, comments without a timestamp are left out. ``statuses`` are the comment
+    statuses counted in topic shares and listings. ``topic`` narrows listings and topic tables.
+    """
+
+    thread_ids: tuple[int, ...] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    statuses: tuple[str, ...] = ()
+    topic: str | None = None
+
+
+# --------------------------------------------------------------------------- building blocks
+
+
+def effective_label(label: Any = topic_t) -> sa.ColumnElement[bool]:
+    """True for the label rows that decide a (comment, topic): the newest moderator label, or
+    the automatic label when no moderator labelled that topic on that comment."""
+    mod = topic_t.alias("mod_label")
+    return sa.or_(
+        sa.and_(
+            label.c.source == LabelSource.MODERATOR.value,
+            ~sa.exists().where(
+                mod.c.comment_id == label.c.comment_id,
+                mod.c.topic_id == label.c.topic_id,
+                mod.c.source == LabelSource.MODERATOR.value,
+                mod.c.id > label.c.id,
+            ),
+        ),
+        sa.and_(
+            label.c.source == LabelSource.AUTO.value,
+            ~sa.exists().where(
+                mod.c.comment_id == label.c.comment_id,
+                mod.c.topic_id == label.c.topic_id,
+                mod.c.source == LabelSource.MODERATOR.value,
+            ),
+        ),
+    )
+
+
+def assigned_label(label: Any = topic_t) -> sa.ColumnElement[bool]:
+    """The label rows that give a comment a topic (effective and assigned)."""
+    return sa.and_(label.c.assigned == sa.true(), effective_label(label))
+
+
+def _where(
+    sel: Selection,
+    *,
+    statuses: bool = True,
+    kinds: Sequence[str] | None = (CommentKind.COMMENT.value,),
+    topic: bool = True,
+) -> list[sa.ColumnElement[bool]]:
+    c = comment_t.c
+    conds: list[sa.ColumnElement[bool]] = []
+    if sel.thread_ids is not None:
+        conds.append(c.thread_id.in_(sel.thread_ids))
+    if kinds is not None:
+        conds.append(c.kind.in_(kinds))
+    if statuses and sel.statuses:
+        conds.append(c.status.in_(sel.statuses))
+    if sel.since is not None:
+        conds.append(c.posted_at >= sel.since)
+    if sel.until is not None:
+        conds.append(c.posted_at < sel.until)
+    if topic and sel.topic is not None:
+        label = topic_t.alias("topic_filter")
+        conds.append(
+            sa.exists().where(
+                label.c.comment_id == c.id,
+                label.c.topic_id == sel.topic,
+                assigned_label(label),
+            )
+        )
+    return conds
+
+
+def _bucket(conn: Connection, column: Any, unit: str) -> Any:
+    """The UTC month ("YYYY-MM") or day ("YYYY-MM-DD") of a timestamp, as text."""
+    if conn.dialect.name == "postgresql":
+        fmt = "YYYY-MM" if unit == "month" else "YYYY-MM-DD"
+        return sa.func.to_char(sa.func.timezone("UTC", column), fmt)
+    fmt = "%Y-%m" if unit == "month" else "%Y-%m-%d"
+    return sa.func.strftime(fmt, column)
+
+
+# --------------------------------------------------------------------------- threads
+
+
+def thread_rows(conn: Connection, thread_ids: Sequence[int] | None) -> list[Row[Any]]:
+    """Threads with their article, by id (None: all threads), ordered by thread id."""
+    t, a = thread_t.c, article_t.c
+    stmt = (
+        sa.select(
+            t.id,
+            t.state,
+            t.state_note,
+            t.closed_at,
+            t.closed_by,
+            t.close_reason,
+            t.external_id,
+            a.title,
+            a.byline,
+            a.authors,
+            a.published_at,
+            a.published_text,
+            a.source_url,
+            a.source_format,
+            a.key.label("article_key"),
+        )
+        .join(article_t, article_t.c.id == t.article_id)
+        .order_by(t.id)
+    )
+    if thread_ids is not None:
+        stmt = stmt.where(t.id.in_(list(thread_ids)))
+    return list(conn.execute(stmt))
+
+
+def thread_titles(conn: Connection, thread_ids: Sequence[int]) -> dict[int, str]:
+    """Article titles of the given threads."""
+    rows = conn.execute(
+        sa.select(thread_t.c.id, article_t.c.title)
+        .join(article_t, article_t.c.id == thread_t.c.article_id)
+        .where(thread_t.c.id.in_(list(thread_ids)))
+    )
+    return {r.id: r.title for r in rows}
+
+
+# --------------------------------------------------------------------------- counts
+
+
+def status_counts(conn: Connection, sel: Selection) -> list[Row[Any]]:
+    """(thread_id, kind, status, n) for the selected threads and period, every status."""
+    c = comment_t.c
+    stmt = (
+        sa.select(c.thread_id, c.kind, c.status, sa.func.count().label("n"))
+        .where(*_where(sel, statuses=False, kinds=None, topic=False))
+        .group_by(c.thread_id, c.kind, c.status)
+        .order_by(c.thread_id, c.kind, c.status)
+    )
+    return list(conn.execute(stmt))
+
+
+def month_counts(conn: Connection, sel: Selection) -> list[Row[Any]]:
+    """(thread_id, month, n) of counted comments; month is None for undated comments."""
+    c = comment_t.c
+    month = _bucket(conn, c.posted_at, "month").label("month")
+    stmt = (
+        sa.select(c.thread_id, month, sa.func.count().label("n"))
+        .where(*_where(sel, topic=False))
+        .group_by(c.thread_id, month)
+    )
+    return list(conn.execute(stmt))
+
+
+def topic_cells(conn: Connection, sel: Selection) -> list[Row[Any]]:
+    """(thread_id, month, topic_id, n, score_sum) over the counted comments' topics."""
+    c, lt = comment_t.c, topic_t.c
+    month = _bucket(conn, c.posted_at, "month").label("month")
+    stmt = (
+        sa.select(
+            c.thread_id,
+            month,
+            lt.topic_id,
+            sa.func.count().label("n"),
+            sa.func.sum(lt.score).label("score_sum"),
+        )
+        .select_from(topic_t.join(comment_t, comment_t.c.id == lt.comment_id))
+        .where(assigned_label(), *_where(sel, topic=False))
+        .group_by(c.thread_id, month, lt.topic_id)
+    )
+    if sel.topic is not None:
+        stmt = stmt.where(lt.topic_id == sel.topic)
+    return list(conn.execute(stmt))
+
+
+def labelled_counts(conn: Connection, sel: Selection) -> list[Row[Any]]:
+    """(thread_id, n): counted comments that have at least one topic."""
+    c = comment_t.c
+    label = topic_t.alias("any_label")
+    stmt = (
+        sa.select(c.thread_id, sa.func.count().label("n"))
+        .where(
+            *_where(sel, topic=False),
+            sa.exists().where(label.c.comment_id == c.id, assigned_label(label)),
+        )
+        .group_by(c.thread_id)
+    )
+    return list(conn.execute(stmt))
+
+
+def cooccurrence(conn: Connection, sel: Selection) -> list[Row[Any]]:
+    """(topic_a, topic_b, n) with topic_a <= topic_b: comments carrying both topics."""
+    a = topic_t.alias("a")
+    b = topic_t.alias("b")
+    stmt = (
+        sa.select(
+            a.c.topic_id.label("topic_a"),
+            b.c.topic_id.label("topic_b"),
+            sa.func.count().label("n"),
+        )
+        .select_from(
+            a.join(b, sa.and_(b.c.comment_id == a.c.comment_id, b.c.topic_id >= a.c.topic_id)).join(
+                comment_t, comment_t.c.id == a.c.comment_id
+            )
+        )
+        .where(assigned_label(a), assigned_label(b), *_where(sel, topic=False))
+        .group_by(a.c.topic_id, b.c.topic_id)
+        .order_by(a.c.topic_id, b.c.topic_id)
+    )
+    return list(conn.execute(stmt))
+
+
+def daily_counts(conn: Connection, sel: Selection) -> list[Row[Any]]:
+    """(day, n) of counted dated comments, oldest first."""
+    c = comment_t.c
+    day = _bucket(conn, c.posted_at, "day").label("day")
+    stmt = (
+        sa.select(day, sa.func.count().label("n"))
+        .where(*_where(sel), c.posted_at.is_not(None))
+        .group_by(day)
+        .order_by(day)
+    )
+    return list(conn.execute(stmt))
+
+
+def top_authors(conn: Connection, sel: Selection, limit: int) -> list[Row[Any]]:
+    """The most active authors: (author, name, n, threads, first, last), busiest first.
+
+    ``author`` is the normalised identity (author_key, else the name); unnamed comments are
+    left out.
+    """
+    c = comment_t.c
+    who = sa.func.coalesce(c.author_key, c.author_name).label("author")
+    stmt = (
+        sa.select(
+            who,
+            sa.func.min(c.author_name).label("name"),
+            sa.func.count().label("n"),
+            sa.func.count(sa.distinct(c.thread_id)).label("threads"),
+            sa.func.min(c.posted_at).label("first"),
+            sa.func.max(c.posted_at).label("last"),
+        )
+        .where(*_where(sel), who.is_not(None))
+        .group_by(who)
+        .order_by(sa.func.count().desc(), who)
+        .limit(limit)
+    )
+    return list(conn.execute(stmt))
+
+
+def representative(conn: Connection, sel: Selection, topic_id: str) -> Any:
+    """The selected comment with the highest score for ``topic_id`` (ties: lowest id)."""
+    c, lt = comment_t.c, topic_t.c
+    stmt = (
+        sa.select(
+            c.id,
+            c.thread_id,
+            c.author_name,
+            c.author_key,
+            c.body,
+            c.purged,
+            lt.score,
+        )
+        .select_from(topic_t.join(comment_t, comment_t.c.id == lt.comment_id))
+        .where(lt.topic_id == topic_id, assigned_label(), *_where(sel, topic=False))
+        .order_by(lt.score.desc(), c.id)
+        .limit(1)
+    )
+    return conn.execute(stmt).first()
+
+
+def label_versions(conn: Connection, sel: Selection) -> list[str]:
+    """The codebook versions the selected comments' labels were made with."""
+    lt = topic_t.c
+    stmt = (
+        sa.select(lt.taxonomy_version)
+        .select_from(topic_t.join(comment_t, comment_t.c.id == lt.comment_id))
+        .where(*_where(sel, topic=False))
+        .distinct()
+        .order_by(lt.taxonomy_version)
+    )
+    return [r[0] for r in conn.execute(stmt)]
+
+
+def topic_ids_in_use(conn: Connection) -> list[str]:
+    """Every topic id that some label names (when no codebook is available)."""
+    stmt = sa.select(topic_t.c.topic_id).distinct().order_by(topic_t.c.topic_id)
+    return [r[0] for r in conn.execute(stmt)]
+
+
+# --------------------------------------------------------------------------- comments
+
+
+def comment_rows(conn: Connection, sel: Selection, *, kinds: Sequence[str] | None) -> list[Any]:
+    """The selected comments (one thread's worth), in thread and position order."""
+    c = comment_t.c
+    stmt = (
+        sa.select(
+            c.id,
+            c.thread_id,
+            c.parent_id,
+            c.position,
+            c.kind,
+            c.author_name,
+            c.author_key,
+            c.author_url,
+            c.posted_at,
+            c.posted_text,
+            c.body,
+            c.status,
+            c.purged,
+            c.sentiment,
+        )
+        .where(*_where(sel, kinds=kinds))
+        .order_by(c.thread_id, c.position, c.id)
+    )
+    return list(conn.execute(stmt))
+
+
+def labels_for(conn: Connection, comment_ids: Sequence[int]) -> list[Row[Any]]:
+    """Effective assigned labels of the given comments, best score first per comment."""
+    lt = topic_t.c
+    rows: list[Row[Any]] = []
+    ids = list(comment_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        stmt = (
+            sa.select(lt.comment_id, lt.topic_id, lt.score, lt.evidence, lt.source, lt.labeler)
+            .where(lt.comment_id.in_(chunk), assigned_label())
+            .order_by(lt.comment_id, lt.score.desc(), lt.topic_id)
+        )
+        rows.extend(conn.execute(stmt))
+    return rows
+
+
+def iter_comment_batches(
+    conn: Connection, sel: Selection, batch_size: int = 2000
+) -> Iterator[list[Any]]:
+    """The selected comments in batches (keyset pagination on thread, position, id)."""
+    c = comment_t.c
+    cols = (
+        c.id,
+        c.thread_id,
+        c.parent_id,
+        c.position,
+        c.kind,
+        c.author_name,
+        c.author_key,
+        c.posted_at,
+        c.body,
+        c.status,
+        c.purged,
+        c.sentiment,
+    )
+    last: tuple[int, int, int] | None = None
+    while True:
+        stmt = sa.select(*cols).where(*_where(sel, kinds=None))
+        if last is not None:
+            stmt = stmt.where(sa.tuple_(c.thread_id, c.position, c.id) > sa.tuple_(*last))
+        stmt = stmt.order_by(c.thread_id, c.position, c.id).limit(batch_size)
+        batch = list(conn.execute(stmt))
+        if not batch:
+            return
+        yield batch
+        tail = batch[-1]
+        last = (tail.thread_id, tail.position, tail.id)
+
+
+# --------------------------------------------------------------------------- texts (log-odds)
+
+
+def count_comments(conn: Connection, sel: Selection) -> int:
+    """How many comments the selection counts."""
+    stmt = sa.select(sa.func.count()).select_from(comment_t).where(*_where(sel))
+    return int(conn.execute(stmt).scalar_one())
+
+
+def topic_texts(conn: Connection, sel: Selection, every: int = 1) -> list[Row[Any]]:
+    """(topic_id, body) for the selected comments' topics; ``every`` > 1 keeps ids divisible
+    by it (a deterministic sample)."""
+    c, lt = comment_t.c, topic_t.c
+    stmt = (
+        sa.select(lt.topic_id, c.body)
+        .select_from(topic_t.join(comment_t, comment_t.c.id == lt.comment_id))
+        .where(assigned_label(), c.purged == sa.false(), *_where(sel, topic=False))
+        .order_by(lt.topic_id, c.id)
+    )
+    if every > 1:
+        stmt = stmt.where(c.id % every == 0)
+    return list(conn.execute(stmt))
+
+
+def corpus_texts(conn: Connection, sel: Selection, every: int = 1) -> Iterator[str]:
+    """Bodies of every counted comment in the database (all threads, all dates), or of the
+    ids divisible by ``every``: the background for distinctive terms."""
+    whole = Selection(statuses=sel.statuses)
+    c = comment_t.c
+    stmt = sa.select(c.body).where(*_where(whole, topic=False), c.purged == sa.false())
+    if every > 1:
+        stmt = stmt.where(c.id % every == 0)
+    for row in conn.execute(stmt.order_by(c.id)):
+        yield row[0]
+
+
+def corpus_size(conn: Connection, sel: Selection) -> int:
+    """Counted comments in the whole database (same statuses as the selection)."""
+    return count_comments(conn, Selection(statuses=sel.statuses))
+
+
+# --------------------------------------------------------------------------- moderation
+
+
+def actions_by_actor(conn: Connection, thread_ids: Sequence[int] | None) -> list[Row[Any]]:
+    """(actor, action, n) of moderation events on the given threads (None: all)."""
+    e = event_t.c
+    stmt = sa.select(e.actor, e.action, sa.func.count().label("n"))
+    if thread_ids is not None:
+        stmt = stmt.where(e.thread_id.in_(list(thread_ids)))
+    stmt = stmt.group_by(e.actor, e.action).order_by(e.actor, e.action)
+    return list(conn.execute(stmt))
+
+
+def last_events(conn: Connection, thread_ids: Sequence[int] | None, limit: int) -> list[Row[Any]]:
+    """The newest moderation events on the given threads (None: all), newest first."""
+    e = event_t.c
+    stmt = sa.select(
+        e.id,
+        e.created_at,
+        e.actor,
+        e.action,
+        e.target_type,
+        e.target_id,
+        e.thread_id,
+        e.from_state,
+        e.to_state,
+        e.reason,
+    )
+    if thread_ids is not None:
+        stmt = stmt.where(e.thread_id.in_(list(thread_ids)))
+    return list(conn.execute(stmt.order_by(e.created_at.desc(), e.id.desc()).limit(limit)))
