@@ -7,7 +7,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from cli import db_cmd
+from cli import db_cmd, report_cmd
 from cli.context import AppState
 from threads import __version__
 from threads.config import Settings
@@ -72,6 +72,7 @@ def root(
 
 
 app.add_typer(db_cmd.app, name="db")
+app.command("report")(report_cmd.report)
 
 
 def main() -> None:
