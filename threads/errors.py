@@ -84,3 +84,17 @@ class DatabaseNotReady(ThreadsError):
 
     code = "database_not_ready"
     title = "Database not ready"
+
+
+class Blocked(InvalidInput):
+    """A submission that an automatic check refused outright (nothing is stored).
+
+    ``reasons`` lists why, in words a submitter can act on; ``field`` is ``body``.
+    """
+
+    code = "comment_blocked"
+    title = "Comment blocked"
+
+    def __init__(self, detail: str, *, reasons: list[str], field: str | None = "body") -> None:
+        super().__init__(detail, field=field, reasons=list(reasons))
+        self.reasons = list(reasons)

@@ -1,0 +1,363 @@
+"""Queries for moderation: comments and threads under moderation, the queue, duplicates, reports.
+
+The queue uses keyset pagination (never OFFSET) over indexed columns: ``status`` + ``thread_id``
+(ix_comment_status_thread_id), ``posted_at`` (ix_comment_posted_at) and ``topic_id`` + ``score``
+(ix_comment_topic_topic_id_score).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, update
+from sqlmodel import Session, col
+
+from threads.models import (
+    Article,
+    Comment,
+    CommentReport,
+    CommentStatus,
+    CommentTopic,
+    EventTarget,
+    LabelSource,
+    ModerationEvent,
+    Thread,
+    ThreadState,
+)
+
+if TYPE_CHECKING:
+    from threads.moderation.queue import QueueFilter
+
+QueueSort = Literal["oldest", "newest", "most_reported"]
+
+
+# --------------------------------------------------------------------------- comments
+
+
+def get_comment(session: Session, comment_id: int) -> Comment | None:
+    return session.get(Comment, comment_id)
+
+
+def update_comment_if_version(
+    session: Session,
+    comment_id: int,
+    version: int,
+    values: Mapping[str, Any],
+    *,
+    bump: bool = True,
+) -> bool:
+    """Compare-and-set: apply ``values`` and bump the version only if it is still ``version``.
+
+    Two moderators acting on the same comment at once cannot both succeed: the second finds
+    no row at its version. ``bump=False`` keeps the version (a change a moderator's screen need
+    not be invalidated by, such as one more report).
+    """
+    stmt = (
+        update(Comment)
+        .where(col(Comment.id) == comment_id, col(Comment.version) == version)
+        .values(**values, version=version + 1 if bump else version)
+        .execution_options(synchronize_session="fetch")
+    )
+    result = session.execute(stmt)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def comment_version(session: Session, comment_id: int) -> int | None:
+    """The version in the database now (bypassing the session's cached object)."""
+    return session.execute(
+        select(col(Comment.version)).where(col(Comment.id) == comment_id)
+    ).scalar_one_or_none()
+
+
+def comment_events(session: Session, comment_id: int) -> list[ModerationEvent]:
+    """The audit events of one comment, oldest first."""
+    stmt = (
+        select(ModerationEvent)
+        .where(
+            col(ModerationEvent.target_type) == EventTarget.COMMENT,
+            col(ModerationEvent.target_id) == comment_id,
+        )
+        .order_by(col(ModerationEvent.created_at), col(ModerationEvent.id))
+    )
+    return list(session.scalars(stmt))
+
+
+def thread_events(session: Session, thread_id: int) -> list[ModerationEvent]:
+    """The audit events of one thread itself (close, reopen, policy), oldest first."""
+    stmt = (
+        select(ModerationEvent)
+        .where(
+            col(ModerationEvent.target_type) == EventTarget.THREAD,
+            col(ModerationEvent.target_id) == thread_id,
+        )
+        .order_by(col(ModerationEvent.created_at), col(ModerationEvent.id))
+    )
+    return list(session.scalars(stmt))
+
+
+def next_position(session: Session, thread_id: int) -> int:
+    """The position after the last comment of the thread (0 for an empty thread)."""
+    last = session.execute(
+        select(func.max(col(Comment.position))).where(col(Comment.thread_id) == thread_id)
+    ).scalar_one_or_none()
+    return 0 if last is None else int(last) + 1
+
+
+def last_comment_at(session: Session, thread_id: int) -> datetime | None:
+    """When the newest comment of the thread was posted (any status), or None."""
+    return session.execute(
+        select(func.max(col(Comment.posted_at))).where(col(Comment.thread_id) == thread_id)
+    ).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class RecentComment:
+    id: int
+    thread_id: int
+    author_key: str | None
+    posted_at: datetime | None
+
+
+def recent_with_hash(session: Session, content_hash: str, since: datetime) -> list[RecentComment]:
+    """Comments with this content hash posted since ``since`` (any thread, newest first)."""
+    stmt = (
+        select(
+            col(Comment.id), col(Comment.thread_id), col(Comment.author_key), col(Comment.posted_at)
+        )
+        .where(col(Comment.content_hash) == content_hash, col(Comment.posted_at) >= since)
+        .where(col(Comment.purged).is_(False))
+        .order_by(col(Comment.posted_at).desc(), col(Comment.id).desc())
+        .limit(50)
+    )
+    return [RecentComment(*row) for row in session.execute(stmt)]
+
+
+def author_has_approved(session: Session, author_key: str) -> bool:
+    """True when some comment of this author (by normalised key) is approved."""
+    stmt = select(
+        exists().where(
+            col(Comment.author_key) == author_key,
+            col(Comment.status) == CommentStatus.APPROVED,
+        )
+    )
+    return bool(session.execute(stmt).scalar())
+
+
+def reporter_has_reported(session: Session, comment_id: int, reporter: str) -> bool:
+    stmt = select(
+        exists().where(
+            col(CommentReport.comment_id) == comment_id, col(CommentReport.reporter) == reporter
+        )
+    )
+    return bool(session.execute(stmt).scalar())
+
+
+# --------------------------------------------------------------------------- threads
+
+
+def get_thread(session: Session, thread_id: int) -> Thread | None:
+    return session.get(Thread, thread_id)
+
+
+def article_published_at(session: Session, article_id: int) -> datetime | None:
+    return session.execute(
+        select(col(Article.published_at)).where(col(Article.id) == article_id)
+    ).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class AutoCloseCandidate:
+    thread: Thread
+    published_at: datetime | None
+    last_comment_at: datetime | None
+
+
+def open_threads_for_auto_close(session: Session) -> list[AutoCloseCandidate]:
+    """Open threads that auto-close may apply to (never manually reopened), with their times."""
+    last = (
+        select(col(Comment.thread_id), func.max(col(Comment.posted_at)).label("last_at"))
+        .group_by(col(Comment.thread_id))
+        .subquery()
+    )
+    stmt = (
+        select(Thread, col(Article.published_at), last.c.last_at)
+        .join(Article, col(Article.id) == col(Thread.article_id))
+        .outerjoin(last, last.c.thread_id == col(Thread.id))
+        .where(col(Thread.state) == ThreadState.OPEN, col(Thread.reopened_at).is_(None))
+        .order_by(col(Thread.id))
+    )
+    return [AutoCloseCandidate(t, p, lc) for t, p, lc in session.execute(stmt)]
+
+
+def update_thread_if_version(
+    session: Session, thread_id: int, version: int, values: Mapping[str, Any]
+) -> bool:
+    """Compare-and-set on a thread, like :func:`update_comment_if_version`."""
+    stmt = (
+        update(Thread)
+        .where(col(Thread.id) == thread_id, col(Thread.version) == version)
+        .values(**values, version=version + 1)
+        .execution_options(synchronize_session="fetch")
+    )
+    return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------- queue
+
+
+def _topic_condition(topic: str) -> ColumnElement[bool]:
+    """The comment carries ``topic`` (assigned), and no moderator said it does not."""
+    labelled = (
+        select(col(CommentTopic.id))
+        .where(
+            col(CommentTopic.topic_id) == topic,
+            col(CommentTopic.comment_id) == col(Comment.id),
+            col(CommentTopic.assigned).is_(True),
+        )
+        .exists()
+    )
+    denied = (
+        select(col(CommentTopic.id))
+        .where(
+            col(CommentTopic.topic_id) == topic,
+            col(CommentTopic.comment_id) == col(Comment.id),
+            col(CommentTopic.assigned).is_(False),
+            col(CommentTopic.source) == LabelSource.MODERATOR,
+        )
+        .exists()
+    )
+    return and_(labelled, ~denied)
+
+
+def queue_conditions(
+    flt: QueueFilter, *, author_key: str | None = None
+) -> list[ColumnElement[bool]]:
+    """The WHERE clauses for a queue filter (shared by the page, the count and bulk actions)."""
+    conds: list[ColumnElement[bool]] = []
+    statuses = [CommentStatus(s) for s in flt.statuses]
+    conds.append(col(Comment.status).in_(statuses) if statuses else false())
+    if flt.thread_id is not None:
+        conds.append(col(Comment.thread_id) == flt.thread_id)
+    if flt.topic:
+        conds.append(_topic_condition(flt.topic))
+    if flt.author:
+        by_name = func.lower(col(Comment.author_name)) == flt.author.strip().lower()
+        conds.append(or_(col(Comment.author_key) == author_key, by_name) if author_key else by_name)
+    if flt.since is not None:
+        conds.append(col(Comment.posted_at) >= flt.since)
+    if flt.until is not None:
+        conds.append(col(Comment.posted_at) < flt.until)
+    if flt.text:
+        conds.append(col(Comment.body).icontains(flt.text, autoescape=True))
+    return conds
+
+
+#: the cursor's key: (sort value, comment id); the sort value is None for "no posted time"
+QueueKey = tuple[Any, int]
+
+
+def _after(sort: QueueSort, key: QueueKey) -> ColumnElement[bool]:
+    value, last_id = key
+    posted, cid = col(Comment.posted_at), col(Comment.id)
+    if sort == "most_reported":
+        count = col(Comment.report_count)
+        return or_(count < value, and_(count == value, cid > last_id))
+    # Comments without a posted time come last in both time orders.
+    if value is None:
+        tie = cid > last_id if sort == "oldest" else cid < last_id
+        return and_(posted.is_(None), tie)
+    if sort == "oldest":
+        return or_(posted > value, and_(posted == value, cid > last_id), posted.is_(None))
+    return or_(posted < value, and_(posted == value, cid < last_id), posted.is_(None))
+
+
+def _order(sort: QueueSort) -> list[Any]:
+    posted, cid = col(Comment.posted_at), col(Comment.id)
+    if sort == "most_reported":
+        return [col(Comment.report_count).desc(), cid.asc()]
+    nulls_last = sa.case((posted.is_(None), 1), else_=0)
+    if sort == "oldest":
+        return [nulls_last, posted.asc(), cid.asc()]
+    return [nulls_last, posted.desc(), cid.desc()]
+
+
+def queue_key(sort: QueueSort, comment: Comment) -> QueueKey:
+    assert comment.id is not None
+    if sort == "most_reported":
+        return (comment.report_count, comment.id)
+    return (comment.posted_at, comment.id)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    comment: Comment
+    article_title: str
+    article_id: int
+
+
+def queue_page(
+    session: Session,
+    flt: QueueFilter,
+    *,
+    sort: QueueSort,
+    after: QueueKey | None,
+    limit: int,
+    author_key: str | None = None,
+) -> list[QueueRow]:
+    """Up to ``limit`` queue rows after the keyset ``after``, in ``sort`` order."""
+    stmt = (
+        select(Comment, col(Article.title), col(Article.id))
+        .join(Thread, col(Thread.id) == col(Comment.thread_id))
+        .join(Article, col(Article.id) == col(Thread.article_id))
+        .where(*queue_conditions(flt, author_key=author_key))
+    )
+    if after is not None:
+        stmt = stmt.where(_after(sort, after))
+    stmt = stmt.order_by(*_order(sort)).limit(limit)
+    return [QueueRow(c, title or "", aid) for c, title, aid in session.execute(stmt)]
+
+
+def queue_count(session: Session, flt: QueueFilter, *, author_key: str | None = None) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(Comment)
+        .where(*queue_conditions(flt, author_key=author_key))
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def queue_ids(
+    session: Session, flt: QueueFilter, *, limit: int, author_key: str | None = None
+) -> list[int]:
+    """Ids of the comments matching a queue filter, oldest first, at most ``limit``."""
+    stmt = (
+        select(col(Comment.id))
+        .where(*queue_conditions(flt, author_key=author_key))
+        .order_by(*_order("oldest"))
+        .limit(limit)
+    )
+    return [int(i) for i in session.scalars(stmt) if i is not None]
+
+
+def assigned_topics(session: Session, comment_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Topic ids assigned to each comment (a moderator's "not this topic" wins), sorted."""
+    if not comment_ids:
+        return {}
+    stmt = select(
+        col(CommentTopic.comment_id),
+        col(CommentTopic.topic_id),
+        col(CommentTopic.assigned),
+        col(CommentTopic.source),
+    ).where(col(CommentTopic.comment_id).in_(list(comment_ids)))
+    yes: dict[int, set[str]] = {}
+    denied: set[tuple[int, str]] = set()
+    for cid, topic, assigned, source in session.execute(stmt):
+        if assigned:
+            yes.setdefault(cid, set()).add(topic)
+        elif source == LabelSource.MODERATOR:
+            denied.add((cid, topic))
+    return {cid: sorted(t for t in topics if (cid, t) not in denied) for cid, topics in yes.items()}

@@ -1,0 +1,160 @@
+"""The moderation queue: what waits for a moderator, filtered, sorted, paged by an opaque cursor."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast, get_args
+
+from sqlmodel import Session
+
+from threads.db.queries import moderation as q
+from threads.errors import InvalidInput
+from threads.models import Comment, CommentStatus
+from threads.moderation.text import author_key_of
+
+QueueSort = q.QueueSort
+SORTS: tuple[str, ...] = get_args(QueueSort)
+MAX_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Which comments to list. Empty fields do not filter.
+
+    ``author`` matches the normalised author identity (e-mail, else name) or the exact name,
+    case-insensitively; ``since``/``until`` bound the posted time (``until`` excluded); ``text``
+    is a case-insensitive substring of the body.
+    """
+
+    statuses: Sequence[CommentStatus] = (CommentStatus.PENDING, CommentStatus.FLAGGED)
+    thread_id: int | None = None
+    topic: str | None = None
+    author: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    text: str | None = None
+
+    def __post_init__(self) -> None:
+        try:
+            statuses = tuple(CommentStatus(s) for s in self.statuses)
+        except ValueError as exc:
+            raise InvalidInput(
+                f"unknown status in {list(self.statuses)!r}; expected some of: "
+                f"{', '.join(s.value for s in CommentStatus)}",
+                field="status",
+            ) from exc
+        object.__setattr__(self, "statuses", statuses)
+        if self.since and self.until and self.since >= self.until:
+            raise InvalidInput("since must be before until", field="since")
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One queue entry: the comment, where it lives and its assigned topics."""
+
+    comment: Comment
+    thread_id: int
+    article_id: int
+    article_title: str
+    topics: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    items: list[QueueItem]
+    #: how many comments match the filter in all (not only this page)
+    total: int
+    #: pass back as ``cursor`` for the next page; None on the last page
+    next_cursor: str | None
+
+
+def encode_cursor(sort: str, key: q.QueueKey) -> str:
+    value, last_id = key
+    if isinstance(value, datetime):
+        value = {"t": value.isoformat()}
+    raw = json.dumps([sort, value, last_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str) -> q.QueueKey:
+    """The keyset in ``cursor``; InvalidInput (field ``cursor``) if it is not one of ours."""
+    bad = InvalidInput(
+        "cursor is not valid for this listing (pass back next_cursor unchanged, with the "
+        "same sort)",
+        field="cursor",
+    )
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data: Any = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, binascii.Error, UnicodeError):
+        raise bad from None
+    if not (isinstance(data, list) and len(data) == 3 and data[0] == sort):
+        raise bad
+    _sort, value, last_id = data
+    if not isinstance(last_id, int) or isinstance(last_id, bool):
+        raise bad
+    if sort == "most_reported":
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise bad
+        return (value, last_id)
+    if value is None:
+        return (None, last_id)
+    if not (isinstance(value, dict) and isinstance(value.get("t"), str)):
+        raise bad
+    try:
+        when = datetime.fromisoformat(value["t"])
+    except ValueError:
+        raise bad from None
+    if when.tzinfo is None:
+        raise bad
+    return (when, last_id)
+
+
+def list_queue(
+    session: Session,
+    filter: QueueFilter,  # noqa: A002 - the contract's name
+    *,
+    sort: str = "oldest",
+    cursor: str | None = None,
+    limit: int = 50,
+) -> QueuePage:
+    """One page of the queue in ``sort`` order (oldest, newest, most_reported).
+
+    Pages are stable under keyset pagination: walking ``next_cursor`` until it is None yields every
+    matching comment once, even while new comments arrive. ``total`` counts all matches.
+    """
+    if sort not in SORTS:
+        raise InvalidInput(
+            f"unknown sort {sort!r}; expected one of: {', '.join(SORTS)}", field="sort"
+        )
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}, got {limit}", field="limit")
+    typed_sort = cast(QueueSort, sort)
+    after = decode_cursor(cursor, sort) if cursor else None
+    author_key = author_key_of(filter.author, None) if filter.author else None
+    rows = q.queue_page(
+        session, filter, sort=typed_sort, after=after, limit=limit + 1, author_key=author_key
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    topics = q.assigned_topics(session, [r.comment.id for r in rows if r.comment.id is not None])
+    items = [
+        QueueItem(
+            comment=r.comment,
+            thread_id=r.comment.thread_id,
+            article_id=r.article_id,
+            article_title=r.article_title,
+            topics=topics.get(r.comment.id or 0, []),
+        )
+        for r in rows
+    ]
+    next_cursor = (
+        encode_cursor(sort, q.queue_key(typed_sort, rows[-1].comment)) if more and rows else None
+    )
+    total = q.queue_count(session, filter, author_key=author_key)
+    return QueuePage(items=items, total=total, next_cursor=next_cursor)

@@ -1,0 +1,318 @@
+"""The automatic checks on a submission: small pure rules, each returning a typed Decision.
+
+A rule never touches the database: the submission service gathers the facts (recent duplicates,
+whether the author was approved before) and passes them in. Each rule has a name and a version,
+recorded in the audit log as the actor ``rule:<name>@<version>``.
+"""
+
+from __future__ import annotations
+
+import enum
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from threads.errors import InvalidInput
+from threads.models import CommentStatus, PreModeration
+from threads.moderation.text import links_in, normalise, words
+
+
+class Outcome(enum.StrEnum):
+    """What a rule asks for, from mildest to strongest."""
+
+    ACCEPT = "accept"
+    FLAG = "flag"
+    HOLD = "hold"
+    BLOCK = "block"
+
+    @property
+    def rank(self) -> int:
+        return list(Outcome).index(self)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One rule's verdict on one submission, with the reasons a moderator (or author) can read."""
+
+    rule: str
+    version: str
+    outcome: Outcome
+    reasons: tuple[str, ...] = ()
+
+    @classmethod
+    def accept(cls, rule: str, version: str) -> Decision:
+        return cls(rule, version, Outcome.ACCEPT)
+
+
+def combine(decisions: Iterable[Decision]) -> Outcome:
+    """The strongest outcome among ``decisions`` (accept when there are none)."""
+    return max((d.outcome for d in decisions), key=lambda o: o.rank, default=Outcome.ACCEPT)
+
+
+def status_for(outcome: Outcome) -> CommentStatus | None:
+    """The status a stored comment gets for an outcome; None for block (nothing is stored)."""
+    return {
+        Outcome.ACCEPT: CommentStatus.APPROVED,
+        Outcome.FLAG: CommentStatus.FLAGGED,
+        Outcome.HOLD: CommentStatus.PENDING,
+        Outcome.BLOCK: None,
+    }[outcome]
+
+
+# --------------------------------------------------------------------------- length
+
+LENGTH_VERSION = "1"
+
+
+def check_length(body: str, *, min_chars: int, max_chars: int) -> Decision:
+    """Block a body shorter than ``min_chars`` or longer than ``max_chars`` (spaces trimmed)."""
+    n = len(body.strip())
+    if n < min_chars:
+        reason = f"the comment has {n} characters; at least {min_chars} are required"
+        return Decision("length", LENGTH_VERSION, Outcome.BLOCK, (reason,))
+    if n > max_chars:
+        reason = f"the comment has {n} characters; at most {max_chars} are allowed"
+        return Decision("length", LENGTH_VERSION, Outcome.BLOCK, (reason,))
+    return Decision.accept("length", LENGTH_VERSION)
+
+
+# --------------------------------------------------------------------------- links
+
+LINKS_VERSION = "1"
+
+
+def check_links(body: str, *, max_links: int, author_url: str | None = None) -> Decision:
+    """Hold a comment with more than ``max_links`` links (an author URL counts as one)."""
+    found = links_in(body)
+    total = len(found) + (1 if author_url else 0)
+    if total > max_links:
+        shown = ", ".join(found[:5]) + (" ..." if len(found) > 5 else "")
+        reason = f"{total} links (at most {max_links} without review): {shown}".rstrip(": ")
+        return Decision("links", LINKS_VERSION, Outcome.HOLD, (reason,))
+    return Decision.accept("links", LINKS_VERSION)
+
+
+# --------------------------------------------------------------------------- duplicates
+
+DUPLICATE_VERSION = "1"
+#: a body shorter than this ("Thanks!", "+1") may be posted by many people: not a duplicate
+DUPLICATE_MIN_CHARS = 20
+
+
+@dataclass(frozen=True)
+class PriorComment:
+    """A recent comment with the same normalised body."""
+
+    id: int
+    thread_id: int
+    author_key: str | None
+
+
+def check_duplicate(
+    body: str, *, thread_id: int, author_key: str | None, recent: Sequence[PriorComment]
+) -> Decision:
+    """Block a repeat of the same author's recent comment in the same thread; hold a body that
+    was recently posted elsewhere or by someone else (a copy-paste campaign)."""
+    for prior in recent:
+        if prior.thread_id == thread_id and author_key and prior.author_key == author_key:
+            reason = f"duplicate of your recent comment {prior.id} in this thread"
+            return Decision("duplicate", DUPLICATE_VERSION, Outcome.BLOCK, (reason,))
+    if recent and len(body.strip()) >= DUPLICATE_MIN_CHARS:
+        ids = ", ".join(str(p.id) for p in recent[:5])
+        reason = f"the same text was posted recently (comment {ids})"
+        return Decision("duplicate", DUPLICATE_VERSION, Outcome.HOLD, (reason,))
+    return Decision.accept("duplicate", DUPLICATE_VERSION)
+
+
+# --------------------------------------------------------------------------- word list
+
+TIERS: tuple[Outcome, ...] = (Outcome.BLOCK, Outcome.HOLD, Outcome.FLAG)
+
+
+@dataclass(frozen=True)
+class WordList:
+    """A tiered word list: each entry is a word, a phrase or a prefix (``idiot*``).
+
+    Matching is on whole words of the NFKC, case-folded text: ``ass`` does not match "class",
+    ``straße`` matches "STRASSE", ``škoda`` matches "ŠKODA".
+    """
+
+    version: str
+    source: str
+    #: tier -> entries, each a tuple of words; a final word ending in "*" is a prefix
+    tiers: dict[Outcome, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+
+    def matches(self, text: str) -> dict[Outcome, list[str]]:
+        """Entries found in ``text``, per tier (only tiers with a match)."""
+        tokens = words(text)
+        found: dict[Outcome, list[str]] = {}
+        for tier, entries in self.tiers.items():
+            hits = [" ".join(e) for e in entries if _contains(tokens, e)]
+            if hits:
+                found[tier] = hits
+        return found
+
+
+def _contains(tokens: Sequence[str], entry: tuple[str, ...]) -> bool:
+    n = len(entry)
+    if n == 0 or n > len(tokens):
+        return False
+    *head, last = entry
+    prefix = last.endswith("*")
+    stem = last.rstrip("*")
+    for i in range(len(tokens) - n + 1):
+        if any(tokens[i + j] != w for j, w in enumerate(head)):
+            continue
+        tok = tokens[i + n - 1]
+        if tok.startswith(stem) if prefix else tok == stem:
+            return True
+    return False
+
+
+def _entry(raw: object, where: str) -> tuple[str, ...]:
+    if not isinstance(raw, str) or not raw.strip():
+        raise InvalidInput(f"{where}: every entry must be a non-empty string, got {raw!r}")
+    star = raw.strip().endswith("*")
+    parts = tuple(words(raw))
+    if not parts:
+        raise InvalidInput(f"{where}: entry {raw!r} has no letters or digits")
+    if star:
+        parts = (*parts[:-1], parts[-1] + "*")
+    return parts
+
+
+def parse_wordlist(text: str, source: str) -> WordList:
+    """A WordList from TOML text; InvalidInput naming ``source`` and the problem otherwise.
+
+    Format::
+
+        version = "2026-01"
+        [block]
+        words = ["kill yourself"]
+        [hold]
+        words = ["casino bonus", "viagra"]
+        [flag]
+        words = ["idiot*", "moron"]
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(
+            f"word list {source} is not valid TOML: {exc}", field="wordlist"
+        ) from exc
+    version = data.get("version", "1")
+    if not isinstance(version, (str, int)):
+        raise InvalidInput(f"word list {source}: version must be a string", field="wordlist")
+    unknown = set(data) - {"version", *(t.value for t in TIERS)}
+    if unknown:
+        raise InvalidInput(
+            f"word list {source}: unknown section(s) {', '.join(sorted(unknown))}; expected "
+            "version, block, hold, flag",
+            field="wordlist",
+        )
+    tiers: dict[Outcome, tuple[tuple[str, ...], ...]] = {}
+    for tier in TIERS:
+        section = data.get(tier.value, {})
+        if isinstance(section, list):  # allow `block = ["..."]` as a shorthand
+            section = {"words": section}
+        if not isinstance(section, dict) or not isinstance(section.get("words", []), list):
+            raise InvalidInput(
+                f'word list {source}: [{tier.value}] must have words = ["..."]', field="wordlist"
+            )
+        where = f"word list {source} [{tier.value}]"
+        try:
+            entries = tuple(dict.fromkeys(_entry(w, where) for w in section.get("words", [])))
+        except InvalidInput as exc:
+            raise InvalidInput(exc.detail, field="wordlist") from None
+        tiers[tier] = entries
+    return WordList(version=str(version), source=source, tiers=tiers)
+
+
+DEFAULT_WORDLIST = "wordlist.toml"
+DEFAULT_WORDLIST_PATH = Path(__file__).resolve().parent.parent / "data" / DEFAULT_WORDLIST
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path: str, mtime_ns: int, size: int) -> WordList:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"word list {path} is not UTF-8 text", field="wordlist") from exc
+    return parse_wordlist(text, path)
+
+
+def load_wordlist(path: Path | None = None) -> WordList:
+    """The word list at ``path`` (Settings.wordlist_path), else the packaged default.
+
+    Re-read when the file changes. InvalidInput naming the file when it is missing or malformed.
+    """
+    if path is None:
+        return _parse_default(DEFAULT_WORDLIST_PATH.read_text(encoding="utf-8"))
+    try:
+        stat = Path(path).stat()
+    except OSError as exc:
+        raise InvalidInput(
+            f"word list {path} cannot be read: {exc.strerror or exc}", field="wordlist"
+        ) from exc
+    return _load_cached(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=1)
+def _parse_default(text: str) -> WordList:
+    return parse_wordlist(text, f"(packaged) threads/data/{DEFAULT_WORDLIST}")
+
+
+def check_words(body: str, wordlist: WordList) -> Decision:
+    """The strongest tier with a match: block, hold or flag; accept when nothing matches."""
+    found = wordlist.matches(body)
+    for tier in TIERS:
+        if tier in found:
+            terms = ", ".join(repr(t) for t in found[tier])
+            reason = f"word list ({tier.value}): {terms}"
+            return Decision("wordlist", wordlist.version, tier, (reason,))
+    return Decision.accept("wordlist", wordlist.version)
+
+
+# --------------------------------------------------------------------------- pre-moderation
+
+PREMODERATION_VERSION = "1"
+
+
+def check_premoderation(
+    policy: PreModeration, *, has_links: bool, author_approved_before: bool
+) -> Decision:
+    """Hold according to the thread's pre-moderation policy.
+
+    ``all`` holds everything; ``first_time`` holds authors never approved before; ``links`` holds
+    comments with links; ``none`` holds nothing.
+    """
+    rule = "premoderation"
+    if policy is PreModeration.ALL:
+        return Decision(rule, PREMODERATION_VERSION, Outcome.HOLD, ("policy all: every comment",))
+    if policy is PreModeration.FIRST_TIME and not author_approved_before:
+        reason = "policy first_time: the author has no approved comment yet"
+        return Decision(rule, PREMODERATION_VERSION, Outcome.HOLD, (reason,))
+    if policy is PreModeration.LINKS and has_links:
+        reason = "policy links: the comment contains links"
+        return Decision(rule, PREMODERATION_VERSION, Outcome.HOLD, (reason,))
+    return Decision.accept(rule, PREMODERATION_VERSION)
+
+
+__all__ = [
+    "Decision",
+    "Outcome",
+    "PriorComment",
+    "WordList",
+    "check_duplicate",
+    "check_length",
+    "check_links",
+    "check_premoderation",
+    "check_words",
+    "combine",
+    "load_wordlist",
+    "normalise",
+    "parse_wordlist",
+    "status_for",
+]
