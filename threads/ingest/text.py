@@ -310,10 +310,11 @@ def _kind_of(text: str) -> Kind:
         (Kind.CLOSED, closed_notice(text)),
         (Kind.OPEN, open_notice(text)),
         (Kind.SAID, bool(_SAID_RE.match(text))),
+        # before NUMBERED: "26. März 2004, 16:19" is a timestamp, not entry number 26
+        (Kind.TIMESTAMP, parse_timestamp_info(text, strict=True) is not None),
         (Kind.NUMBERED, bool(_NUMBERED_RE.match(text))),
         (Kind.SAYS, bool(_SAYS_RE.match(text))),
         (Kind.ACTION, bool(_ACTION_RE.match(text))),
-        (Kind.TIMESTAMP, parse_timestamp_info(text, strict=True) is not None),
     )
     for kind, matched in checks:
         if matched:
@@ -427,8 +428,8 @@ def _entry_start(
     assert match is not None
     number = int(match.group("number"))
     in_sequence = (
-        top_indent is not None
-        and line.indent == top_indent
+        expected is not None
+        and (top_indent is None or line.indent == top_indent)
         and number == expected
         and nxt.indent > line.indent
     )
@@ -480,7 +481,7 @@ def _next_top_number(entries: list[Entry], top_indent: int | None) -> int | None
     for entry in reversed(entries):
         if entry.indent == top_indent and entry.number is not None:
             return entry.number + 1
-    return 1 if top_indent is not None else None
+    return 1
 
 
 def _parent_of(entries: list[Entry], indent: int) -> int | None:
