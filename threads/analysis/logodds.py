@@ -78,9 +78,11 @@ def log_odds(
         share = prior.get(word, 0) / prior_total or floor
         a_w = alpha0 * share
         y_j = rest.get(word, 0)
-        delta = math.log((y_i + a_w) / (n_i + alpha0 - y_i - a_w)) - math.log(
-            (y_j + a_w) / (n_j + alpha0 - y_j - a_w)
-        )
+        other_i = n_i + alpha0 - y_i - a_w
+        other_j = n_j + alpha0 - y_j - a_w
+        if other_i <= 0 or other_j <= 0:
+            continue  # the prior knows no other word: nothing to tell this one apart from
+        delta = math.log((y_i + a_w) / other_i) - math.log((y_j + a_w) / other_j)
         var = 1.0 / (y_i + a_w) + 1.0 / (y_j + a_w)
         scored.append((word, delta / math.sqrt(var)))
     scored.sort(key=lambda item: (-item[1], item[0]))
