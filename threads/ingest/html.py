@@ -300,9 +300,13 @@ def _structured_items(page: _Page) -> list[_Item]:
         parent_el, through_list = _enclosing_candidate(el, candidate_set)
         if parent_el is not None and not through_list and parent_el in owner:
             index = owner[parent_el]
-            items[index].parts.append(el)
-            owner[el] = index
-            continue
+            ident = _element_id(el)
+            if ident is None or ident == _external_id(items[index]):
+                # the same comment's inner wrapper (li#li-comment-1 > article#comment-1)
+                items[index].parts.append(el)
+                owner[el] = index
+                continue
+            # another comment id: a reply, even when the page forgot the children list
         item = _Item(root=el, kind=_kind_of(el))
         if parent_el is not None and parent_el in owner:
             item.parent = owner[parent_el]
@@ -559,12 +563,17 @@ def _author_url(page: _Page, item: _Item, roots: set[HtmlElement]) -> str | None
     return None
 
 
+def _element_id(el: HtmlElement) -> str | None:
+    ident = el.get("id") or ""
+    match = _COMMENT_ID_RE.match(ident) or _BLOGGER_ID_RE.match(ident)
+    return match.group("id") if match else None
+
+
 def _external_id(item: _Item) -> str | None:
     for el in (item.root, *item.parts):
-        ident = el.get("id") or ""
-        match = _COMMENT_ID_RE.match(ident) or _BLOGGER_ID_RE.match(ident)
-        if match:
-            return match.group("id")
+        ident = _element_id(el)
+        if ident is not None:
+            return ident
     data_id = item.root.get("data-id") or item.root.get("data-comment-id")
     return data_id if data_id and data_id.isdigit() else None
 
