@@ -1,0 +1,119 @@
+"""Helpers shared by the moderation tests: build articles, threads and comments directly."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from threads.db import session_scope
+from threads.models import (
+    Article,
+    Comment,
+    CommentStatus,
+    EventTarget,
+    ModerationEvent,
+    Thread,
+)
+from threads.moderation.text import author_key_of, content_hash_of
+
+T0 = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
+
+
+def make_thread(
+    engine: Engine,
+    *,
+    title: str = "Gold reserves",
+    published_at: datetime | None = T0,
+    key: str | None = None,
+    **thread_fields: Any,
+) -> int:
+    with session_scope(engine) as session:
+        n = session.execute(sa.select(sa.func.count()).select_from(Article)).scalar_one()
+        article = Article(
+            key=key or f"test:{n}:{title}",
+            title=title,
+            source_format="test",
+            content_hash="h" * 64,
+            published_at=published_at,
+        )
+        session.add(article)
+        session.flush()
+        assert article.id is not None
+        thread = Thread(article_id=article.id, **thread_fields)
+        session.add(thread)
+        session.flush()
+        assert thread.id is not None
+        return thread.id
+
+
+def make_comment(
+    engine: Engine,
+    thread_id: int,
+    *,
+    body: str = "A thoughtful comment about gold.",
+    status: CommentStatus = CommentStatus.PENDING,
+    author: str = "Alice",
+    email: str | None = None,
+    posted_at: datetime | None = T0,
+    parent_id: int | None = None,
+    report_count: int = 0,
+    **fields: Any,
+) -> int:
+    with session_scope(engine) as session:
+        n = session.execute(
+            sa.select(sa.func.count()).select_from(Comment).where(Comment.thread_id == thread_id)
+        ).scalar_one()
+        comment = Comment(
+            thread_id=thread_id,
+            parent_id=parent_id,
+            position=n,
+            key=f"c{n}",
+            author_name=author,
+            author_email=email,
+            author_key=author_key_of(author, email),
+            posted_at=posted_at,
+            body=body,
+            status=status,
+            content_hash=content_hash_of(body),
+            report_count=report_count,
+            **fields,
+        )
+        session.add(comment)
+        session.flush()
+        assert comment.id is not None
+        return comment.id
+
+
+def get_comment(engine: Engine, comment_id: int) -> Comment:
+    with Session(engine) as session:
+        comment = session.get(Comment, comment_id)
+        assert comment is not None
+        session.expunge(comment)
+        return comment
+
+
+def get_thread(engine: Engine, thread_id: int) -> Thread:
+    with Session(engine) as session:
+        thread = session.get(Thread, thread_id)
+        assert thread is not None
+        session.expunge(thread)
+        return thread
+
+
+def events(
+    engine: Engine, target_id: int | None = None, target: EventTarget = EventTarget.COMMENT
+) -> list[ModerationEvent]:
+    with Session(engine) as session:
+        stmt = select(ModerationEvent).where(ModerationEvent.target_type == target)
+        if target_id is not None:
+            stmt = stmt.where(ModerationEvent.target_id == target_id)
+        return list(session.exec(stmt.order_by(ModerationEvent.id)))
+
+
+def count(engine: Engine, model: type[Any]) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(model)).scalar_one())
