@@ -1,0 +1,165 @@
+"""Rendered reports compared with stored expected text (tests/golden/), and the Markdown and
+CSV outputs parsed back.
+
+Regenerate the expected text after an intended change with ``THREADS_UPDATE_GOLDEN=1`` and
+review the diff.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from sqlalchemy.engine import Engine
+
+from cli.render import render_csv, render_json, render_markdown, render_rich, sparkline
+from tests.report_builders import Built, build_dataset
+from threads.analysis.common import ReportRequest
+from threads.analysis.data import Report
+from threads.analysis.report import build_report, comment_table
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+FIXED = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def rendered(report: Report, width: int = 100) -> str:
+    console = Console(record=True, width=width, color_system=None, file=io.StringIO())
+    render_rich(report, console)
+    return console.export_text()
+
+
+def check_golden(name: str, text: str) -> None:
+    """Compare with tests/golden/<name>; THREADS_UPDATE_GOLDEN=1 rewrites it instead."""
+    path = GOLDEN / name
+    if os.environ.get("THREADS_UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"{path} is missing: run with THREADS_UPDATE_GOLDEN=1 and review it"
+    assert text == path.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def built(engine: Engine) -> Built:
+    return build_dataset(engine)
+
+
+def _report(engine: Engine, **kw: object) -> Report:
+    return build_report(engine, ReportRequest(generated_at=FIXED, **kw))  # type: ignore[arg-type]
+
+
+def test_thread_report_matches_the_expected_text(engine: Engine, built: Built) -> None:
+    check_golden("thread_report.txt", rendered(_report(engine, thread_ids=(1,))))
+
+
+def test_closed_thread_report_matches_the_expected_text(engine: Engine, built: Built) -> None:
+    text = rendered(_report(engine, thread_ids=(2,)))
+    assert "Comments are closed" in text
+    check_golden("thread_closed_report.txt", text)
+
+
+def test_empty_thread_reads_well(engine: Engine, built: Built) -> None:
+    text = rendered(_report(engine, thread_ids=(3,)))
+    assert "No comments yet — the thread is open." in text
+    check_golden("thread_empty_report.txt", text)
+
+
+def test_corpus_report_matches_the_expected_text(engine: Engine, built: Built) -> None:
+    check_golden("corpus_report.txt", rendered(_report(engine, all_threads=True)))
+
+
+def test_anonymized_corpus_report_matches_the_expected_text(engine: Engine, built: Built) -> None:
+    text = rendered(_report(engine, all_threads=True, anonymize=True))
+    assert "Alice" not in text and "author-" in text
+    check_golden("corpus_report_anonymized.txt", text)
+
+
+@pytest.mark.parametrize("ids", [(1,), (2,), (3,), ()], ids=["one", "closed", "empty", "all"])
+def test_reports_fit_in_80_columns(engine: Engine, built: Built, ids: tuple[int, ...]) -> None:
+    report = _report(engine, thread_ids=ids, all_threads=not ids)
+    text = rendered(report, width=80)
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "\x1b[" not in text
+
+
+def test_json_output_is_the_report_data(engine: Engine, built: Built) -> None:
+    data = json.loads(render_json(_report(engine, all_threads=True)))
+    assert list(data)[0] == "kind" and list(data)[-1] == "manifest"
+    assert data["kind"] == "corpus"
+    assert data["manifest"]["generated_at"] == "2024-01-01T00:00:00Z"
+
+
+def _md_tables(text: str) -> list[list[dict[str, str]]]:
+    tables: list[list[dict[str, str]]] = []
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        if lines[i].startswith("| ") and i + 1 < len(lines) and lines[i + 1].startswith("|---"):
+            header = _cells(lines[i])
+            rows = []
+            i += 2
+            while i < len(lines) and lines[i].startswith("| "):
+                rows.append(dict(zip(header, _cells(lines[i]), strict=True)))
+                i += 1
+            tables.append(rows)
+        else:
+            i += 1
+    return tables
+
+
+def _cells(line: str) -> list[str]:
+    parts = re.split(r"(?<!\\)\|", line.strip())[1:-1]
+    return [p.strip().replace("\\|", "|") for p in parts]
+
+
+def test_markdown_tables_parse_back_to_the_numbers(engine: Engine, built: Built) -> None:
+    report = _report(engine, all_threads=True)
+    text = render_markdown(report)
+    tables = _md_tables(text)
+    topics = tables[0]
+    assert [r["topic"] for r in topics] == ["gold", "p5", "russia", "(no topic)"]
+    assert [r["comments"] for r in topics] == ["2", "2", "3", "1"]
+    assert topics[2]["share"] == "42.9%"
+    per_thread = tables[1]
+    assert per_thread[0]["russia"] == "2 (50.0%)"
+    manifest = {r["field"]: r["value"] for r in tables[-1]}
+    assert manifest["comments"] == "7"
+    assert manifest["generated"] == "2024-01-01T00:00:00Z"
+    assert text.index("## Run manifest") > text.index("## Moderation")
+
+
+def test_markdown_thread_report_lists_the_tree_and_bolds_evidence(
+    engine: Engine, built: Built
+) -> None:
+    text = render_markdown(_report(engine, thread_ids=(1,)))
+    assert text.startswith("# Gold reserves and the ruble\n")
+    reply = next(line for line in text.splitlines() if "#2 Bob" in line)
+    assert reply.startswith("  - ")
+    assert "**gold reserves**" in text
+    assert "P5+1" in text and "**P5+1**" in text
+
+
+def test_csv_parses_back_with_one_row_per_comment(engine: Engine, built: Built) -> None:
+    records, manifest = comment_table(engine, ReportRequest(all_threads=True, generated_at=FIXED))
+    text = "".join(render_csv(records, manifest))
+    data_lines = [line for line in text.splitlines(keepends=True) if not line.startswith("# ")]
+    rows = list(csv.DictReader(io.StringIO("".join(data_lines))))
+    assert len(rows) == 8
+    c7 = next(r for r in rows if r["comment_id"] == str(built.comments["c7"]))
+    assert c7["topics"] == "p5;russia" and c7["scores"] == "0.5000;0.6000"
+    assert c7["posted_at"] == "2014-12-03T09:00:00Z"
+    assert c7["sentiment"] == "-0.2000"
+    trailer = [line for line in text.splitlines() if line.startswith("# ")]
+    assert "# generated: 2024-01-01T00:00:00Z" in trailer
+
+
+def test_sparkline_scales_to_the_largest_value() -> None:
+    assert sparkline([0, 1, 2, 4, 8]) == "·▂▃▅█"
+    assert sparkline([0, 0]) == "··"
+    assert sparkline([]) == ""
