@@ -8,6 +8,7 @@ import typer
 from typer.core import TyperGroup
 
 from cli import db_cmd, report_cmd
+from cli import keys_cmd, serve_cmd
 from cli.context import AppState
 from threads import __version__
 from threads.config import Settings
@@ -72,6 +73,8 @@ def root(
 
 
 app.add_typer(db_cmd.app, name="db")
+app.add_typer(keys_cmd.app, name="keys")
+app.command("serve")(serve_cmd.serve)
 app.command("report")(report_cmd.report)
 
 

@@ -1,0 +1,49 @@
+"""`threads serve`: run the HTTP API with uvicorn (SQLite file or PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+import uvicorn
+
+from cli.context import state
+
+APP_FACTORY = "threads.api.app:app_from_env"
+
+
+def serve(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+    workers: int = typer.Option(
+        1, "--workers", min=1, max=64, help="Worker processes (each has its own pool)."
+    ),
+    log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
+    access_log: bool = typer.Option(
+        True, "--access-log/--no-access-log", help="Log one line per request."
+    ),
+) -> None:
+    """Run the moderation HTTP API (OpenAPI at /schema) with uvicorn."""
+    app_state = state(ctx)
+    # Fail here, with one clear line, when the schema is missing or behind; workers would
+    # otherwise each die with a traceback.
+    app_state.engine()
+    app_state.close()
+    # Workers build their Settings from the environment: hand them the URL chosen here.
+    os.environ["THREADS_DATABASE_URL"] = app_state.settings.database_url
+    typer.echo(
+        f"threads API on http://{host}:{port} (OpenAPI: http://{host}:{port}/schema), "
+        f"{workers} worker{'s' if workers != 1 else ''}",
+        err=True,
+    )
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        access_log=access_log,
+        # Authorization headers are never logged by uvicorn's access log (path + status only).
+    )

@@ -1,0 +1,100 @@
+"""The Litestar application: ``create_app(settings)`` wires the engine, routes and error table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from threads import __version__
+from threads.api.comments_routes import CommentController
+from threads.api.deps import DEPENDENCIES
+from threads.api.keys_routes import KeyController
+from threads.api.problems import EXCEPTION_HANDLERS
+from threads.api.queue_routes import QueueController
+from threads.api.ratelimit import SlidingWindowLimiter
+from threads.api.threads_routes import ThreadController
+from threads.config import Settings
+from threads.db import ensure_schema, make_engine
+from threads.models import Comment
+
+
+def _classifier(settings: Settings) -> Callable[[Session, Comment], None] | None:
+    """Topic classification for new comments, when the topics package provides it."""
+    try:
+        from threads.topics.service import classify_comments
+        from threads.topics.taxonomy import load_taxonomy
+    except ImportError:
+        return None
+    taxonomy = load_taxonomy(settings.taxonomy_path)
+
+    def classify(session: Session, comment: Comment) -> None:
+        classify_comments(session, [comment], taxonomy)
+
+    return classify
+
+
+def create_app(settings: Settings) -> Litestar:
+    """The API over ``settings.database_url``: one engine per app, disposed on shutdown.
+
+    The schema is checked (and the embedded SQLite file migrated) before the app is returned.
+    """
+    engine: Engine = make_engine(settings.database_url)
+    ensure_schema(engine, auto_migrate=settings.auto_migrate)
+    state = State(
+        {
+            "settings": settings,
+            "engine": engine,
+            "limiter": SlidingWindowLimiter(settings.rate_limit_per_minute),
+            "classify": _classifier(settings),
+        }
+    )
+
+    def dispose(app: Litestar) -> None:
+        app.state.engine.dispose()
+
+    api = Router(
+        path="/",
+        route_handlers=[ThreadController, CommentController, QueueController, KeyController],
+    )
+    return Litestar(
+        route_handlers=[api],
+        state=state,
+        dependencies=DEPENDENCIES,
+        exception_handlers=EXCEPTION_HANDLERS,
+        on_shutdown=[dispose],
+        request_max_body_size=settings.max_request_bytes,
+        openapi_config=OpenAPIConfig(
+            title="threads moderation API",
+            version=__version__,
+            path="/schema",
+            description=(
+                "Moderation queue, actions with an audit trail, threads that stay closed. "
+                "Errors are RFC 9457 problem details with a stable `code`."
+            ),
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="An API key from `threads keys create`",
+                    )
+                }
+            ),
+        ),
+        debug=False,
+    )
+
+
+def app_from_env() -> Litestar:
+    """Factory for ``uvicorn --factory threads.api.app:app_from_env`` (settings from THREADS_*)."""
+    return create_app(Settings.from_env())
+
+
+__all__: list[Any] = ["create_app", "app_from_env"]

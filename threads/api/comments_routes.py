@@ -1,0 +1,93 @@
+"""/api/comments/{id}: moderation actions, history, labels, readers' reports."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import Parameter
+from sqlmodel import Session
+
+from threads.api import auth, views
+from threads.api.deps import problems
+from threads.api.ratelimit import rate_limit
+from threads.keys import Principal
+from threads.moderation.reports import report_comment
+from threads.moderation.service import apply_action, comment_history
+from threads.schemas import (
+    ActionRequest,
+    CommentFull,
+    HistoryEvent,
+    ReportRequest,
+    ReportResponse,
+)
+
+CommentId = Annotated[int, Parameter(ge=1, le=2**62, description="comment id")]
+
+
+class CommentController(Controller):
+    path = "/api/comments"
+    tags = ["comments"]
+
+    @post(
+        "/{comment_id:int}/actions",
+        sync_to_thread=True,
+        guards=[auth.moderator],
+        status_code=200,
+        responses=problems(400, 401, 403, 404, 409, 413, 422),
+        security=[{"bearer": []}],
+    )
+    def act(
+        self, db: Session, key: Principal, comment_id: CommentId, data: ActionRequest
+    ) -> CommentFull:
+        """Take a moderation action (moderator+; purge: admin). A stale ``expected_version``
+        gets 409 ``version_conflict`` with ``current_version``; nothing changes then.
+        """
+        comment = apply_action(
+            db,
+            comment_id,
+            data.action,
+            actor=key.actor,
+            role=key.role,
+            reason=data.reason,
+            expected_version=data.expected_version,
+        )
+        return views.shape_comments(db, [comment], full=True)[0]  # type: ignore[return-value]
+
+    @get(
+        "/{comment_id:int}/history",
+        sync_to_thread=True,
+        guards=[auth.viewer],
+        responses=problems(400, 401, 403, 404),
+        security=[{"bearer": []}],
+    )
+    def history(self, db: Session, comment_id: CommentId) -> list[HistoryEvent]:
+        """Every audit event of a comment, oldest first (any key)."""
+        return views.history(comment_history(db, comment_id))
+
+    @post(
+        "/{comment_id:int}/reports",
+        sync_to_thread=True,
+        guards=[rate_limit],
+        status_code=202,
+        responses=problems(400, 404, 409, 413, 422, 429),
+    )
+    def report(
+        self,
+        request: Request[Any, Any, Any],
+        db: Session,
+        comment_id: CommentId,
+        data: ReportRequest,
+    ) -> ReportResponse:
+        """Report a comment (public, rate-limited): it is flagged for review.
+
+        Reasons: spam, abuse, off_topic, personal_info, other.
+        """
+        report_comment(
+            db,
+            comment_id,
+            data.reason,
+            reporter=request.client.host if request.client else None,
+            detail=data.detail,
+        )
+        return ReportResponse(comment_id=comment_id)

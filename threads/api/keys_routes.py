@@ -1,0 +1,67 @@
+"""/api/keys: API key management over HTTP (admin only). The key is shown once, at creation."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, delete, get, post
+from litestar.params import Parameter
+from sqlmodel import Session
+
+from threads.api import auth
+from threads.api.deps import problems
+from threads.keys import KeyInfo, Principal, create_key, list_keys, revoke_key
+from threads.schemas import KeyCreated, KeyCreateRequest, KeyRead
+
+
+def _read(info: KeyInfo) -> KeyRead:
+    return KeyRead(
+        name=info.name,
+        role=info.role.value,
+        prefix=info.prefix,
+        created_at=info.created_at,
+        last_used_at=info.last_used_at,
+        revoked_at=info.revoked_at,
+    )
+
+
+class KeyController(Controller):
+    path = "/api/keys"
+    tags = ["keys"]
+    guards = [auth.admin]
+    security = [{"bearer": []}]
+
+    @get("/", sync_to_thread=True, responses=problems(401, 403))
+    def list_keys(self, db: Session) -> list[KeyRead]:
+        """Every key (revoked ones too): name, role, prefix, times. Never the key or its hash."""
+        return [_read(info) for info in list_keys(db)]
+
+    @post(
+        "/", sync_to_thread=True, status_code=201, responses=problems(400, 401, 403, 409, 413, 422)
+    )
+    def create(self, db: Session, key: Principal, data: KeyCreateRequest) -> KeyCreated:
+        """Create a key; the response is the only time the key itself is shown."""
+        created = create_key(db, data.name, data.role, actor=key.actor)
+        info = created.info
+        return KeyCreated(
+            name=info.name,
+            role=info.role.value,
+            prefix=info.prefix,
+            created_at=info.created_at,
+            key=created.secret,
+        )
+
+    @delete(
+        "/{name:str}",
+        sync_to_thread=True,
+        status_code=200,
+        responses=problems(401, 403, 404, 409),
+    )
+    def revoke(
+        self,
+        db: Session,
+        key: Principal,
+        name: Annotated[str, Parameter(min_length=1, max_length=64)],
+    ) -> KeyRead:
+        """Revoke a key by name: refused from then on, kept for the record."""
+        return _read(revoke_key(db, name, actor=key.actor))

@@ -1,0 +1,220 @@
+"""The one error-mapping table: every error leaves the API as RFC 9457 problem details.
+
+Body: ``type``, ``title``, ``status``, ``detail``, ``code`` (stable, machine-readable) plus the
+facts the error carries (``field``, ``current_version``, ``closed_at``, ``reason``, ...), with the
+media type ``application/problem+json``. Unexpected exceptions become a 500 problem that says
+nothing about internals (the traceback goes to the server log).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from threads.errors import (
+    ActionNotAllowed,
+    Blocked,
+    Conflict,
+    DatabaseNotReady,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    ThreadClosed,
+    ThreadsError,
+    Unauthorized,
+)
+
+logger = logging.getLogger("threads.api")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "urn:threads:problem:"
+
+#: ThreadsError subclass -> HTTP status. The most specific class in an error's MRO wins.
+ERROR_STATUS: dict[type[ThreadsError], int] = {
+    Blocked: 422,
+    InvalidInput: 422,
+    NotFound: 404,
+    ThreadClosed: 409,
+    ActionNotAllowed: 409,
+    Conflict: 409,
+    Unauthorized: 401,
+    Forbidden: 403,
+    RateLimited: 429,
+    DatabaseNotReady: 503,
+    ThreadsError: 400,
+}
+
+#: Litestar's own HTTP errors (routing, body parsing, size limit) -> (code, title)
+HTTP_CODES: dict[int, tuple[str, str]] = {
+    400: ("invalid_request", "Invalid request"),
+    401: ("unauthorized", "Unauthorized"),
+    403: ("forbidden", "Forbidden"),
+    404: ("not_found", "Not found"),
+    405: ("method_not_allowed", "Method not allowed"),
+    406: ("not_acceptable", "Not acceptable"),
+    413: ("request_too_large", "Request body too large"),
+    415: ("unsupported_media_type", "Unsupported media type"),
+    429: ("rate_limited", "Too many requests"),
+    500: ("internal_error", "Internal server error"),
+    503: ("unavailable", "Service unavailable"),
+}
+
+WWW_AUTHENTICATE = 'Bearer realm="threads"'
+_JSON_PATH = re.compile(r"at `\$\.([A-Za-z0-9_.\[\]]+)`")
+
+
+def status_for(error: ThreadsError) -> int:
+    for cls in type(error).__mro__:
+        if cls in ERROR_STATUS:
+            return ERROR_STATUS[cls]
+    return 400
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def problem(
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    *,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    **facts: Any,
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if instance:
+        body["instance"] = instance
+    for key, value in facts.items():
+        if key not in body and value is not None:
+            body[key] = _jsonable(value)
+    return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def threads_error_handler(request: Request[Any, Any, Any], exc: ThreadsError) -> Response[Any]:
+    status = status_for(exc)
+    headers: dict[str, str] = {}
+    if status == 401:
+        headers["WWW-Authenticate"] = WWW_AUTHENTICATE
+    if status == 429 and "retry_after" in exc.extra:
+        headers["Retry-After"] = str(int(exc.extra["retry_after"]))
+    return problem(
+        status,
+        exc.code,
+        exc.title,
+        exc.detail,
+        instance=request.url.path,
+        headers=headers or None,
+        **exc.extra,
+    )
+
+
+def _validation_facts(exc: ValidationException) -> dict[str, Any]:
+    """The offending field (and every error) from Litestar's validation details."""
+    errors: list[dict[str, Any]] = []
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    for item in extra:
+        if not isinstance(item, dict):
+            continue
+        message = str(item.get("message", ""))
+        key = item.get("key")
+        if not key:
+            match = _JSON_PATH.search(message)
+            key = match.group(1) if match else None
+        errors.append({"field": key, "message": message, "source": item.get("source")})
+    facts: dict[str, Any] = {}
+    if errors:
+        facts["errors"] = errors
+        first = next((e["field"] for e in errors if e["field"]), None)
+        if first:
+            facts["field"] = first
+    return facts
+
+
+def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    code, title = HTTP_CODES.get(status, (f"http_{status}", "Error"))
+    headers = dict(exc.headers or {})
+    facts: dict[str, Any] = {}
+    detail = exc.detail or title
+    if isinstance(exc, ValidationException):
+        facts = _validation_facts(exc)
+        where = facts.get("field")
+        messages = [e["message"] for e in facts.get("errors", []) if e["message"]]
+        detail = messages[0] if messages else detail
+        if where and where not in detail:
+            detail = f"{detail} (field {where})"
+    if status == 401:
+        headers.setdefault("WWW-Authenticate", WWW_AUTHENTICATE)
+    if status == 404 and detail == "Not Found":
+        detail = f"no resource at {request.url.path}"
+    if status == 405:
+        detail = f"method {request.method} is not allowed on {request.url.path}"
+    if status == 413:
+        limit = (
+            request.route_handler.resolve_request_max_body_size() if _has_route(request) else None
+        )
+        detail = "the request body is too large" + (f" (limit {limit} bytes)" if limit else "")
+    if status >= 500:
+        logger.error("HTTP %s on %s %s: %s", status, request.method, request.url.path, exc.detail)
+        detail = "the server could not handle this request"
+    return problem(
+        status,
+        code,
+        title,
+        detail,
+        instance=request.url.path,
+        headers=headers or None,
+        **facts,
+    )
+
+
+def _has_route(request: Request[Any, Any, Any]) -> bool:
+    try:
+        return request.route_handler is not None
+    except Exception:
+        return False
+
+
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "Internal server error",
+        "the server could not handle this request",
+        instance=request.url.path,
+    )
+
+
+EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
+    ThreadsError: threads_error_handler,
+    HTTPException: http_error_handler,
+    Exception: internal_error_handler,
+}

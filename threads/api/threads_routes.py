@@ -1,0 +1,193 @@
+"""/api/threads: list and read threads and their comments; close, reopen, set policy; submit."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Request, get, post, put
+from litestar.params import Parameter
+from sqlmodel import Session
+
+from threads.api import auth, views
+from threads.api.deps import problems
+from threads.api.ratelimit import rate_limit
+from threads.config import Settings
+from threads.db.types import utcnow
+from threads.keys import Principal
+from threads.moderation.submission import Submission, submit_comment
+from threads.moderation.threads import UNSET, close_thread, reopen_thread, set_policy
+from threads.schemas import (
+    CloseRequest,
+    Page,
+    PolicyRequest,
+    ReopenRequest,
+    SubmissionRequest,
+    SubmissionResponse,
+    ThreadDetail,
+    ThreadSummary,
+)
+
+Cursor = Annotated[str | None, Parameter(description="next_cursor of the previous page")]
+Limit = Annotated[int, Parameter(ge=1, le=views.MAX_PAGE, description="items per page")]
+ThreadId = Annotated[int, Parameter(ge=1, le=2**62, description="thread id")]
+
+
+class ThreadController(Controller):
+    path = "/api/threads"
+    tags = ["threads"]
+
+    @get("/", sync_to_thread=True, responses=problems(400, 401, 422))
+    def list_threads(
+        self, db: Session, settings: Settings, cursor: Cursor = None, limit: Limit = 50
+    ) -> Page[ThreadSummary]:
+        """Threads in id order (public), with their effective state and approved comments."""
+        return views.thread_page(db, settings, cursor=cursor, limit=limit, now=utcnow())
+
+    @get("/{thread_id:int}", sync_to_thread=True, responses=problems(400, 401, 404))
+    def get_thread(self, db: Session, settings: Settings, thread_id: ThreadId) -> ThreadDetail:
+        """One thread: article, effective state (auto-closed counts as closed), counts."""
+        return views.thread_detail(db, settings, thread_id, now=utcnow())
+
+    @get("/{thread_id:int}/comments", sync_to_thread=True, responses=problems(400, 401, 404, 422))
+    def list_comments(
+        self,
+        db: Session,
+        principal: Principal | None,
+        thread_id: ThreadId,
+        view: Literal["tree", "flat"] = "tree",
+        cursor: Cursor = None,
+        limit: Limit = 100,
+    ) -> Page[Any]:
+        """Comments of a thread. Public: approved only, no e-mail. With a key: every status.
+
+        ``tree`` pages over top-level comments with their replies nested; ``flat`` pages over
+        all comments in order of appearance.
+        """
+        return views.thread_comments(
+            db, thread_id, full=principal is not None, view=view, cursor=cursor, limit=limit
+        )
+
+    @post(
+        "/{thread_id:int}/comments",
+        sync_to_thread=True,
+        guards=[rate_limit],
+        status_code=201,
+        responses=problems(400, 404, 409, 413, 422, 429),
+    )
+    def submit(
+        self,
+        request: Request[Any, Any, Any],
+        db: Session,
+        settings: Settings,
+        thread_id: ThreadId,
+        data: SubmissionRequest,
+    ) -> SubmissionResponse:
+        """Submit a comment or a reply (public, rate-limited per address).
+
+        The response says the resulting status (pending: held for review). A closed thread
+        answers 409 ``thread_closed`` with ``closed_at`` and ``reason``; nothing is stored.
+        """
+        result = submit_comment(
+            db,
+            thread_id,
+            Submission(
+                author_name=data.author_name,
+                body=data.body,
+                author_email=data.author_email,
+                author_url=data.author_url,
+                parent_id=data.parent_id,
+            ),
+            settings=settings,
+            now=utcnow(),
+            client=request.client.host if request.client else None,
+            classify=request.app.state.classify,
+        )
+        db.flush()
+        topics = views.shape_comments(db, [result.comment], full=False)
+        return SubmissionResponse(
+            status=result.status.value,
+            comment=topics[0],  # type: ignore[arg-type]
+        )
+
+    @post(
+        "/{thread_id:int}/close",
+        sync_to_thread=True,
+        guards=[auth.moderator],
+        status_code=200,
+        responses=problems(400, 401, 403, 404, 409, 413, 422),
+        security=[{"bearer": []}],
+    )
+    def close(
+        self,
+        db: Session,
+        settings: Settings,
+        key: Principal,
+        thread_id: ThreadId,
+        data: CloseRequest,
+    ) -> ThreadDetail:
+        """Close a thread with a reason (moderator or admin); audited."""
+        close_thread(db, thread_id, actor=key.actor, reason=data.reason)
+        db.flush()
+        return views.thread_detail(db, settings, thread_id, now=utcnow())
+
+    @post(
+        "/{thread_id:int}/reopen",
+        sync_to_thread=True,
+        guards=[auth.moderator],
+        status_code=200,
+        responses=problems(400, 401, 403, 404, 409, 413, 422),
+        security=[{"bearer": []}],
+    )
+    def reopen(
+        self,
+        db: Session,
+        settings: Settings,
+        key: Principal,
+        thread_id: ThreadId,
+        data: ReopenRequest | None = None,
+    ) -> ThreadDetail:
+        """Reopen a closed or auto-closed thread (moderator or admin); auto-close then stops."""
+        reopen_thread(
+            db,
+            thread_id,
+            actor=key.actor,
+            reason=data.reason if data else None,
+            settings=settings,
+        )
+        db.flush()
+        return views.thread_detail(db, settings, thread_id, now=utcnow())
+
+    @put(
+        "/{thread_id:int}/policy",
+        sync_to_thread=True,
+        guards=[auth.admin],
+        responses=problems(400, 401, 403, 404, 413, 422),
+        security=[{"bearer": []}],
+    )
+    def put_policy(
+        self,
+        db: Session,
+        settings: Settings,
+        key: Principal,
+        thread_id: ThreadId,
+        data: PolicyRequest,
+    ) -> ThreadDetail:
+        """Set pre-moderation and auto-close policy (admin). Fields left out stay as they are;
+        null clears one (the server default applies); ``auto_close_days`` 0 disables auto-close.
+        """
+        set_policy(
+            db,
+            thread_id,
+            actor=key.actor,
+            premoderation=_given(data.premoderation),
+            auto_close_days=_given(data.auto_close_days),
+            auto_close_from=_given(data.auto_close_from),
+        )
+        db.flush()
+        return views.thread_detail(db, settings, thread_id, now=utcnow())
+
+
+def _given(value: Any) -> Any:
+    """msgspec's "field left out" becomes the service's "leave as it is"."""
+    return UNSET if value is msgspec.UNSET else value

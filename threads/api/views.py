@@ -1,0 +1,295 @@
+"""Read models of the API: database rows shaped into the response Structs of threads.schemas.
+
+Listing cursors are opaque URL-safe strings holding the keyset of the last item; a cursor that is
+not ours is an InvalidInput on field ``cursor``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from threads.config import Settings
+from threads.db.queries import reads as r
+from threads.errors import InvalidInput, NotFound
+from threads.models import Comment, CommentStatus, ModerationEvent
+from threads.moderation.queue import QueuePage
+from threads.moderation.threads import effective_state
+from threads.schemas import (
+    ArticleRead,
+    CommentFull,
+    CommentPublic,
+    HistoryEvent,
+    Page,
+    QueueItem,
+    ThreadDetail,
+    ThreadSummary,
+)
+
+PUBLIC_STATUSES: tuple[CommentStatus, ...] = (CommentStatus.APPROVED,)
+MAX_PAGE = 500
+
+
+# --------------------------------------------------------------------------- cursors
+
+
+def encode_cursor(kind: str, *values: int) -> str:
+    raw = json.dumps([kind, *values], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, kind: str, size: int) -> list[int]:
+    bad = InvalidInput(
+        "cursor is not valid for this listing (pass back next_cursor unchanged)", field="cursor"
+    )
+    try:
+        data: Any = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, binascii.Error, UnicodeError):
+        raise bad from None
+    if not (isinstance(data, list) and len(data) == size + 1 and data[0] == kind):
+        raise bad
+    values = data[1:]
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        raise bad
+    return values
+
+
+def check_limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}, got {limit}", field="limit")
+    return limit
+
+
+# --------------------------------------------------------------------------- threads
+
+
+def thread_page(
+    session: Session, settings: Settings, *, cursor: str | None, limit: int, now: datetime
+) -> Page[ThreadSummary]:
+    """Threads in id order; ``comment_count`` counts approved comments (what readers see)."""
+    check_limit(limit)
+    after = decode_cursor(cursor, "t", 1)[0] if cursor else None
+    rows = r.thread_rows(session, after_id=after, limit=limit + 1, statuses=PUBLIC_STATUSES)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = [
+        ThreadSummary(
+            id=row.thread.id or 0,
+            article_id=row.article.id or 0,
+            title=row.article.title,
+            url=row.article.source_url,
+            published_at=row.article.published_at,
+            state=effective_state(session, row.thread, settings, now).state.value,
+            comment_count=row.comment_count,
+            last_comment_at=row.last_comment_at,
+        )
+        for row in rows
+    ]
+    next_cursor = encode_cursor("t", items[-1].id) if more and items else None
+    return Page(items=items, total=r.thread_count(session), next_cursor=next_cursor)
+
+
+def thread_detail(
+    session: Session, settings: Settings, thread_id: int, *, now: datetime
+) -> ThreadDetail:
+    """One thread: its article, effective state, comments per status and (approved) per topic."""
+    found = r.thread_with_article(session, thread_id)
+    if found is None:
+        raise NotFound(f"thread {thread_id} not found", thread_id=thread_id)
+    thread, article = found
+    status = effective_state(session, thread, settings, now)
+    counts = r.status_counts(session, thread_id)
+    return ThreadDetail(
+        id=thread_id,
+        article=ArticleRead(
+            id=article.id or 0,
+            key=article.key,
+            title=article.title,
+            url=article.source_url,
+            byline=article.byline,
+            authors=list(article.authors or []),
+            standfirst=article.standfirst,
+            published_at=article.published_at,
+        ),
+        state=status.state.value,
+        closed_at=status.closed_at,
+        close_reason=status.reason,
+        auto_closed=status.auto,
+        premoderation=thread.premoderation.value if thread.premoderation else None,
+        auto_close_days=thread.auto_close_days,
+        auto_close_from=thread.auto_close_from.value if thread.auto_close_from else None,
+        version=thread.version,
+        comment_count=sum(counts.values()),
+        counts_by_status=counts,
+        counts_by_topic=r.topic_counts(session, thread_id, PUBLIC_STATUSES),
+    )
+
+
+# --------------------------------------------------------------------------- comments
+
+
+def public_comment(c: Comment, topics: list[str]) -> CommentPublic:
+    return CommentPublic(
+        id=c.id or 0,
+        thread_id=c.thread_id,
+        parent_id=c.parent_id,
+        author_name=c.author_name,
+        author_url=c.author_url,
+        posted_at=c.posted_at,
+        body=c.body,
+        body_format=c.body_format,
+        topics=topics,
+    )
+
+
+def full_comment(c: Comment, topics: list[str]) -> CommentFull:
+    return CommentFull(
+        id=c.id or 0,
+        thread_id=c.thread_id,
+        parent_id=c.parent_id,
+        position=c.position,
+        kind=str(getattr(c.kind, "value", c.kind)),
+        author_name=c.author_name,
+        author_url=c.author_url,
+        author_email=c.author_email,
+        posted_at=c.posted_at,
+        body=c.body,
+        body_format=c.body_format,
+        status=CommentStatus(c.status).value,
+        version=c.version,
+        purged=c.purged,
+        report_count=c.report_count,
+        sentiment=c.sentiment,
+        topics=topics,
+    )
+
+
+def shape_comments(
+    session: Session, comments: Sequence[Comment], *, full: bool
+) -> list[CommentPublic] | list[CommentFull]:
+    topics = r.comment_topic_ids(session, [c.id for c in comments if c.id is not None])
+    if full:
+        return [full_comment(c, topics.get(c.id or 0, [])) for c in comments]
+    return [public_comment(c, topics.get(c.id or 0, [])) for c in comments]
+
+
+def thread_comments(
+    session: Session,
+    thread_id: int,
+    *,
+    full: bool,
+    view: str,
+    cursor: str | None,
+    limit: int,
+) -> Page[Any]:
+    """Comments of a thread: approved only unless ``full`` (a key holder), flat or as a tree.
+
+    ``flat`` pages over comments in order of appearance; ``tree`` pages over top-level comments,
+    each with all its replies nested. In the public tree a reply whose parent is hidden hangs
+    under its nearest visible ancestor (or at the top).
+    """
+    check_limit(limit)
+    if r.thread_with_article(session, thread_id) is None:
+        raise NotFound(f"thread {thread_id} not found", thread_id=thread_id)
+    statuses = None if full else PUBLIC_STATUSES
+    if view == "flat":
+        after = decode_cursor(cursor, "f", 2) if cursor else None
+        rows = r.thread_comments_page(
+            session,
+            thread_id,
+            statuses,
+            after=(after[0], after[1]) if after else None,
+            limit=limit + 1,
+        )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        items = shape_comments(session, rows, full=full)
+        last = rows[-1] if rows else None
+        next_cursor = (
+            encode_cursor("f", last.position, last.id or 0) if more and last is not None else None
+        )
+        total = r.thread_comment_count(session, thread_id, statuses)
+        return Page(items=list(items), total=total, next_cursor=next_cursor)
+    if view != "tree":
+        raise InvalidInput(f"view must be tree or flat, got {view!r}", field="view")
+    comments = r.thread_comments(session, thread_id, statuses)
+    shaped = shape_comments(session, comments, full=full)
+    roots = _tree(comments, list(shaped), session=session if not full else None)
+    start = 0
+    if cursor:
+        position, last_id = decode_cursor(cursor, "r", 2)
+        keys = [(c.position, c.id or 0) for c, _ in roots]
+        start = next((i for i, k in enumerate(keys) if k > (position, last_id)), len(keys))
+    chosen = roots[start : start + limit]
+    more = start + limit < len(roots)
+    next_cursor = None
+    if more and chosen:
+        last_comment = chosen[-1][0]
+        next_cursor = encode_cursor("r", last_comment.position, last_comment.id or 0)
+    return Page(items=[node for _, node in chosen], total=len(roots), next_cursor=next_cursor)
+
+
+def _tree(
+    comments: Sequence[Comment], shaped: list[Any], *, session: Session | None
+) -> list[tuple[Comment, Any]]:
+    """Nest ``shaped`` (parallel to ``comments``) by parent; returns the top-level pairs."""
+    by_id = {c.id: node for c, node in zip(comments, shaped, strict=True)}
+    parents: dict[int, int | None] = {}
+    if session is not None:
+        # Public view: hidden comments are not loaded; climb through them to a visible one.
+        parents = r.thread_parent_links(session, comments[0].thread_id) if comments else {}
+    roots: list[tuple[Comment, Any]] = []
+    for c, node in zip(comments, shaped, strict=True):
+        parent = c.parent_id
+        seen: set[int] = set()
+        while parent is not None and parent not in by_id and parent in parents:
+            if parent in seen:  # a cycle in imported data: stop climbing
+                parent = None
+                break
+            seen.add(parent)
+            parent = parents[parent]
+        holder = by_id.get(parent) if parent is not None else None
+        if holder is None or holder is node:
+            roots.append((c, node))
+        else:
+            if holder.replies is None:
+                holder.replies = []
+            holder.replies.append(node)
+    return roots
+
+
+def history(events: Sequence[ModerationEvent]) -> list[HistoryEvent]:
+    return [
+        HistoryEvent(
+            id=e.id or 0,
+            action=e.action,
+            actor=e.actor,
+            actor_type=str(getattr(e.actor_type, "value", e.actor_type)),
+            from_state=e.from_state,
+            to_state=e.to_state,
+            reason=e.reason,
+            created_at=e.created_at,
+        )
+        for e in events
+    ]
+
+
+def queue_page(page: QueuePage) -> Page[QueueItem]:
+    return Page(
+        items=[
+            QueueItem(
+                comment=full_comment(item.comment, item.topics),
+                article_id=item.article_id,
+                article_title=item.article_title,
+            )
+            for item in page.items
+        ],
+        total=page.total,
+        next_cursor=page.next_cursor,
+    )

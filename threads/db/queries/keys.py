@@ -1,0 +1,40 @@
+"""Queries for API keys (the ``api_key`` table). Only hashes are ever read or written here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
+from sqlmodel import Session, col
+
+from threads.models import ApiKey
+
+
+def key_by_hash(session: Session, key_hash: str) -> ApiKey | None:
+    return session.execute(
+        select(ApiKey).where(col(ApiKey.key_hash) == key_hash)
+    ).scalar_one_or_none()
+
+
+def key_by_name(session: Session, name: str) -> ApiKey | None:
+    return session.execute(select(ApiKey).where(col(ApiKey.name) == name)).scalar_one_or_none()
+
+
+def all_keys(session: Session) -> list[ApiKey]:
+    """Every key, oldest first (revoked ones included)."""
+    return list(session.scalars(select(ApiKey).order_by(col(ApiKey.created_at), col(ApiKey.id))))
+
+
+def touch_key(session: Session, key_id: int, now: datetime, stale_before: datetime) -> None:
+    """Set ``last_used_at`` to ``now`` unless it was already set after ``stale_before``.
+
+    The condition keeps a busy key from turning every request into a write on one row.
+    """
+    session.execute(
+        update(ApiKey)
+        .where(
+            col(ApiKey.id) == key_id,
+            or_(col(ApiKey.last_used_at).is_(None), col(ApiKey.last_used_at) < stale_before),
+        )
+        .values(last_used_at=now)
+    )

@@ -1,0 +1,204 @@
+"""Read queries for the API: threads with their articles, comments of a thread, counts.
+
+Lists use keyset pagination on indexed columns (thread id; comment thread_id + position).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlmodel import Session, col
+
+from threads.models import (
+    Article,
+    Comment,
+    CommentStatus,
+    CommentTopic,
+    LabelSource,
+    ModerationEvent,
+    Thread,
+)
+
+
+@dataclass(frozen=True)
+class ThreadRow:
+    thread: Thread
+    article: Article
+    comment_count: int
+    last_comment_at: datetime | None
+
+
+def thread_rows(
+    session: Session, *, after_id: int | None, limit: int, statuses: Sequence[CommentStatus]
+) -> list[ThreadRow]:
+    """Threads in id order after ``after_id``, with how many comments in ``statuses`` each has."""
+    counts = (
+        select(
+            col(Comment.thread_id),
+            func.count().label("n"),
+            func.max(Comment.posted_at).label("last_at"),
+        )
+        .where(col(Comment.status).in_(list(statuses)))
+        .group_by(col(Comment.thread_id))
+        .subquery()
+    )
+    page = select(col(Thread.id)).order_by(col(Thread.id)).limit(limit)
+    if after_id is not None:
+        page = page.where(col(Thread.id) > after_id)
+    ids = page.subquery()
+    stmt = (
+        select(Thread, Article, counts.c.n, counts.c.last_at)
+        .join(ids, ids.c.id == col(Thread.id))
+        .join(Article, col(Article.id) == col(Thread.article_id))
+        .outerjoin(counts, counts.c.thread_id == col(Thread.id))
+        .order_by(col(Thread.id))
+    )
+    return [ThreadRow(t, a, int(n or 0), last) for t, a, n, last in session.execute(stmt)]
+
+
+def thread_count(session: Session) -> int:
+    return int(session.execute(select(func.count()).select_from(Thread)).scalar_one())
+
+
+def thread_with_article(session: Session, thread_id: int) -> tuple[Thread, Article] | None:
+    row = session.execute(
+        select(Thread, Article)
+        .join(Article, col(Article.id) == col(Thread.article_id))
+        .where(col(Thread.id) == thread_id)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def status_counts(session: Session, thread_id: int) -> dict[str, int]:
+    """Comments of the thread per status (every status present, zeros included)."""
+    counts = {s.value: 0 for s in CommentStatus}
+    stmt = (
+        select(col(Comment.status), func.count())
+        .where(col(Comment.thread_id) == thread_id)
+        .group_by(col(Comment.status))
+    )
+    for status, n in session.execute(stmt):
+        counts[CommentStatus(status).value] = int(n)
+    return counts
+
+
+def topic_counts(
+    session: Session, thread_id: int, statuses: Sequence[CommentStatus]
+) -> dict[str, int]:
+    """Comments of the thread in ``statuses`` per assigned topic (a moderator's "no" wins)."""
+    ct = CommentTopic.__table__.alias("ct")  # type: ignore[attr-defined]
+    no = CommentTopic.__table__.alias("no")  # type: ignore[attr-defined]
+    stmt = (
+        select(ct.c.topic_id, func.count(func.distinct(ct.c.comment_id)))
+        .join(Comment, col(Comment.id) == ct.c.comment_id)
+        .outerjoin(
+            no,
+            and_(
+                no.c.comment_id == ct.c.comment_id,
+                no.c.topic_id == ct.c.topic_id,
+                no.c.assigned.is_(False),
+                no.c.source == LabelSource.MODERATOR.value,
+            ),
+        )
+        .where(
+            col(Comment.thread_id) == thread_id,
+            col(Comment.status).in_(list(statuses)),
+            ct.c.assigned.is_(True),
+            no.c.id.is_(None),
+        )
+        .group_by(ct.c.topic_id)
+        .order_by(ct.c.topic_id)
+    )
+    return {str(topic): int(n) for topic, n in session.execute(stmt)}
+
+
+def thread_comments(
+    session: Session, thread_id: int, statuses: Sequence[CommentStatus] | None
+) -> list[Comment]:
+    """Every comment of the thread (in ``statuses`` if given) in order of appearance."""
+    stmt = select(Comment).where(col(Comment.thread_id) == thread_id)
+    if statuses is not None:
+        stmt = stmt.where(col(Comment.status).in_(list(statuses)))
+    stmt = stmt.order_by(col(Comment.position), col(Comment.id))
+    return list(session.scalars(stmt))
+
+
+def thread_comments_page(
+    session: Session,
+    thread_id: int,
+    statuses: Sequence[CommentStatus] | None,
+    *,
+    after: tuple[int, int] | None,
+    limit: int,
+) -> list[Comment]:
+    """Up to ``limit`` comments of the thread after the keyset ``(position, id)``."""
+    stmt = select(Comment).where(col(Comment.thread_id) == thread_id)
+    if statuses is not None:
+        stmt = stmt.where(col(Comment.status).in_(list(statuses)))
+    if after is not None:
+        position, last_id = after
+        stmt = stmt.where(
+            or_(
+                col(Comment.position) > position,
+                and_(col(Comment.position) == position, col(Comment.id) > last_id),
+            )
+        )
+    stmt = stmt.order_by(col(Comment.position), col(Comment.id)).limit(limit)
+    return list(session.scalars(stmt))
+
+
+def thread_comment_count(
+    session: Session, thread_id: int, statuses: Sequence[CommentStatus] | None
+) -> int:
+    stmt = select(func.count()).select_from(Comment).where(col(Comment.thread_id) == thread_id)
+    if statuses is not None:
+        stmt = stmt.where(col(Comment.status).in_(list(statuses)))
+    return int(session.execute(stmt).scalar_one())
+
+
+def comment_exists(session: Session, comment_id: int) -> bool:
+    return (
+        session.execute(
+            select(col(Comment.id)).where(col(Comment.id) == comment_id)
+        ).scalar_one_or_none()
+        is not None
+    )
+
+
+def comment_topic_ids(session: Session, comment_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Assigned topics per comment (a moderator's "not this topic" wins), sorted."""
+    if not comment_ids:
+        return {}
+    stmt = select(
+        col(CommentTopic.comment_id),
+        col(CommentTopic.topic_id),
+        col(CommentTopic.assigned),
+        col(CommentTopic.source),
+    ).where(col(CommentTopic.comment_id).in_(list(comment_ids)))
+    yes: dict[int, set[str]] = {}
+    denied: set[tuple[int, str]] = set()
+    for cid, topic, assigned, source in session.execute(stmt):
+        if assigned:
+            yes.setdefault(cid, set()).add(topic)
+        elif source == LabelSource.MODERATOR:
+            denied.add((cid, topic))
+    return {cid: sorted(t for t in ts if (cid, t) not in denied) for cid, ts in yes.items()}
+
+
+def events_by_actor(session: Session, actor: str) -> list[ModerationEvent]:
+    """Audit events recorded for one actor, oldest first (used to check API audit trails)."""
+    stmt = (
+        select(ModerationEvent)
+        .where(col(ModerationEvent.actor) == actor)
+        .order_by(col(ModerationEvent.id))
+    )
+    return list(session.scalars(stmt))
+
+
+def thread_parent_links(session: Session, thread_id: int) -> dict[int, int | None]:
+    """comment id -> parent id for every comment of the thread (any status)."""
+    stmt = select(col(Comment.id), col(Comment.parent_id)).where(col(Comment.thread_id) == thread_id)
+    return {int(cid): (int(pid) if pid is not None else None) for cid, pid in session.execute(stmt)}

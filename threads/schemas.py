@@ -1,0 +1,271 @@
+"""I/O shapes of the HTTP API: request bodies and responses (msgspec Structs).
+
+Response shapes never carry secrets: the public comment shape has no e-mail address, status or
+version; key listings have no hash. ``Page[T]`` is every list: items, total, next_cursor.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+import msgspec
+from msgspec import Meta
+
+T = TypeVar("T")
+
+ActionName = Literal["approve", "reject", "spam", "flag", "delete", "restore", "purge"]
+StatusName = Literal["pending", "approved", "flagged", "rejected", "spam", "deleted"]
+RoleName = Literal["viewer", "moderator", "admin"]
+Reason = Annotated[str, Meta(max_length=2000)]
+TopicId = Annotated[str, Meta(min_length=1, max_length=64)]
+Id = Annotated[int, Meta(ge=1, le=2**62)]
+
+
+class Page(msgspec.Struct, Generic[T]):
+    """One page of a list; pass ``next_cursor`` back as ``cursor`` for the next one."""
+
+    items: list[T]
+    total: int
+    next_cursor: str | None = None
+
+
+# --------------------------------------------------------------------------- threads
+
+
+class ThreadSummary(msgspec.Struct):
+    id: int
+    article_id: int
+    title: str
+    url: str | None
+    published_at: datetime | None
+    state: Literal["open", "closed"]
+    comment_count: int
+    last_comment_at: datetime | None
+
+
+class ArticleRead(msgspec.Struct):
+    id: int
+    key: str
+    title: str
+    url: str | None
+    byline: str | None
+    authors: list[str]
+    standfirst: str | None
+    published_at: datetime | None
+
+
+class ThreadDetail(msgspec.Struct):
+    id: int
+    article: ArticleRead
+    #: the effective state: a thread past its auto-close time is closed
+    state: Literal["open", "closed"]
+    closed_at: datetime | None
+    close_reason: str | None
+    auto_closed: bool
+    premoderation: str | None
+    auto_close_days: int | None
+    auto_close_from: str | None
+    version: int
+    comment_count: int
+    counts_by_status: dict[str, int]
+    counts_by_topic: dict[str, int]
+
+
+class CloseRequest(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Annotated[str, Meta(min_length=1, max_length=2000)]
+
+
+class ReopenRequest(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Reason | None = None
+
+
+class PolicyRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Only the fields given are changed; ``auto_close_days`` 0 turns auto-close off."""
+
+    premoderation: Literal["all", "first_time", "links", "none"] | None | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
+    auto_close_days: Annotated[int, Meta(ge=0, le=36500)] | None | msgspec.UnsetType = msgspec.UNSET
+    auto_close_from: Literal["published", "last_comment"] | None | msgspec.UnsetType = msgspec.UNSET
+
+
+# --------------------------------------------------------------------------- comments
+
+
+class CommentPublic(msgspec.Struct):
+    """A comment as readers see it: no e-mail, no moderation fields."""
+
+    id: int
+    thread_id: int
+    parent_id: int | None
+    author_name: str | None
+    author_url: str | None
+    posted_at: datetime | None
+    body: str
+    body_format: str
+    topics: list[str]
+    replies: list[CommentPublic] | None = None
+
+
+class CommentFull(msgspec.Struct):
+    """A comment as key holders see it: everything but the raw import payload."""
+
+    id: int
+    thread_id: int
+    parent_id: int | None
+    position: int
+    kind: str
+    author_name: str | None
+    author_url: str | None
+    author_email: str | None
+    posted_at: datetime | None
+    body: str
+    body_format: str
+    status: StatusName
+    version: int
+    purged: bool
+    report_count: int
+    sentiment: float | None
+    topics: list[str]
+    replies: list[CommentFull] | None = None
+
+
+class QueueItem(msgspec.Struct):
+    comment: CommentFull
+    article_id: int
+    article_title: str
+
+
+class HistoryEvent(msgspec.Struct):
+    id: int
+    action: str
+    actor: str
+    actor_type: str
+    from_state: str | None
+    to_state: str | None
+    reason: str | None
+    created_at: datetime
+
+
+class ActionRequest(msgspec.Struct, forbid_unknown_fields=True):
+    action: ActionName
+    reason: Reason | None = None
+    #: the version the moderator saw; a stale one gets 409 with ``current_version``
+    expected_version: Annotated[int, Meta(ge=1, le=2**62)] | None = None
+
+
+class QueueFilterBody(msgspec.Struct, forbid_unknown_fields=True):
+    statuses: list[StatusName] | None = None
+    thread_id: Id | None = None
+    topic: TopicId | None = None
+    author: Annotated[str, Meta(min_length=1, max_length=512)] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    text: Annotated[str, Meta(min_length=1, max_length=500)] | None = None
+
+
+class BulkRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Either ``ids`` or ``filter`` (the queue's filters)."""
+
+    action: ActionName
+    ids: Annotated[list[Id], Meta(max_length=1000)] | None = None
+    filter: QueueFilterBody | None = None
+    reason: Reason | None = None
+
+
+class BulkItem(msgspec.Struct):
+    comment_id: int
+    ok: bool
+    status: str | None
+    version: int | None
+    error_code: str | None
+    error_detail: str | None
+
+
+class BulkResponse(msgspec.Struct):
+    action: str
+    ok_count: int
+    failed_count: int
+    results: list[BulkItem]
+
+
+class LabelsRequest(msgspec.Struct, forbid_unknown_fields=True):
+    add: Annotated[list[TopicId], Meta(max_length=50)] = msgspec.field(default_factory=list)
+    remove: Annotated[list[TopicId], Meta(max_length=50)] = msgspec.field(default_factory=list)
+
+
+class LabelsResponse(msgspec.Struct):
+    comment_id: int
+    topics: list[str]
+
+
+class SubmissionRequest(msgspec.Struct, forbid_unknown_fields=True):
+    author_name: Annotated[str, Meta(min_length=1, max_length=200)]
+    body: Annotated[str, Meta(min_length=1, max_length=100_000)]
+    author_email: Annotated[str, Meta(max_length=320)] | None = None
+    author_url: Annotated[str, Meta(max_length=2000)] | None = None
+    parent_id: Id | None = None
+
+
+class SubmissionResponse(msgspec.Struct):
+    #: pending (held for review), approved (published) or flagged
+    status: StatusName
+    comment: CommentPublic
+
+
+class ReportRequest(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Annotated[str, Meta(min_length=1, max_length=32)]
+    detail: Annotated[str, Meta(max_length=2000)] | None = None
+
+
+class ReportResponse(msgspec.Struct):
+    comment_id: int
+    received: bool = True
+
+
+# --------------------------------------------------------------------------- keys
+
+
+class KeyCreateRequest(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, Meta(min_length=1, max_length=64)]
+    role: RoleName = "viewer"
+
+
+class KeyRead(msgspec.Struct):
+    name: str
+    role: RoleName
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class KeyCreated(msgspec.Struct):
+    """The only response that ever carries the key itself."""
+
+    name: str
+    role: RoleName
+    prefix: str
+    created_at: datetime
+    key: str
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    """RFC 9457 problem details, plus our stable ``code`` and facts named by the error."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str | None = None
+    field: str | None = None
+    current_version: int | None = None
+    closed_at: str | None = None
+    reason: str | None = None
+    retry_after: int | None = None
+    errors: list[dict[str, Any]] | None = None
