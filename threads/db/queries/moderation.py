@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-import sqlalchemy as sa
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, update
 from sqlmodel import Session, col
 
@@ -279,10 +278,9 @@ def _order(sort: QueueSort) -> list[Any]:
     posted, cid = col(Comment.posted_at), col(Comment.id)
     if sort == "most_reported":
         return [col(Comment.report_count).desc(), cid.asc()]
-    nulls_last = sa.case((posted.is_(None), 1), else_=0)
     if sort == "oldest":
-        return [nulls_last, posted.asc(), cid.asc()]
-    return [nulls_last, posted.desc(), cid.desc()]
+        return [posted.asc().nulls_last(), cid.asc()]
+    return [posted.desc().nulls_last(), cid.desc()]
 
 
 def queue_key(sort: QueueSort, comment: Comment) -> QueueKey:
