@@ -17,6 +17,7 @@ when the page looks like it had some, a warning.
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from typing import cast
 
 import lxml.etree as etree
 import lxml.html
+from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
 from threads.errors import InvalidInput
@@ -43,11 +45,23 @@ _CHILDREN_CLASSES = {"children", "comment-replies", "replies", "comment-children
 _SIDEBAR_CLASSES = {"widget_recent_comments", "recentcomments", "widget-area", "recent-comments"}
 _SIDEBAR_WORDS = ("sidebar", "recentcomments", "recent-comments")
 _SIDEBAR_IDS = {"secondary"}
-_NOISE_SELECTOR = (
-    ".reply, .comment-reply-link, .comment-actions, .comment-likes, .comment-like-feedback, "
-    ".sharedaddy, .says, .screen-reader-text, .comment-edit-link, .vote, .item-control, "
-    ".avatar-image-container, .thread-toggle, .comment-footer, form"
-)
+# Controls inside a comment or article that are not its text ("Reply", "Like", avatars, ...).
+_NOISE_CLASSES = {
+    "reply",
+    "comment-reply-link",
+    "comment-actions",
+    "comment-likes",
+    "comment-like-feedback",
+    "sharedaddy",
+    "says",
+    "screen-reader-text",
+    "comment-edit-link",
+    "vote",
+    "item-control",
+    "avatar-image-container",
+    "thread-toggle",
+    "comment-footer",
+}
 _BLOCK_TAGS = {
     "p",
     "div",
@@ -199,20 +213,59 @@ def _load(text: str, source_name: str) -> HtmlElement:
 
 
 class _Page:
-    """The parsed document plus cached facts about it."""
+    """The parsed document plus what is known about its comment items."""
 
     def __init__(self, doc: HtmlElement) -> None:
         self.doc = doc
-        self.comment_zone: set[HtmlElement] = set()
+        #: every element of a comment item (its root and inner wrappers) -> the item's root
+        self.zone_owner: dict[HtmlElement, HtmlElement] = {}
+        self._matches: dict[str, dict[HtmlElement, list[HtmlElement]]] = {}
+
+    @property
+    def comment_zone(self) -> set[HtmlElement]:
+        return set(self.zone_owner)
 
     def select(self, selector: str, root: HtmlElement | None = None) -> list[HtmlElement]:
-        try:
-            return list((root if root is not None else self.doc).cssselect(selector))
-        except Exception:  # cssselect rejects odd selectors; ours are fixed, so be safe
-            return []
+        return _css(selector)(root if root is not None else self.doc)
+
+    def register(self, root: HtmlElement, parts: Iterable[HtmlElement]) -> None:
+        self.zone_owner[root] = root
+        for part in parts:
+            self.zone_owner[part] = root
+
+    def owner(self, el: HtmlElement) -> HtmlElement | None:
+        """The root of the comment item ``el`` belongs to (None outside comments)."""
+        for anc in _self_and_ancestors(el):
+            owner = self.zone_owner.get(anc)
+            if owner is not None:
+                return owner
+        return None
 
     def in_comments(self, el: HtmlElement) -> bool:
-        return any(a in self.comment_zone for a in _self_and_ancestors(el))
+        return self.owner(el) is not None
+
+    def owned(self, selector: str, root: HtmlElement) -> list[HtmlElement]:
+        """Matches of ``selector`` that belong to the item rooted at ``root`` (not its replies).
+
+        Each selector runs once over the whole page; matches are grouped by owning item, so a
+        page with thousands of comments costs one pass per selector, not one per comment.
+        """
+        table = self._matches.get(selector)
+        if table is None:
+            table = {}
+            for el in _css(selector)(self.doc):
+                owner = self.owner(el)
+                if owner is not None:
+                    table.setdefault(owner, []).append(el)
+            self._matches[selector] = table
+        return table.get(root, [])
+
+
+@functools.lru_cache(maxsize=256)
+def _css(selector: str) -> Callable[[HtmlElement], list[HtmlElement]]:
+    """A compiled CSS selector (compiling is far slower than matching; the set is fixed)."""
+    compiled = CSSSelector(selector, translator="html")
+    return lambda root: cast(list[HtmlElement], compiled(root))
 
 
 def _self_and_ancestors(el: HtmlElement) -> Iterator[HtmlElement]:
@@ -274,8 +327,7 @@ def _find_items(page: _Page, warnings: list[str]) -> list[_Item]:
                     f"{strategy.__name__.strip('_').replace('_', ' ')} fallback"
                 )
             for item in items:
-                page.comment_zone.add(item.root)
-                page.comment_zone.update(item.parts)
+                page.register(item.root, item.parts)
             return items
     return []
 
@@ -362,7 +414,7 @@ def _blogger_classic_items(page: _Page) -> list[_Item]:
             classes = _classes(child)
             if child.tag == "dt":
                 current = _Item(root=child, source="blogger-classic")
-                current.author = _SAYS_SUFFIX_RE.sub("", _inline_text(child)) or None
+                current.author = _clean_author(_inline_text(child))
                 items.append(current)
             elif current is not None and child.tag == "dd":
                 current.parts.append(child)
@@ -458,23 +510,14 @@ def _lines_after(heading: HtmlElement) -> list[str]:
 # --------------------------------------------------------------------------- fields
 
 
-def _owned(
-    page: _Page, item: _Item, items_roots: set[HtmlElement], selector: str
-) -> list[HtmlElement]:
+def _owned(page: _Page, item: _Item, selector: str) -> list[HtmlElement]:
     """Matches of ``selector`` inside ``item`` that do not belong to a reply inside it."""
-    result = []
-    for el in page.select(selector, item.root):
-        owner = next((a for a in _self_and_ancestors(el) if a in items_roots), None)
-        if owner is item.root or owner is None:
-            result.append(el)
-    return result
+    return page.owned(selector, item.root)
 
 
 def _to_comment(page: _Page, item: _Item, position: int, default_year: int | None) -> ParsedComment:
-    roots = page.comment_zone - set(item.parts)
-    roots.add(item.root)
     if item.source == "markup":
-        _fill_from_markup(page, item, roots)
+        _fill_from_markup(page, item)
     extra = {k: v for k, v in item.extra.items() if k not in ("date_el", "author_el")}
     date_el = item.extra.get("date_el")
     posted_at, notes = _posted(
@@ -493,7 +536,7 @@ def _to_comment(page: _Page, item: _Item, position: int, default_year: int | Non
         body=body,
         external_id=ident,
         author_name=item.author,
-        author_url=_author_url(page, item, roots),
+        author_url=_author_url(page, item),
         posted_at=posted_at,
         posted_text=item.date_text,
         kind=item.kind,
@@ -502,29 +545,30 @@ def _to_comment(page: _Page, item: _Item, position: int, default_year: int | Non
     )
 
 
-def _fill_from_markup(page: _Page, item: _Item, roots: set[HtmlElement]) -> None:
+def _fill_from_markup(page: _Page, item: _Item) -> None:
     if item.kind is not CommentKind.COMMENT:
-        _fill_pingback(page, item, roots)
+        _fill_pingback(page, item)
         return
     for selector in _AUTHOR_SELECTORS:
-        found = _owned(page, item, roots, selector)
-        if found and _inline_text(found[0]):
-            item.author = _SAYS_SUFFIX_RE.sub("", _inline_text(found[0])) or None
+        found = _owned(page, item, selector)
+        name = _text_without_noise(found[0]) if found else ""
+        if name:
+            item.author = name
             item.extra["author_el"] = found[0]
             break
-    times = _owned(page, item, roots, "time[datetime]")
+    times = _owned(page, item, "time[datetime]")
     if times:
         item.date_text = _inline_text(times[0]) or times[0].get("datetime")
         item.extra["date_el"] = times[0]
     else:
         for selector in _DATE_SELECTORS:
-            found = _owned(page, item, roots, selector)
+            found = _owned(page, item, selector)
             if found and _inline_text(found[0]):
                 item.date_text = _inline_text(found[0])
                 item.extra["date_el"] = found[0]
                 break
     for selector in _BODY_SELECTORS:
-        found = _owned(page, item, roots, selector)
+        found = _owned(page, item, selector)
         if found:
             item.body_el = found[0]
             break
@@ -533,16 +577,16 @@ def _fill_from_markup(page: _Page, item: _Item, roots: set[HtmlElement]) -> None
         item.extra["depth"] = int(depth)
 
 
-def _fill_pingback(page: _Page, item: _Item, roots: set[HtmlElement]) -> None:
-    links = _owned(page, item, roots, "a[href]")
+def _fill_pingback(page: _Page, item: _Item) -> None:
+    links = _owned(page, item, "a[href]")
     link = next((a for a in links if _inline_text(a)), None)
     if link is not None:
         item.author = _inline_text(link)
-    body = _owned(page, item, roots, ".comment-content, .comment-body, p")
+    body = _owned(page, item, ".comment-content, .comment-body, p")
     item.body_el = body[0] if body else item.root
 
 
-def _author_url(page: _Page, item: _Item, roots: set[HtmlElement]) -> str | None:
+def _author_url(page: _Page, item: _Item) -> str | None:
     """The link on the author's name (inside it, or the link around it)."""
     author_el = item.extra.get("author_el")
     if isinstance(author_el, HtmlElement):
@@ -558,7 +602,7 @@ def _author_url(page: _Page, item: _Item, roots: set[HtmlElement]) -> str | None
                 return href
         return None
     if item.source == "markup" and item.kind is not CommentKind.COMMENT:
-        links = _owned(page, item, roots, "a[href]")
+        links = _owned(page, item, "a[href]")
         return str(links[0].get("href")).strip() if links else None
     return None
 
@@ -629,6 +673,16 @@ def _link_parents(comments: list[ParsedComment], items: list[_Item]) -> None:
 # --------------------------------------------------------------------------- text
 
 
+def _clean_author(name: str) -> str | None:
+    """The name without a trailing "says:" / "said..." (unless that is the whole name)."""
+    return _SAYS_SUFFIX_RE.sub("", name).strip() or name or None
+
+
+def _text_without_noise(el: HtmlElement) -> str:
+    """Inline text of ``el`` without controls such as a hidden "says:" label."""
+    return " ".join(_block_text(el).split())
+
+
 def _inline_text(el: HtmlElement) -> str:
     return " ".join((el.text_content() or "").split())
 
@@ -636,7 +690,6 @@ def _inline_text(el: HtmlElement) -> str:
 def _block_text(el: HtmlElement) -> str:
     """Readable text: paragraphs separated by a blank line, ``<br>`` as a line break."""
     pieces: list[str] = []
-    noise = set(_select_noise(el))
     walker = etree.iterwalk(el, events=("start", "end"))
     for event, node in walker:
         if not isinstance(node.tag, str):
@@ -644,7 +697,7 @@ def _block_text(el: HtmlElement) -> str:
                 pieces.append(node.tail)
             continue
         if event == "start":
-            if node in noise and node is not el:
+            if node is not el and _is_noise(node):
                 walker.skip_subtree()
                 continue
             if node.tag in _BLOCK_TAGS:
@@ -661,11 +714,8 @@ def _block_text(el: HtmlElement) -> str:
     return _tidy("".join(pieces))
 
 
-def _select_noise(el: HtmlElement) -> list[HtmlElement]:
-    try:
-        return list(el.cssselect(_NOISE_SELECTOR))
-    except Exception:
-        return []
+def _is_noise(el: HtmlElement) -> bool:
+    return el.tag == "form" or bool(_classes(el) & _NOISE_CLASSES)
 
 
 def _tidy(raw: str) -> str:
@@ -682,8 +732,8 @@ def _tidy(raw: str) -> str:
 def _inner_html(el: HtmlElement) -> str:
     clone = copy.deepcopy(el)
     clone.tail = None
-    for node in _select_noise(clone):
-        if node is not clone:
+    for node in [n for n in clone.iterdescendants() if isinstance(n.tag, str) and _is_noise(n)]:
+        if node.getparent() is not None:
             node.drop_tree()
     parts = [clone.text or ""]
     parts.extend(lxml.html.tostring(child, encoding="unicode") for child in clone)
@@ -848,9 +898,8 @@ def _eligible_body(page: _Page, el: HtmlElement) -> bool:
 
 def _contains_comments(page: _Page, el: HtmlElement) -> bool:
     """True when ``el`` holds a comment: then it is the page, not the article body."""
-    if el.tag in ("article", "main", "div") and page.comment_zone:
-        # Cheap test first: most bodies hold no comment at all.
-        return any(node in page.comment_zone for node in el.iterdescendants())
+    if el.tag in ("article", "main", "div") and page.zone_owner:
+        return any(node in page.zone_owner for node in el.iterdescendants())
     return False
 
 
@@ -881,7 +930,7 @@ def _thread_state(page: _Page) -> tuple[ThreadState | None, str]:
         if page.select(selector):
             return ThreadState.OPEN, f"page has a comment form ({selector})"
     for form in page.doc.iter("form"):
-        if form.cssselect('textarea[name="comment"], textarea#comment'):
+        if _css('textarea[name="comment"], textarea#comment')(form):
             return ThreadState.OPEN, "page has a comment form (textarea named comment)"
     return None, "no comment-state notice or comment form found on the page (kept open)"
 
