@@ -7,8 +7,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from cli import db_cmd, report_cmd
-from cli import keys_cmd, serve_cmd
+from cli import db_cmd, keys_cmd, moderation_cmd, report_cmd, serve_cmd
 from cli.context import AppState
 from threads import __version__
 from threads.config import Settings
@@ -76,6 +75,13 @@ app.add_typer(db_cmd.app, name="db")
 app.add_typer(keys_cmd.app, name="keys")
 app.command("serve")(serve_cmd.serve)
 app.command("report")(report_cmd.report)
+app.command("queue")(moderation_cmd.queue)
+app.command("moderate")(moderation_cmd.moderate)
+app.command("history")(moderation_cmd.history)
+app.command("close")(moderation_cmd.close)
+app.command("reopen")(moderation_cmd.reopen)
+app.command("close-stale")(moderation_cmd.close_stale_cmd)
+app.command("policy")(moderation_cmd.policy)
 
 
 def main() -> None:
