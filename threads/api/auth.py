@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from anyio import to_thread
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy.engine import Engine
@@ -85,12 +86,12 @@ moderator = requires(Role.MODERATOR)
 admin = requires(Role.ADMIN)
 
 
-async def provide_principal(request: Any) -> Principal | None:
+async def provide_principal(request: Request[Any, Any, Any]) -> Principal | None:
     """Dependency: the request's principal (None on a public request without a key)."""
     return await authenticate(request)
 
 
-async def provide_required_principal(request: Any) -> Principal:
+async def provide_required_principal(request: Request[Any, Any, Any]) -> Principal:
     """Dependency for guarded endpoints: the principal the guard verified."""
     principal = await authenticate(request)
     if principal is None:  # the guard refuses this first; kept for safety

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, Parameter
 from sqlmodel import Session
 
 from threads.api import auth, views
@@ -38,7 +39,11 @@ class CommentController(Controller):
         security=[{"bearer": []}],
     )
     def act(
-        self, db: Session, key: Principal, comment_id: CommentId, data: ActionRequest
+        self,
+        db: NamedDependency[Session],
+        key: NamedDependency[Principal],
+        comment_id: CommentId,
+        data: JSONBody[ActionRequest],
     ) -> CommentFull:
         """Take a moderation action (moderator+; purge: admin). A stale ``expected_version``
         gets 409 ``version_conflict`` with ``current_version``; nothing changes then.
@@ -61,7 +66,7 @@ class CommentController(Controller):
         responses=problems(400, 401, 403, 404),
         security=[{"bearer": []}],
     )
-    def history(self, db: Session, comment_id: CommentId) -> list[HistoryEvent]:
+    def history(self, db: NamedDependency[Session], comment_id: CommentId) -> list[HistoryEvent]:
         """Every audit event of a comment, oldest first (any key)."""
         return views.history(comment_history(db, comment_id))
 
@@ -75,9 +80,9 @@ class CommentController(Controller):
     def report(
         self,
         request: Request[Any, Any, Any],
-        db: Session,
+        db: NamedDependency[Session],
         comment_id: CommentId,
-        data: ReportRequest,
+        data: JSONBody[ReportRequest],
     ) -> ReportResponse:
         """Report a comment (public, rate-limited): it is flagged for review.
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, delete, get, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, Parameter
 from sqlmodel import Session
 
 from threads.api import auth
@@ -32,14 +33,19 @@ class KeyController(Controller):
     security = [{"bearer": []}]
 
     @get("/", sync_to_thread=True, responses=problems(401, 403))
-    def list_keys(self, db: Session) -> list[KeyRead]:
+    def list_keys(self, db: NamedDependency[Session]) -> list[KeyRead]:
         """Every key (revoked ones too): name, role, prefix, times. Never the key or its hash."""
         return [_read(info) for info in list_keys(db)]
 
     @post(
         "/", sync_to_thread=True, status_code=201, responses=problems(400, 401, 403, 409, 413, 422)
     )
-    def create(self, db: Session, key: Principal, data: KeyCreateRequest) -> KeyCreated:
+    def create(
+        self,
+        db: NamedDependency[Session],
+        key: NamedDependency[Principal],
+        data: JSONBody[KeyCreateRequest],
+    ) -> KeyCreated:
         """Create a key; the response is the only time the key itself is shown."""
         created = create_key(db, data.name, data.role, actor=key.actor)
         info = created.info
@@ -59,8 +65,8 @@ class KeyController(Controller):
     )
     def revoke(
         self,
-        db: Session,
-        key: Principal,
+        db: NamedDependency[Session],
+        key: NamedDependency[Principal],
         name: Annotated[str, Parameter(min_length=1, max_length=64)],
     ) -> KeyRead:
         """Revoke a key by name: refused from then on, kept for the record."""

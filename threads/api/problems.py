@@ -69,6 +69,7 @@ HTTP_CODES: dict[int, tuple[str, str]] = {
 
 WWW_AUTHENTICATE = 'Bearer realm="threads"'
 _JSON_PATH = re.compile(r"at `\$\.([A-Za-z0-9_.\[\]]+)`")
+_MISSING_FIELD = re.compile(r"missing required field `([A-Za-z0-9_]+)`")
 
 
 def status_for(error: ThreadsError) -> int:
@@ -100,7 +101,7 @@ def problem(
     *,
     instance: str | None = None,
     headers: dict[str, str] | None = None,
-    **facts: Any,
+    facts: dict[str, Any] | None = None,
 ) -> Response[dict[str, Any]]:
     body: dict[str, Any] = {
         "type": TYPE_BASE + code,
@@ -111,7 +112,9 @@ def problem(
     }
     if instance:
         body["instance"] = instance
-    for key, value in facts.items():
+    for key, value in (facts or {}).items():
+        if key == "status":  # a comment's status, not the HTTP one
+            key = "current_status"
         if key not in body and value is not None:
             body[key] = _jsonable(value)
     return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
@@ -131,7 +134,7 @@ def threads_error_handler(request: Request[Any, Any, Any], exc: ThreadsError) ->
         exc.detail,
         instance=request.url.path,
         headers=headers or None,
-        **exc.extra,
+        facts=exc.extra,
     )
 
 
@@ -144,9 +147,11 @@ def _validation_facts(exc: ValidationException) -> dict[str, Any]:
             continue
         message = str(item.get("message", ""))
         key = item.get("key")
-        if not key:
-            match = _JSON_PATH.search(message)
-            key = match.group(1) if match else None
+        if not key or key == "data":
+            # A body error: msgspec names the place as `$.path` and/or the missing field.
+            parts = [m.group(1) for m in (_JSON_PATH.search(message),) if m]
+            parts += [m.group(1) for m in (_MISSING_FIELD.search(message),) if m]
+            key = ".".join(parts) or key
         errors.append({"field": key, "message": message, "source": item.get("source")})
     facts: dict[str, Any] = {}
     if errors:
@@ -191,7 +196,7 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
         detail,
         instance=request.url.path,
         headers=headers or None,
-        **facts,
+        facts=facts,
     )
 
 

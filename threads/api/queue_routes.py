@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 
 from anyio import to_thread
 from litestar import Controller, get, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, Parameter
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -33,7 +34,7 @@ class QueueController(Controller):
     )
     def queue(
         self,
-        db: Session,
+        db: NamedDependency[Session],
         status: Annotated[
             list[StatusName] | None,
             Parameter(description="repeat for several; default pending and flagged"),
@@ -44,7 +45,9 @@ class QueueController(Controller):
         since: Annotated[datetime | None, Parameter(description="posted at or after")] = None,
         until: Annotated[datetime | None, Parameter(description="posted before")] = None,
         text: Annotated[str | None, Parameter(max_length=500)] = None,
-        sort: Literal["oldest", "newest", "most_reported"] = "oldest",
+        sort: Annotated[
+            Literal["oldest", "newest", "most_reported"], Parameter(description="order")
+        ] = "oldest",
         cursor: Annotated[str | None, Parameter(max_length=1000)] = None,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
     ) -> Page[QueueItem]:
@@ -70,7 +73,12 @@ class QueueController(Controller):
         responses=problems(400, 401, 403, 413, 422),
         security=[{"bearer": []}],
     )
-    async def bulk(self, engine: Engine, key: Principal, data: BulkRequest) -> BulkResponse:
+    async def bulk(
+        self,
+        engine: NamedDependency[Engine],
+        key: NamedDependency[Principal],
+        data: JSONBody[BulkRequest],
+    ) -> BulkResponse:
         """One action on a list of ids or on a queue filter, with a result per comment.
 
         Each comment is its own transaction: one failure does not undo the others.

@@ -6,7 +6,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, get, post, put
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, Parameter
 from sqlmodel import Session
 
 from threads.api import auth, views
@@ -39,23 +40,31 @@ class ThreadController(Controller):
 
     @get("/", sync_to_thread=True, responses=problems(400, 401, 422))
     def list_threads(
-        self, db: Session, settings: Settings, cursor: Cursor = None, limit: Limit = 50
+        self,
+        db: NamedDependency[Session],
+        settings: NamedDependency[Settings],
+        cursor: Cursor = None,
+        limit: Limit = 50,
     ) -> Page[ThreadSummary]:
         """Threads in id order (public), with their effective state and approved comments."""
         return views.thread_page(db, settings, cursor=cursor, limit=limit, now=utcnow())
 
     @get("/{thread_id:int}", sync_to_thread=True, responses=problems(400, 401, 404))
-    def get_thread(self, db: Session, settings: Settings, thread_id: ThreadId) -> ThreadDetail:
+    def get_thread(
+        self, db: NamedDependency[Session], settings: NamedDependency[Settings], thread_id: ThreadId
+    ) -> ThreadDetail:
         """One thread: article, effective state (auto-closed counts as closed), counts."""
         return views.thread_detail(db, settings, thread_id, now=utcnow())
 
     @get("/{thread_id:int}/comments", sync_to_thread=True, responses=problems(400, 401, 404, 422))
     def list_comments(
         self,
-        db: Session,
-        principal: Principal | None,
+        db: NamedDependency[Session],
+        principal: NamedDependency[Principal | None],
         thread_id: ThreadId,
-        view: Literal["tree", "flat"] = "tree",
+        view: Annotated[
+            Literal["tree", "flat"], Parameter(description="nested replies or one flat list")
+        ] = "tree",
         cursor: Cursor = None,
         limit: Limit = 100,
     ) -> Page[Any]:
@@ -78,10 +87,10 @@ class ThreadController(Controller):
     def submit(
         self,
         request: Request[Any, Any, Any],
-        db: Session,
-        settings: Settings,
+        db: NamedDependency[Session],
+        settings: NamedDependency[Settings],
         thread_id: ThreadId,
-        data: SubmissionRequest,
+        data: JSONBody[SubmissionRequest],
     ) -> SubmissionResponse:
         """Submit a comment or a reply (public, rate-limited per address).
 
@@ -120,11 +129,11 @@ class ThreadController(Controller):
     )
     def close(
         self,
-        db: Session,
-        settings: Settings,
-        key: Principal,
+        db: NamedDependency[Session],
+        settings: NamedDependency[Settings],
+        key: NamedDependency[Principal],
         thread_id: ThreadId,
-        data: CloseRequest,
+        data: JSONBody[CloseRequest],
     ) -> ThreadDetail:
         """Close a thread with a reason (moderator or admin); audited."""
         close_thread(db, thread_id, actor=key.actor, reason=data.reason)
@@ -141,11 +150,11 @@ class ThreadController(Controller):
     )
     def reopen(
         self,
-        db: Session,
-        settings: Settings,
-        key: Principal,
+        db: NamedDependency[Session],
+        settings: NamedDependency[Settings],
+        key: NamedDependency[Principal],
         thread_id: ThreadId,
-        data: ReopenRequest | None = None,
+        data: JSONBody[ReopenRequest | None] = None,
     ) -> ThreadDetail:
         """Reopen a closed or auto-closed thread (moderator or admin); auto-close then stops."""
         reopen_thread(
@@ -167,11 +176,11 @@ class ThreadController(Controller):
     )
     def put_policy(
         self,
-        db: Session,
-        settings: Settings,
-        key: Principal,
+        db: NamedDependency[Session],
+        settings: NamedDependency[Settings],
+        key: NamedDependency[Principal],
         thread_id: ThreadId,
-        data: PolicyRequest,
+        data: JSONBody[PolicyRequest],
     ) -> ThreadDetail:
         """Set pre-moderation and auto-close policy (admin). Fields left out stay as they are;
         null clears one (the server default applies); ``auto_close_days`` 0 disables auto-close.
