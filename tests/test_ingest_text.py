@@ -263,6 +263,43 @@ def test_says_layout_without_numbers() -> None:
     assert thread.warnings == []
 
 
+def test_pingbacks_and_reply_links_in_a_copied_wordpress_page() -> None:
+    thread = page(
+        "T",
+        "",
+        "Body.",
+        "",
+        "3 Responses to “T”",
+        "",
+        "  1. Alice",
+        "    November 4, 2014 at 3:32 pm",
+        "",
+        "    Hello there.",
+        "",
+        "    Reply",
+        "  2. Pingback: Another blog | Site",
+        "    November 5, 2014 at 10:00",
+        "",
+        "    […] as said here […]",
+        "  3. Bob",
+        "    November 6, 2014 at 10:00",
+        "",
+        "    Last line is text.",
+        "    Log in to Reply",
+        "",
+        "Leave a Reply",
+    )
+    alice, pingback, bob = thread.comments
+    assert alice.body == "Hello there."
+    assert pingback.kind is CommentKind.PINGBACK
+    assert pingback.author_name == "Another blog | Site"
+    assert pingback.body == "[…] as said here […]"
+    assert bob.kind is CommentKind.COMMENT
+    assert bob.body == "Last line is text."
+    assert thread.extra["announced_count"] == 3
+    assert thread.warnings == []
+
+
 def test_german_closed_notice() -> None:
     thread = page(
         "Titel",

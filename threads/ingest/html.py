@@ -175,13 +175,17 @@ def parse_html(text: str, *, source_name: str) -> list[ParsedThread]:
     _link_parents(comments, items)
     _check(page, items, comments, source_name, warnings)
     state, note = _thread_state(page)
+    extra: dict[str, object] = {"source_format": "html"}
+    announced = _announced_count(page)
+    if announced is not None:
+        extra["announced_count"] = announced
     return [
         ParsedThread(
             article=article,
             comments=comments,
             state=state,
             state_note=note,
-            extra={"source_format": "html"},
+            extra=extra,
             warnings=warnings,
         )
     ]

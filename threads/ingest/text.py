@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from threads.errors import InvalidInput
 from threads.ingest.dates import parse_timestamp_info
 from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedThread
-from threads.models import ThreadState
+from threads.models import CommentKind, ThreadState
 
 __all__ = [
     "closed_notice",
@@ -132,7 +132,8 @@ _SAID_RE = re.compile(
 _ACTION_RE = re.compile(
     r"^(?:delete|reply|replies|report|like|edit|share|löschen|antworten|antwort|bearbeiten|"
     r"melden|verwijderen|beantwoorden|supprimer|répondre|eliminar|responder|elimina|rispondi|"
-    r"reply\s*[↓↵]|like\s*or\s*dislike.*|\(?\s*reply\s*\)?|hide replies|show replies)[.!]?$",
+    r"reply\s*[↓↵]|like\s*or\s*dislike.*|\(?\s*reply\s*\)?|hide replies|show replies|"
+    r"log in to reply|report comment|permalink|\d+\s+likes?|liked by \d+ (?:people|person))[.!]?$",
     re.IGNORECASE,
 )
 _BYLINE_RE = re.compile(r"^(?:by|von|door|par|por|di|written by)\s+(?P<names>\S.*)$", re.I)
@@ -140,6 +141,8 @@ _AUTHOR_SPLIT_RE = re.compile(
     r"\s*,\s*(?:and\s+|und\s+|en\s+|et\s+|&\s*)?|\s+(?:and|und|en|et|y|e|&)\s+", re.IGNORECASE
 )
 _SENTENCE_END_RE = re.compile(r"(?<=[a-z0-9)\]][.!?])(?=[\s\"”’]|[A-Z])")
+
+_PINGBACK_RE = re.compile(r"^(pingback|trackback)\s*:\s*(.*)$", re.IGNORECASE)
 
 TITLE_MAX = 150
 DERIVED_TITLE_MAX = 80
@@ -222,13 +225,17 @@ def parse_text(text: str, *, source_name: str) -> list[ParsedThread]:
     if region is not None and region.header_text is None:
         warnings.append(f"{source_name}: comments found without a comment-count header")
     state, note = _thread_state(notices)
+    extra: dict[str, object] = {"source_format": "text"}
+    if region is not None and region.header_text is not None:
+        extra["comment_header"] = region.header_text
+        extra["announced_count"] = region.count
     return [
         ParsedThread(
             article=article,
             comments=comments,
             state=state,
             state_note=note,
-            extra={"source_format": "text"},
+            extra=extra,
             warnings=warnings,
         )
     ]
@@ -507,10 +514,11 @@ def _to_comment(entry: Entry, position: int, warnings: list[str]) -> ParsedComme
     if entry.style == "blogger":
         body_lines, meta = _split_blogger_body(entry.body)
     else:
-        body_lines, meta = entry.body, entry.meta
+        body_lines, meta = _without_trailing_controls(entry.body), entry.meta
     extra: dict[str, object] = {}
     if entry.number is not None:
         extra["number"] = entry.number
+    kind, author = _kind_and_author(entry.author)
     posted_text = meta.text if meta is not None else None
     posted_at = None
     if posted_text:
@@ -524,13 +532,31 @@ def _to_comment(entry: Entry, position: int, warnings: list[str]) -> ParsedComme
         warnings.append(f"comment {position + 1} ({entry.author}): no timestamp line")
     return ParsedComment(
         body=_dedent(body_lines),
-        author_name=entry.author or None,
+        author_name=author or None,
         posted_at=posted_at,
         posted_text=posted_text,
+        kind=kind,
         position=position,
         parent_index=entry.parent,
         extra=extra,
     )
+
+
+def _kind_and_author(author: str) -> tuple[CommentKind, str]:
+    """ "Pingback: Title | Site" is a pingback from that page, kept apart from comments."""
+    match = _PINGBACK_RE.match(author)
+    if not match:
+        return CommentKind.COMMENT, author
+    kind = CommentKind.TRACKBACK if match.group(1).lower() == "trackback" else CommentKind.PINGBACK
+    return kind, match.group(2).strip()
+
+
+def _without_trailing_controls(lines: list[Line]) -> list[Line]:
+    """Drop the "Reply" / "Like" links a copied WordPress page leaves after each comment."""
+    end = len(lines)
+    while end > 0 and lines[end - 1].kind in (Kind.BLANK, Kind.ACTION):
+        end -= 1
+    return lines[:end]
 
 
 def _split_blogger_body(lines: list[Line]) -> tuple[list[Line], Line | None]:
