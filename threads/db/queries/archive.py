@@ -1,0 +1,185 @@
+"""Queries of the archive area: what an export reads, and what an archive load matches against.
+
+The export reads every archived table in a fixed order (the order of ``ARCHIVE_SECTIONS``), each
+ordered by id, optionally narrowed to some threads and the rows that belong to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from threads.db.types import UTCDateTime
+from threads.models import (
+    Article,
+    Comment,
+    CommentReport,
+    CommentTopic,
+    EventTarget,
+    ImportBatch,
+    ModerationEvent,
+    Thread,
+    TopicModel,
+)
+
+
+def _table(model: Any) -> sa.Table:
+    table: sa.Table = model.__table__
+    return table
+
+
+#: (archive record type, table), in the order an archive holds them. ``api_key`` is never archived.
+ARCHIVE_SECTIONS: list[tuple[str, sa.Table]] = [
+    ("import_batch", _table(ImportBatch)),
+    ("article", _table(Article)),
+    ("thread", _table(Thread)),
+    ("comment", _table(Comment)),
+    ("topic_label", _table(CommentTopic)),
+    ("topic_model", _table(TopicModel)),
+    ("event", _table(ModerationEvent)),
+    ("report", _table(CommentReport)),
+]
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    table: sa.Table
+    select: sa.Select[Any]
+
+
+def archive_sections(thread_ids: Sequence[int] | None = None) -> list[Section]:
+    """One ordered SELECT per archive section; with ``thread_ids``, only what those threads hold.
+
+    A thread's share is: the threads themselves, their articles, comments, the comments' topic
+    labels and reports, the events about any of them, and the import batches they reference.
+    Topic models belong to the codebook, not to a thread, so a partial archive has none.
+    """
+    article, thread, comment = _table(Article), _table(Thread), _table(Comment)
+    label, event, report = _table(CommentTopic), _table(ModerationEvent), _table(CommentReport)
+    batch = _table(ImportBatch)
+    if thread_ids is None:
+        return [
+            Section(name, table, sa.select(table).order_by(table.c.id))
+            for name, table in ARCHIVE_SECTIONS
+        ]
+    ids = sorted(set(thread_ids))
+    thread_where = thread.c.id.in_(ids)
+    article_ids = sa.select(thread.c.article_id).where(thread_where)
+    comment_ids = sa.select(comment.c.id).where(comment.c.thread_id.in_(ids))
+    batch_ids = sa.union(
+        sa.select(article.c.import_batch_id).where(article.c.id.in_(article_ids)),
+        sa.select(thread.c.import_batch_id).where(thread_where),
+        sa.select(comment.c.import_batch_id).where(comment.c.thread_id.in_(ids)),
+    ).subquery()
+    wheres: dict[str, sa.ColumnElement[bool]] = {
+        "import_batch": batch.c.id.in_(sa.select(batch_ids.c[0])),
+        "article": article.c.id.in_(article_ids),
+        "thread": thread_where,
+        "comment": comment.c.thread_id.in_(ids),
+        "topic_label": label.c.comment_id.in_(comment_ids),
+        "topic_model": sa.false(),
+        "event": sa.or_(
+            event.c.thread_id.in_(ids),
+            sa.and_(event.c.target_type == EventTarget.THREAD, event.c.target_id.in_(ids)),
+            sa.and_(event.c.target_type == EventTarget.COMMENT, event.c.target_id.in_(comment_ids)),
+            sa.and_(event.c.target_type == EventTarget.ARTICLE, event.c.target_id.in_(article_ids)),
+        ),
+        "report": report.c.comment_id.in_(comment_ids),
+    }
+    return [
+        Section(name, table, sa.select(table).where(wheres[name]).order_by(table.c.id))
+        for name, table in ARCHIVE_SECTIONS
+    ]
+
+
+def missing_thread_ids(conn: Connection, thread_ids: Sequence[int]) -> list[int]:
+    """The ids among ``thread_ids`` that name no thread."""
+    thread = _table(Thread)
+    wanted = sorted(set(thread_ids))
+    found = set(conn.execute(sa.select(thread.c.id).where(thread.c.id.in_(wanted))).scalars())
+    return [i for i in wanted if i not in found]
+
+
+def section_count(conn: Connection, section: Section) -> int:
+    return int(
+        conn.execute(sa.select(sa.func.count()).select_from(section.select.subquery())).scalar_one()
+    )
+
+
+def section_newest_time(conn: Connection, section: Section) -> datetime | None:
+    """The newest value of any timestamp column in the section's rows."""
+    sub = section.select.subquery()
+    columns = [c for c in sub.c if isinstance(c.type, UTCDateTime)]
+    newest: datetime | None = None
+    if not columns:
+        return None
+    row = conn.execute(sa.select(*[sa.func.max(c) for c in columns])).one()
+    for value in row:
+        if value is not None and (newest is None or value > newest):
+            newest = value
+    return newest
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def content_row_exists(session: Session, *, except_batch_id: int | None) -> bool:
+    """Whether the database holds any archived row (the given import batch aside)."""
+    for name, table in ARCHIVE_SECTIONS:
+        stmt = sa.select(table.c.id).limit(1)
+        if name == "import_batch" and except_batch_id is not None:
+            stmt = stmt.where(table.c.id != except_batch_id)
+        if session.execute(stmt).first() is not None:
+            return True
+    return False
+
+
+def max_id(session: Session, table: sa.Table) -> int | None:
+    value = session.execute(sa.select(sa.func.max(table.c.id))).scalar_one()
+    return None if value is None else int(value)
+
+
+def reset_sequence(session: Session, table: sa.Table) -> None:
+    """Move a PostgreSQL id sequence past the largest id (after inserting explicit ids)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(
+        sa.text(
+            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+            f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
+        )
+    )
+
+
+def insert_rows(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(sa.insert(table), rows)
+
+
+def insert_row_returning_id(session: Session, table: sa.Table, row: dict[str, Any]) -> int:
+    return int(session.execute(sa.insert(table).values(**row).returning(table.c.id)).scalar_one())
+
+
+def update_row(session: Session, table: sa.Table, row_id: int, values: dict[str, Any]) -> None:
+    session.execute(sa.update(table).where(table.c.id == row_id).values(**values))
+
+
+def set_parent(session: Session, comment_id: int, parent_id: int) -> None:
+    comment = _table(Comment)
+    session.execute(
+        sa.update(comment).where(comment.c.id == comment_id).values(parent_id=parent_id)
+    )
+
+
+def find_rows(session: Session, table: sa.Table, match: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows whose columns equal ``match`` (None matches NULL), as dicts."""
+    conditions = [table.c[k].is_(None) if v is None else table.c[k] == v for k, v in match.items()]
+    result = session.execute(sa.select(table).where(*conditions).order_by(table.c.id))
+    return [dict(r._mapping) for r in result]
