@@ -300,6 +300,42 @@ def test_pingbacks_and_reply_links_in_a_copied_wordpress_page() -> None:
     assert thread.warnings == []
 
 
+def test_author_and_date_on_one_line() -> None:
+    thread = page(
+        "T",
+        "",
+        "Body.",
+        "",
+        "3 comments",
+        "",
+        "Ahmad Mondegaran on November 4, 2014 at 03:32 said:",
+        "I met him on November 4, 2014.",
+        "",
+        "Second para.",
+        "",
+        "nmb | November 3, 2014 at 17:34",
+        "Quote.",
+        "Reply",
+        "",
+        "1. Zach on 3 November 2014 at 17:12",
+        "Hello:",
+        "",
+        "Sorry, the comment form is closed at this time.",
+    )
+    assert [(c.author_name, c.posted_text, c.body) for c in thread.comments] == [
+        (
+            "Ahmad Mondegaran",
+            "November 4, 2014 at 03:32",
+            "I met him on November 4, 2014.\n\nSecond para.",
+        ),
+        ("nmb", "November 3, 2014 at 17:34", "Quote."),
+        ("Zach", "3 November 2014 at 17:12", "Hello:"),
+    ]
+    assert thread.comments[2].posted_at == utc(2014, 11, 3, 17, 12)
+    assert thread.state is ThreadState.CLOSED
+    assert thread.warnings == []
+
+
 def test_german_closed_notice() -> None:
     thread = page(
         "Titel",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from threads.errors import InvalidInput
@@ -82,13 +83,17 @@ _HEADER_PAREN_RE = re.compile(
 _CLOSED_PATTERNS = (
     r"comments are closed",
     r"comments are now closed",
+    r"comments are (?:off|disabled)",
+    r"(?:sorry, )?the comment form is closed",
+    r"new comments are not allowed",
     r"comments closed",
     r"commenting is closed",
     r"comments for this (?:post|entry|article) are closed",
-    r"(?:die )?kommentarfunktion ist (?:geschlossen|deaktiviert)",
+    r"(?:die )?kommentarfunktion (?:ist|wurde) (?:geschlossen|deaktiviert)",
     r"kommentare sind (?:geschlossen|deaktiviert)",
     r"kommentare geschlossen",
     r"reacties zijn gesloten",
+    r"reageren is niet (?:meer )?mogelijk",
     r"les commentaires sont fermés",
     r"commentaires fermés",
     r"los comentarios están cerrados",
@@ -103,6 +108,9 @@ _OPEN_PATTERNS = (
     r"write a comment",
     r"post your comment",
     r"join the discussion",
+    r"submit a comment",
+    r"have your say",
+    r"you must be logged in to post a comment",
     r"schreibe einen kommentar",
     r"hinterlasse einen kommentar",
     r"kommentar (?:schreiben|posten|hinzufügen|verfassen)",
@@ -142,6 +150,15 @@ _AUTHOR_SPLIT_RE = re.compile(
 )
 _SENTENCE_END_RE = re.compile(r"(?<=[a-z0-9)\]][.!?])(?=[\s\"”’]|[A-Z])")
 
+# "Ahmad on November 4, 2014 at 03:32 said:" / "2. Ahmad | 4 November 2014" (author and date on
+# one line). Unnumbered forms need a closing ":" or a "|" so body sentences ending in a date
+# ("I met him on November 4, 2014.") are not taken for a new comment.
+_AUTHOR_DATE_RE = re.compile(
+    r"^(?:(?P<number>\d{1,4})[.)]\s+)?(?P<author>[^\s|].{0,80}?)"
+    r"(?:\s+(?:said|says|wrote)?\s*(?:on|am|le|op|el|il)\s+|\s*[|]\s*|\s+[–—]\s+)"
+    r"(?P<date>[^|]{6,80}?)(?P<end>\s+(?:said|says|wrote|sagte|schrieb|sagt|schreibt)\s*:|\s*:)?$",
+    re.IGNORECASE,
+)
 _PINGBACK_RE = re.compile(r"^(pingback|trackback)\s*:\s*(.*)$", re.IGNORECASE)
 
 TITLE_MAX = 150
@@ -154,6 +171,7 @@ class Kind(enum.Enum):
     CLOSED = "closed"
     OPEN = "open"
     NUMBERED = "numbered"
+    AUTHOR_DATE = "author_date"
     SAYS = "says"
     SAID = "said"
     TIMESTAMP = "timestamp"
@@ -190,6 +208,8 @@ class Entry:
     meta: Line | None = None
     body: list[Line] = field(default_factory=list)
     parent: int | None = None
+    #: the timestamp text when it shares the author's line
+    meta_text: str | None = None
 
 
 @dataclass
@@ -312,21 +332,25 @@ def _classify(raw_lines: list[str]) -> list[Line]:
 def _kind_of(text: str) -> Kind:
     if not text:
         return Kind.BLANK
-    checks: tuple[tuple[Kind, bool], ...] = (
-        (Kind.HEADER, bool(_header_match(text))),
-        (Kind.CLOSED, closed_notice(text)),
-        (Kind.OPEN, open_notice(text)),
-        (Kind.SAID, bool(_SAID_RE.match(text))),
-        # before NUMBERED: "26. März 2004, 16:19" is a timestamp, not entry number 26
-        (Kind.TIMESTAMP, parse_timestamp_info(text, strict=True) is not None),
-        (Kind.NUMBERED, bool(_NUMBERED_RE.match(text))),
-        (Kind.SAYS, bool(_SAYS_RE.match(text))),
-        (Kind.ACTION, bool(_ACTION_RE.match(text))),
-    )
-    for kind, matched in checks:
-        if matched:
+    for kind, test in _CHECKS:
+        if test(text):
             return kind
     return Kind.TEXT
+
+
+# Order matters: a timestamp line beats an entry number ("26. März 2004, 16:19" is not entry
+# 26), and "Ahmad on November 4, 2014 said:" is an author with a date, not Blogger's "said:".
+_CHECKS: tuple[tuple[Kind, Callable[[str], object]], ...] = (
+    (Kind.HEADER, lambda t: _header_match(t)),
+    (Kind.CLOSED, closed_notice),
+    (Kind.OPEN, open_notice),
+    (Kind.TIMESTAMP, lambda t: parse_timestamp_info(t, strict=True)),
+    (Kind.AUTHOR_DATE, lambda t: _author_date(t)),
+    (Kind.SAID, _SAID_RE.match),
+    (Kind.NUMBERED, _NUMBERED_RE.match),
+    (Kind.SAYS, _SAYS_RE.match),
+    (Kind.ACTION, _ACTION_RE.match),
+)
 
 
 def _header_match(text: str) -> re.Match[str] | None:
@@ -423,6 +447,13 @@ def _entry_start(
         match = _SAID_RE.match(line.text)
         assert match is not None
         return Entry(index, line.indent, match.group("author").strip(), "blogger")
+    if line.kind is Kind.AUTHOR_DATE:
+        found = _author_date(line.text)
+        assert found is not None
+        number = int(found.group("number")) if found.group("number") else None
+        entry = Entry(index, line.indent, found.group("author").strip(), "wordpress", number)
+        entry.meta_text = found.group("date").strip()
+        return entry
     if line.kind not in (Kind.NUMBERED, Kind.SAYS) or nxt is None or nxt.kind is Kind.BLANK:
         return None
     followed_by_time = nxt.kind is Kind.TIMESTAMP
@@ -444,6 +475,17 @@ def _entry_start(
         return None
     author = _strip_says(match.group("rest"))
     return Entry(index, line.indent, author, "wordpress", number=number, meta=nxt)
+
+
+def _author_date(text: str) -> re.Match[str] | None:
+    if len(text) > 200:
+        return None
+    match = _AUTHOR_DATE_RE.match(text)
+    if match is None or parse_timestamp_info(match.group("date"), strict=True) is None:
+        return None
+    if not (match.group("number") or match.group("end") or "|" in text):
+        return None
+    return match
 
 
 def _strip_says(author: str) -> str:
@@ -519,7 +561,7 @@ def _to_comment(entry: Entry, position: int, warnings: list[str]) -> ParsedComme
     if entry.number is not None:
         extra["number"] = entry.number
     kind, author = _kind_and_author(entry.author)
-    posted_text = meta.text if meta is not None else None
+    posted_text = entry.meta_text or (meta.text if meta is not None else None)
     posted_at = None
     if posted_text:
         parsed = parse_timestamp_info(posted_text)
