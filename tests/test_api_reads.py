@@ -8,7 +8,7 @@ from typing import Any
 from litestar.testing import TestClient
 from sqlalchemy.engine import Engine
 
-from tests.api_fixtures import Keys, Seed, T0, client, keys, seed  # noqa: F401
+from tests.api_fixtures import T0, Keys, Seed, client, keys, seed  # noqa: F401
 from threads.db import session_scope
 from threads.models import Article, Thread
 
@@ -142,9 +142,7 @@ def test_tree_view_pages_over_top_level_comments(
     assert [r["position"] for r in roots] == sorted(r["position"] for r in roots)
 
 
-def test_queue_walk_with_filters_and_sorts(
-    client: TestClient[Any], keys: Keys, seed: Seed
-) -> None:
+def test_queue_walk_with_filters_and_sorts(client: TestClient[Any], keys: Keys, seed: Seed) -> None:
     headers = Keys.header(keys.viewer)
     default = _walk(client, "/api/queue?limit=1", headers)
     assert {i["comment"]["status"] for i in default} == {"pending", "flagged"}
