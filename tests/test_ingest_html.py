@@ -253,6 +253,23 @@ def test_trackbacks_and_localised_closed_notice() -> None:
     assert thread.article.title == "Titel"
 
 
+def test_ids_inside_the_item_reply_boxes_and_duplicate_ids() -> None:
+    page = """<html><body><ul class="comments">
+      <li class="comment"><div id="comment-7"><span class="fn">A</span>
+        <div class="comment-text">one</div></div>
+        <ul class="children"><li class="comment" id="comment_8"><span class="fn">B</span>
+          <div class="comment-text">two</div></li></ul></li>
+      <li class="comment" id="comment-7"><span class="fn">C</span><p>copy</p></li>
+      <div class="comment"><form><textarea name="comment"></textarea></form>Leave a Reply</div>
+    </ul></body></html>"""
+    thread = parse_html(page, source_name="ids.html")[0]
+    assert [c.author_name for c in thread.comments] == ["A", "B", "C"]
+    assert [c.external_id for c in thread.comments] == ["7", "8", None]
+    assert thread.comments[1].parent_external_id == "7"
+    assert any("duplicate comment id 7" in w for w in thread.warnings)
+    assert thread.state is ThreadState.OPEN
+
+
 def test_page_without_comment_section() -> None:
     page = (
         "<html><head><title>Just a page</title></head><body><p>No comments here.</p></body></html>"

@@ -38,7 +38,7 @@ from threads.models import CommentKind, ThreadState
 __all__ = ["parse_html"]
 
 _COMMENT_CLASSES = {"comment", "pingback", "trackback"}
-_COMMENT_ID_RE = re.compile(r"^(?:li-|div-)?comment-(?P<id>\d+)$")
+_COMMENT_ID_RE = re.compile(r"^(?:li-|div-)?comment[-_](?P<id>\d+)$")
 _BLOGGER_ID_RE = re.compile(r"^c(?P<id>\d{5,})$")
 _CHILDREN_CLASSES = {"children", "comment-replies", "replies", "comment-children", "thread-chrome"}
 # Blogger wraps the post itself in "div.widget.Blog", so "widget" alone does not mean sidebar.
@@ -172,6 +172,7 @@ def parse_html(text: str, *, source_name: str) -> list[ParsedThread]:
     comments = [
         _to_comment(page, item, position, default_year) for position, item in enumerate(items)
     ]
+    _drop_duplicate_ids(comments, source_name, warnings)
     _link_parents(comments, items)
     _check(page, items, comments, source_name, warnings)
     state, note = _thread_state(page)
@@ -348,7 +349,9 @@ def _structured_items(page: _Page) -> list[_Item]:
     candidates = [
         el for el in page.doc.iter("li", "div", "article", "section") if _is_candidate(el)
     ]
-    candidates = [el for el in candidates if not _in_sidebar(el) and not _in_form(el)]
+    candidates = [
+        el for el in candidates if not _in_sidebar(el) and not _in_form(el) and not _holds_form(el)
+    ]
     owner: dict[HtmlElement, int] = {}
     items: list[_Item] = []
     candidate_set = set(candidates)
@@ -369,6 +372,11 @@ def _structured_items(page: _Page) -> list[_Item]:
         owner[el] = len(items)
         items.append(item)
     return [item for item in items if _has_text(item.root)]
+
+
+def _holds_form(el: HtmlElement) -> bool:
+    """A "comment" box that holds a form or a text area is the reply box, not a comment."""
+    return next(el.iter("form", "textarea"), None) is not None
 
 
 def _in_form(el: HtmlElement) -> bool:
@@ -533,7 +541,7 @@ def _to_comment(page: _Page, item: _Item, position: int, default_year: int | Non
         body = _block_text(item.body_el) if item.body_el is not None else ""
     if item.body_el is not None:
         extra["html"] = _inner_html(item.body_el)
-    ident = _external_id(item)
+    ident = _external_id(item) or (_inner_id(page, item) if item.source == "markup" else None)
     if item.source != "markup":
         extra["found_by"] = item.source
     return ParsedComment(
@@ -623,7 +631,18 @@ def _external_id(item: _Item) -> str | None:
         if ident is not None:
             return ident
     data_id = item.root.get("data-id") or item.root.get("data-comment-id")
-    return data_id if data_id and data_id.isdigit() else None
+    if data_id and data_id.isdigit():
+        return data_id
+    return None
+
+
+def _inner_id(page: _Page, item: _Item) -> str | None:
+    """A comment id on an element inside the comment (``li > div#comment-7``), not a reply's."""
+    for el in page.owned("[id]", item.root):
+        ident = _element_id(el)
+        if ident is not None:
+            return ident
+    return None
 
 
 def _posted(
@@ -979,15 +998,21 @@ def _check(
                 f"{source_name}: comment {comment.external_id or index}: page says depth {depth},"
                 f" structure gives {actual}"
             )
-    seen: dict[str, int] = {}
-    for index, comment in enumerate(comments):
+
+
+def _drop_duplicate_ids(
+    comments: list[ParsedComment], source_name: str, warnings: list[str]
+) -> None:
+    """A page that repeats a comment id keeps the first; the others fall back to content keys."""
+    seen: set[str] = set()
+    for comment in comments:
         if comment.external_id is None:
             continue
         if comment.external_id in seen:
             warnings.append(f"{source_name}: duplicate comment id {comment.external_id}")
             comment.external_id = None
         else:
-            seen[comment.external_id] = index
+            seen.add(comment.external_id)
 
 
 def _depth(items: list[_Item], index: int) -> int:
