@@ -169,9 +169,11 @@ def distinctive_terms(conn: Connection, ctx: Context) -> dict[str, list[TermScor
     corpus_counts = count_terms(q.corpus_texts(conn, sel, every_bg))
     groups: dict[str, Counter[str]] = defaultdict(Counter)
     group_sizes: Counter[str] = Counter()
-    for row in q.topic_texts(conn, sel, every_fg):
-        groups[row.topic_id].update(count_terms([row.body]))
-        group_sizes[row.topic_id] += 1
+    sample = q.sampled_comments(conn, sel, every_fg)
+    bodies = {row.id: row.body for row in sample}
+    for label in q.labels_for(conn, list(bodies)):
+        groups[label.topic_id].update(count_terms([bodies[label.comment_id] or ""]))
+        group_sizes[label.topic_id] += 1
     ctx.terms_info = {
         "method": "log-odds ratio, informative Dirichlet prior (Monroe et al. 2008)",
         "alpha0": DEFAULT_ALPHA0,
@@ -204,6 +206,19 @@ def distinctive_terms(conn: Connection, ctx: Context) -> dict[str, list[TermScor
 
 def _sample_note(every: int) -> str:
     return "all comments" if every == 1 else f"comment ids divisible by {every}"
+
+
+def read_signatures(rows: list[Any]) -> tuple[Counter[int], Counter[frozenset[str]]]:
+    """From ``topic_signatures`` rows: comments with a topic per thread, and how many
+    comments carry each set of topics."""
+    labelled: Counter[int] = Counter()
+    combos: Counter[frozenset[str]] = Counter()
+    for row in rows:
+        topics = frozenset(x for x in (row.signature or "").split(q.SIGNATURE_SEPARATOR) if x)
+        if topics:
+            labelled[row.thread_id] += int(row.n)
+            combos[topics] += int(row.n)
+    return labelled, combos
 
 
 # --------------------------------------------------------------------------- moderation
@@ -245,7 +260,12 @@ def moderation_summary(
 
 
 def build_manifest(
-    conn: Connection, ctx: Context, *, comments: int, threads_count: int, generated_at: datetime
+    ctx: Context,
+    *,
+    comments: int,
+    threads_count: int,
+    generated_at: datetime,
+    label_versions: list[str],
 ) -> Manifest:
     req = ctx.request
     sel = ctx.selection
@@ -265,7 +285,7 @@ def build_manifest(
         codebook=book.name if book else None,
         codebook_version=book.version if book else None,
         codebook_hash=book.hash if book else None,
-        label_versions=q.label_versions(conn, sel),
+        label_versions=sorted(set(label_versions)),
         comments=comments,
         threads=threads_count,
         filters=filters,

@@ -10,7 +10,13 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from threads.analysis.common import Context, build_manifest, moderation_summary, topic_summary
+from threads.analysis.common import (
+    Context,
+    build_manifest,
+    moderation_summary,
+    read_signatures,
+    topic_summary,
+)
 from threads.analysis.data import (
     AuthorRow,
     Cooccurrence,
@@ -29,29 +35,34 @@ def build_corpus_report(
 ) -> CorpusReport:
     """The summary over ``threads`` (rows of ``thread_rows``) within the context's filters."""
     sel = ctx.selection
+    counted_statuses = set(sel.statuses)
     statuses: dict[str, int] = {s.value: 0 for s in CommentStatus}
     pingbacks = 0
-    for row in q.status_counts(conn, sel):
-        if row.kind == CommentKind.COMMENT.value:
-            statuses[row.status] += int(row.n)
-        else:
-            pingbacks += int(row.n)
-
-    # Denominators: counted comments (status filter applied) per thread and per month.
+    # Denominators: counted comments (status filter applied) per thread, month and day.
     per_thread: dict[int, int] = defaultdict(int)
     per_month: dict[str, int] = defaultdict(int)
+    per_day: dict[str, int] = defaultdict(int)
     undated = 0
-    for row in q.month_counts(conn, sel):
-        per_thread[row.thread_id] += int(row.n)
-        if row.month is None:
-            undated += int(row.n)
+    for row in q.comment_facts(conn, sel):
+        n = int(row.n)
+        if row.kind != CommentKind.COMMENT.value:
+            pingbacks += n
+            continue
+        statuses[row.status] += n
+        if row.status not in counted_statuses:
+            continue
+        per_thread[row.thread_id] += n
+        if row.day is None:
+            undated += n
         else:
-            per_month[row.month] += int(row.n)
+            per_month[row.day[:7]] += n
+            per_day[row.day] += n
     counted = sum(per_thread.values())
 
     thread_topics: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     month_topics: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     cells: dict[str, tuple[int, float]] = {}
+    versions: list[str] = []
     for cell in q.topic_cells(conn, sel):
         n = int(cell.n)
         thread_topics[cell.thread_id][cell.topic_id] += n
@@ -59,10 +70,11 @@ def build_corpus_report(
             month_topics[cell.month][cell.topic_id] += n
         old_n, old_sum = cells.get(cell.topic_id, (0, 0.0))
         cells[cell.topic_id] = (old_n + n, old_sum + float(cell.score_sum or 0.0))
-    labelled = sum(int(r.n) for r in q.labelled_counts(conn, sel))
+        versions.append(cell.taxonomy_version)
+    labelled_per_thread, combos = read_signatures(q.topic_signatures(conn, sel))
+    labelled = sum(labelled_per_thread.values())
 
     shown = [t for t, _ in ctx.shown_topics()]
-    known = {t for t, _ in ctx.topics}
     prevalence = [
         ThreadPrevalence(
             thread_id=t.id,
@@ -75,20 +87,20 @@ def build_corpus_report(
     months = [
         MonthPrevalence(
             month=m,
-            comments=per_month[m],
+            comments=per_month.get(m, 0),
             topics={topic: month_topics[m].get(topic, 0) for topic in shown},
         )
         for m in _month_range(sorted(per_month))
     ]
-    for m in months:
-        m.comments = per_month.get(m.month, 0)
 
-    pairs: dict[tuple[str, str], int] = {}
-    for row in q.cooccurrence(conn, sel):
-        if row.topic_a in known and row.topic_b in known:
-            pairs[(row.topic_a, row.topic_b)] = int(row.n)
     order = [t for t, _ in ctx.topics]
-    matrix = [[pairs.get((a, b) if a <= b else (b, a), 0) for b in order] for a in order]
+    matrix = [[0 for _ in order] for _ in order]
+    index = {t: i for i, t in enumerate(order)}
+    for combo, n in combos.items():
+        for a in combo:
+            for b in combo:
+                if a in index and b in index:
+                    matrix[index[a]][index[b]] += n
 
     authors = [
         AuthorRow(
@@ -100,13 +112,15 @@ def build_corpus_report(
         )
         for row in q.top_authors(conn, sel, ctx.request.authors)
     ]
-    timeline = fill_days(
-        [DayCount(day=r.day, comments=int(r.n)) for r in q.daily_counts(conn, sel)]
-    )
+    timeline = fill_days([DayCount(day=d, comments=per_day[d]) for d in sorted(per_day)])
     topics = topic_summary(conn, ctx, comments=counted, labelled=labelled, cells=cells)
     moderation = moderation_summary(conn, ctx, sel.thread_ids, statuses)
     manifest = build_manifest(
-        conn, ctx, comments=counted, threads_count=len(threads), generated_at=generated_at
+        ctx,
+        comments=counted,
+        threads_count=len(threads),
+        generated_at=generated_at,
+        label_versions=versions,
     )
     return CorpusReport(
         threads=prevalence,

@@ -113,7 +113,11 @@ def comment_table(
         ctx, threads = resolve(conn, replace(request, terms=False))
         counted = q.count_comments(conn, ctx.selection)
         manifest = build_manifest(
-            conn, ctx, comments=counted, threads_count=len(threads), generated_at=generated_at
+            ctx,
+            comments=counted,
+            threads_count=len(threads),
+            generated_at=generated_at,
+            label_versions=q.label_versions(conn, ctx.selection),
         )
 
     def records() -> Iterator[CommentRecord]:

@@ -9,7 +9,13 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from threads.analysis.common import Context, build_manifest, moderation_summary, topic_summary
+from threads.analysis.common import (
+    Context,
+    build_manifest,
+    moderation_summary,
+    read_signatures,
+    topic_summary,
+)
 from threads.analysis.data import (
     CommentNode,
     CommentTopicView,
@@ -67,14 +73,20 @@ def build_thread_report(
 
     counted = len(rows) if sel.topic is None else q.count_comments(conn, replace(sel, topic=None))
     cells: dict[str, tuple[int, float]] = {}
+    versions: list[str] = []
     for cell in q.topic_cells(conn, sel):
         n, total = cells.get(cell.topic_id, (0, 0.0))
         cells[cell.topic_id] = (n + int(cell.n), total + float(cell.score_sum or 0.0))
-    labelled = sum(int(r.n) for r in q.labelled_counts(conn, sel))
+        versions.append(cell.taxonomy_version)
+    labelled = sum(read_signatures(q.topic_signatures(conn, sel))[0].values())
     topics = topic_summary(conn, ctx, comments=counted, labelled=labelled, cells=cells)
     moderation = moderation_summary(conn, ctx, (thread.id,), counts)
     manifest = build_manifest(
-        conn, ctx, comments=counted, threads_count=1, generated_at=generated_at
+        ctx,
+        comments=counted,
+        threads_count=1,
+        generated_at=generated_at,
+        label_versions=versions,
     )
     return ThreadReport(
         header=header,

@@ -183,6 +183,19 @@ def status_counts(conn: Connection, sel: Selection) -> list[Row[Any]]:
     return list(conn.execute(stmt))
 
 
+def comment_facts(conn: Connection, sel: Selection) -> list[Row[Any]]:
+    """(thread_id, kind, status, day, n) over the selected threads and period, every status
+    and kind: one scan gives the status counts, the per-month and the per-day series."""
+    c = comment_t.c
+    day = _bucket(conn, c.posted_at, "day").label("day")
+    stmt = (
+        sa.select(c.thread_id, c.kind, c.status, day, sa.func.count().label("n"))
+        .where(*_where(sel, statuses=False, kinds=None, topic=False))
+        .group_by(c.thread_id, c.kind, c.status, day)
+    )
+    return list(conn.execute(stmt))
+
+
 def month_counts(conn: Connection, sel: Selection) -> list[Row[Any]]:
     """(thread_id, month, n) of counted comments; month is None for undated comments."""
     c = comment_t.c
@@ -196,7 +209,8 @@ def month_counts(conn: Connection, sel: Selection) -> list[Row[Any]]:
 
 
 def topic_cells(conn: Connection, sel: Selection) -> list[Row[Any]]:
-    """(thread_id, month, topic_id, n, score_sum) over the counted comments' topics."""
+    """(thread_id, month, topic_id, taxonomy_version, n, score_sum) over the counted
+    comments' topics."""
     c, lt = comment_t.c, topic_t.c
     month = _bucket(conn, c.posted_at, "month").label("month")
     stmt = (
@@ -204,12 +218,13 @@ def topic_cells(conn: Connection, sel: Selection) -> list[Row[Any]]:
             c.thread_id,
             month,
             lt.topic_id,
+            lt.taxonomy_version,
             sa.func.count().label("n"),
             sa.func.sum(lt.score).label("score_sum"),
         )
         .select_from(topic_t.join(comment_t, comment_t.c.id == lt.comment_id))
         .where(assigned_label(), *_where(sel, topic=False))
-        .group_by(c.thread_id, month, lt.topic_id)
+        .group_by(c.thread_id, month, lt.topic_id, lt.taxonomy_version)
     )
     if sel.topic is not None:
         stmt = stmt.where(lt.topic_id == sel.topic)
@@ -228,6 +243,34 @@ def labelled_counts(conn: Connection, sel: Selection) -> list[Row[Any]]:
         )
         .group_by(c.thread_id)
     )
+    return list(conn.execute(stmt))
+
+
+#: separates topic ids in a signature (never part of an id)
+SIGNATURE_SEPARATOR = "\x1f"
+
+
+def topic_signatures(conn: Connection, sel: Selection) -> list[Row[Any]]:
+    """(thread_id, signature, n): how many counted comments carry each set of topics.
+
+    A signature is the comment's topic ids joined by ``SIGNATURE_SEPARATOR`` in no particular
+    order. One pass gives both the co-occurrence matrix and the comments with a topic.
+    """
+    c, lt = comment_t.c, topic_t.c
+    if conn.dialect.name == "postgresql":
+        joined = sa.func.string_agg(lt.topic_id, sa.literal(SIGNATURE_SEPARATOR))
+    else:
+        joined = sa.func.group_concat(lt.topic_id, sa.literal(SIGNATURE_SEPARATOR))
+    per_comment = (
+        sa.select(c.thread_id, joined.label("signature"))
+        .select_from(topic_t.join(comment_t, comment_t.c.id == lt.comment_id))
+        .where(assigned_label(), *_where(sel, topic=False))
+        .group_by(lt.comment_id, c.thread_id)
+        .subquery("per_comment")
+    )
+    stmt = sa.select(
+        per_comment.c.thread_id, per_comment.c.signature, sa.func.count().label("n")
+    ).group_by(per_comment.c.thread_id, per_comment.c.signature)
     return list(conn.execute(stmt))
 
 
@@ -416,6 +459,15 @@ def count_comments(conn: Connection, sel: Selection) -> int:
     """How many comments the selection counts."""
     stmt = sa.select(sa.func.count()).select_from(comment_t).where(*_where(sel))
     return int(conn.execute(stmt).scalar_one())
+
+
+def sampled_comments(conn: Connection, sel: Selection, every: int = 1) -> list[Row[Any]]:
+    """(id, body) of the counted comments (ids divisible by ``every`` when > 1), by id."""
+    c = comment_t.c
+    stmt = sa.select(c.id, c.body).where(*_where(sel, topic=False), c.purged == sa.false())
+    if every > 1:
+        stmt = stmt.where(c.id % every == 0)
+    return list(conn.execute(stmt.order_by(c.id)))
 
 
 def topic_texts(conn: Connection, sel: Selection, every: int = 1) -> list[Row[Any]]:
