@@ -317,7 +317,7 @@ def test_author_and_date_on_one_line() -> None:
         "Quote.",
         "Reply",
         "",
-        "1. Zach on 3 November 2014 at 17:12",
+        "Zach on 3 November 2014 at 17:12:",
         "Hello:",
         "",
         "Sorry, the comment form is closed at this time.",
@@ -333,6 +333,34 @@ def test_author_and_date_on_one_line() -> None:
     ]
     assert thread.comments[2].posted_at == utc(2014, 11, 3, 17, 12)
     assert thread.state is ThreadState.CLOSED
+    assert thread.warnings == []
+
+
+def test_plain_author_line_above_a_timestamp() -> None:
+    thread = page(
+        "T",
+        "",
+        "Body.",
+        "",
+        "2 thoughts on “T”",
+        "",
+        "Ahmad Mondegaran",
+        "November 4, 2014 at 03:32",
+        "",
+        "I read few of your writings.",
+        "Reply",
+        "",
+        "Zachary Smith",
+        "November 3, 2014 at 17:12",
+        "",
+        "Quoting the date of the paper:",
+        "November 1, 2014",
+        "Reply",
+        "",
+        "Leave a Reply",
+    )
+    assert [c.author_name for c in thread.comments] == ["Ahmad Mondegaran", "Zachary Smith"]
+    assert thread.comments[1].body == "Quoting the date of the paper:\nNovember 1, 2014"
     assert thread.warnings == []
 
 

@@ -438,11 +438,23 @@ def _thread_state(notices: list[Notice]) -> tuple[ThreadState | None, str]:
 
 
 def _entry_start(
-    lines: list[Line], index: int, *, top_indent: int | None, expected: int | None
+    lines: list[Line],
+    index: int,
+    *,
+    top_indent: int | None,
+    expected: int | None,
+    allow_plain: bool = False,
 ) -> Entry | None:
-    """An :class:`Entry` when ``lines[index]`` starts a comment, else None."""
+    """An :class:`Entry` when ``lines[index]`` starts a comment, else None.
+
+    ``allow_plain`` also accepts a bare author line directly above a timestamp line, which is
+    only safe inside a comment section (a body sentence can sit above a date line too).
+    """
     line = lines[index]
     nxt = lines[index + 1] if index + 1 < len(lines) else None
+    if allow_plain and _plain_author_line(lines, index):
+        assert nxt is not None
+        return Entry(index, line.indent, line.text, "wordpress", meta=nxt)
     if line.kind is Kind.SAID:
         match = _SAID_RE.match(line.text)
         assert match is not None
@@ -477,6 +489,21 @@ def _entry_start(
     return Entry(index, line.indent, author, "wordpress", number=number, meta=nxt)
 
 
+_PLAIN_AUTHOR_MAX = 60
+
+
+def _plain_author_line(lines: list[Line], index: int) -> bool:
+    """A short line starting a paragraph, right above a timestamp line: "Alice" / "date"."""
+    line = lines[index]
+    if line.kind is not Kind.TEXT or len(line.text) > _PLAIN_AUTHOR_MAX:
+        return False
+    if line.text.endswith((".", ",", ";", ":", "!", "?")):
+        return False
+    if index + 1 >= len(lines) or lines[index + 1].kind is not Kind.TIMESTAMP:
+        return False
+    return index == 0 or lines[index - 1].kind in (Kind.BLANK, Kind.HEADER, Kind.ACTION)
+
+
 def _author_date(text: str) -> re.Match[str] | None:
     if len(text) > 200:
         return None
@@ -501,8 +528,10 @@ def _parse_entries(lines: list[Line], region: Region, warnings: list[str]) -> li
     while index < len(lines):
         line = lines[index]
         top_expected = _next_top_number(entries, top_indent)
-        entry = _entry_start(lines, index, top_indent=top_indent, expected=top_expected)
-        if entry is not None and entries and entry.style != entries[0].style:
+        entry = _entry_start(
+            lines, index, top_indent=top_indent, expected=top_expected, allow_plain=True
+        )
+        if entry is not None and entries and not _same_layout(entry, entries[0]):
             entry = None  # one layout per page: "2. point" in a Blogger body is body text
         if entry is not None:
             entry.parent = _parent_of(entries, entry.indent)
@@ -524,6 +553,13 @@ def _parse_entries(lines: list[Line], region: Region, warnings: list[str]) -> li
             )
         index += 1
     return entries
+
+
+def _same_layout(entry: Entry, first: Entry) -> bool:
+    if entry.style != first.style:
+        return False
+    # numbered pages number every comment (replies restart at 1); plain pages number none
+    return (entry.number is None) == (first.number is None)
 
 
 def _next_top_number(entries: list[Entry], top_indent: int | None) -> int | None:
