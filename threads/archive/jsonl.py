@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from threads import __version__
+from threads.archive.common import format_time, snapshot
 from threads.db.migrate import current_revision
 from threads.db.queries.archive import (
     ARCHIVE_SECTIONS,
@@ -36,7 +37,6 @@ from threads.db.queries.archive import (
     insert_row_returning_id,
     insert_rows,
     max_id,
-    missing_thread_ids,
     reset_sequence,
     section_count,
     section_newest_time,
@@ -44,7 +44,7 @@ from threads.db.queries.archive import (
     update_row,
 )
 from threads.db.types import UTCDateTime
-from threads.errors import InvalidInput, NotFound
+from threads.errors import InvalidInput
 from threads.models import (
     Article,
     Comment,
@@ -77,13 +77,6 @@ _CHUNK = 1000
 
 
 # --------------------------------------------------------------------------- values
-
-
-def format_time(value: datetime) -> str:
-    """ISO 8601 in UTC with a ``Z`` suffix (microseconds only when there are some)."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _sorted_json(value: Any) -> Any:
@@ -135,41 +128,28 @@ def dump_archive(
     record type. Raises NotFound naming any thread id that does not exist.
     """
     schema = current_revision(engine)
-    with engine.connect() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
-        else:  # a read transaction gives SQLite (WAL) a snapshot for the whole export
-            conn.exec_driver_sql("BEGIN")
-        try:
-            if thread_ids is not None:
-                missing = missing_thread_ids(conn, thread_ids)
-                if missing:
-                    names = ", ".join(str(i) for i in missing)
-                    raise NotFound(f"no thread with id {names}", code="thread_not_found")
-            sections = archive_sections(thread_ids)
-            counts = {s.name: section_count(conn, s) for s in sections}
-            times = [t for s in sections if (t := section_newest_time(conn, s)) is not None]
-            header: dict[str, Any] = {
-                "type": "archive",
-                "format": FORMAT,
-                "version": VERSION,
-                "software": f"threads {__version__}",
-                "schema": schema,
-                "as_of": format_time(max(times)) if times else None,
-                "scope": "all" if thread_ids is None else {"threads": sorted(set(thread_ids))},
-                "counts": counts,
-            }
-            out.write(dumps_line(header))
-            written: dict[str, int] = {}
-            for section in sections:
-                n = 0
-                result = conn.execute(section.select, execution_options={"yield_per": _CHUNK})
-                for row in result:
-                    out.write(dumps_line(encode_row(section.name, section.table, row._mapping)))
-                    n += 1
-                written[section.name] = n
-        finally:
-            conn.rollback()
+    with snapshot(engine, thread_ids) as conn:
+        sections = archive_sections(thread_ids)
+        counts = {s.name: section_count(conn, s) for s in sections}
+        times = [t for s in sections if (t := section_newest_time(conn, s)) is not None]
+        header: dict[str, Any] = {
+            "type": "archive",
+            "format": FORMAT,
+            "version": VERSION,
+            "software": f"threads {__version__}",
+            "schema": schema,
+            "as_of": format_time(max(times)) if times else None,
+            "scope": "all" if thread_ids is None else {"threads": sorted(set(thread_ids))},
+            "counts": counts,
+        }
+        out.write(dumps_line(header))
+        written: dict[str, int] = {}
+        for section in sections:
+            n = 0
+            for row in conn.execute(section.select, execution_options={"yield_per": _CHUNK}):
+                out.write(dumps_line(encode_row(section.name, section.table, row._mapping)))
+                n += 1
+            written[section.name] = n
     return written
 
 

@@ -183,3 +183,66 @@ def find_rows(session: Session, table: sa.Table, match: dict[str, Any]) -> list[
     conditions = [table.c[k].is_(None) if v is None else table.c[k] == v for k, v in match.items()]
     result = session.execute(sa.select(table).where(*conditions).order_by(table.c.id))
     return [dict(r._mapping) for r in result]
+
+
+# --------------------------------------------------------------------------- flat exports
+
+
+def _thread_filter(column: sa.ColumnElement[Any], thread_ids: Sequence[int] | None) -> Any:
+    return sa.true() if thread_ids is None else column.in_(sorted(set(thread_ids)))
+
+
+def export_threads(thread_ids: Sequence[int] | None) -> sa.Select[Any]:
+    """Threads with their articles, by thread id: columns ``thread_*`` and ``article_*``."""
+    thread, article = _table(Thread), _table(Article)
+    columns = [c.label(f"thread_{c.name}") for c in thread.c] + [
+        c.label(f"article_{c.name}") for c in article.c
+    ]
+    return (
+        sa.select(*columns)
+        .join_from(thread, article, thread.c.article_id == article.c.id)
+        .where(_thread_filter(thread.c.id, thread_ids))
+        .order_by(thread.c.id)
+    )
+
+
+def export_comments(thread_ids: Sequence[int] | None) -> sa.Select[Any]:
+    """Comments in thread order (thread id, position, id), with article title and URL."""
+    comment, thread, article = _table(Comment), _table(Thread), _table(Article)
+    return (
+        sa.select(
+            *comment.c,
+            thread.c.article_id,
+            article.c.title.label("article_title"),
+            article.c.source_url.label("article_url"),
+        )
+        .join_from(comment, thread, comment.c.thread_id == thread.c.id)
+        .join(article, thread.c.article_id == article.c.id)
+        .where(_thread_filter(comment.c.thread_id, thread_ids))
+        .order_by(comment.c.thread_id, comment.c.position, comment.c.id)
+    )
+
+
+def export_labels(thread_ids: Sequence[int] | None) -> sa.Select[Any]:
+    """Topic labels in the order of :func:`export_comments`, oldest first within a comment."""
+    comment, label = _table(Comment), _table(CommentTopic)
+    return (
+        sa.select(label)
+        .join_from(label, comment, label.c.comment_id == comment.c.id)
+        .where(_thread_filter(comment.c.thread_id, thread_ids))
+        .order_by(
+            comment.c.thread_id, comment.c.position, comment.c.id, label.c.created_at, label.c.id
+        )
+    )
+
+
+def export_topic_ids(thread_ids: Sequence[int] | None) -> sa.Select[Any]:
+    """The topic ids labelled on the exported comments, sorted."""
+    comment, label = _table(Comment), _table(CommentTopic)
+    return (
+        sa.select(label.c.topic_id)
+        .distinct()
+        .join_from(label, comment, label.c.comment_id == comment.c.id)
+        .where(_thread_filter(comment.c.thread_id, thread_ids))
+        .order_by(label.c.topic_id)
+    )

@@ -1,0 +1,123 @@
+"""What every exporter shares: one consistent read snapshot, and threads with their comments."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from itertools import groupby
+from pathlib import Path
+from typing import Any, TextIO, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from threads.db.queries.archive import export_comments, export_threads, missing_thread_ids
+from threads.errors import InvalidInput, NotFound
+
+T = TypeVar("T")
+
+STREAM = {"yield_per": 1000}
+
+# characters XML 1.0 cannot hold at all, not even as a character reference
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+@contextmanager
+def snapshot(engine: Engine, thread_ids: Sequence[int] | None = None) -> Iterator[Connection]:
+    """A read-only connection that sees one consistent state of the database throughout.
+
+    With ``thread_ids``, raises NotFound naming the ids that name no thread.
+    """
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+        else:  # a read transaction gives SQLite (WAL) a snapshot for the whole export
+            conn.exec_driver_sql("BEGIN")
+        try:
+            if thread_ids is not None:
+                missing = missing_thread_ids(conn, thread_ids)
+                if missing:
+                    names = ", ".join(str(i) for i in missing)
+                    raise NotFound(f"no thread with id {names}", code="thread_not_found")
+            yield conn
+        finally:
+            conn.rollback()
+
+
+def threads_with_comments(
+    conn: Connection, thread_ids: Sequence[int] | None
+) -> Iterator[tuple[Any, list[Any] | Iterator[Any]]]:
+    """Each thread row (``thread_*``/``article_*`` columns) with its comments in thread order.
+
+    Both queries stream; a thread's comments must be consumed before the next thread is asked for.
+    """
+    threads = conn.execute(export_threads(thread_ids), execution_options=STREAM)
+    comments = conn.execute(export_comments(thread_ids), execution_options=STREAM)
+    groups = groupby(comments, key=lambda row: row.thread_id)
+    current = next(groups, None)
+    for thread in threads:
+        while current is not None and current[0] < thread.thread_id:
+            current = next(groups, None)  # comments of a thread outside the selection
+        if current is not None and current[0] == thread.thread_id:
+            yield thread, current[1]
+            current = next(groups, None)
+        else:
+            yield thread, []
+
+
+def xml_text(value: str | None) -> str:
+    """Text XML 1.0 can carry: characters it cannot hold become U+FFFD."""
+    return "" if value is None else _NOT_XML.sub("\ufffd", value)
+
+
+def format_time(value: datetime) -> str:
+    """ISO 8601 in UTC with a ``Z`` suffix (microseconds only when there are some)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def write_atomically(path: Path, write: Callable[[TextIO], T]) -> T:
+    """Call ``write`` on a new UTF-8 text file that replaces ``path`` only once it is complete.
+
+    The text goes to a temporary file beside ``path``, which is renamed over ``path`` when
+    ``write`` returns; if it raises, the temporary file is removed and ``path`` is untouched.
+    """
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise InvalidInput(f"cannot write {path}: folder {directory} does not exist", field="out")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    tmp = Path(tmp_name)
+    try:
+        with open(fd, "w", encoding="utf-8", newline="") as handle:
+            result = write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if path.exists():
+            shutil.copymode(path, tmp)
+        else:
+            os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return result
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def iso_z(value: datetime | None) -> str:
+    """ISO 8601 in UTC with a Z suffix, seconds precision; empty for None."""
+    if value is None:
+        return ""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

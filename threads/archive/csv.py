@@ -1,0 +1,112 @@
+"""CSV of comments for spreadsheets, pandas and R: one row per comment, in thread order.
+
+Columns: ``comment_id, thread_id, article_id, article_title, article_url, parent_id, position,
+author_name, author_url, posted_at, status, kind, topics``, then ``score_<topic>`` for every topic
+labelled in the exported comments (sorted), then ``sentiment, body``. RFC 4180 quoting, UTF-8,
+a header row, ``\\n`` line ends; empty cells for missing values.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Sequence
+from itertools import groupby
+from typing import Any, TextIO
+
+from sqlalchemy.engine import Connection, Engine
+
+from threads.archive.common import STREAM, format_time, snapshot
+from threads.db.queries.archive import export_comments, export_labels, export_topic_ids
+from threads.models import LabelSource
+
+BASE_COLUMNS = [
+    "comment_id",
+    "thread_id",
+    "article_id",
+    "article_title",
+    "article_url",
+    "parent_id",
+    "position",
+    "author_name",
+    "author_url",
+    "posted_at",
+    "status",
+    "kind",
+    "topics",
+]
+TAIL_COLUMNS = ["sentiment", "body"]
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if hasattr(value, "value"):  # enums
+        return value.value
+    return value
+
+
+def topic_summary(labels: list[Any]) -> tuple[list[str], dict[str, float]]:
+    """The topics assigned to one comment and its automatic score per topic.
+
+    A moderator's label (the newest, when several moderators labelled) decides whether a topic is
+    assigned; without one, the automatic label does. Scores are the automatic classifier's.
+    """
+    decided: dict[str, bool] = {}
+    auto: dict[str, bool] = {}
+    scores: dict[str, float] = {}
+    for label in labels:  # oldest first, so later labels override earlier ones
+        if label.source == LabelSource.MODERATOR:
+            decided[label.topic_id] = bool(label.assigned)
+        else:
+            auto[label.topic_id] = bool(label.assigned)
+            scores[label.topic_id] = float(label.score)
+    assigned = {**auto, **decided}
+    return sorted(t for t, yes in assigned.items() if yes), scores
+
+
+def _labels_by_comment(conn: Connection, thread_ids: Sequence[int] | None) -> Iterator[Any]:
+    rows = conn.execute(export_labels(thread_ids), execution_options=STREAM)
+    return groupby(rows, key=lambda r: r.comment_id)
+
+
+def dump_csv(engine: Engine, out: TextIO, *, thread_ids: Sequence[int] | None = None) -> int:
+    """Write the comments of the threads (all, or ``thread_ids``) as CSV; returns rows written.
+
+    Raises NotFound naming thread ids that do not exist.
+    """
+    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    written = 0
+    with snapshot(engine, thread_ids) as conn:
+        topics = list(conn.execute(export_topic_ids(thread_ids)).scalars())
+        writer.writerow([*BASE_COLUMNS, *(f"score_{t}" for t in topics), *TAIL_COLUMNS])
+        labels = _labels_by_comment(conn, thread_ids)
+        pending = next(labels, None)
+        for c in conn.execute(export_comments(thread_ids), execution_options=STREAM):
+            mine: list[Any] = []
+            # labels come in the comments' order: the next group is this comment's or a later one's
+            if pending is not None and pending[0] == c.id:
+                mine = list(pending[1])
+                pending = next(labels, None)
+            assigned, scores = topic_summary(mine)
+            writer.writerow(
+                [
+                    c.id,
+                    c.thread_id,
+                    c.article_id,
+                    c.article_title,
+                    _cell(c.article_url),
+                    _cell(c.parent_id),
+                    c.position,
+                    _cell(c.author_name),
+                    _cell(c.author_url),
+                    format_time(c.posted_at) if c.posted_at is not None else "",
+                    _cell(c.status),
+                    _cell(c.kind),
+                    ";".join(assigned),
+                    *(_cell(scores.get(t)) for t in topics),
+                    _cell(c.sentiment),
+                    c.body,
+                ]
+            )
+            written += 1
+    return written
