@@ -270,6 +270,13 @@ def test_ids_inside_the_item_reply_boxes_and_duplicate_ids() -> None:
     assert thread.state is ThreadState.OPEN
 
 
+def test_script_rendered_comment_widget_is_reported() -> None:
+    page = '<html><body><p>Article text.</p><div id="disqus_thread"></div></body></html>'
+    thread = parse_html(page, source_name="disqus.html")[0]
+    assert thread.comments == []
+    assert any("Disqus" in w and "export" in w for w in thread.warnings)
+
+
 def test_page_without_comment_section() -> None:
     page = (
         "<html><head><title>Just a page</title></head><body><p>No comments here.</p></body></html>"
@@ -324,6 +331,22 @@ def test_any_text_gives_threads_or_invalid_input(text: str) -> None:
         assert "fuzz.html" in str(exc)
         return
     assert len(threads) == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=3000))
+def test_any_decoded_bytes_give_threads_or_invalid_input(data: bytes) -> None:
+    for encoding in ("utf-8", "cp1252", "latin-1"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        try:
+            threads = parse_html(text, source_name="fuzz.bin")
+        except InvalidInput as exc:
+            assert "fuzz.bin" in str(exc)
+        else:
+            assert len(threads) == 1
 
 
 _TAGS = ["li", "div", "ol", "ul", "p", "cite", "time", "article", "section", "br", "dl", "dt", "dd"]

@@ -990,6 +990,13 @@ def _check(
         )
     if not comments and announced:
         warnings.append(f"{source_name}: comment markup not recognised; no comments imported")
+    if not comments:
+        widget = _script_widget(page)
+        if widget:
+            warnings.append(
+                f"{source_name}: comments are loaded by {widget} when the page is viewed and are"
+                f" not in the saved page; import the {widget} export instead"
+            )
     for index, comment in enumerate(comments):
         depth = comment.extra.get("depth")
         actual = _depth(items, index)
@@ -1013,6 +1020,23 @@ def _drop_duplicate_ids(
             comment.external_id = None
         else:
             seen.add(comment.external_id)
+
+
+_SCRIPT_WIDGETS = (
+    ("#disqus_thread", "Disqus"),
+    ("#isso-thread", "Isso"),
+    ("#remark42", "Remark42"),
+    ("#commento", "Commento"),
+    ("#coral_thread", "Coral Talk"),
+    (".fb-comments", "Facebook comments"),
+)
+
+
+def _script_widget(page: _Page) -> str | None:
+    for selector, name in _SCRIPT_WIDGETS:
+        if page.select(selector):
+            return name
+    return None
 
 
 def _depth(items: list[_Item], index: int) -> int:
