@@ -14,12 +14,15 @@ from msgspec import Meta
 
 T = TypeVar("T")
 
+#: ids and versions are 32-bit integer columns in the database
+MAX_ID = 2**31 - 1
+
 ActionName = Literal["approve", "reject", "spam", "flag", "delete", "restore", "purge"]
 StatusName = Literal["pending", "approved", "flagged", "rejected", "spam", "deleted"]
 RoleName = Literal["viewer", "moderator", "admin"]
 Reason = Annotated[str, Meta(max_length=2000)]
 TopicId = Annotated[str, Meta(min_length=1, max_length=64)]
-Id = Annotated[int, Meta(ge=1, le=2**62)]
+Id = Annotated[int, Meta(ge=1, le=MAX_ID)]
 
 
 class Page(msgspec.Struct, Generic[T]):
@@ -152,7 +155,7 @@ class ActionRequest(msgspec.Struct, forbid_unknown_fields=True):
     action: ActionName
     reason: Reason | None = None
     #: the version the moderator saw; a stale one gets 409 with ``current_version``
-    expected_version: Annotated[int, Meta(ge=1, le=2**62)] | None = None
+    expected_version: Annotated[int, Meta(ge=1, le=MAX_ID)] | None = None
 
 
 class QueueFilterBody(msgspec.Struct, forbid_unknown_fields=True):

@@ -16,6 +16,7 @@ from threads import __version__
 from threads.api.comments_routes import CommentController
 from threads.api.deps import DEPENDENCIES
 from threads.api.keys_routes import KeyController
+from threads.api.openapi import StrictStructSchemaPlugin
 from threads.api.problems import EXCEPTION_HANDLERS
 from threads.api.queue_routes import QueueController
 from threads.api.ratelimit import SlidingWindowLimiter
@@ -69,6 +70,7 @@ def create_app(settings: Settings) -> Litestar:
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         on_shutdown=[dispose],
+        plugins=[StrictStructSchemaPlugin()],
         request_max_body_size=settings.max_request_bytes,
         openapi_config=OpenAPIConfig(
             title="threads moderation API",

@@ -16,6 +16,7 @@ from threads.keys import Principal
 from threads.moderation.reports import report_comment
 from threads.moderation.service import apply_action, comment_history
 from threads.schemas import (
+    MAX_ID,
     ActionRequest,
     CommentFull,
     HistoryEvent,
@@ -23,7 +24,7 @@ from threads.schemas import (
     ReportResponse,
 )
 
-CommentId = Annotated[int, Parameter(ge=1, le=2**62, description="comment id")]
+CommentId = Annotated[int, Parameter(ge=1, le=MAX_ID, description="comment id")]
 
 
 class CommentController(Controller):

@@ -18,7 +18,7 @@ from threads.keys import Principal
 from threads.models import CommentStatus
 from threads.moderation.queue import QueueFilter, list_queue
 from threads.moderation.service import bulk_action
-from threads.schemas import BulkItem, BulkRequest, BulkResponse, Page, QueueItem, StatusName
+from threads.schemas import MAX_ID, BulkItem, BulkRequest, BulkResponse, Page, QueueItem, StatusName
 
 
 class QueueController(Controller):
@@ -39,7 +39,7 @@ class QueueController(Controller):
             list[StatusName] | None,
             Parameter(description="repeat for several; default pending and flagged"),
         ] = None,
-        thread_id: Annotated[int | None, Parameter(ge=1, le=2**62)] = None,
+        thread_id: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
         topic: Annotated[str | None, Parameter(max_length=64)] = None,
         author: Annotated[str | None, Parameter(max_length=512)] = None,
         since: Annotated[datetime | None, Parameter(description="posted at or after")] = None,

@@ -19,6 +19,7 @@ from threads.keys import Principal
 from threads.moderation.submission import Submission, submit_comment
 from threads.moderation.threads import UNSET, close_thread, reopen_thread, set_policy
 from threads.schemas import (
+    MAX_ID,
     CloseRequest,
     Page,
     PolicyRequest,
@@ -31,7 +32,7 @@ from threads.schemas import (
 
 Cursor = Annotated[str | None, Parameter(description="next_cursor of the previous page")]
 Limit = Annotated[int, Parameter(ge=1, le=views.MAX_PAGE, description="items per page")]
-ThreadId = Annotated[int, Parameter(ge=1, le=2**62, description="thread id")]
+ThreadId = Annotated[int, Parameter(ge=1, le=MAX_ID, description="thread id")]
 
 
 class ThreadController(Controller):
