@@ -305,6 +305,23 @@ def test_broken_html_still_parses() -> None:
     assert [c.external_id for c in thread.comments] == ["5", "6"]
 
 
+def test_deep_reply_trees_are_read_and_truncation_is_reported() -> None:
+    def nested(depth: int) -> str:
+        opening = "".join(
+            f'<li class="comment" id="comment-{i}"><span class="fn">A{i}</span>'
+            f'<div class="comment-content">b{i}</div><ol class="children">'
+            for i in range(depth)
+        )
+        return f'<html><body><ol class="commentlist">{opening}</body></html>'
+
+    thread = parse_html(nested(300), source_name="deep.html")[0]
+    assert len(thread.comments) == 300
+    assert thread.comments[-1].parent_external_id == "298"
+    assert thread.warnings == []
+    too_deep = parse_html(nested(1500), source_name="deeper.html")[0]
+    assert any("nests deeper" in w for w in too_deep.warnings)
+
+
 def test_announced_count_that_disagrees_gives_a_warning() -> None:
     page = """<html><body><h3>7 Comments</h3><ol class="commentlist">
     <li class="comment" id="comment-1"><cite class="fn">A</cite>

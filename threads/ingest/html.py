@@ -163,9 +163,9 @@ def parse_html(text: str, *, source_name: str) -> list[ParsedThread]:
 
     Raises :class:`InvalidInput` naming ``source_name`` when the text is not an HTML document.
     """
-    doc = _load(text, source_name)
-    page = _Page(doc)
     warnings: list[str] = []
+    doc = _load(text, source_name, warnings)
+    page = _Page(doc)
     items = _find_items(page, warnings)
     article = _parse_article(page)
     default_year = article.published_at.year if article.published_at else None
@@ -195,7 +195,7 @@ def parse_html(text: str, *, source_name: str) -> list[ParsedThread]:
 # --------------------------------------------------------------------------- loading
 
 
-def _load(text: str, source_name: str) -> HtmlElement:
+def _load(text: str, source_name: str, warnings: list[str]) -> HtmlElement:
     if not isinstance(text, str):
         raise InvalidInput(f"{source_name}: expected decoded text", field="text")
     stripped = text.lstrip("\ufeff \t\r\n")
@@ -205,13 +205,21 @@ def _load(text: str, source_name: str) -> HtmlElement:
         raise InvalidInput(f"{source_name}: no HTML markup found", field="text")
     cleaned = stripped.replace("\x00", "").replace(_PARA, "").replace(_BREAK, "")
     data = cleaned.encode("utf-8", "replace")
-    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+    # huge_tree: without it libxml2 silently drops everything below depth 256 (deep reply trees)
+    parser = lxml.html.HTMLParser(
+        encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True
+    )
     try:
         doc = lxml.html.document_fromstring(data, parser=parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise InvalidInput(f"{source_name}: not an HTML document ({exc})", field="text") from exc
     if doc is None:
         raise InvalidInput(f"{source_name}: not an HTML document", field="text")
+    if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
+        warnings.append(
+            f"{source_name}: the page nests deeper than the HTML parser allows; content below "
+            "that depth was dropped"
+        )
     for node in list(doc.iter("script", "style", "noscript", "template")):
         cast(HtmlElement, node).drop_tree()
     return doc
@@ -225,6 +233,8 @@ class _Page:
         #: every element of a comment item (its root and inner wrappers) -> the item's root
         self.zone_owner: dict[HtmlElement, HtmlElement] = {}
         self._matches: dict[str, dict[HtmlElement, list[HtmlElement]]] = {}
+        self._owner_memo: dict[HtmlElement, HtmlElement | None] = {}
+        self._sidebar_memo: dict[HtmlElement, bool] = {}
 
     @property
     def comment_zone(self) -> set[HtmlElement]:
@@ -234,17 +244,49 @@ class _Page:
         return _css(selector)(root if root is not None else self.doc)
 
     def register(self, root: HtmlElement, parts: Iterable[HtmlElement]) -> None:
+        self._owner_memo.clear()
+        self._matches.clear()
         self.zone_owner[root] = root
         for part in parts:
             self.zone_owner[part] = root
 
     def owner(self, el: HtmlElement) -> HtmlElement | None:
         """The root of the comment item ``el`` belongs to (None outside comments)."""
-        for anc in _self_and_ancestors(el):
-            owner = self.zone_owner.get(anc)
-            if owner is not None:
-                return owner
-        return None
+        # Memoised along the path: deep reply trees stay linear, not quadratic.
+        path: list[HtmlElement] = []
+        node: HtmlElement | None = el
+        result: HtmlElement | None = None
+        while node is not None:
+            if node in self._owner_memo:
+                result = self._owner_memo[node]
+                break
+            path.append(node)
+            result = self.zone_owner.get(node)
+            if result is not None:
+                break
+            node = node.getparent()
+        for visited in path:
+            self._owner_memo[visited] = result
+        return result
+
+    def in_sidebar(self, el: HtmlElement) -> bool:
+        """True inside a sidebar or a "Recent Comments" widget (never the page's thread)."""
+        path: list[HtmlElement] = []
+        node: HtmlElement | None = el
+        result = False
+        while node is not None:
+            known = self._sidebar_memo.get(node)
+            if known is not None:
+                result = known
+                break
+            path.append(node)
+            if _is_sidebar_box(node):
+                result = True
+                break
+            node = node.getparent()
+        for visited in path:
+            self._sidebar_memo[visited] = result
+        return result
 
     def in_comments(self, el: HtmlElement) -> bool:
         return self.owner(el) is not None
@@ -285,15 +327,12 @@ def _classes(el: HtmlElement) -> set[str]:
     return set(value.split())
 
 
-def _in_sidebar(el: HtmlElement) -> bool:
-    for anc in _self_and_ancestors(el):
-        if anc.tag == "aside" or _classes(anc) & _SIDEBAR_CLASSES:
-            return True
-        ident = (anc.get("id") or "").lower()
-        classes = (anc.get("class") or "").lower()
-        if ident in _SIDEBAR_IDS or any(w in ident or w in classes for w in _SIDEBAR_WORDS):
-            return True
-    return False
+def _is_sidebar_box(el: HtmlElement) -> bool:
+    if el.tag == "aside" or _classes(el) & _SIDEBAR_CLASSES:
+        return True
+    ident = (el.get("id") or "").lower()
+    classes = (el.get("class") or "").lower()
+    return ident in _SIDEBAR_IDS or any(w in ident or w in classes for w in _SIDEBAR_WORDS)
 
 
 # --------------------------------------------------------------------------- items
@@ -350,7 +389,9 @@ def _structured_items(page: _Page) -> list[_Item]:
         el for el in page.doc.iter("li", "div", "article", "section") if _is_candidate(el)
     ]
     candidates = [
-        el for el in candidates if not _in_sidebar(el) and not _in_form(el) and not _holds_form(el)
+        el
+        for el in candidates
+        if not page.in_sidebar(el) and not _in_form(el) and _text_outside_forms(el)
     ]
     owner: dict[HtmlElement, int] = {}
     items: list[_Item] = []
@@ -374,9 +415,19 @@ def _structured_items(page: _Page) -> list[_Item]:
     return [item for item in items if _has_text(item.root)]
 
 
-def _holds_form(el: HtmlElement) -> bool:
-    """A "comment" box that holds a form or a text area is the reply box, not a comment."""
-    return next(el.iter("form", "textarea"), None) is not None
+def _text_outside_forms(el: HtmlElement) -> bool:
+    """False for a "comment" box that is only the reply form (a saved page may have moved the
+    form into a comment after a click on "Reply": that comment still counts)."""
+    walker = etree.iterwalk(el, events=("start",))
+    for _event, node in walker:
+        if node.tag in ("form", "textarea"):
+            walker.skip_subtree()
+            continue
+        if node is not el and (node.tail or "").strip():
+            return True
+        if (node.text or "").strip():
+            return True
+    return False
 
 
 def _in_form(el: HtmlElement) -> bool:
@@ -384,7 +435,8 @@ def _in_form(el: HtmlElement) -> bool:
 
 
 def _has_text(el: HtmlElement) -> bool:
-    return bool((el.text_content() or "").strip())
+    # stops at the first non-blank text node instead of joining all text below
+    return any(t.strip() for t in el.itertext())
 
 
 def _kind_of(el: HtmlElement) -> CommentKind:
@@ -452,7 +504,7 @@ def _generic_items(page: _Page) -> list[_Item]:
     qualifying: list[tuple[HtmlElement, HtmlElement, HtmlElement]] = []
     for el in page.doc.iter("div", "li", "article", "section"):
         value = (el.get("class") or "").lower()
-        if not ("comment" in value or "kommentar" in value) or _in_sidebar(el):
+        if not ("comment" in value or "kommentar" in value) or page.in_sidebar(el):
             continue
         author = _first_descendant(el, _AUTHOR_HINTS)
         body = _first_descendant(el, _TEXT_HINTS)
@@ -489,7 +541,7 @@ def _heading_items(page: _Page) -> list[_Item]:
     items: list[_Item] = []
     for heading in page.doc.iter("h2", "h3", "h4", "h5", "h6", "strong", "b"):
         match = _HEADING_COMMENT_RE.match(_inline_text(heading))
-        if not match or _in_sidebar(heading):
+        if not match or page.in_sidebar(heading):
             continue
         item = _Item(root=heading, source="heading")
         item.author = match.group("author").strip() or None
@@ -866,7 +918,7 @@ def _byline(page: _Page) -> str | None:
         ".entry-author",
     ):
         for el in page.select(selector):
-            if not page.in_comments(el) and not _in_sidebar(el) and _inline_text(el):
+            if not page.in_comments(el) and not page.in_sidebar(el) and _inline_text(el):
                 return _inline_text(el)
     return None
 
@@ -890,7 +942,7 @@ _TEXT_CHILDREN = {"p", "blockquote", "ul", "ol", "pre", "h2", "h3", "h4", "h5", 
 def _outside_comments(page: _Page, selectors: Iterable[str]) -> Iterator[HtmlElement]:
     for selector in selectors:
         for el in page.select(selector):
-            if page.in_comments(el) or _in_sidebar(el) or _contains_comments(page, el):
+            if page.in_comments(el) or page.in_sidebar(el) or _contains_comments(page, el):
                 continue
             if _has_text(el):
                 yield el
@@ -912,7 +964,7 @@ def _densest_block(page: _Page) -> HtmlElement | None:
 
 
 def _eligible_body(page: _Page, el: HtmlElement) -> bool:
-    if page.in_comments(el) or _in_sidebar(el) or _in_form(el):
+    if page.in_comments(el) or page.in_sidebar(el) or _in_form(el):
         return False
     if any(a.tag in ("nav", "footer", "header") for a in _self_and_ancestors(el)):
         return False
@@ -969,7 +1021,7 @@ def _notices(page: _Page) -> Iterator[tuple[str, bool]]:
         el = node.getparent()
         if el is not None and node.is_tail:
             el = el.getparent()
-        if el is None or page.in_comments(el) or _in_sidebar(el):
+        if el is None or page.in_comments(el) or page.in_sidebar(el):
             continue
         yield text, is_closed
 
@@ -1051,7 +1103,7 @@ def _depth(items: list[_Item], index: int) -> int:
 def _announced_count(page: _Page) -> int | None:
     for el in page.doc.iter("h1", "h2", "h3", "h4", "h5", "h6"):
         text = _inline_text(el)
-        if text and len(text) <= 300 and not _in_sidebar(el):
+        if text and len(text) <= 300 and not page.in_sidebar(el):
             count = comment_count(text)
             if count is not None:
                 return count
