@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -36,7 +37,7 @@ DEFAULT_STATUSES: tuple[str, ...] = tuple(
 #: statuses that make up the moderation queue
 QUEUE_STATUSES = (CommentStatus.PENDING.value, CommentStatus.FLAGGED.value)
 #: at most this many comments are tokenised for a group or for the background
-TERMS_SAMPLE_CAP = 20_000
+TERMS_SAMPLE_CAP = 10_000
 TERMS_PER_TOPIC = 6
 EXCERPT_CHARS = 160
 
@@ -77,6 +78,11 @@ class Context:
     @property
     def labels(self) -> dict[str, str]:
         return dict(self.topics)
+
+    def add_topics(self, topic_ids: Iterable[str]) -> None:
+        """Topics found on labels but missing from the codebook go last, by id."""
+        known = {t for t, _ in self.topics}
+        self.topics.extend((t, t) for t in sorted(set(topic_ids) - known))
 
     def shown_topics(self) -> list[tuple[str, str]]:
         if self.selection.topic is None:

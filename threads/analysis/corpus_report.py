@@ -71,6 +71,7 @@ def build_corpus_report(
         old_n, old_sum = cells.get(cell.topic_id, (0, 0.0))
         cells[cell.topic_id] = (old_n + n, old_sum + float(cell.score_sum or 0.0))
         versions.append(cell.taxonomy_version)
+    ctx.add_topics(cells)
     labelled_per_thread, combos = read_signatures(q.topic_signatures(conn, sel))
     labelled = sum(labelled_per_thread.values())
 

@@ -57,9 +57,14 @@ def resolve(conn: Connection, request: ReportRequest) -> tuple[Context, list[Any
 
     codebook = load_codebook(request.taxonomy_path)
     topics: list[tuple[str, str]] = list(codebook.topics) if codebook else []
-    listed = {t for t, _ in topics}
-    topics += [(t, t) for t in q.topic_ids_in_use(conn) if t not in listed]
-    if request.topic is not None and request.topic not in {t for t, _ in topics}:
+    if codebook is None:  # without a codebook, the topics are the ids labels use
+        topics = [(t, t) for t in q.topic_ids_in_use(conn)]
+    known = {t for t, _ in topics}
+    if (
+        request.topic is not None
+        and request.topic not in known
+        and not q.topic_in_use(conn, request.topic)
+    ):
         raise InvalidInput(
             f"unknown topic {request.topic!r} (known: {', '.join(t for t, _ in topics) or 'none'})",
             field="--topic",
@@ -79,6 +84,7 @@ def build_report(engine: Engine, request: ReportRequest) -> Report:
     ``--all``. Read-only; one connection, one consistent snapshot where the backend offers it."""
     generated_at = request.generated_at or datetime.now(UTC).replace(microsecond=0)
     with engine.connect() as conn:
+        q.prepare(conn)
         ctx, threads = resolve(conn, request)
         if len(request.thread_ids) == 1 and not request.all_threads:
             return build_thread_report(conn, ctx, threads[0], generated_at)

@@ -78,6 +78,7 @@ def build_thread_report(
         n, total = cells.get(cell.topic_id, (0, 0.0))
         cells[cell.topic_id] = (n + int(cell.n), total + float(cell.score_sum or 0.0))
         versions.append(cell.taxonomy_version)
+    ctx.add_topics(cells)
     labelled = sum(read_signatures(q.topic_signatures(conn, sel))[0].values())
     topics = topic_summary(conn, ctx, comments=counted, labelled=labelled, cells=cells)
     moderation = moderation_summary(conn, ctx, (thread.id,), counts)
