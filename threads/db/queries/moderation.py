@@ -259,19 +259,18 @@ def queue_conditions(
 QueueKey = tuple[Any, int]
 
 
-def _after(sort: QueueSort, key: QueueKey) -> ColumnElement[bool]:
+def _after_reports(key: QueueKey) -> ColumnElement[bool]:
     value, last_id = key
+    count = col(Comment.report_count)
+    return and_(count <= value, or_(count < value, col(Comment.id) > last_id))
+
+
+def _after_dated(sort: QueueSort, value: datetime, last_id: int) -> ColumnElement[bool]:
+    # Written as a range on posted_at plus a tie-break, so the posted_at index bounds the scan.
     posted, cid = col(Comment.posted_at), col(Comment.id)
-    if sort == "most_reported":
-        count = col(Comment.report_count)
-        return or_(count < value, and_(count == value, cid > last_id))
-    # Comments without a posted time come last in both time orders.
-    if value is None:
-        tie = cid > last_id if sort == "oldest" else cid < last_id
-        return and_(posted.is_(None), tie)
     if sort == "oldest":
-        return or_(posted > value, and_(posted == value, cid > last_id), posted.is_(None))
-    return or_(posted < value, and_(posted == value, cid < last_id), posted.is_(None))
+        return and_(posted >= value, or_(posted > value, cid > last_id))
+    return and_(posted <= value, or_(posted < value, cid < last_id))
 
 
 def _order(sort: QueueSort) -> list[Any]:
@@ -306,17 +305,41 @@ def queue_page(
     limit: int,
     author_key: str | None = None,
 ) -> list[QueueRow]:
-    """Up to ``limit`` queue rows after the keyset ``after``, in ``sort`` order."""
-    stmt = (
+    """Up to ``limit`` queue rows after the keyset ``after``, in ``sort`` order.
+
+    In the two time orders, comments without a posted time come last. They are read by a second
+    query, so that the first one is a plain range scan of the posted_at index in either direction.
+    """
+    base = (
         select(Comment, col(Article.title), col(Article.id))
         .join(Thread, col(Thread.id) == col(Comment.thread_id))
         .join(Article, col(Article.id) == col(Thread.article_id))
         .where(*queue_conditions(flt, author_key=author_key))
     )
-    if after is not None:
-        stmt = stmt.where(_after(sort, after))
-    stmt = stmt.order_by(*_order(sort)).limit(limit)
-    return [QueueRow(c, title or "", aid) for c, title, aid in session.execute(stmt)]
+    posted, cid = col(Comment.posted_at), col(Comment.id)
+    parts: list[Any] = []
+    if sort == "most_reported":
+        stmt = base.where(_after_reports(after)) if after is not None else base
+        parts.append(stmt.order_by(*_order(sort)).limit(limit))
+    else:
+        asc = sort == "oldest"
+        if after is None or after[0] is not None:
+            dated = base.where(posted.is_not(None))
+            if after is not None:
+                dated = dated.where(_after_dated(sort, after[0], after[1]))
+            order: list[Any] = [posted.asc(), cid.asc()] if asc else [posted.desc(), cid.desc()]
+            parts.append(dated.order_by(*order).limit(limit))
+        undated = base.where(posted.is_(None))
+        if after is not None and after[0] is None:
+            undated = undated.where(cid > after[1] if asc else cid < after[1])
+        parts.append(undated.order_by(cid.asc() if asc else cid.desc()).limit(limit))
+    rows: list[QueueRow] = []
+    for stmt in parts:
+        if len(rows) >= limit:
+            break
+        for c, title, aid in session.execute(stmt.limit(limit - len(rows))):
+            rows.append(QueueRow(c, title or "", aid))
+    return rows
 
 
 def queue_count(session: Session, flt: QueueFilter, *, author_key: str | None = None) -> int:
