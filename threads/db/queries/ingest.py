@@ -1,0 +1,170 @@
+"""Queries of the import loader: batched key lookups, bulk inserts returning ids, bulk updates.
+
+Everything here works in the caller's session (one transaction per imported file) and in batches:
+one statement per batch of rows, never one per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import bindparam, insert, select, update
+from sqlmodel import Session
+
+from threads.models import Article, Comment, ImportBatch, Thread
+
+ARTICLE: sa.Table = Article.__table__  # type: ignore[attr-defined]
+THREAD: sa.Table = Thread.__table__  # type: ignore[attr-defined]
+COMMENT: sa.Table = Comment.__table__  # type: ignore[attr-defined]
+BATCH: sa.Table = ImportBatch.__table__  # type: ignore[attr-defined]
+
+#: bound parameters per IN list (well under SQLite's and PostgreSQL's limits)
+CHUNK = 900
+
+ARTICLE_FIELDS = (
+    "title",
+    "source_url",
+    "byline",
+    "authors",
+    "standfirst",
+    "published_at",
+    "published_text",
+    "body",
+    "content_hash",
+    "extra",
+)
+THREAD_FIELDS = ("external_id", "state", "state_note", "closed_at", "close_reason", "extra")
+COMMENT_FIELDS = (
+    "external_id",
+    "position",
+    "kind",
+    "author_name",
+    "author_url",
+    "author_email",
+    "author_key",
+    "posted_at",
+    "posted_text",
+    "body",
+    "body_format",
+    "status",
+    "content_hash",
+    "extra",
+)
+
+
+def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def successful_batch(session: Session, sha256: str) -> int | None:
+    """The id of an earlier successful import of a file with this sha256, if any."""
+    return session.execute(
+        select(BATCH.c.id)
+        .where(BATCH.c.sha256 == sha256, BATCH.c.status == "ok")
+        .order_by(BATCH.c.id)
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def insert_returning_ids(
+    session: Session, table: sa.Table, rows: list[dict[str, Any]]
+) -> list[int]:
+    """Insert ``rows`` in one batched statement; their new ids, in the order of ``rows``."""
+    if not rows:
+        return []
+    result = session.execute(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+    )
+    return list(result.scalars().all())
+
+
+def update_by_id(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Update rows by ``id``; every dict holds ``id`` and the same other columns."""
+    if not rows:
+        return
+    columns = [k for k in rows[0] if k != "id"]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("_id"))
+        .values({c: bindparam(c) for c in columns})
+    )
+    params = [{**{c: r[c] for c in columns}, "_id": r["id"]} for r in rows]
+    session.connection().execute(statement, params)
+
+
+def articles_by_key(session: Session, keys: Sequence[str]) -> dict[str, sa.Row[Any]]:
+    """Existing articles with these keys (id, key and the imported fields)."""
+    cols = [ARTICLE.c.id, ARTICLE.c.key, *(ARTICLE.c[f] for f in ARTICLE_FIELDS)]
+    found: dict[str, sa.Row[Any]] = {}
+    for chunk in _chunks(sorted(set(keys))):
+        for row in session.execute(select(*cols).where(ARTICLE.c.key.in_(chunk))):
+            found[row.key] = row
+    return found
+
+
+def threads_by_article(session: Session, article_ids: Sequence[int]) -> dict[int, sa.Row[Any]]:
+    """Existing threads of these articles (id, article_id, version and the imported fields)."""
+    cols = [THREAD.c.id, THREAD.c.article_id, THREAD.c.version]
+    cols += [THREAD.c[f] for f in THREAD_FIELDS]
+    found: dict[int, sa.Row[Any]] = {}
+    for chunk in _chunks(sorted(set(article_ids))):
+        for row in session.execute(select(*cols).where(THREAD.c.article_id.in_(chunk))):
+            found[row.article_id] = row
+    return found
+
+
+def comments_by_key(
+    session: Session, wanted: dict[int, set[str]], *, full: bool = True
+) -> dict[tuple[int, str], sa.Row[Any]]:
+    """Existing comments by (thread id, key): one query per thread batch (chunked by keys)."""
+    cols = [COMMENT.c.id, COMMENT.c.thread_id, COMMENT.c.key, COMMENT.c.parent_id]
+    if full:
+        cols += [COMMENT.c.version, *(COMMENT.c[f] for f in COMMENT_FIELDS)]
+    found: dict[tuple[int, str], sa.Row[Any]] = {}
+    thread_ids = sorted(wanted)
+    keys = sorted({k for ks in wanted.values() for k in ks})
+    if not keys:
+        return found
+    for thread_chunk in _chunks(thread_ids, 200):
+        for key_chunk in _chunks(keys, 700):
+            statement = select(*cols).where(
+                COMMENT.c.thread_id.in_(thread_chunk), COMMENT.c.key.in_(key_chunk)
+            )
+            for row in session.execute(statement):
+                if row.key in wanted.get(row.thread_id, ()):
+                    found[(row.thread_id, row.key)] = row
+    return found
+
+
+def set_parents(session: Session, pairs: list[tuple[int, int | None]]) -> None:
+    """Set ``parent_id`` of comments: (comment id, parent id) pairs, one batched statement."""
+    if not pairs:
+        return
+    statement = (
+        update(COMMENT).where(COMMENT.c.id == bindparam("_id")).values(parent_id=bindparam("_p"))
+    )
+    session.connection().execute(statement, [{"_id": c, "_p": p} for c, p in pairs])
+
+
+def comment_extras(session: Session, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """The ``extra`` of these comments."""
+    out: dict[int, dict[str, Any]] = {}
+    for chunk in _chunks(sorted(set(ids))):
+        for row in session.execute(
+            select(COMMENT.c.id, COMMENT.c.extra).where(COMMENT.c.id.in_(chunk))
+        ):
+            out[row.id] = dict(row.extra or {})
+    return out
+
+
+def set_extras(session: Session, extras: dict[int, dict[str, Any]]) -> None:
+    """Replace the ``extra`` of these comments."""
+    if not extras:
+        return
+    statement = (
+        update(COMMENT).where(COMMENT.c.id == bindparam("_id")).values(extra=bindparam("_e"))
+    )
+    session.connection().execute(statement, [{"_id": k, "_e": v} for k, v in extras.items()])

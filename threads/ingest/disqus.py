@@ -1,0 +1,266 @@
+"""Disqus XML exports, streamed: threads first, then posts in batches naming their thread.
+
+A Disqus export lists every ``<thread>`` and then every ``<post>``; each post names its thread
+(and its parent post) by ``dsq:id``. The reader yields each thread as an empty ParsedThread and
+then the posts as :class:`~threads.ingest.stream.MoreComments` batches, so memory holds one batch
+and the set of thread ids seen, never the export. Posts whose thread has not appeared are held
+back until it does; posts whose thread never appears are attached, with a warning, to a
+placeholder article ``disqus:<thread id>`` (nothing is dropped). Works with or without the default
+namespace; ``isDeleted`` -> deleted, ``isSpam`` -> spam, ``isClosed`` -> a closed thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from xml.etree.ElementTree import Element
+
+from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedThread
+from threads.ingest.stream import Item, MoreComments, XmlSource, iter_xml, local, text_of
+from threads.models import CommentStatus, ThreadState
+
+#: posts per yielded batch
+BATCH = 2000
+
+
+def _dsq_id(element: Element | None) -> str | None:
+    """The ``dsq:id`` attribute (any namespace, matched by local name)."""
+    if element is None:
+        return None
+    for key, value in element.attrib.items():
+        if key == "id" or key.endswith("}id"):
+            value = value.strip()
+            return value or None
+    return None
+
+
+def _parse_time(text: str) -> datetime | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class DisqusReader:
+    """Iterates threads and post batches of a Disqus export; ``warnings`` fill as it goes."""
+
+    format = "disqus"
+
+    def __init__(self, source: XmlSource, *, batch: int = BATCH) -> None:
+        self.source = source
+        self.name = source.path.name
+        self.batch = batch
+        self.warnings: list[str] = []
+        self.skipped: dict[str, int] = {}
+        self._threads: set[str] = set()
+        self._waiting: dict[str, list[ParsedComment]] = {}
+        self._positions: dict[str, int] = {}
+
+    def __iter__(self) -> Iterator[Item]:
+        depth = 0
+        root: Element | None = None
+        pending: MoreComments | None = None
+        for event, elem in iter_xml(self.source):
+            if event == "start":
+                depth += 1
+                if depth == 1:
+                    root = elem
+                continue
+            depth -= 1
+            if depth != 1 or root is None:
+                continue
+            name = local(elem.tag)
+            if name == "post":
+                ref, comment = self._post(elem)
+                if ref in self._threads:
+                    if pending is not None and (
+                        pending.thread_ref != ref or len(pending.comments) >= self.batch
+                    ):
+                        yield pending
+                        pending = None
+                    if pending is None:
+                        pending = MoreComments(ref)
+                    pending.comments.append(comment)
+                else:
+                    self._waiting.setdefault(ref, []).append(comment)
+            elif name == "thread":
+                if pending is not None:
+                    yield pending
+                    pending = None
+                yield from self._thread(elem)
+            elif name != "category":
+                self.skipped[name] = self.skipped.get(name, 0) + 1
+            root.clear()
+        if root is not None and local(root.tag) != "disqus":
+            self.warnings.append(f"{self.name}: root element is <{local(root.tag)}>, not <disqus>")
+        if pending is not None:
+            yield pending
+        for ref, comments in self._waiting.items():
+            self.warnings.append(
+                f"{self.name}: {len(comments)} post(s) name thread {ref!r}, which is not in the "
+                f"export; attached to a placeholder article disqus:{ref}"
+            )
+            yield ParsedThread(
+                article=ParsedArticle(
+                    title=f"Disqus thread {ref} (not in the export)",
+                    key=f"disqus:{ref}",
+                    extra={"placeholder": True},
+                ),
+                comments=comments,
+                state=None,
+                state_note="placeholder for a Disqus thread missing from the export",
+                external_id=ref,
+                extra={"placeholder": True},
+            )
+        self._waiting = {}
+
+    def _thread(self, elem: Element) -> Iterator[Item]:
+        fields = {local(child.tag): child for child in elem}
+        dsq_id = _dsq_id(elem)
+        warnings: list[str] = []
+        link = text_of(fields.get("link")).strip() or None
+        identifier = text_of(fields.get("id")).strip()
+        title = text_of(fields.get("title")).strip()
+        if dsq_id is None:
+            dsq_id = (
+                "nodsq:" + hashlib.sha256(f"{identifier}\n{link}\n{title}".encode()).hexdigest()
+            )
+            warnings.append(
+                f"{self.name}: a <thread> without dsq:id (link {link!r}); keyed by hash"
+            )
+        created_text = text_of(fields.get("createdAt")).strip()
+        created = _parse_time(created_text)
+        if created_text and created is None:
+            warnings.append(f"{self.name}: thread {dsq_id}: createdAt {created_text!r} not a date")
+        closed = _flag(fields.get("isClosed"), f"thread {dsq_id} isClosed", warnings, self.name)
+        deleted = _flag(fields.get("isDeleted"), f"thread {dsq_id} isDeleted", warnings, self.name)
+        extra: dict[str, object] = {"dsq_id": dsq_id}
+        for key in ("forum",):
+            value = text_of(fields.get(key)).strip()
+            if value:
+                extra[key] = value
+        if identifier:
+            extra["identifier"] = identifier
+        category = _dsq_id(fields.get("category"))
+        if category:
+            extra["category"] = category
+        author = _author(fields.get("author"))
+        if author:
+            extra["author"] = author
+        message = text_of(fields.get("message")).strip()
+        if deleted:
+            extra["deleted"] = True
+        if dsq_id in self._threads:
+            warnings.append(f"{self.name}: thread {dsq_id} appears twice; merged")
+        self._threads.add(dsq_id)
+        state = ThreadState.CLOSED if closed else ThreadState.OPEN if closed is False else None
+        note = (
+            "Disqus isClosed=true"
+            if closed
+            else "Disqus isClosed=false"
+            if closed is False
+            else "Disqus export does not say whether the thread is closed"
+        )
+        yield ParsedThread(
+            article=ParsedArticle(
+                title=title,
+                source_url=link,
+                published_at=created,
+                published_text=created_text or None,
+                body=message,
+                key=f"disqus:{dsq_id}",
+                extra=extra,
+            ),
+            state=state,
+            state_note=note,
+            external_id=dsq_id,
+            extra={"deleted": True} if deleted else {},
+            warnings=warnings,
+        )
+        waiting = self._waiting.pop(dsq_id, None)
+        if waiting:
+            for start in range(0, len(waiting), self.batch):
+                yield MoreComments(dsq_id, waiting[start : start + self.batch])
+
+    def _post(self, elem: Element) -> tuple[str, ParsedComment]:
+        fields: dict[str, Element] = {local(child.tag): child for child in elem}
+        dsq_id = _dsq_id(elem)
+        where = f"post {dsq_id}" if dsq_id else "a post without dsq:id"
+        warnings = self.warnings
+        ref = _dsq_id(fields.get("thread"))
+        if ref is None:
+            ref = "(none)"
+            warnings.append(f"{self.name}: {where} names no thread")
+        created_text = text_of(fields.get("createdAt")).strip()
+        created = _parse_time(created_text)
+        if created_text and created is None:
+            warnings.append(
+                f"{self.name}: {where}: createdAt {created_text!r} is not a date; kept as text"
+            )
+        deleted = _flag(fields.get("isDeleted"), f"{where} isDeleted", warnings, self.name)
+        spam = _flag(fields.get("isSpam"), f"{where} isSpam", warnings, self.name)
+        status = (
+            CommentStatus.DELETED
+            if deleted
+            else CommentStatus.SPAM
+            if spam
+            else CommentStatus.APPROVED
+        )
+        extra: dict[str, object] = {}
+        author = _author(fields.get("author"))
+        if author.get("username"):
+            extra["username"] = author["username"]
+        if "isAnonymous" in author:
+            extra["is_anonymous"] = author["isAnonymous"] == "true"
+        ip = text_of(fields.get("ipAddress")).strip()
+        if ip:
+            extra["author_ip"] = ip
+        identifier = text_of(fields.get("id")).strip()
+        if identifier:
+            extra["identifier"] = identifier
+        if spam and deleted:
+            extra["spam"] = True
+        position = self._positions.get(ref, 0)
+        self._positions[ref] = position + 1
+        comment = ParsedComment(
+            body=text_of(fields.get("message")).strip(),
+            external_id=dsq_id,
+            parent_external_id=_dsq_id(fields.get("parent")),
+            author_name=author.get("name") or None,
+            author_email=author.get("email") or None,
+            posted_at=created,
+            posted_text=created_text or None,
+            status=status,
+            body_format="html",
+            position=position,
+            extra=extra,
+        )
+        return ref, comment
+
+
+def _flag(element: Element | None, what: str, warnings: list[str], name: str) -> bool | None:
+    if element is None:
+        return None
+    value = text_of(element).strip().lower()
+    if value in ("true", "1"):
+        return True
+    if value in ("false", "0", ""):
+        return False
+    warnings.append(f"{name}: {what} is {value!r}, not true/false; taken as false")
+    return False
+
+
+def _author(element: Element | None) -> dict[str, str]:
+    if element is None:
+        return {}
+    out: dict[str, str] = {}
+    for child in element:
+        value = text_of(child).strip()
+        if value:
+            out[local(child.tag)] = value
+    return out

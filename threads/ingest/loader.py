@@ -1,0 +1,641 @@
+"""The one loader: writes parsed threads into the database, in batches, idempotently.
+
+Rows are matched by stable keys, so importing the same source twice changes nothing and an
+updated export adds what is new and updates what changed:
+
+* ``Article.key``: the reader's key, else ``"url:"`` + the normalised source URL, else
+  ``"hash:"`` + sha256 of (title, body);
+* ``Comment.key`` (unique within its thread): ``"id:"`` + the source id, else ``"hash:"`` + sha256
+  of (author, timestamp text, body), with ``"#2"``, ``"#3"``... for exact duplicates in one thread
+  (so two identical comments both stay);
+* ``content_hash`` is the sha256 of the body.
+
+The loader takes an iterator of :data:`threads.ingest.stream.Item` and writes as it goes with
+SQLAlchemy Core (one executemany per batch, one round of key lookups per batch); what it keeps
+between batches is small per-thread metadata and a bounded cache of comment ids for linking
+replies. Replies link by ``parent_external_id`` within the thread, else ``parent_index``; a
+parent that comes later is linked in a second pass; a parent that never comes leaves the reply at
+the thread root with a warning and ``extra["orphan_parent"]``. Every row written or updated
+carries the batch's ``import_batch_id``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from sqlmodel import Session
+
+from threads.db.queries import ingest as q
+from threads.db.types import utcnow
+from threads.errors import InvalidInput
+from threads.ingest.parsed import ParsedComment, ParsedThread
+from threads.ingest.stream import Item, MoreComments
+from threads.models import CommentStatus, ThreadState
+
+#: comments per write batch
+FLUSH_COMMENTS = 5000
+#: threads per write batch
+FLUSH_THREADS = 500
+#: comment ids kept in memory for linking replies; beyond this the cache starts over and
+#: parents are looked up in the database instead
+CACHE_LIMIT = 1_000_000
+UNKNOWN_STATE_NOTE = "the source does not say whether comments are closed; kept open"
+
+
+@dataclass
+class LoadStats:
+    """What one load wrote: plain data, JSON-ready via :meth:`as_dict`."""
+
+    articles: int = 0
+    threads: int = 0
+    comments: int = 0
+    by_status: Counter[str] = field(default_factory=Counter)
+    threads_closed: int = 0
+    replies: int = 0
+    orphans: int = 0
+    articles_new: int = 0
+    articles_updated: int = 0
+    threads_new: int = 0
+    threads_updated: int = 0
+    comments_new: int = 0
+    comments_updated: int = 0
+    comments_unchanged: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "articles": self.articles,
+            "threads": self.threads,
+            "comments": self.comments,
+            "comments_by_status": dict(sorted(self.by_status.items())),
+            "threads_closed": self.threads_closed,
+            "replies": self.replies,
+            "orphans": self.orphans,
+            "articles_new": self.articles_new,
+            "articles_updated": self.articles_updated,
+            "threads_new": self.threads_new,
+            "threads_updated": self.threads_updated,
+            "comments_new": self.comments_new,
+            "comments_updated": self.comments_updated,
+            "comments_unchanged": self.comments_unchanged,
+            "warnings": len(self.warnings),
+        }
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def normalise_url(url: str) -> str:
+    """Scheme and host lower-cased, default port and fragment dropped, no trailing slash."""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    host = (parts.hostname or "").lower()
+    port = parts.port if parts.port not in (None, 80, 443) else None
+    netloc = f"{host}:{port}" if port else host
+    path = parts.path.rstrip("/") or ""
+    return urlunsplit((parts.scheme.lower(), netloc, path, parts.query, ""))
+
+
+def article_key(thread: ParsedThread) -> str:
+    """The stable key of the thread's article (see the module docstring)."""
+    article = thread.article
+    if article.key:
+        key = article.key
+    elif article.source_url and article.source_url.strip():
+        key = "url:" + normalise_url(article.source_url)
+    else:
+        key = "hash:" + sha256(f"{article.title}\x1f{article.body}")
+    return key if len(key) <= 512 else key[:440] + "#" + sha256(key)
+
+
+def comment_base_key(comment: ParsedComment) -> str:
+    """The key before duplicate numbering: the source id, else a content hash."""
+    if comment.external_id:
+        key = "id:" + comment.external_id
+        return key if len(key) <= 240 else "id:" + sha256(comment.external_id)
+    text = f"{comment.author_name or ''}\x1f{comment.posted_text or ''}\x1f{comment.body}"
+    return "hash:" + sha256(text)
+
+
+def author_key(comment: ParsedComment) -> str | None:
+    """Lower-cased e-mail if any, else the lower-cased, whitespace-normalised name."""
+    if comment.author_email and comment.author_email.strip():
+        return comment.author_email.strip().lower()[:512]
+    if comment.author_name and comment.author_name.strip():
+        return " ".join(comment.author_name.split()).lower()[:512]
+    return None
+
+
+def _fit(value: str | None, limit: int, extra: dict[str, Any], name: str) -> str | None:
+    """``value`` if it fits its column; else cut, with the full text kept in ``extra``."""
+    if value is None or len(value) <= limit:
+        return value
+    extra[name] = value
+    return value[:limit]
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@dataclass
+class _Pending:
+    """A thread waiting to be written, with its comments."""
+
+    thread: ParsedThread
+    key: str
+
+
+@dataclass
+class _Row:
+    """A comment on its way in: where it belongs and what it will be written as."""
+
+    thread_id: int
+    comment: ParsedComment
+    key: str
+    values: dict[str, Any]
+    #: index of the first comment of the same ParsedThread in this flush (for parent_index)
+    base: int | None
+    db_id: int | None = None
+    existing_parent: int | None = None
+    existing: bool = False
+
+
+class Loader:
+    """Writes an item stream into ``session`` under import batch ``batch_id``."""
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        batch_id: int,
+        source_format: str,
+        source_name: str,
+        on_comments: Callable[[int], None] | None = None,
+        flush_comments: int = FLUSH_COMMENTS,
+    ) -> None:
+        self.session = session
+        self.batch_id = batch_id
+        self.source_format = source_format
+        self.source_name = source_name
+        self.on_comments = on_comments
+        self.flush_comments = flush_comments
+        self.stats = LoadStats()
+        self.now = utcnow()
+        self._threads: list[_Pending] = []
+        self._more: list[MoreComments] = []
+        self._buffered = 0
+        self._thread_ids: dict[str, int] = {}  # reader's thread ref -> thread id
+        self._new_threads: set[int] = set()
+        self._article_keys: set[str] = set()
+        self._ids: dict[int, dict[str, int]] = {}  # thread id -> comment key -> comment id
+        self._cached = 0
+        self._evicted = False
+        self._dupes: dict[tuple[int, str], int] = {}
+        self._waiting: list[tuple[int, int, str]] = []  # child id, thread id, parent key
+
+    # ------------------------------------------------------------------ driving
+
+    def load(self, items: Iterable[Item]) -> LoadStats:
+        """Write every item, then link late parents and mark orphans; returns the stats."""
+        for item in items:
+            self.add(item)
+        self.finish()
+        return self.stats
+
+    def add(self, item: Item) -> None:
+        if isinstance(item, MoreComments):
+            self._more.append(item)
+            self._buffered += len(item.comments)
+            self.stats.warnings.extend(item.warnings)
+        else:
+            key = self._unique_article_key(item)
+            self._threads.append(_Pending(item, key))
+            self._buffered += len(item.comments)
+            self.stats.warnings.extend(item.warnings)
+        if self._buffered >= self.flush_comments or len(self._threads) >= FLUSH_THREADS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._threads and not self._more:
+            return
+        threads, more = self._threads, self._more
+        self._threads, self._more, self._buffered = [], [], 0
+        thread_ids = self._write_threads(threads)
+        rows: list[_Row] = []
+        for pending, thread_id in zip(threads, thread_ids, strict=True):
+            base = len(rows)
+            for comment in pending.thread.comments:
+                rows.append(self._row(thread_id, comment, base))
+        for batch in more:
+            found = self._thread_ids.get(batch.thread_ref)
+            if found is None:
+                raise InvalidInput(
+                    f"{self.source_name}: comments for thread {batch.thread_ref!r}, which the "
+                    "reader never produced",
+                    field="file",
+                )
+            for comment in batch.comments:
+                rows.append(self._row(found, comment, None))
+        self._write_comments(rows)
+        if self.on_comments is not None:
+            self.on_comments(len(rows))
+
+    def finish(self) -> None:
+        self.flush()
+        if not self._waiting:
+            return
+        links: list[tuple[int, int | None]] = []
+        unresolved: list[tuple[int, int, str]] = []
+        for child, thread_id, parent_key in self._waiting:
+            parent = self._ids.get(thread_id, {}).get(parent_key)
+            if parent is None:
+                unresolved.append((child, thread_id, parent_key))
+            else:
+                links.append((child, parent))
+        if unresolved:
+            wanted: dict[int, set[str]] = {}
+            for _child, thread_id, parent_key in unresolved:
+                wanted.setdefault(thread_id, set()).add(parent_key)
+            found = q.comments_by_key(self.session, wanted, full=False)
+            orphans: list[tuple[int, str]] = []
+            for child, thread_id, parent_key in unresolved:
+                row = found.get((thread_id, parent_key))
+                if row is None or row.id == child:
+                    orphans.append((child, parent_key))
+                else:
+                    links.append((child, row.id))
+            self._mark_orphans(orphans)
+        self.stats.replies += len(links)
+        q.set_parents(self.session, links)
+        self._waiting = []
+
+    # ------------------------------------------------------------------ articles + threads
+
+    def _unique_article_key(self, thread: ParsedThread) -> str:
+        key = article_key(thread)
+        if key in self._article_keys and not thread.extra.get("placeholder"):
+            number = 2
+            while f"{key}#{number}" in self._article_keys:
+                number += 1
+            self.stats.warnings.append(
+                f"{self.source_name}: two articles share the key {key!r}; the second is kept "
+                f"as {key}#{number}"
+            )
+            key = f"{key}#{number}"
+        self._article_keys.add(key)
+        return key
+
+    def _write_threads(self, pending: list[_Pending]) -> list[int]:
+        if not pending:
+            return []
+        existing = q.articles_by_key(self.session, [p.key for p in pending])
+        new_rows: list[dict[str, Any]] = []
+        new_index: list[int] = []
+        changed: list[dict[str, Any]] = []
+        article_ids: list[int | None] = []
+        for index, item in enumerate(pending):
+            values = self._article_values(item.thread)
+            row = existing.get(item.key)
+            self.stats.articles += 1
+            if row is None:
+                new_rows.append(
+                    {
+                        **values,
+                        "key": item.key,
+                        "source_format": self.source_format,
+                        "import_batch_id": self.batch_id,
+                        "created_at": self.now,
+                        "updated_at": self.now,
+                    }
+                )
+                new_index.append(index)
+                article_ids.append(None)
+                self.stats.articles_new += 1
+            else:
+                article_ids.append(row.id)
+                if any(_differs(getattr(row, f), values[f]) for f in q.ARTICLE_FIELDS):
+                    changed.append(
+                        {
+                            "id": row.id,
+                            **values,
+                            "import_batch_id": self.batch_id,
+                            "updated_at": self.now,
+                        }
+                    )
+                    self.stats.articles_updated += 1
+        for index, new_id in zip(
+            new_index, q.insert_returning_ids(self.session, q.ARTICLE, new_rows), strict=True
+        ):
+            article_ids[index] = new_id
+        q.update_by_id(self.session, q.ARTICLE, changed)
+
+        ids = [i for i in article_ids if i is not None]
+        existing_threads = (
+            q.threads_by_article(self.session, ids) if len(new_rows) < len(ids) else {}
+        )
+        new_threads: list[dict[str, Any]] = []
+        new_thread_index: list[int] = []
+        changed_threads: list[dict[str, Any]] = []
+        thread_ids: list[int] = [0] * len(pending)
+        for index, (item, article_id) in enumerate(zip(pending, article_ids, strict=True)):
+            assert article_id is not None
+            values = self._thread_values(item.thread)
+            self.stats.threads += 1
+            if values["state"] == ThreadState.CLOSED:
+                self.stats.threads_closed += 1
+            row = existing_threads.get(article_id)
+            if row is None:
+                new_threads.append(
+                    {
+                        **values,
+                        "article_id": article_id,
+                        "version": 1,
+                        "import_batch_id": self.batch_id,
+                        "created_at": self.now,
+                        "updated_at": self.now,
+                    }
+                )
+                new_thread_index.append(index)
+                self.stats.threads_new += 1
+            else:
+                thread_ids[index] = row.id
+                if any(_differs(getattr(row, f), values[f]) for f in q.THREAD_FIELDS):
+                    changed_threads.append(
+                        {
+                            "id": row.id,
+                            **values,
+                            "version": row.version + 1,
+                            "import_batch_id": self.batch_id,
+                            "updated_at": self.now,
+                        }
+                    )
+                    self.stats.threads_updated += 1
+        inserted = q.insert_returning_ids(self.session, q.THREAD, new_threads)
+        for index, new_id in zip(new_thread_index, inserted, strict=True):
+            thread_ids[index] = new_id
+            self._new_threads.add(new_id)
+        q.update_by_id(self.session, q.THREAD, changed_threads)
+        for item, thread_id in zip(pending, thread_ids, strict=True):
+            ref = item.thread.external_id
+            if ref is not None:
+                self._thread_ids[ref] = thread_id
+        return thread_ids
+
+    def _article_values(self, thread: ParsedThread) -> dict[str, Any]:
+        article = thread.article
+        extra = dict(article.extra)
+        return {
+            "title": article.title,
+            "source_url": article.source_url,
+            "byline": article.byline,
+            "authors": list(article.authors),
+            "standfirst": article.standfirst,
+            "published_at": _utc(article.published_at),
+            "published_text": _fit(article.published_text, 128, extra, "published_text"),
+            "body": article.body,
+            "content_hash": sha256(article.body),
+            "extra": extra,
+        }
+
+    def _thread_values(self, thread: ParsedThread) -> dict[str, Any]:
+        extra = dict(thread.extra)
+        external = _fit(thread.external_id, 255, extra, "external_id")
+        note: str | None
+        if thread.state is None:
+            state, note = ThreadState.OPEN, thread.state_note or UNKNOWN_STATE_NOTE
+        else:
+            state, note = thread.state, thread.state_note
+        closed = state == ThreadState.CLOSED
+        return {
+            "external_id": external,
+            "state": state,
+            "state_note": note,
+            "closed_at": _utc(thread.closed_at) if closed else None,
+            "close_reason": (thread.extra.get("close_reason") or note) if closed else None,
+            "extra": extra,
+        }
+
+    # ------------------------------------------------------------------ comments
+
+    def _row(self, thread_id: int, comment: ParsedComment, base: int | None) -> _Row:
+        key = comment_base_key(comment)
+        seen = self._dupes.get((thread_id, key))
+        if seen is not None:
+            self._dupes[(thread_id, key)] = seen + 1
+            if comment.external_id:
+                self.stats.warnings.append(
+                    f"{self.source_name}: comment id {comment.external_id!r} appears "
+                    f"{seen + 1} times in one thread; the copies are kept as {key}#{seen + 1}"
+                )
+            key = f"{key}#{seen + 1}"
+        else:
+            self._dupes[(thread_id, key)] = 1
+        extra = dict(comment.extra)
+        status = comment.status
+        self.stats.by_status[str(status.value)] += 1
+        self.stats.comments += 1
+        values = {
+            "external_id": _fit(comment.external_id, 255, extra, "external_id"),
+            "position": comment.position,
+            "kind": comment.kind,
+            "author_name": _fit(comment.author_name, 512, extra, "author_name"),
+            "author_url": comment.author_url,
+            "author_email": _fit(comment.author_email, 512, extra, "author_email"),
+            "author_key": author_key(comment),
+            "posted_at": _utc(comment.posted_at),
+            "posted_text": _fit(comment.posted_text, 128, extra, "posted_text"),
+            "body": comment.body,
+            "body_format": comment.body_format,
+            "status": status,
+            "content_hash": sha256(comment.body),
+            "extra": extra,
+        }
+        return _Row(thread_id, comment, key, values, base)
+
+    def _write_comments(self, rows: list[_Row]) -> None:
+        if not rows:
+            return
+        wanted: dict[int, set[str]] = {}
+        for row in rows:
+            if row.thread_id not in self._new_threads:
+                wanted.setdefault(row.thread_id, set()).add(row.key)
+        existing = q.comments_by_key(self.session, wanted) if wanted else {}
+        new: list[_Row] = []
+        changed: list[dict[str, Any]] = []
+        for row in rows:
+            found = existing.get((row.thread_id, row.key))
+            if found is None:
+                new.append(row)
+                continue
+            row.db_id = found.id
+            row.existing = True
+            row.existing_parent = found.parent_id
+            old_extra = {k: v for k, v in (found.extra or {}).items() if k != "orphan_parent"}
+            differs = any(
+                _differs(getattr(found, f), row.values[f]) for f in q.COMMENT_FIELDS if f != "extra"
+            ) or _differs(old_extra, row.values["extra"])
+            if differs:
+                changed.append(
+                    {
+                        "id": found.id,
+                        **row.values,
+                        "version": found.version + 1,
+                        "import_batch_id": self.batch_id,
+                        "updated_at": self.now,
+                    }
+                )
+                self.stats.comments_updated += 1
+            else:
+                self.stats.comments_unchanged += 1
+        inserts = [
+            {
+                **row.values,
+                "thread_id": row.thread_id,
+                "key": row.key,
+                "parent_id": None,
+                "version": 1,
+                "purged": False,
+                "report_count": 0,
+                "import_batch_id": self.batch_id,
+                "created_at": self.now,
+                "updated_at": self.now,
+            }
+            for row in new
+        ]
+        for row, new_id in zip(
+            new, q.insert_returning_ids(self.session, q.COMMENT, inserts), strict=True
+        ):
+            row.db_id = new_id
+        self.stats.comments_new += len(new)
+        q.update_by_id(self.session, q.COMMENT, changed)
+        self._remember(rows)
+        self._link(rows)
+
+    def _remember(self, rows: list[_Row]) -> None:
+        if self._cached + len(rows) > CACHE_LIMIT:
+            self._ids.clear()
+            self._cached = 0
+            self._evicted = True
+        for row in rows:
+            assert row.db_id is not None
+            self._ids.setdefault(row.thread_id, {})[row.key] = row.db_id
+            self._cached += 1
+
+    def _link(self, rows: list[_Row]) -> None:
+        links: list[tuple[int, int | None]] = []
+        lookups: list[tuple[_Row, str]] = []
+        for row in rows:
+            comment = row.comment
+            assert row.db_id is not None
+            parent: int | None = None
+            parent_key: str | None = None
+            if comment.parent_external_id:
+                parent_key = "id:" + comment.parent_external_id
+                if len(parent_key) > 240:
+                    parent_key = "id:" + sha256(comment.parent_external_id)
+                parent = self._ids.get(row.thread_id, {}).get(parent_key)
+            elif comment.parent_index is not None and row.base is not None:
+                index = row.base + comment.parent_index
+                if comment.parent_index >= 0 and index < len(rows) and rows[index] is not row:
+                    parent = rows[index].db_id
+                else:
+                    self._orphan_now(row, f"#{comment.parent_index}")
+                    continue
+            else:
+                if row.existing and row.existing_parent is not None:
+                    links.append((row.db_id, None))
+                continue
+            if parent is None:
+                assert parent_key is not None
+                if row.thread_id in self._new_threads and not self._evicted:
+                    self._waiting.append((row.db_id, row.thread_id, parent_key))
+                else:
+                    lookups.append((row, parent_key))
+                continue
+            if parent == row.db_id:
+                self._orphan_now(row, comment.parent_external_id or "")
+                continue
+            self.stats.replies += 1
+            if parent != row.existing_parent:
+                links.append((row.db_id, parent))
+        if lookups:
+            wanted: dict[int, set[str]] = {}
+            for row, key in lookups:
+                wanted.setdefault(row.thread_id, set()).add(key)
+            found = q.comments_by_key(self.session, wanted, full=False)
+            for row, key in lookups:
+                hit = found.get((row.thread_id, key))
+                assert row.db_id is not None
+                if hit is None:
+                    self._waiting.append((row.db_id, row.thread_id, key))
+                elif hit.id != row.existing_parent:
+                    self.stats.replies += 1
+                    links.append((row.db_id, hit.id))
+                else:
+                    self.stats.replies += 1
+        q.set_parents(self.session, links)
+
+    def _orphan_now(self, row: _Row, missing: str) -> None:
+        assert row.db_id is not None
+        self._mark_orphans(
+            [(row.db_id, "id:" + missing if not missing.startswith("#") else missing)]
+        )
+
+    def _mark_orphans(self, orphans: list[tuple[int, str]]) -> None:
+        if not orphans:
+            return
+        extras = q.comment_extras(self.session, [c for c, _ in orphans])
+        updates: dict[int, dict[str, Any]] = {}
+        for child, parent_key in orphans:
+            missing = parent_key[3:] if parent_key.startswith("id:") else parent_key
+            extra = extras.get(child, {})
+            extra["orphan_parent"] = missing
+            updates[child] = extra
+            self.stats.orphans += 1
+            self.stats.warnings.append(
+                f"{self.source_name}: a reply to {missing!r}, which is not in its thread, is "
+                f"kept at the thread root (comment id {child})"
+            )
+        q.set_extras(self.session, updates)
+        q.set_parents(self.session, [(c, None) for c in updates])
+
+
+def _differs(old: Any, new: Any) -> bool:
+    if isinstance(old, datetime) and isinstance(new, datetime):
+        return _utc(old) != _utc(new)
+    if isinstance(old, str) and isinstance(new, ThreadState | CommentStatus):
+        return old != new.value
+    return bool(old != new)
+
+
+def load_items(
+    session: Session,
+    items: Iterable[Item],
+    *,
+    batch_id: int,
+    source_format: str,
+    source_name: str,
+    on_comments: Callable[[int], None] | None = None,
+) -> LoadStats:
+    """Write ``items`` (threads and comment batches) into ``session`` under ``batch_id``."""
+    loader = Loader(
+        session,
+        batch_id=batch_id,
+        source_format=source_format,
+        source_name=source_name,
+        on_comments=on_comments,
+    )
+    return loader.load(items)

@@ -1,0 +1,147 @@
+"""Encodings: decode what a file's bytes say they are, and find where an XML document starts.
+
+The order is fixed and recorded on the ImportBatch: UTF-8 (with or without a BOM) when the bytes
+are valid UTF-8, else the charset the document declares (XML declaration ``encoding=``, HTML
+``<meta charset>`` or ``http-equiv="Content-Type"``), else cp1252 (which decodes any byte).
+UTF-16/32 are recognised by their BOM.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+#: how much of a file is looked at to find declarations
+HEAD_BYTES = 64 * 1024
+
+_BOMS: list[tuple[bytes, str]] = [
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+]
+_XML_DECL = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)[\"']", re.I)
+_META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]+)", re.I)
+_XML_START = re.compile(rb"<\?xml\b")
+
+
+@dataclass
+class Sniffed:
+    """What the start of a file says about how to read it."""
+
+    #: the Python codec name to decode the bytes with (recorded on the batch)
+    encoding: str
+    #: bytes to skip before the document (a BOM is handled by the codec, not skipped)
+    skip: int = 0
+    #: the charset the document itself declares (XML or HTML), if any
+    declared: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def declared_charset(head: bytes) -> str | None:
+    """The charset an XML declaration or an HTML ``<meta>`` names, as a known codec name."""
+    for pattern in (_XML_DECL, _META_CHARSET):
+        match = pattern.search(head[:HEAD_BYTES])
+        if match:
+            name = match.group(1).decode("ascii", "replace")
+            try:
+                return codecs.lookup(name).name
+            except LookupError:
+                continue
+    return None
+
+
+def _bom_encoding(head: bytes) -> str | None:
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            return name
+    return None
+
+
+def xml_junk_prefix(head: bytes) -> int:
+    """How many bytes stand before the ``<?xml`` declaration (0 when it comes first or is absent).
+
+    Only short prefixes are junk (a stray backtick, a newline); a declaration far into the file is
+    not ours to move.
+    """
+    body = head[3:] if head.startswith(codecs.BOM_UTF8) else head
+    offset = 3 if body is not head else 0
+    match = _XML_START.search(body[:1024])
+    if match is None or match.start() == 0:
+        return 0
+    return offset + match.start()
+
+
+def is_utf8(stream: BinaryIO, chunk_size: int = 1 << 20) -> bool:
+    """Whether the rest of ``stream`` is valid UTF-8, read in bounded chunks."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        while chunk := stream.read(chunk_size):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def sniff_file(path: Path, *, xml: bool) -> Sniffed:
+    """Decide how to read the file at ``path`` without holding it in memory."""
+    with path.open("rb") as stream:
+        head = stream.read(HEAD_BYTES)
+        skip = xml_junk_prefix(head) if xml else 0
+        warnings: list[str] = []
+        if skip:
+            junk = head[:skip]
+            warnings.append(
+                f"{path.name}: skipped {skip} byte(s) {junk[:20]!r} before the XML declaration"
+            )
+        declared = declared_charset(head[skip:])
+        bom = _bom_encoding(head[skip:])
+        if bom is not None:
+            return Sniffed(bom, skip, declared, warnings)
+        stream.seek(skip)
+        if is_utf8(stream):
+            return Sniffed("utf-8", skip, declared, warnings)
+    if declared is not None and declared != "utf-8":
+        return Sniffed(declared, skip, declared, warnings)
+    warnings.append(f"{path.name}: not valid UTF-8 and no usable charset declared; read as cp1252")
+    return Sniffed("cp1252", skip, declared, warnings)
+
+
+def decode(data: bytes, *, xml: bool = False, name: str = "input") -> tuple[str, str]:
+    """Decode ``data`` to (text, encoding) by the rules above (for small, whole files)."""
+    text, encoding, _warnings = decode_with_warnings(data, xml=xml, name=name)
+    return text, encoding
+
+
+def decode_with_warnings(
+    data: bytes, *, xml: bool = False, name: str = "input"
+) -> tuple[str, str, list[str]]:
+    """Like :func:`decode`, also returning what was worked around (skipped junk, fallbacks)."""
+    warnings: list[str] = []
+    skip = xml_junk_prefix(data) if xml else 0
+    if skip:
+        warnings.append(
+            f"{name}: skipped {skip} byte(s) {data[:skip][:20]!r} before the XML declaration"
+        )
+        data = data[skip:]
+    bom = _bom_encoding(data)
+    if bom is not None:
+        text = data.decode(bom, errors="replace")
+        return text.lstrip("\ufeff"), bom, warnings
+    try:
+        return data.decode("utf-8"), "utf-8", warnings
+    except UnicodeDecodeError:
+        pass
+    declared = declared_charset(data)
+    if declared is not None and declared != "utf-8":
+        try:
+            return data.decode(declared), declared, warnings
+        except UnicodeDecodeError:
+            warnings.append(f"{name}: bytes do not match the declared charset {declared}")
+    warnings.append(f"{name}: not valid UTF-8 and no usable charset declared; read as cp1252")
+    return data.decode("cp1252", errors="replace"), "cp1252", warnings

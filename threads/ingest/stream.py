@@ -1,0 +1,234 @@
+"""What the streaming XML readers share: the item stream they yield and a safe XML source.
+
+A reader yields :class:`~threads.ingest.parsed.ParsedThread` items (a thread with the comments
+that came with it) and :class:`MoreComments` items (comments for a thread yielded earlier, as in a
+Disqus export where every ``<post>`` comes after every ``<thread>``). The loader writes both as
+they come, so no reader or loader ever holds a whole export.
+
+XML is parsed with defusedxml's ``iterparse`` (no entity expansion, no external entities) from a
+:class:`XmlSource`, which skips junk before the XML declaration, transcodes a document that is
+neither UTF-8 nor declares its charset, and can declare namespace prefixes a broken export forgot
+(see :class:`UndeclaredPrefix`).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse
+
+from threads.errors import InvalidInput
+from threads.ingest.parsed import ParsedComment, ParsedThread
+from threads.ingest.sniff import Sniffed
+
+#: namespace URI given to a prefix an export uses without declaring it
+UNDECLARED_NS = "urn:x-threads:undeclared:"
+
+
+@dataclass
+class MoreComments:
+    """Comments for the thread a reader yielded earlier with ``external_id == thread_ref``."""
+
+    thread_ref: str
+    comments: list[ParsedComment] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+Item = ParsedThread | MoreComments
+
+
+class UndeclaredPrefix(InvalidInput):
+    """The XML uses a namespace prefix it never declares (``excerpt:encoded``, ``app:draft``).
+
+    The service catches this, rolls the file back and reads it again with the prefix declared
+    (as ``urn:x-threads:undeclared:<prefix>``), recording a warning: nothing the export says is
+    lost, and readers match such elements by local name where it matters.
+    """
+
+    code = "undeclared_prefix"
+
+    def __init__(self, detail: str, *, prefix: str) -> None:
+        super().__init__(detail, prefix=prefix)
+        self.prefix = prefix
+
+
+class _CountingReader(io.RawIOBase):
+    """A read-only byte stream over ``chunks`` that counts what it has handed out."""
+
+    def __init__(self, head: bytes, rest: BinaryIO, transcode: str | None) -> None:
+        self._buffer = head
+        self._rest = rest
+        self._decoder = None
+        if transcode is not None:
+            import codecs
+
+            self._decoder = codecs.getincrementaldecoder(transcode)(errors="replace")
+            self._buffer = self._decoder.decode(head).encode("utf-8")
+        self.raw_read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        want = size if size and size > 0 else 1 << 16
+        while len(self._buffer) < want:
+            chunk = self._rest.read(1 << 16)
+            if not chunk:
+                break
+            self.raw_read += len(chunk)
+            if self._decoder is not None:
+                chunk = self._decoder.decode(chunk).encode("utf-8")
+            self._buffer += chunk
+        out, self._buffer = self._buffer[:want], self._buffer[want:]
+        return out
+
+
+_ROOT_TAG = re.compile(rb"<([A-Za-z_][\w.:-]*)")
+
+
+class XmlSource:
+    """The bytes of an XML file as the parser should see them; ``bytes_read`` tracks progress."""
+
+    def __init__(self, path: Path, sniffed: Sniffed, declare: frozenset[str] = frozenset()):
+        self.path = path
+        self.sniffed = sniffed
+        self.declare = declare
+        self._file: BinaryIO | None = None
+        self._reader: _CountingReader | None = None
+        self._head_len = 0
+
+    def open(self) -> _CountingReader:
+        handle = self.path.open("rb")
+        self._file = handle
+        handle.seek(self.sniffed.skip)
+        head = handle.read(1 << 16)
+        self._head_len = len(head)
+        transcode = None
+        if self.sniffed.declared is None and self.sniffed.encoding == "cp1252":
+            transcode = "cp1252"  # expat would take undeclared bytes for UTF-8
+        if self.declare:
+            head = _declare_prefixes(head, self.declare)
+        self._reader = _CountingReader(head, handle, transcode)
+        return self._reader
+
+    @property
+    def bytes_read(self) -> int:
+        if self._reader is None:
+            return 0
+        return self.sniffed.skip + self._head_len + self._reader.raw_read
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def _declare_prefixes(head: bytes, prefixes: frozenset[str]) -> bytes:
+    """Add ``xmlns:p="urn:x-threads:undeclared:p"`` to the root element's start tag."""
+    pos = 0
+    while True:
+        match = _ROOT_TAG.search(head, pos)
+        if match is None:
+            return head
+        if head[match.start() + 1 : match.start() + 2] not in (b"?", b"!"):
+            break
+        pos = match.end()
+    insert_at = match.end()
+    decls = b"".join(f' xmlns:{p}="{UNDECLARED_NS}{p}"'.encode("ascii") for p in sorted(prefixes))
+    return head[:insert_at] + decls + head[insert_at:]
+
+
+def iter_xml(source: XmlSource) -> Iterator[tuple[str, Element]]:
+    """``(event, element)`` for "start" and "end" events; XML errors become InvalidInput.
+
+    The error names the file, the line and the column, and what the parser found there.
+    """
+    name = source.path.name
+    stream = source.open()
+    try:
+        parser = iterparse(stream, events=("start", "end"), forbid_dtd=False)
+        yield from parser
+    except ParseError as exc:
+        line, column = getattr(exc, "position", (0, 0))
+        if source.sniffed.skip and line == 1:
+            column += 0  # the skipped junk was on a line of its own or before the declaration
+        problem = str(exc).split(":")[0]
+        if problem == "unbound prefix":
+            prefix = _prefix_at(source, line, column)
+            if prefix is not None and prefix not in source.declare:
+                raise UndeclaredPrefix(
+                    f"{name}: line {line}, column {column + 1}: namespace prefix "
+                    f"{prefix!r} is used but never declared",
+                    prefix=prefix,
+                ) from None
+        snippet = _line_at(source, line)
+        near = f" near {snippet[max(0, column - 20) : column + 40].strip()!r}" if snippet else ""
+        raise InvalidInput(
+            f"{name}: not well-formed XML at line {line}, column {column + 1}: {problem}{near}",
+            field="file",
+            line=line,
+            column=column + 1,
+        ) from None
+    except DefusedXmlException as exc:
+        raise InvalidInput(
+            f"{name}: refused unsafe XML ({type(exc).__name__}: {exc})", field="file"
+        ) from None
+    finally:
+        source.close()
+
+
+def _line_at(source: XmlSource, line: int) -> str | None:
+    with source.path.open("rb") as handle:
+        handle.seek(source.sniffed.skip)
+        for number, raw in enumerate(handle, start=1):
+            if number == line:
+                return raw.decode(source.sniffed.encoding, errors="replace").rstrip("\r\n")
+    return None
+
+
+_PREFIXED = re.compile(r"([A-Za-z_][\w.-]*):[A-Za-z_]")
+
+
+def _prefix_at(source: XmlSource, line: int, column: int) -> str | None:
+    """The namespace prefix of the tag at (line, column) of what the parser saw."""
+    with source.path.open("rb") as handle:
+        handle.seek(source.sniffed.skip)
+        for number, raw in enumerate(handle, start=1):
+            if number == line:
+                text = raw.decode(source.sniffed.encoding, errors="replace")
+                tag = text[column:]
+                if tag.startswith("<"):
+                    match = _PREFIXED.match(tag[1:].lstrip("/"))
+                    if match:
+                        return match.group(1)
+                # an attribute's prefix: the first unknown prefix in the start tag
+                end = tag.find(">")
+                for match in _PREFIXED.finditer(tag[: end if end >= 0 else None]):
+                    if match.group(1) not in ("xmlns", "xml"):
+                        return match.group(1)
+                return None
+    return None
+
+
+def local(tag: str) -> str:
+    """The local name of a ``{uri}name`` tag."""
+    return tag.rsplit("}", 1)[-1]
+
+
+def namespace(tag: str) -> str:
+    """The namespace URI of a ``{uri}name`` tag ('' when none)."""
+    return tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
+
+
+def text_of(element: Element | None) -> str:
+    """The element's text content (CDATA included) or ''."""
+    if element is None:
+        return ""
+    return "".join(element.itertext())
