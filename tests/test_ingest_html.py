@@ -322,6 +322,20 @@ def test_deep_reply_trees_are_read_and_truncation_is_reported() -> None:
     assert any("nests deeper" in w for w in too_deep.warnings)
 
 
+def test_fields_longer_than_the_model_columns_are_clipped_and_kept_in_extra() -> None:
+    long_meta = "wrote on March 11th, 2015 at 02:57 " + "and then edited it again " * 10
+    page = f"""<ol class="commentlist"><li class="comment" id="comment-1">
+      <cite class="fn">{"N" * 600}</cite><div class="comment-meta"><a href="#">{long_meta}</a></div>
+      <div class="comment-content">x</div></li></ol>"""
+    thread = parse_html(page, source_name="long.html")[0]
+    [comment] = thread.comments
+    assert comment.author_name is not None and len(comment.author_name) == 512
+    assert comment.extra["author_name_full"] == "N" * 600
+    assert comment.posted_text is not None and len(comment.posted_text) == 128
+    assert comment.posted_at == datetime(2015, 3, 11, 2, 57, tzinfo=UTC)
+    assert sum("clipped" in w for w in thread.warnings) == 2
+
+
 def test_announced_count_that_disagrees_gives_a_warning() -> None:
     page = """<html><body><h3>7 Comments</h3><ol class="commentlist">
     <li class="comment" id="comment-1"><cite class="fn">A</cite>

@@ -432,6 +432,23 @@ def test_hundreds_of_comments() -> None:
     assert thread.warnings == []
 
 
+def test_dateline_and_dated_byline() -> None:
+    article = page(
+        "Title", "", "Standfirst here.", "", "By A and B | November 1, 2014", "", "Body."
+    ).article
+    assert (article.authors, article.standfirst, article.body) == (
+        ["A", "B"],
+        "Standfirst here.",
+        "Body.",
+    )
+    assert article.published_at == utc(2014, 11, 1)
+    article = page("Title", "", "November 1, 2014", "", "By A, B and C", "", "Body one.").article
+    assert article.authors == ["A", "B", "C"]
+    assert article.published_text == "November 1, 2014"
+    assert article.standfirst is None
+    assert article.body == "Body one."
+
+
 def test_split_authors_and_derived_titles() -> None:
     assert split_authors("A and B") == ["A", "B"]
     assert split_authors("A, B and C") == ["A", "B", "C"]

@@ -170,7 +170,7 @@ def parse_timestamp_info(
 
     ``strict`` requires the text to hold only a date, a time, a zone and filler words.
     """
-    if not text or len(text) > 200:
+    if not text or len(text) > (200 if strict else 1000):
         return None
     cleaned = " ".join(text.replace("\u00a0", " ").split())
     epoch = epoch_from_show_comment(cleaned)

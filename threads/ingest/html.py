@@ -32,14 +32,20 @@ from lxml.html import HtmlElement
 from threads.errors import InvalidInput
 from threads.ingest.dates import ParsedTime, epoch_from_show_comment, parse_timestamp_info
 from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedThread
-from threads.ingest.text import closed_notice, comment_count, open_notice, split_authors
+from threads.ingest.text import (
+    closed_notice,
+    comment_count,
+    fit_limits,
+    open_notice,
+    split_authors,
+)
 from threads.models import CommentKind, ThreadState
 
 __all__ = ["parse_html"]
 
 _COMMENT_CLASSES = {"comment", "pingback", "trackback"}
-_COMMENT_ID_RE = re.compile(r"^(?:li-|div-)?comment[-_](?P<id>\d+)$")
-_BLOGGER_ID_RE = re.compile(r"^c(?P<id>\d{5,})$")
+_COMMENT_ID_RE = re.compile(r"^(?:li-|div-)?comment[-_](?P<id>\d{1,40})$")
+_BLOGGER_ID_RE = re.compile(r"^c(?P<id>\d{5,40})$")
 _CHILDREN_CLASSES = {"children", "comment-replies", "replies", "comment-children", "thread-chrome"}
 # Blogger wraps the post itself in "div.widget.Blog", so "widget" alone does not mean sidebar.
 _SIDEBAR_CLASSES = {"widget_recent_comments", "recentcomments", "widget-area", "recent-comments"}
@@ -180,16 +186,16 @@ def parse_html(text: str, *, source_name: str) -> list[ParsedThread]:
     announced = _announced_count(page)
     if announced is not None:
         extra["announced_count"] = announced
-    return [
-        ParsedThread(
-            article=article,
-            comments=comments,
-            state=state,
-            state_note=note,
-            extra=extra,
-            warnings=warnings,
-        )
-    ]
+    thread = ParsedThread(
+        article=article,
+        comments=comments,
+        state=state,
+        state_note=note,
+        extra=extra,
+        warnings=warnings,
+    )
+    fit_limits(thread, source_name)
+    return [thread]
 
 
 # --------------------------------------------------------------------------- loading
@@ -683,7 +689,7 @@ def _external_id(item: _Item) -> str | None:
         if ident is not None:
             return ident
     data_id = item.root.get("data-id") or item.root.get("data-comment-id")
-    if data_id and data_id.isdigit():
+    if data_id and data_id.isdigit() and len(data_id) <= 40:
         return data_id
     return None
 

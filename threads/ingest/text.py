@@ -30,6 +30,7 @@ __all__ = [
     "closed_notice",
     "comment_count",
     "derive_title",
+    "fit_limits",
     "open_notice",
     "parse_text",
     "split_authors",
@@ -249,16 +250,42 @@ def parse_text(text: str, *, source_name: str) -> list[ParsedThread]:
     if region is not None and region.header_text is not None:
         extra["comment_header"] = region.header_text
         extra["announced_count"] = region.count
-    return [
-        ParsedThread(
-            article=article,
-            comments=comments,
-            state=state,
-            state_note=note,
-            extra=extra,
-            warnings=warnings,
-        )
-    ]
+    thread = ParsedThread(
+        article=article,
+        comments=comments,
+        state=state,
+        state_note=note,
+        extra=extra,
+        warnings=warnings,
+    )
+    fit_limits(thread, source_name)
+    return [thread]
+
+
+# Column sizes of the model (threads/models.py) that page text could overflow.
+_LIMITS = {"posted_text": 128, "author_name": 512, "author_url": 2048}
+_ARTICLE_LIMITS = {"published_text": 128}
+
+
+def fit_limits(thread: ParsedThread, source_name: str) -> None:
+    """Clip fields a page filled beyond the model's columns; the full text stays in ``extra``."""
+    for comment in thread.comments:
+        for name, limit in _LIMITS.items():
+            value = getattr(comment, name)
+            if isinstance(value, str) and len(value) > limit:
+                comment.extra[f"{name}_full"] = value
+                setattr(comment, name, value[: limit - 1] + "…")
+                thread.warnings.append(
+                    f"{source_name}: comment {comment.position + 1}: {name} longer than {limit}"
+                    " characters, clipped (full text in extra)"
+                )
+    article = thread.article
+    for name, limit in _ARTICLE_LIMITS.items():
+        value = getattr(article, name)
+        if isinstance(value, str) and len(value) > limit:
+            article.extra[f"{name}_full"] = value
+            setattr(article, name, value[: limit - 1] + "…")
+            thread.warnings.append(f"{source_name}: article {name} clipped to {limit} characters")
 
 
 def closed_notice(text: str) -> bool:
@@ -378,6 +405,10 @@ def _find_comment_region(lines: list[Line]) -> Region | None:
         if line.kind is Kind.HEADER:
             return _region_from_header(lines, index)
     for index in range(len(lines)):
+        # Without a header only unmistakable entries open a comment section: "X said...",
+        # or a numbered / "X says:" line directly above a timestamp line.
+        if lines[index].kind is Kind.AUTHOR_DATE:
+            continue
         if _entry_start(lines, index, top_indent=None, expected=None) is not None:
             return Region(header=index, start=index)
     return None
@@ -699,17 +730,50 @@ def _parse_article(lines: list[Line], header_title: str | None) -> ParsedArticle
         else:
             article.title = derive_title(first.text)
             article.extra["title_derived"] = True
+    rest, body_from = _take_dateline(article, lines, rest, body_from)
     byline = _find_byline(lines, rest[:2])
     if byline is not None:
         position, names = byline
         b_start, b_end = rest[position]
         article.byline = lines[b_start].text
+        names, published = _split_dated_names(names)
         article.authors = split_authors(names)
+        if published is not None and article.published_text is None:
+            _set_published(article, published)
         if position > 0:
             article.standfirst = _join(lines, rest[0][0], rest[position - 1][1])
         body_from = b_end
+        rest, body_from = _take_dateline(article, lines, rest[position + 1 :], body_from)
     article.body = _join(lines, body_from, len(lines))
     return article
+
+
+def _take_dateline(
+    article: ParsedArticle, lines: list[Line], rest: list[tuple[int, int]], body_from: int
+) -> tuple[list[tuple[int, int]], int]:
+    """A paragraph that is only a date, right here, is the publication date (not the body)."""
+    if article.published_text is None and rest:
+        start, end = rest[0]
+        if end - start == 1 and lines[start].kind is Kind.TIMESTAMP:
+            _set_published(article, lines[start].text)
+            return rest[1:], end
+    return rest, body_from
+
+
+def _split_dated_names(names: str) -> tuple[str, str | None]:
+    """ "A and B | November 1, 2014" -> ("A and B", "November 1, 2014")."""
+    parts = re.split(r"\s+[|–—-]\s+|\s*\|\s*|,\s+(?=\d|\w+\.?\s+\d)|\s+on\s+", names, maxsplit=1)
+    if len(parts) == 2 and parse_timestamp_info(parts[1], strict=True) is not None:
+        return parts[0].strip(), parts[1].strip()
+    return names, None
+
+
+def _set_published(article: ParsedArticle, text: str) -> None:
+    parsed = parse_timestamp_info(text)
+    article.published_text = text
+    article.published_at = parsed.value if parsed else None
+    if parsed is not None and parsed.timezone_assumed:
+        article.extra["published_timezone_assumed"] = "UTC"
 
 
 def _is_title(text: str) -> bool:
