@@ -223,3 +223,33 @@ def test_bulk_action_each_comment_in_its_own_transaction(engine: Engine, queue: 
     assert left == remaining - len(by_filter)
     with pytest.raises(InvalidInput):
         bulk_action(engine, None, "approve", actor=Actor.user("m"), role=Role.MODERATOR)
+
+
+def _plan(engine: Engine, stmt: object) -> str:
+    import sqlalchemy as sa
+
+    sql = str(stmt.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            return "\n".join(str(r[-1]) for r in conn.execute(sa.text("EXPLAIN QUERY PLAN " + sql)))
+        conn.execute(sa.text("SET enable_seqscan = off"))  # tiny tables: ask what it *can* use
+        return "\n".join(r[0] for r in conn.execute(sa.text("EXPLAIN " + sql)))
+
+
+def _full_scan(plan: str) -> bool:
+    return "SCAN comment" in plan or "Seq Scan on comment" in plan
+
+
+@pytest.mark.parametrize("sort", ["oldest", "newest", "most_reported"])
+def test_queue_pages_read_the_indexes_not_the_whole_table(
+    engine: Engine,
+    queue: dict,  # type: ignore[type-arg]
+    sort: str,
+) -> None:
+    from threads.db.queries.moderation import queue_statements
+
+    after = (3, 5) if sort == "most_reported" else (T0, 5)
+    for flt in (QueueFilter(), QueueFilter(thread_id=1), QueueFilter(topic="gold")):
+        for stmt in queue_statements(flt, sort=sort, after=after, limit=50):  # type: ignore[arg-type]
+            plan = _plan(engine, stmt)
+            assert "ix_comment_" in plan and not _full_scan(plan), plan

@@ -296,16 +296,15 @@ class QueueRow:
     article_id: int
 
 
-def queue_page(
-    session: Session,
+def queue_statements(
     flt: QueueFilter,
     *,
     sort: QueueSort,
     after: QueueKey | None,
     limit: int,
     author_key: str | None = None,
-) -> list[QueueRow]:
-    """Up to ``limit`` queue rows after the keyset ``after``, in ``sort`` order.
+) -> list[Any]:
+    """The SELECTs that read one queue page, in order (each limited to ``limit`` rows).
 
     In the two time orders, comments without a posted time come last. They are read by a second
     query, so that the first one is a plain range scan of the posted_at index in either direction.
@@ -320,21 +319,33 @@ def queue_page(
     parts: list[Any] = []
     if sort == "most_reported":
         stmt = base.where(_after_reports(after)) if after is not None else base
-        parts.append(stmt.order_by(*_order(sort)).limit(limit))
-    else:
-        asc = sort == "oldest"
-        if after is None or after[0] is not None:
-            dated = base.where(posted.is_not(None))
-            if after is not None:
-                dated = dated.where(_after_dated(sort, after[0], after[1]))
-            order: list[Any] = [posted.asc(), cid.asc()] if asc else [posted.desc(), cid.desc()]
-            parts.append(dated.order_by(*order).limit(limit))
-        undated = base.where(posted.is_(None))
-        if after is not None and after[0] is None:
-            undated = undated.where(cid > after[1] if asc else cid < after[1])
-        parts.append(undated.order_by(cid.asc() if asc else cid.desc()).limit(limit))
+        return [stmt.order_by(*_order(sort)).limit(limit)]
+    asc = sort == "oldest"
+    if after is None or after[0] is not None:
+        dated = base.where(posted.is_not(None))
+        if after is not None:
+            dated = dated.where(_after_dated(sort, after[0], after[1]))
+        order: list[Any] = [posted.asc(), cid.asc()] if asc else [posted.desc(), cid.desc()]
+        parts.append(dated.order_by(*order).limit(limit))
+    undated = base.where(posted.is_(None))
+    if after is not None and after[0] is None:
+        undated = undated.where(cid > after[1] if asc else cid < after[1])
+    parts.append(undated.order_by(cid.asc() if asc else cid.desc()).limit(limit))
+    return parts
+
+
+def queue_page(
+    session: Session,
+    flt: QueueFilter,
+    *,
+    sort: QueueSort,
+    after: QueueKey | None,
+    limit: int,
+    author_key: str | None = None,
+) -> list[QueueRow]:
+    """Up to ``limit`` queue rows after the keyset ``after``, in ``sort`` order."""
     rows: list[QueueRow] = []
-    for stmt in parts:
+    for stmt in queue_statements(flt, sort=sort, after=after, limit=limit, author_key=author_key):
         if len(rows) >= limit:
             break
         for c, title, aid in session.execute(stmt.limit(limit - len(rows))):
