@@ -7,7 +7,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from cli import db_cmd, export_cmd, keys_cmd, moderation_cmd, report_cmd, serve_cmd
+from cli import db_cmd, export_cmd, ingest_cmd, keys_cmd, moderation_cmd, report_cmd, serve_cmd
 from cli.context import AppState
 from threads import __version__
 from threads.config import Settings
@@ -83,6 +83,7 @@ app.command("reopen")(moderation_cmd.reopen)
 app.command("close-stale")(moderation_cmd.close_stale_cmd)
 app.command("policy")(moderation_cmd.policy)
 app.command("export")(export_cmd.export_cmd)
+app.command("ingest")(ingest_cmd.ingest)
 
 
 def main() -> None:

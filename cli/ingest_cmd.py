@@ -1,0 +1,110 @@
+"""`threads ingest PATH...`: import saved pages and exports, show progress and a summary."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
+from rich.table import Table
+from sqlalchemy.engine import Engine
+
+from cli.console import make_console
+from cli.context import state
+from threads.ingest.detect import FORMATS
+from threads.ingest.service import IngestReport, ingest_paths
+from threads.ingest.service import Progress as IngestProgress
+
+
+def ingest(
+    ctx: typer.Context,
+    paths: list[Path] = typer.Argument(
+        ..., help="Files or folders (walked recursively, hidden entries skipped)."
+    ),
+    fmt: str = typer.Option(
+        "auto",
+        "--format",
+        "-f",
+        help=f"Input format: auto (from each file's content) or one of {', '.join(FORMATS)}.",
+    ),
+) -> None:
+    """Import comment threads from saved pages (text, HTML) and WXR/Disqus/Blogger/JSONL files.
+
+    Each file is one transaction: a file that fails leaves nothing behind, and the others still
+    import. A file already imported (same sha256) is reported as unchanged.
+    """
+    engine = state(ctx).engine()
+    console = make_console()
+    if sys.stdout.isatty():
+        report = _with_progress(engine, paths, fmt, console)
+    else:
+        report = ingest_paths(engine, paths, fmt=fmt)
+    render_report(report, console)
+    if not report.ok:
+        for failed in report.failed:
+            typer.echo(f"error: {failed.error}", err=True)
+        raise typer.Exit(code=1)
+
+
+def _with_progress(engine: Engine, paths: list[Path], fmt: str, console: Console) -> IngestReport:
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[comments]} comments"),
+        TransferSpeedColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("ingest", total=None, comments=0)
+
+        def update(event: IngestProgress) -> None:
+            bar.update(
+                task,
+                description=event.path.name,
+                completed=event.bytes_done,
+                total=event.bytes_total or None,
+                comments=event.comments,
+            )
+
+        return ingest_paths(engine, paths, fmt=fmt, progress=update)
+
+
+def render_report(report: IngestReport, console: Console) -> None:
+    """Per-file lines and a summary table: articles, comments by status, closed, warnings."""
+    files = Table(title="Files", title_justify="left")
+    for column in ("file", "format", "encoding", "status", "batch", "comments", "warnings"):
+        files.add_column(column, justify="right" if column in ("comments", "warnings") else "left")
+    for item in report.files:
+        files.add_row(
+            str(item.path),
+            item.format or "-",
+            item.encoding or "-",
+            item.status,
+            str(item.batch_id) if item.batch_id is not None else "-",
+            str(item.counts.get("comments", "-")),
+            str(len(item.warnings)),
+        )
+    console.print(files)
+    totals = report.totals()
+    summary = Table(title="Imported", title_justify="left")
+    summary.add_column("what")
+    summary.add_column("count", justify="right")
+    summary.add_row("articles", str(totals["articles"]))
+    summary.add_row("threads", str(totals["threads"]))
+    summary.add_row("threads closed", str(totals["threads_closed"]))
+    summary.add_row("comments", str(totals["comments"]))
+    for status, count in totals["comments_by_status"].items():
+        summary.add_row(f"  {status}", str(count))
+    summary.add_row("replies linked", str(totals["replies"]))
+    summary.add_row("orphan replies", str(totals["orphans"]))
+    summary.add_row("warnings", str(totals["warnings"]))
+    summary.add_row("files unchanged", str(totals["files_unchanged"]))
+    summary.add_row("files failed", str(totals["files_failed"]))
+    console.print(summary)
+    for item in report.files:
+        for warning in item.warnings[:20]:
+            console.print(f"warning: {warning}", markup=False)
+        if len(item.warnings) > 20:
+            console.print(f"... and {len(item.warnings) - 20} more warnings for {item.path.name}")
