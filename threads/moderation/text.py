@@ -35,11 +35,16 @@ def content_hash_of(body: str) -> str:
 
 
 def author_key_of(name: str | None, email: str | None) -> str | None:
-    """The normalised author identity: the e-mail if given, else the name; None if neither."""
+    """The normalised author identity: the lower-cased e-mail, else the lower-cased name with
+    whitespace collapsed; None if neither.
+
+    The same rule as the importer's (``threads.ingest.loader.author_key``), so that an author
+    approved in an imported thread is known to the ``first_time`` pre-moderation policy.
+    """
     if email and email.strip():
-        return normalise(email)[:512]
+        return email.strip().lower()[:512]
     if name and name.strip():
-        return normalise(name)[:512]
+        return " ".join(name.split()).lower()[:512]
     return None
 
 
