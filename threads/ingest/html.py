@@ -398,7 +398,7 @@ def _structured_items(page: _Page) -> list[_Item]:
         el
         for el in candidates
         if not page.in_sidebar(el) and not _in_form(el) and _text_outside_forms(el)
-    ]
+    ]  # (an element without text outside forms is no comment: dropped before indexing)
     owner: dict[HtmlElement, int] = {}
     items: list[_Item] = []
     candidate_set = set(candidates)
@@ -418,7 +418,7 @@ def _structured_items(page: _Page) -> list[_Item]:
             item.parent = owner[parent_el]
         owner[el] = len(items)
         items.append(item)
-    return [item for item in items if _has_text(item.root)]
+    return items
 
 
 def _text_outside_forms(el: HtmlElement) -> bool:
