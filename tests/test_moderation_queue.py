@@ -7,6 +7,8 @@ import random
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
 from tests.moderation_support import T0, make_comment, make_thread
@@ -253,3 +255,35 @@ def test_queue_pages_read_the_indexes_not_the_whole_table(
         for stmt in queue_statements(flt, sort=sort, after=after, limit=50):  # type: ignore[arg-type]
             plan = _plan(engine, stmt)
             assert "ix_comment_" in plan and not _full_scan(plan), plan
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    hours=st.lists(st.one_of(st.none(), st.integers(0, 4)), min_size=0, max_size=14),
+    limit=st.integers(1, 5),
+    sort=st.sampled_from(["oldest", "newest", "most_reported"]),
+)
+def test_cursor_walk_law(engine: Engine, hours: list[int | None], limit: int, sort: str) -> None:
+    """Law: walking the cursor gives every matching comment exactly once, in the sort order,
+    whatever the ties and missing times."""
+    tid = make_thread(engine, title="law")
+    made = []
+    for n, h in enumerate(hours):
+        posted = None if h is None else T0 + timedelta(hours=h)
+        reports = n % 3
+        cid = make_comment(engine, tid, posted_at=posted, body=f"law {n}", report_count=reports)
+        made.append((cid, posted, reports))
+    ids, totals = _walk(engine, QueueFilter(thread_id=tid), sort, limit)
+    if sort == "most_reported":
+        want = [c for c, _, r in sorted(made, key=lambda m: (-m[2], m[0]))]
+    else:
+        dated = sorted((m for m in made if m[1]), key=lambda m: (m[1], m[0]))
+        undated = sorted(m[0] for m in made if not m[1])
+        if sort == "newest":
+            dated.reverse()
+            undated.reverse()
+        want = [m[0] for m in dated] + undated
+    assert ids == want
+    assert totals == {len(made)}

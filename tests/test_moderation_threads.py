@@ -37,6 +37,7 @@ from threads.moderation.threads import (
     get_thread_or_404,
     reopen_thread,
     set_policy,
+    state_at,
 )
 
 MOD = Actor.user("mia")
@@ -156,6 +157,13 @@ def test_auto_close_days_after_the_last_comment(engine: Engine, settings: Settin
     state = _state(engine, settings, tid, T0 + timedelta(days=13))
     assert state.state is ThreadState.CLOSED and state.closed_at == T0 + timedelta(days=13)
     assert "after the last comment" in (state.reason or "")
+    # the query-free variant agrees when given the same facts
+    thread = get_thread(engine, tid)
+    for days in (12, 13):
+        when = T0 + timedelta(days=days)
+        assert state_at(
+            thread, settings, when, published_at=T0, last_comment_at=T0 + timedelta(days=10)
+        ) == _state(engine, settings, tid, when)
 
 
 def test_settings_default_applies_and_thread_zero_disables_it(engine: Engine) -> None:

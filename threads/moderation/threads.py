@@ -106,22 +106,33 @@ def effective_state(
     session: Session, thread: Thread, settings: Settings, now: datetime | None = None
 ) -> ThreadStatus:
     """The thread's state at ``now``: closed if stored so, or if past its auto-close time."""
-    if thread.state is ThreadState.CLOSED:
-        auto = bool(thread.closed_by and thread.closed_by == auto_close_actor().name)
-        return ThreadStatus(ThreadState.CLOSED, thread.closed_at, thread.close_reason, auto)
-    if thread.reopened_at is not None:
-        return ThreadStatus(ThreadState.OPEN)
+    if thread.state is ThreadState.CLOSED or thread.reopened_at is not None:
+        return state_at(thread, settings, now, published_at=None, last_comment_at=None)
     days, start = auto_close_policy(thread, settings)
     if days is None:
         return ThreadStatus(ThreadState.OPEN)
-    last = (
-        q.last_comment_at(session, thread.id or 0) if start is AutoCloseFrom.LAST_COMMENT else None
-    )
+    last = None
+    if start is AutoCloseFrom.LAST_COMMENT:
+        last = q.last_comment_at(session, thread.id or 0)
+    published = q.article_published_at(session, thread.article_id)
+    return state_at(thread, settings, now, published_at=published, last_comment_at=last)
+
+
+def state_at(
+    thread: Thread,
+    settings: Settings,
+    now: datetime | None = None,
+    *,
+    published_at: datetime | None,
+    last_comment_at: datetime | None,
+) -> ThreadStatus:
+    """:func:`effective_state` without queries, for listings that already read the article's
+    publication time and the thread's last comment time (e.g. in one grouped query)."""
+    if thread.state is ThreadState.CLOSED:
+        auto = bool(thread.closed_by and thread.closed_by == auto_close_actor().name)
+        return ThreadStatus(ThreadState.CLOSED, thread.closed_at, thread.close_reason, auto)
     when = auto_close_time(
-        thread,
-        settings,
-        published_at=q.article_published_at(session, thread.article_id),
-        last_comment_at=last,
+        thread, settings, published_at=published_at, last_comment_at=last_comment_at
     )
     if when is not None and (now or utcnow()) >= when[0]:
         return ThreadStatus(ThreadState.CLOSED, when[0], when[1], auto=True)
