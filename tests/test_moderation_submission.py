@@ -380,3 +380,28 @@ def test_report_errors(engine: Engine) -> None:
         report_comment(session, cid, "off_topic", reporter=None)
     assert get_comment(engine, cid).status is CommentStatus.FLAGGED
     assert count(engine, CommentReport) == 1
+
+
+VOCAB = ["gold", "idiot", "idiots", "kill", "yourself", "ass", "class", "straße", "x"]
+
+
+@given(
+    tokens=st.lists(st.sampled_from(VOCAB), max_size=12),
+    entries=st.lists(
+        st.lists(st.sampled_from([*VOCAB, "idi*", "yours*"]), min_size=1, max_size=3),
+        min_size=1,
+        max_size=6,
+    ),
+)
+def test_word_list_index_agrees_with_a_plain_scan(
+    tokens: list[str], entries: list[list[str]]
+) -> None:
+    """Law: the indexed matcher finds exactly the entries a plain scan finds."""
+    cleaned = [[w for w in e[:-1] if not w.endswith("*")] + [e[-1]] for e in entries]
+    text = "version='p'\n[flag]\nwords = [" + ", ".join(repr(" ".join(e)) for e in cleaned) + "]"
+    wl = rules.parse_wordlist(text, "law")
+    text_tokens = rules.words(" ".join(tokens))
+    expected = [
+        " ".join(e) for e in wl.tiers[rules.Outcome.FLAG] if rules._contains(text_tokens, e)
+    ]
+    assert wl.matches(" ".join(tokens)).get(rules.Outcome.FLAG, []) == expected

@@ -144,18 +144,55 @@ class WordList:
     #: tier -> entries, each a tuple of words; a final word ending in "*" is a prefix
     tiers: dict[Outcome, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # tier -> (entries by their first word, one-word prefix entries): a text is scanned once
+        # per tier, looking up only the entries that can start at each word.
+        index: dict[Outcome, tuple[dict[str, list[tuple[str, ...]]], list[str]]] = {}
+        for tier, entries in self.tiers.items():
+            by_first: dict[str, list[tuple[str, ...]]] = {}
+            prefixes: list[str] = []
+            for entry in entries:
+                if len(entry) == 1 and entry[0].endswith("*"):
+                    prefixes.append(entry[0].rstrip("*"))
+                else:
+                    by_first.setdefault(entry[0], []).append(entry)
+            index[tier] = (by_first, prefixes)
+        object.__setattr__(self, "_index", index)
+
     def matches(self, text: str) -> dict[Outcome, list[str]]:
-        """Entries found in ``text``, per tier (only tiers with a match)."""
+        """Entries found in ``text``, per tier (only tiers with a match), in list order."""
         tokens = words(text)
         found: dict[Outcome, list[str]] = {}
+        index: dict[Outcome, tuple[dict[str, list[tuple[str, ...]]], list[str]]]
+        index = self._index  # type: ignore[attr-defined]
         for tier, entries in self.tiers.items():
-            hits = [" ".join(e) for e in entries if _contains(tokens, e)]
-            if hits:
-                found[tier] = hits
+            by_first, prefixes = index[tier]
+            hit: set[tuple[str, ...]] = set()
+            for i, tok in enumerate(tokens):
+                for entry in by_first.get(tok, ()):
+                    if entry not in hit and _matches_at(tokens, i, entry):
+                        hit.add(entry)
+                for stem in prefixes:
+                    if tok.startswith(stem):
+                        hit.add((stem + "*",))
+            if hit:
+                found[tier] = [" ".join(e) for e in entries if e in hit]
         return found
 
 
+def _matches_at(tokens: Sequence[str], i: int, entry: tuple[str, ...]) -> bool:
+    n = len(entry)
+    if i + n > len(tokens):
+        return False
+    *head, last = entry
+    if any(tokens[i + j] != w for j, w in enumerate(head)):
+        return False
+    tok = tokens[i + n - 1]
+    return tok.startswith(last.rstrip("*")) if last.endswith("*") else tok == last
+
+
 def _contains(tokens: Sequence[str], entry: tuple[str, ...]) -> bool:
+    """Does ``entry`` occur in ``tokens``? The plain scan (the index in WordList must agree)."""
     n = len(entry)
     if n == 0 or n > len(tokens):
         return False
