@@ -277,6 +277,46 @@ def test_script_rendered_comment_widget_is_reported() -> None:
     assert any("Disqus" in w and "export" in w for w in thread.warnings)
 
 
+# Markups of other themes and engines, reduced to their comment sections (fixtures/pages).
+PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
+
+
+def parse_page(name: str) -> ParsedThread:
+    return parse_html((PAGES / name).read_text(encoding="utf-8"), source_name=name)[0]
+
+
+def test_wordpress_block_theme_comments() -> None:
+    thread = parse_page("wordpress-block-theme-comments.html")
+    anna, bob = thread.comments
+    assert (anna.external_id, anna.author_name, anna.author_url) == (
+        "12",
+        "Anna",
+        "https://anna.example",
+    )
+    assert anna.body == "First para.\n\nSecond."
+    assert anna.posted_at == datetime(2023, 5, 1, 10, 0, tzinfo=UTC)
+    assert (bob.author_name, bob.parent_external_id, bob.body) == ("Bob", "12", "Reply.")
+    assert thread.state is ThreadState.OPEN
+
+
+def test_drupal_comments_with_indented_replies() -> None:
+    thread = parse_page("drupal-indented-replies.html")
+    visitor, admin = thread.comments
+    assert (visitor.author_name, visitor.body) == ("Visitor", "Hello Drupal.")
+    assert visitor.posted_at == datetime(2020, 9, 13, 12, 26, tzinfo=UTC)
+    assert (admin.author_name, admin.parent_external_id) == ("Admin", "5")
+
+
+def test_wpdiscuz_nested_comments_and_dates_in_title_attributes() -> None:
+    thread = parse_page("wpdiscuz-nested-comments.html")
+    clara, dan = thread.comments
+    assert (clara.external_id, clara.author_name, clara.body) == ("7", "Clara", "Nice.")
+    assert clara.posted_text == "1 year ago"
+    assert clara.posted_at == datetime(2022, 3, 1, 9, 0, tzinfo=UTC)
+    assert clara.extra["posted_from"] == "title attribute"
+    assert (dan.external_id, dan.parent_external_id, dan.body) == ("8", "7", "Thanks.")
+
+
 def test_page_without_comment_section() -> None:
     page = (
         "<html><head><title>Just a page</title></head><body><p>No comments here.</p></body></html>"

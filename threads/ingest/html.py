@@ -44,9 +44,18 @@ from threads.models import CommentKind, ThreadState
 __all__ = ["parse_html"]
 
 _COMMENT_CLASSES = {"comment", "pingback", "trackback"}
-_COMMENT_ID_RE = re.compile(r"^(?:li-|div-)?comment[-_](?P<id>\d{1,40})$")
+# comment-12, li-comment-12, div-comment-12, comment_12, wpd-comm-12_7 (wpDiscuz: id_parent)
+_COMMENT_ID_RE = re.compile(r"^(?:[a-z]+-)*comm(?:ent)?[-_](?P<id>\d{1,40})(?:_\d{1,40})?$")
 _BLOGGER_ID_RE = re.compile(r"^c(?P<id>\d{5,40})$")
-_CHILDREN_CLASSES = {"children", "comment-replies", "replies", "comment-children", "thread-chrome"}
+# "indented" is Drupal's replies container
+_CHILDREN_CLASSES = {
+    "children",
+    "comment-replies",
+    "replies",
+    "comment-children",
+    "thread-chrome",
+    "indented",
+}
 # Blogger wraps the post itself in "div.widget.Blog", so "widget" alone does not mean sidebar.
 _SIDEBAR_CLASSES = {"widget_recent_comments", "recentcomments", "widget-area", "recent-comments"}
 _SIDEBAR_WORDS = ("sidebar", "recentcomments", "recent-comments")
@@ -102,6 +111,8 @@ _BLOCK_TAGS = {
 _PARA = "\ue000"
 _BREAK = "\ue001"
 
+# Most specific first; the substring forms catch block themes ("wp-block-comment-author-name"),
+# Drupal ("comment__author") and static-site comment templates.
 _AUTHOR_SELECTORS = (
     ".comment-author .fn",
     "cite.fn",
@@ -110,6 +121,10 @@ _AUTHOR_SELECTORS = (
     "cite.user",
     ".comment-author",
     ".comment-author-name",
+    '[class*="comment-author-name"]',
+    '[class*="comment__author"]',
+    '[class*="comment-author"]',
+    ".username",
     ".author",
     "cite",
 )
@@ -119,10 +134,14 @@ _DATE_SELECTORS = (
     ".comment-metadata a",
     ".datetime a",
     ".comment-date",
+    '[class*="comment-date"]',
+    '[class*="comment__time"]',
+    '[class*="comment__date"]',
     ".commentmetadata",
     ".comment-metadata",
     ".comment-meta",
     ".datetime",
+    ".submitted",
     ".date",
 )
 _BODY_SELECTORS = (
@@ -133,6 +152,10 @@ _BODY_SELECTORS = (
     ".comment-entry",
     ".entry-content",
     ".comment_text",
+    '[class*="comment-content"]',
+    '[class*="comment__content"]',
+    '[class*="comment-text"]',
+    ".field--name-comment-body",
     ".comment-body",
 )
 _ARTICLE_BODY_SELECTORS = (
@@ -407,18 +430,27 @@ def _structured_items(page: _Page) -> list[_Item]:
         if parent_el is not None and not through_list and parent_el in owner:
             index = owner[parent_el]
             ident = _element_id(el)
-            if ident is None or ident == _external_id(items[index]):
+            same_depth = _depth_class(el) in (None, _depth_class(parent_el))
+            if same_depth and (ident is None or ident == _external_id(items[index])):
                 # the same comment's inner wrapper (li#li-comment-1 > article#comment-1)
                 items[index].parts.append(el)
                 owner[el] = index
                 continue
-            # another comment id: a reply, even when the page forgot the children list
+            # another comment id or depth: a reply, even without a children list
         item = _Item(root=el, kind=_kind_of(el))
         if parent_el is not None and parent_el in owner:
             item.parent = owner[parent_el]
         owner[el] = len(items)
         items.append(item)
     return items
+
+
+def _depth_class(el: HtmlElement) -> int | None:
+    for name in _classes(el):
+        match = _DEPTH_RE.match(name)
+        if match:
+            return int(match.group(1))
+    return None
 
 
 def _text_outside_forms(el: HtmlElement) -> bool:
@@ -581,8 +613,11 @@ def _lines_after(heading: HtmlElement) -> list[str]:
 
 
 def _owned(page: _Page, item: _Item, selector: str) -> list[HtmlElement]:
-    """Matches of ``selector`` inside ``item`` that do not belong to a reply inside it."""
-    return page.owned(selector, item.root)
+    """Matches of ``selector`` inside ``item`` that do not belong to a reply inside it.
+
+    The item's own element never counts (``li.comment-author-anna`` is not an author name).
+    """
+    return [el for el in page.owned(selector, item.root) if el is not item.root]
 
 
 def _to_comment(page: _Page, item: _Item, position: int, default_year: int | None) -> ParsedComment:
@@ -642,9 +677,9 @@ def _fill_from_markup(page: _Page, item: _Item) -> None:
         if found:
             item.body_el = found[0]
             break
-    depth = next((m.group(1) for c in _classes(item.root) if (m := _DEPTH_RE.match(c))), None)
+    depth = _depth_class(item.root)
     if depth is not None:
-        item.extra["depth"] = int(depth)
+        item.extra["depth"] = depth
 
 
 def _fill_pingback(page: _Page, item: _Item) -> None:
@@ -706,8 +741,9 @@ def _inner_id(page: _Page, item: _Item) -> str | None:
 def _posted(
     item: _Item, date_el: HtmlElement | None, default_year: int | None
 ) -> tuple[datetime | None, dict[str, object]]:
-    attribute = date_el.get("datetime") if date_el is not None else None
-    parsed_attr = parse_timestamp_info(attribute) if attribute else None
+    attribute, parsed_attr, attribute_name = (
+        _date_attribute(date_el) if date_el is not None else (None, None, None)
+    )
     parsed_text = (
         parse_timestamp_info(item.date_text, default_year=default_year) if item.date_text else None
     )
@@ -727,9 +763,24 @@ def _posted(
     if chosen is None:
         return None, notes
     if attribute and chosen is parsed_attr:
-        notes["posted_from"] = "datetime attribute"
+        notes["posted_from"] = f"{attribute_name} attribute"
     notes.update(chosen.notes())
     return chosen.value, notes
+
+
+def _date_attribute(
+    date_el: HtmlElement,
+) -> tuple[str | None, ParsedTime | None, str | None]:
+    """A machine date beside the visible one: ``datetime``, else a ``title`` that parses
+    (wpDiscuz shows "1 year ago" with the date in its title)."""
+    nodes = [date_el, *date_el.iterdescendants("time", "abbr", "span", "a")]
+    for name in ("datetime", "title", "data-datetime"):
+        for node in nodes:
+            value = (node.get(name) or "").strip()
+            parsed = parse_timestamp_info(value) if value else None
+            if parsed is not None:
+                return value, parsed, name
+    return None, None, None
 
 
 def _show_comment_time(item: _Item, date_el: HtmlElement | None) -> datetime | None:
