@@ -317,6 +317,25 @@ def test_wpdiscuz_nested_comments_and_dates_in_title_attributes() -> None:
     assert (dan.external_id, dan.parent_external_id, dan.body) == ("8", "7", "Thanks.")
 
 
+def test_generic_fallback_keeps_comments_that_hold_replies() -> None:
+    page = """<html><body><div class="user-comments">
+      <div class="comment-box"><div class="comment-user">Ann</div><div class="comment-date">
+        06.11.2023, 13.47 Uhr</div><div class="comment-message">Top level.</div>
+        <div class="comment-box"><div class="comment-user">Ben</div>
+          <div class="comment-message">A reply.</div></div></div>
+      <div class="comment-box"><div class="comment-user">Cy</div>
+        <div class="comment-message">Second.</div></div>
+    </div></body></html>"""
+    thread = parse_html(page, source_name="generic.html")[0]
+    assert [(c.author_name, c.body, c.parent_index) for c in thread.comments] == [
+        ("Ann", "Top level.", None),
+        ("Ben", "A reply.", 0),
+        ("Cy", "Second.", None),
+    ]
+    assert thread.comments[0].posted_at == datetime(2023, 11, 6, 13, 47, tzinfo=UTC)
+    assert any("generic items fallback" in w for w in thread.warnings)
+
+
 def test_page_without_comment_section() -> None:
     page = (
         "<html><head><title>Just a page</title></head><body><p>No comments here.</p></body></html>"

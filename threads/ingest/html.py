@@ -548,15 +548,18 @@ def _generic_items(page: _Page) -> list[_Item]:
         body = _first_descendant(el, _TEXT_HINTS)
         if author is not None and body is not None and author is not body:
             qualifying.append((el, author, body))
-    chosen = {el for el, _, _ in qualifying}
+    signature = {el: (author, body) for el, author, body in qualifying}
     found: list[_Item] = []
+    index_of: dict[HtmlElement, int] = {}
     for el, author, body in qualifying:
-        # Keep the innermost: a container of several comments is not itself a comment.
-        if any(d in chosen for d in el.iterdescendants()):
+        # A wrapper around one comment has the same author and text elements as the comment
+        # inside it; a comment holding replies has its own.
+        if any(signature.get(d) == (author, body) for d in el.iterdescendants()):
             continue
         item = _Item(root=el, source="generic")
         item.author = _inline_text(author) or None
         item.body_el = body
+        item.parent = next((index_of[a] for a in el.iterancestors() if a in index_of), None)
         date_el = _first_descendant(el, _DATE_HINTS)
         if date_el is not None:
             item.date_text = _inline_text(date_el) or None
@@ -564,6 +567,7 @@ def _generic_items(page: _Page) -> list[_Item]:
         heading = next(iter(el.iter("h2", "h3", "h4", "h5", "h6")), None)
         if heading is not None and _inline_text(heading):
             item.extra["title"] = _inline_text(heading)
+        index_of[el] = len(found)
         found.append(item)
     return found
 
