@@ -8,14 +8,25 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
 from tests.moderation_support import count, events, get_comment, make_comment, make_thread
 from threads.db import session_scope
 from threads.errors import ActionNotAllowed, Conflict, Forbidden, InvalidInput, NotFound
-from threads.models import ActorType, Comment, CommentStatus, ModerationEvent, Role
+from threads.models import (
+    ActorType,
+    Comment,
+    CommentReport,
+    CommentStatus,
+    CommentTopic,
+    LabelSource,
+    ModerationEvent,
+    Role,
+)
 from threads.moderation.audit import Actor
 from threads.moderation.lifecycle import ACTIONS, allowed_actions, transition
 from threads.moderation.service import apply_action, comment_history
+from threads.moderation.text import content_hash_of
 
 P, A, F, R, S, D = (
     CommentStatus.PENDING,
@@ -181,6 +192,28 @@ def test_purge_by_admin_blanks_personal_data_and_keeps_the_tombstone(engine: Eng
     )
     reply = make_comment(engine, thread_id, status=A, parent_id=cid, body="a reply")
     with session_scope(engine) as session:
+        session.add(
+            CommentTopic(
+                comment_id=cid,
+                topic_id="gold",
+                score=0.7,
+                source=LabelSource.AUTO,
+                taxonomy_version="v1",
+                evidence=[{"term": "phone", "text": secret}],
+            )
+        )
+        session.add(CommentReport(comment_id=cid, reason_code="personal_info", detail=secret))
+        session.add(
+            CommentTopic(
+                comment_id=reply,
+                topic_id="gold",
+                score=0.7,
+                source=LabelSource.AUTO,
+                taxonomy_version="v1",
+                evidence=[{"term": "reply"}],
+            )
+        )
+    with session_scope(engine) as session:
         apply_action(session, cid, "purge", actor=ADMIN, role=Role.ADMIN, reason="doxxing")
     tomb = get_comment(engine, cid)
     assert tomb.purged and tomb.status is D
@@ -189,6 +222,13 @@ def test_purge_by_admin_blanks_personal_data_and_keeps_the_tombstone(engine: Eng
     assert tomb.thread_id == thread_id and tomb.position == 0
     assert get_comment(engine, reply).parent_id == cid
     assert get_comment(engine, reply).body == "a reply"
+    assert tomb.content_hash != content_hash_of(secret)
+    with Session(engine) as session:
+        labels = {t.comment_id: t for t in session.exec(select(CommentTopic))}
+        [report] = list(session.exec(select(CommentReport)))
+    assert labels[cid].evidence == [] and labels[cid].topic_id == "gold"
+    assert labels[reply].evidence == [{"term": "reply"}]  # other comments keep theirs
+    assert report.detail is None and report.reason_code == "personal_info"
     [event] = events(engine, cid)
     assert event.action == "purge" and event.reason == "doxxing"
     assert secret not in repr(event.model_dump()) and "bob@" not in repr(event.model_dump())

@@ -22,6 +22,7 @@ from threads.models import Comment, CommentStatus, EventTarget, ModerationEvent,
 from threads.moderation import lifecycle
 from threads.moderation.audit import Actor, record_event
 from threads.moderation.queue import QueueFilter
+from threads.moderation.text import author_key_of, content_hash_of
 
 #: how many comments one bulk action on a queue filter touches at most
 BULK_FILTER_LIMIT = 1000
@@ -118,13 +119,23 @@ def apply_action(
             extra={},
             purged=True,
         )
+        values["content_hash"] = content_hash_of("")  # a hash of the text would confirm a guess
         # The event records what was removed, never the removed text itself.
-        extra["purged_fields"] = ["body", "author_name", "author_email", "author_url"]
+        extra["purged_fields"] = [
+            "body",
+            "author_name",
+            "author_email",
+            "author_url",
+            "label_evidence",
+            "report_detail",
+        ]
     if not q.update_comment_if_version(session, comment_id, comment.version, values):
         current = q.comment_version(session, comment_id)
         if current is None:
             raise NotFound(f"comment {comment_id} not found", comment_id=comment_id)
         raise version_conflict(comment_id, comment.version, current)
+    if action == lifecycle.PURGE:
+        q.scrub_comment_satellites(session, comment_id)
     record_event(
         session,
         actor=actor,
@@ -187,8 +198,6 @@ def bulk_action(
             )
     else:
         assert filter is not None
-        from threads.moderation.text import author_key_of
-
         with session_scope(engine) as session:
             key = author_key_of(filter.author, None) if filter.author else None
             targets = q.queue_ids(session, filter, limit=limit, author_key=key)

@@ -65,6 +65,17 @@ def update_comment_if_version(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def scrub_comment_satellites(session: Session, comment_id: int) -> None:
+    """For a purge: blank what other rows copied from a comment (label evidence quotes its words,
+    a report's detail may quote it). The rows stay; the audit log is untouched."""
+    session.execute(
+        update(CommentTopic).where(col(CommentTopic.comment_id) == comment_id).values(evidence=[])
+    )
+    session.execute(
+        update(CommentReport).where(col(CommentReport.comment_id) == comment_id).values(detail=None)
+    )
+
+
 def comment_version(session: Session, comment_id: int) -> int | None:
     """The version in the database now (bypassing the session's cached object)."""
     return session.execute(
