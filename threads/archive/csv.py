@@ -8,7 +8,6 @@ a header row, ``\\n`` line ends; empty cells for missing values.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator, Sequence
 from itertools import groupby
 from typing import Any, TextIO
@@ -35,6 +34,18 @@ BASE_COLUMNS = [
     "topics",
 ]
 TAIL_COLUMNS = ["sentiment", "body"]
+
+
+def format_row(cells: list[Any]) -> str:
+    """One RFC 4180 record ending in ``\\n``: a cell is quoted when it holds a comma, a quote or a
+    line break (``\\r`` included, which Python's csv writer would leave bare)."""
+    out = []
+    for cell in cells:
+        text = "" if cell is None else str(cell)
+        if any(c in text for c in ',"\r\n'):
+            text = '"' + text.replace('"', '""') + '"'
+        out.append(text)
+    return ",".join(out) + "\n"
 
 
 def _cell(value: Any) -> Any:
@@ -74,11 +85,10 @@ def dump_csv(engine: Engine, out: TextIO, *, thread_ids: Sequence[int] | None = 
 
     Raises NotFound naming thread ids that do not exist.
     """
-    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     written = 0
     with snapshot(engine, thread_ids) as conn:
         topics = list(conn.execute(export_topic_ids(thread_ids)).scalars())
-        writer.writerow([*BASE_COLUMNS, *(f"score_{t}" for t in topics), *TAIL_COLUMNS])
+        out.write(format_row([*BASE_COLUMNS, *(f"score_{t}" for t in topics), *TAIL_COLUMNS]))
         labels = _labels_by_comment(conn, thread_ids)
         pending = next(labels, None)
         for c in conn.execute(export_comments(thread_ids), execution_options=STREAM):
@@ -88,25 +98,27 @@ def dump_csv(engine: Engine, out: TextIO, *, thread_ids: Sequence[int] | None = 
                 mine = list(pending[1])
                 pending = next(labels, None)
             assigned, scores = topic_summary(mine)
-            writer.writerow(
-                [
-                    c.id,
-                    c.thread_id,
-                    c.article_id,
-                    c.article_title,
-                    _cell(c.article_url),
-                    _cell(c.parent_id),
-                    c.position,
-                    _cell(c.author_name),
-                    _cell(c.author_url),
-                    format_time(c.posted_at) if c.posted_at is not None else "",
-                    _cell(c.status),
-                    _cell(c.kind),
-                    ";".join(assigned),
-                    *(_cell(scores.get(t)) for t in topics),
-                    _cell(c.sentiment),
-                    c.body,
-                ]
+            out.write(
+                format_row(
+                    [
+                        c.id,
+                        c.thread_id,
+                        c.article_id,
+                        c.article_title,
+                        _cell(c.article_url),
+                        _cell(c.parent_id),
+                        c.position,
+                        _cell(c.author_name),
+                        _cell(c.author_url),
+                        format_time(c.posted_at) if c.posted_at is not None else "",
+                        _cell(c.status),
+                        _cell(c.kind),
+                        ";".join(assigned),
+                        *(_cell(scores.get(t)) for t in topics),
+                        _cell(c.sentiment),
+                        c.body,
+                    ]
+                )
             )
             written += 1
     return written

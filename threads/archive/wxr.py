@@ -78,8 +78,8 @@ def dump_wxr(engine: Engine, out: TextIO, *, thread_ids: Sequence[int] | None = 
     written = 0
     with snapshot(engine, thread_ids) as conn:
         out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-        out.write("<!-- WordPress eXtended RSS written by threads; import it with the WordPress ")
-        out.write("importer or `threads ingest --format wxr`. -->\n")
+        out.write("<!-- WordPress eXtended RSS written by threads: the WordPress importer ")
+        out.write("and threads ingest read it back. -->\n")
         declarations = " ".join(f"xmlns:{k}={quoteattr(v)}" for k, v in NAMESPACES.items())
         out.write(f'<rss version="2.0" {declarations}>\n<channel>\n')
         out.write("\t<title>threads export</title>\n\t<link></link>\n")
