@@ -294,3 +294,14 @@ def test_a_word_only_in_the_group_is_never_below_a_shared_word_at_equal_counts(
     prior = group + rest
     scores = dict(log_odds(group, +rest, prior))
     assert scores["zebra"] > 0
+
+
+def test_topic_filter_keeps_matching_comments_in_the_tree(engine: Engine, built: Built) -> None:
+    report = build_report(engine, _request(thread_ids=(built.threads["gold"],), topic="russia"))
+    assert isinstance(report, ThreadReport)
+    # c2 and c3 carry russia; c3 is c2's reply; c1 (c2's parent) is not listed
+    assert [n.id for n in report.comments] == [built.comments["c2"]]
+    assert report.comments[0].detached
+    assert [n.id for n in report.comments[0].children] == [built.comments["c3"]]
+    assert [r.topic_id for r in report.topics.rows] == ["russia"]
+    assert report.topics.rows[0].share == 0.5  # of the thread's 4 counted comments

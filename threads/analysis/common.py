@@ -25,7 +25,7 @@ from threads.analysis.data import (
     TopicSummary,
     iso,
 )
-from threads.analysis.logodds import DEFAULT_ALPHA0, count_terms, log_odds
+from threads.analysis.logodds import DEFAULT_ALPHA0, count_terms, log_odds, tokens
 from threads.analysis.manifest import DEFAULT_SALT, Codebook, pseudonym
 from threads.db.queries import analysis as q
 from threads.models import CommentStatus
@@ -127,7 +127,7 @@ def topic_summary(
     cells: dict[str, tuple[int, float]],
 ) -> TopicSummary:
     """Per shown topic: comments, share, mean score, distinctive terms, representative."""
-    terms = distinctive_terms(conn, ctx) if ctx.request.terms else {}
+    terms = distinctive_terms(conn, ctx, comments) if ctx.request.terms else {}
     rows: list[TopicRow] = []
     for topic_id, label in ctx.shown_topics():
         n, score_sum = cells.get(topic_id, (0, 0.0))
@@ -162,23 +162,30 @@ def topic_summary(
     )
 
 
-def distinctive_terms(conn: Connection, ctx: Context) -> dict[str, list[TermScore]]:
+def distinctive_terms(conn: Connection, ctx: Context, selected: int) -> dict[str, list[TermScore]]:
     """Top terms per topic: the selected comments of that topic against every other comment
     in the database, with the whole corpus as the prior. Bounded: at most
     ``TERMS_SAMPLE_CAP`` comments are tokenised on each side (a deterministic sample of ids
     when there are more), which the manifest records."""
     sel = ctx.selection
-    selected = q.count_comments(conn, sel)
-    corpus = q.corpus_size(conn, sel)
+    whole = sel.thread_ids is None and sel.since is None and sel.until is None
+    corpus = selected if whole else q.corpus_size(conn, sel)
     every_fg = max(1, math.ceil(selected / TERMS_SAMPLE_CAP))
     every_bg = max(1, math.ceil(corpus / TERMS_SAMPLE_CAP))
-    corpus_counts = count_terms(q.corpus_texts(conn, sel, every_bg))
+    # Each sampled comment is tokenised once; when the selection is the whole database the
+    # same sample is the background.
+    sample = q.sampled_comments(conn, sel, every_fg)
+    per_comment = {row.id: Counter(tokens(row.body or "")) for row in sample}
+    if whole and every_bg == every_fg:
+        corpus_counts: Counter[str] = Counter()
+        for counts in per_comment.values():
+            corpus_counts.update(counts)
+    else:
+        corpus_counts = count_terms(q.corpus_texts(conn, sel, every_bg))
     groups: dict[str, Counter[str]] = defaultdict(Counter)
     group_sizes: Counter[str] = Counter()
-    sample = q.sampled_comments(conn, sel, every_fg)
-    bodies = {row.id: row.body for row in sample}
-    for label in q.labels_for(conn, list(bodies)):
-        groups[label.topic_id].update(count_terms([bodies[label.comment_id] or ""]))
+    for label in q.labels_for(conn, list(per_comment)):
+        groups[label.topic_id].update(per_comment[label.comment_id])
         group_sizes[label.topic_id] += 1
     ctx.terms_info = {
         "method": "log-odds ratio, informative Dirichlet prior (Monroe et al. 2008)",
@@ -187,10 +194,8 @@ def distinctive_terms(conn: Connection, ctx: Context) -> dict[str, list[TermScor
         "rest": "every other counted comment in the database",
         "prior": "term frequencies of the whole database",
         "corpus_comments": corpus,
-        "background_sample": "all comments"
-        if every_bg == 1
-        else f"comment ids divisible by {every_bg}",
-        "group_sample": "all comments" if every_fg == 1 else f"comment ids divisible by {every_fg}",
+        "background_sample": _sample_note(every_bg),
+        "group_sample": _sample_note(every_fg),
     }
     scale = every_bg / every_fg
     result: dict[str, list[TermScore]] = {}

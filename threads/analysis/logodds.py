@@ -20,7 +20,7 @@ from collections.abc import Iterable
 #: the prior's total pseudo-count
 DEFAULT_ALPHA0 = 500.0
 
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 
 #: a small built-in English stop list, so that tokenising needs no data download
 _STOP_TEXT = """
@@ -43,7 +43,7 @@ STOP_WORDS = frozenset(_STOP_TEXT.split())
 
 def tokens(text: str) -> list[str]:
     """Lower-cased word tokens of ``text`` without stop words, numbers or one-letter words."""
-    words = (w.replace("’", "'") for w in _WORD.findall(text.lower()))
+    words = _WORD.findall(text.lower().replace("’", "'"))
     return [w for w in words if len(w) > 2 and w not in STOP_WORDS]
 
 

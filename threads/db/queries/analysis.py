@@ -506,8 +506,7 @@ def corpus_texts(conn: Connection, sel: Selection, every: int = 1) -> Iterator[s
     stmt = sa.select(c.body).where(*_where(whole, topic=False), c.purged == sa.false())
     if every > 1:
         stmt = stmt.where(c.id % every == 0)
-    for row in conn.execute(stmt.order_by(c.id)):
-        yield row[0]
+    yield from conn.execute(stmt.order_by(c.id)).scalars().all()
 
 
 def corpus_size(conn: Connection, sel: Selection) -> int:
