@@ -336,6 +336,20 @@ def test_generic_fallback_keeps_comments_that_hold_replies() -> None:
     assert any("generic items fallback" in w for w in thread.warnings)
 
 
+def test_removed_blogger_comment_is_kept_as_deleted() -> None:
+    page = """<div class="comment-thread"><ol>
+      <li class="comment" id="c1234567"><cite class="user">Anonym</cite>
+        <p class="comment-content"><span class="deleted-comment">Dieser Kommentar wurde vom
+        Autor entfernt.</span></p></li>
+      <li class="comment" id="c1234568"><cite class="user">Eva</cite>
+        <p class="comment-content">Still here.</p></li></ol></div>"""
+    removed, kept = parse_html(page, source_name="removed.html")[0].comments
+    assert removed.status is CommentStatus.DELETED
+    assert removed.body == "Dieser Kommentar wurde vom Autor entfernt."
+    assert removed.extra["removed_notice"] is True
+    assert kept.status is CommentStatus.APPROVED
+
+
 def test_page_without_comment_section() -> None:
     page = (
         "<html><head><title>Just a page</title></head><body><p>No comments here.</p></body></html>"

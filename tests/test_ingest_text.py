@@ -364,6 +364,31 @@ def test_plain_author_line_above_a_timestamp() -> None:
     assert thread.warnings == []
 
 
+def test_removed_blogger_comment_is_kept_as_deleted() -> None:
+    thread = page(
+        "T",
+        "",
+        "Body.",
+        "",
+        "2 comments:",
+        "",
+        "Anonymous said...",
+        "This comment has been removed by the author.",
+        "March 5, 2021 at 10:14 AM",
+        "",
+        "Eva said...",
+        "Still here.",
+        "March 5, 2021 at 11:00 AM",
+        "",
+        "Post a Comment",
+    )
+    removed, kept = thread.comments
+    assert removed.status is CommentStatus.DELETED
+    assert removed.body == "This comment has been removed by the author."
+    assert kept.status is CommentStatus.APPROVED
+    assert thread.state is ThreadState.OPEN
+
+
 def test_german_closed_notice() -> None:
     thread = page(
         "Titel",

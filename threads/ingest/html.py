@@ -37,9 +37,10 @@ from threads.ingest.text import (
     comment_count,
     fit_limits,
     open_notice,
+    removed_notice,
     split_authors,
 )
-from threads.models import CommentKind, ThreadState
+from threads.models import CommentKind, CommentStatus, ThreadState
 
 __all__ = ["parse_html"]
 
@@ -641,8 +642,13 @@ def _to_comment(page: _Page, item: _Item, position: int, default_year: int | Non
     ident = _external_id(item) or (_inner_id(page, item) if item.source == "markup" else None)
     if item.source != "markup":
         extra["found_by"] = item.source
+    status = CommentStatus.APPROVED
+    if _is_removed(item, body):
+        status = CommentStatus.DELETED
+        extra["removed_notice"] = True
     return ParsedComment(
         body=body,
+        status=status,
         external_id=ident,
         author_name=item.author,
         author_url=_author_url(page, item),
@@ -652,6 +658,15 @@ def _to_comment(page: _Page, item: _Item, position: int, default_year: int | Non
         position=position,
         extra=extra,
     )
+
+
+def _is_removed(item: _Item, body: str) -> bool:
+    """A placeholder for a removed comment (Blogger wraps it in ``span.deleted-comment``)."""
+    if removed_notice(body):
+        return True
+    if item.body_el is None:
+        return False
+    return any("deleted-comment" in (span.get("class") or "") for span in item.body_el.iter("span"))
 
 
 def _fill_from_markup(page: _Page, item: _Item) -> None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from threads.errors import InvalidInput
 from threads.ingest.dates import parse_timestamp_info
 from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedThread
-from threads.models import CommentKind, ThreadState
+from threads.models import CommentKind, CommentStatus, ThreadState
 
 __all__ = [
     "closed_notice",
@@ -33,6 +33,7 @@ __all__ = [
     "fit_limits",
     "open_notice",
     "parse_text",
+    "removed_notice",
     "split_authors",
 ]
 
@@ -114,11 +115,15 @@ _OPEN_PATTERNS = (
     r"you must be logged in to post a comment",
     r"schreibe einen kommentar",
     r"hinterlasse einen kommentar",
-    r"kommentar (?:schreiben|posten|hinzufügen|verfassen)",
+    r"kommentar (?:schreiben|posten|hinzufügen|verfassen|veröffentlichen)",
     r"kommentare schreiben",
     r"einen kommentar (?:schreiben|posten|hinterlassen)",
     r"laat een reactie achter",
     r"reactie plaatsen",
+    r"een reactie (?:posten|plaatsen)",
+    r"publier un commentaire",
+    r"publicar un comentario",
+    r"pubblica un commento",
     r"laisser un commentaire",
     r"ajouter un commentaire",
     r"deja un comentario",
@@ -158,6 +163,14 @@ _AUTHOR_DATE_RE = re.compile(
     r"^(?:(?P<number>\d{1,4})[.)]\s+)?(?P<author>[^\s|].{0,80}?)"
     r"(?:\s+(?:said|says|wrote)?\s*(?:on|am|le|op|el|il)\s+|\s*[|]\s*|\s+[–—]\s+)"
     r"(?P<date>[^|]{6,80}?)(?P<end>\s+(?:said|says|wrote|sagte|schrieb|sagt|schreibt)\s*:|\s*:)?$",
+    re.IGNORECASE,
+)
+# Blogger (and others) leave a placeholder where a comment was removed.
+_REMOVED_RE = re.compile(
+    r"^(?:this comment has been removed|this comment was deleted|"
+    r"dieser kommentar wurde (?:vom autor |von einem blog-administrator )?entfernt|"
+    r"deze reactie is verwijderd|ce commentaire a été supprimé|"
+    r"este comentario ha sido eliminado|questo commento è stato eliminato)",
     re.IGNORECASE,
 )
 _PINGBACK_RE = re.compile(r"^(pingback|trackback)\s*:\s*(.*)$", re.IGNORECASE)
@@ -296,6 +309,11 @@ def closed_notice(text: str) -> bool:
 def open_notice(text: str) -> bool:
     """True when a short text invites a new comment ("Leave a Reply", "Post a Comment", ...)."""
     return len(text) <= _NOTICE_MAX_LEN and bool(_OPEN_RE.match(text.strip()))
+
+
+def removed_notice(text: str) -> bool:
+    """True when a comment's text is only the placeholder left by a removed comment."""
+    return len(text) <= 120 and bool(_REMOVED_RE.match(text.strip()))
 
 
 def comment_count(text: str) -> int | None:
@@ -639,8 +657,14 @@ def _to_comment(entry: Entry, position: int, warnings: list[str]) -> ParsedComme
             extra.update(parsed.notes())
     else:
         warnings.append(f"comment {position + 1} ({entry.author}): no timestamp line")
+    body = _dedent(body_lines)
+    status = CommentStatus.APPROVED
+    if removed_notice(body):
+        status = CommentStatus.DELETED
+        extra["removed_notice"] = True
     return ParsedComment(
-        body=_dedent(body_lines),
+        body=body,
+        status=status,
         author_name=author or None,
         posted_at=posted_at,
         posted_text=posted_text,
