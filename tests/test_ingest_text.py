@@ -554,3 +554,28 @@ def test_printed_wordpress_pages_parse_back(comments: list, closed: bool) -> Non
     assert [c.posted_at for c in thread.comments] == [
         m.replace(second=0, microsecond=0, tzinfo=UTC) for _, m, _ in comments
     ]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(_COMMENT, min_size=0, max_size=25),
+    st.sampled_from(["%B %-d, %Y at %-I:%M %p", "%-d %B %Y at %H:%M", "%d.%m.%Y, %H:%M"]),
+)
+def test_printed_blogger_pages_parse_back(comments: list, pattern: str) -> None:
+    count = "No comments:" if not comments else f"{len(comments)} comments:"
+    lines = ["Some article text that has no title line because Blogger hides it.", "", count, ""]
+    for name, moment, paragraphs in comments:
+        lines.append(f"{name} said...")
+        for number, paragraph in enumerate(paragraphs):
+            lines += ([""] if number else []) + [paragraph]
+        lines += [moment.strftime(pattern), "Delete", ""]
+    lines.append("Post a Comment")
+    thread = parse_text("\n".join(lines), source_name="printed.txt")[0]
+    assert thread.warnings == []
+    assert thread.state is ThreadState.OPEN
+    assert thread.article.extra["title_derived"] is True
+    assert [c.author_name for c in thread.comments] == [name for name, _, _ in comments]
+    assert [c.body for c in thread.comments] == ["\n\n".join(p) for _, _, p in comments]
+    assert [c.posted_at for c in thread.comments] == [
+        m.replace(second=0, microsecond=0, tzinfo=UTC) for _, m, _ in comments
+    ]
