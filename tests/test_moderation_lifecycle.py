@@ -331,3 +331,40 @@ def test_comment_history_lists_every_event_in_order(engine: Engine) -> None:
     ]
     with pytest.raises(NotFound), session_scope(engine) as session:
         comment_history(session, 424242)
+
+
+def test_concurrent_moderators_exactly_one_wins(engine: Engine) -> None:
+    """Many moderators act at once on the same version: one succeeds, the rest get a conflict."""
+    import threading
+
+    cid = make_comment(engine, make_thread(engine))
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def act(n: int) -> None:
+        barrier.wait()
+        try:
+            with session_scope(engine) as session:
+                apply_action(
+                    session,
+                    cid,
+                    "approve" if n % 2 else "spam",
+                    actor=Actor.user(f"m{n}"),
+                    role=Role.MODERATOR,
+                    expected_version=1,
+                )
+            result = "ok"
+        except Conflict as exc:
+            result = exc.code
+        with lock:
+            outcomes.append(result)
+
+    workers = [threading.Thread(target=act, args=(n,)) for n in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert sorted(outcomes) == ["ok", "version_conflict", "version_conflict", "version_conflict"]
+    assert get_comment(engine, cid).version == 2
+    assert len(events(engine, cid)) == 1
