@@ -389,6 +389,29 @@ def test_removed_blogger_comment_is_kept_as_deleted() -> None:
     assert thread.state is ThreadState.OPEN
 
 
+def test_a_count_line_in_related_posts_is_not_the_comment_section() -> None:
+    thread = page(
+        "T",
+        "",
+        "Body first part.",
+        "",
+        "Related: Gold in 2014",
+        "12 comments",
+        "",
+        "Body second part.",
+        "",
+        "1 comment for “T”",
+        "",
+        "  1. Alice",
+        "    November 4, 2014 at 3:32 pm",
+        "",
+        "    Hi.",
+    )
+    assert [c.author_name for c in thread.comments] == ["Alice"]
+    assert "Body second part." in thread.article.body
+    assert thread.warnings == []
+
+
 def test_german_closed_notice() -> None:
     thread = page(
         "Titel",

@@ -419,9 +419,15 @@ class Region:
 
 
 def _find_comment_region(lines: list[Line]) -> Region | None:
-    for index, line in enumerate(lines):
-        if line.kind is Kind.HEADER:
-            return _region_from_header(lines, index)
+    headers = [index for index, line in enumerate(lines) if line.kind is Kind.HEADER]
+    if headers:
+        # "12 comments" can also sit in a list of related posts: the section is the first
+        # header followed by comments, else the last one (an empty section ends the page).
+        ends = [*headers[1:], len(lines)]
+        for header, end in zip(headers, ends, strict=True):
+            if _has_entries(lines, header + 1, end):
+                return _region_from_header(lines, header)
+        return _region_from_header(lines, headers[-1])
     for index in range(len(lines)):
         # Without a header only unmistakable entries open a comment section: "X said...",
         # or a numbered / "X says:" line directly above a timestamp line.
@@ -430,6 +436,13 @@ def _find_comment_region(lines: list[Line]) -> Region | None:
         if _entry_start(lines, index, top_indent=None, expected=None) is not None:
             return Region(header=index, start=index)
     return None
+
+
+def _has_entries(lines: list[Line], start: int, end: int) -> bool:
+    return any(
+        _entry_start(lines, index, top_indent=None, expected=1, allow_plain=True) is not None
+        for index in range(start, end)
+    )
 
 
 def _region_from_header(lines: list[Line], index: int) -> Region:
