@@ -209,7 +209,8 @@ def test_bulk_action_each_comment_in_its_own_transaction(engine: Engine, queue: 
     )
     assert [r.ok for r in results] == [True, True, True, False, False]
     assert results[3].error_code == "action_not_allowed"
-    assert results[4].error_code == "not_found"
+    assert (results[3].status, results[3].version) == (A, 1)
+    assert results[4].error_code == "not_found" and results[4].status is None
     assert all(r.status is A and r.version == 2 for r in results[:3])
     remaining = _page(engine, QueueFilter(statuses=[P]), limit=500).total
     by_filter = bulk_action(

@@ -155,7 +155,8 @@ def apply_action(
 
 @dataclass(frozen=True)
 class BulkResult:
-    """The outcome of a bulk action on one comment."""
+    """The outcome of a bulk action on one comment: on failure, ``status`` and ``version`` are the
+    comment's current ones (None if it does not exist)."""
 
     comment_id: int
     ok: bool
@@ -212,8 +213,19 @@ def bulk_action(
                     BulkResult(comment_id, True, CommentStatus(comment.status), comment.version)
                 )
         except ThreadsError as exc:
+            with session_scope(engine) as session:  # what the comment is now, for the caller
+                current = q.get_comment(session, comment_id)
+                status = CommentStatus(current.status) if current else None
+                version = current.version if current else None
             results.append(
-                BulkResult(comment_id, False, error_code=exc.code, error_detail=exc.detail)
+                BulkResult(
+                    comment_id,
+                    False,
+                    status=status,
+                    version=version,
+                    error_code=exc.code,
+                    error_detail=exc.detail,
+                )
             )
     return results
 
