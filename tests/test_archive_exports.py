@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 from xml.etree.ElementTree import Element
 
 import defusedxml.ElementTree as DET
 import pytest
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
 from tests.archive_builders import Data, build, datasets, new_db, sample_data
 from threads.archive import export, write_atomically
 from threads.archive.csv import BASE_COLUMNS, dump_csv
 from threads.archive.disqus import dump_disqus
 from threads.archive.wxr import NAMESPACES, dump_wxr
+from threads.models import Comment, Thread
 
 __all__ = ["new_db"]
 
@@ -85,7 +88,11 @@ def test_wxr_has_one_item_per_article_with_its_comments(new_db: Callable[[], Eng
     ]
     assert [c.findtext(f"{WP}comment_type") for c in comments] == ["", "", "", "pingback", ""]
     first = comments[0]
-    assert first.findtext(f"{WP}comment_content") == "Gold is <b>back</b> & ]]> here"
+    # plain-text bodies are written as the HTML that shows them as they are
+    assert (
+        first.findtext(f"{WP}comment_content")
+        == "Gold is &lt;b&gt;back&lt;/b&gt; &amp; ]]&gt; here"
+    )
     assert first.findtext(f"{WP}comment_author") == "Zoë"
     assert first.findtext(f"{WP}comment_author_email") == "a0@example.org"
     assert first.findtext(f"{WP}comment_date_gmt") == "2014-11-04 03:32:00"
@@ -146,7 +153,8 @@ def test_disqus_export_has_threads_then_posts(new_db: Callable[[], Engine]) -> N
     assert by_id["1"].find(f"{DQ}parent") is None
     thread_ref = reply.find(f"{DQ}thread")
     assert thread_ref is not None and thread_ref.get(DSQ_ID) == "1"
-    assert by_id["1"].findtext(f"{DQ}message") == "Gold is <b>back</b> & ]]> here"
+    message = by_id["1"].findtext(f"{DQ}message") or ""
+    assert html.unescape(message) == "Gold is <b>back</b> & ]]> here"
     assert "<![CDATA[" in text
     assert [by_id[i].findtext(f"{DQ}isSpam") for i in "1234567"] == [
         "false",
@@ -276,3 +284,78 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> 
     assert [p.name for p in tmp_path.iterdir()] == ["export.csv"]
     assert write_atomically(target, lambda h: h.write("new\n")) == 4
     assert target.read_bytes() == b"new\n"
+
+
+# --------------------------------------------------------------------------- read back
+
+
+WXR_STATUS = {
+    "approved": "approved",
+    "pending": "pending",
+    "flagged": "pending",
+    "spam": "spam",
+    "deleted": "deleted",
+    "rejected": "deleted",
+}
+DISQUS_STATUS = {**WXR_STATUS, "pending": "approved", "flagged": "approved"}
+
+
+def _threads_and_comments(engine: Engine) -> tuple[list[Any], list[Any]]:
+    with Session(engine) as session:
+        threads = list(session.exec(select(Thread).order_by(Thread.id)))
+        comments = list(session.exec(select(Comment).order_by(Comment.id)))
+        for row in (*threads, *comments):
+            session.expunge(row)
+    return threads, comments
+
+
+@pytest.mark.parametrize("fmt", ["wxr", "disqus"])
+def test_our_wxr_and_disqus_exports_import_back_with_our_importers(
+    new_db: Callable[[], Engine], tmp_path: Path, fmt: str
+) -> None:
+    from threads.ingest.service import ingest_paths
+
+    data = sample_data()
+    data.comments[1]["extra"] = {"meta": {"akismet_result": "false"}, "author_ip": "192.0.2.7"}
+    source = new_db()
+    build(source, data)
+    path = tmp_path / f"export-{fmt}.xml"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        export(source, fmt, handle)
+    target = new_db()
+    report = ingest_paths(target, [path])  # the format is detected from the content
+    (result,) = report.files
+    assert result.status == "ok", result.error
+    assert result.format == fmt
+
+    src_threads, src_comments = _threads_and_comments(source)
+    new_threads, new_comments = _threads_and_comments(target)
+    assert [t.state for t in new_threads] == [t.state for t in src_threads]
+    assert len(new_comments) == len(src_comments)
+    src_by_id = {c.id: c for c in src_comments}
+    new_by_id = {c.id: c for c in new_comments}
+    thread_of = {t.id: i for i, t in enumerate(src_threads)}
+    new_thread_of = {t.id: i for i, t in enumerate(new_threads)}
+    statuses = WXR_STATUS if fmt == "wxr" else DISQUS_STATUS
+    for comment in new_comments:
+        original = src_by_id[int(comment.external_id or 0)]
+        assert html.unescape(comment.body) == original.body
+        assert comment.author_name == original.author_name
+        assert comment.author_email == original.author_email
+        assert comment.posted_at == original.posted_at
+        assert comment.status.value == statuses[original.status.value]
+        assert new_thread_of[comment.thread_id] == thread_of[original.thread_id]
+        parent = new_by_id[comment.parent_id] if comment.parent_id is not None else None
+        assert (parent.external_id if parent else None) == (
+            str(original.parent_id) if original.parent_id is not None else None
+        )
+        if fmt == "wxr":
+            assert comment.kind == original.kind
+            assert comment.author_url == original.author_url
+    reimported = {c.external_id: c for c in new_comments}["2"]
+    assert reimported.extra.get("author_ip") == "192.0.2.7"
+    if fmt == "wxr":
+        assert reimported.extra["meta"] == {"akismet_result": "false"}
+        assert {c.external_id: c for c in new_comments}["1"].extra["meta"] == {
+            "wp:meta": '{"akismet": "ok"}'
+        }

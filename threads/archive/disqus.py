@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape, quoteattr
 from sqlalchemy.engine import Engine
 
 from threads.archive.common import STREAM, iso_z, snapshot, xml_text
-from threads.archive.wxr import cdata
+from threads.archive.wxr import cdata, html_body
 from threads.db.queries.archive import export_comments, export_threads
 from threads.models import CommentStatus, ThreadState
 
@@ -71,7 +71,7 @@ def dump_disqus(engine: Engine, out: TextIO, *, thread_ids: Sequence[int] | None
             written += 1
             w(f'  <post dsq:id="{c.id}">\n')
             w(f"    <id>{text(c.external_id or '')}</id>\n")
-            w(f"    <message>{cdata(c.body)}</message>\n")
+            w(f"    <message>{cdata(html_body(c.body, c.body_format))}</message>\n")
             # Disqus tools need a time: an undated comment gets the time threads stored it
             w(f"    <createdAt>{iso_z(c.posted_at or c.created_at)}</createdAt>\n")
             w(f"    <isDeleted>{_bool(c.status in _DELETED)}</isDeleted>\n")
@@ -79,9 +79,15 @@ def dump_disqus(engine: Engine, out: TextIO, *, thread_ids: Sequence[int] | None
             w("    <author>\n")
             w(f"      <email>{text(c.author_email or '')}</email>\n")
             w(f"      <name>{text(c.author_name or '')}</name>\n")
-            w(f"      <isAnonymous>{_bool(not c.author_name)}</isAnonymous>\n")
+            extra = c.extra or {}
+            anonymous = extra.get("is_anonymous")
+            if not isinstance(anonymous, bool):
+                anonymous = not c.author_name
+            w(f"      <isAnonymous>{_bool(anonymous)}</isAnonymous>\n")
+            if extra.get("username"):
+                w(f"      <username>{text(extra['username'])}</username>\n")
             w("    </author>\n")
-            w("    <ipAddress></ipAddress>\n")
+            w(f"    <ipAddress>{text(extra.get('author_ip', ''))}</ipAddress>\n")
             w(f'    <thread dsq:id="{c.thread_id}" />\n')
             if c.parent_id is not None:
                 w(f'    <parent dsq:id="{c.parent_id}" />\n')

@@ -7,6 +7,7 @@ flagged or between deleted and rejected, a comment's original timestamp text, th
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -61,6 +62,29 @@ def wp_date(value: datetime | None) -> str:
 
 def rss_date(value: datetime | None) -> str:
     return "" if value is None else format_datetime(value.astimezone(UTC), usegmt=True)
+
+
+def html_body(body: str, body_format: str) -> str:
+    """The body as HTML, which is what WordPress and Disqus hold: plain text is escaped."""
+    return body if body_format == "html" else html.escape(body, quote=False)
+
+
+def comment_meta(extra: dict[str, Any]) -> list[tuple[str, str]]:
+    """(key, value) pairs for ``wp:commentmeta``: the source's own meta (``extra["meta"]``, as a
+    WXR import keeps it), then every other key of ``extra`` that WXR has no element for."""
+    pairs: list[tuple[str, str]] = []
+    meta = extra.get("meta")
+    if isinstance(meta, dict):
+        pairs.extend((str(k), meta_value(meta[k])) for k in sorted(meta, key=str))
+    for key in sorted(extra, key=str):
+        if key in _WXR_FIELDS or (key == "meta" and isinstance(meta, dict)):
+            continue
+        pairs.append((str(key), meta_value(extra[key])))
+    return pairs
+
+
+#: keys of a comment's extra that have their own WXR element
+_WXR_FIELDS = {"author_ip", "user_id", "comment_type"}
 
 
 def meta_value(value: Any) -> str:
@@ -134,18 +158,22 @@ def _comments(out: TextIO, comments: Iterable[Any]) -> int:
         email = text(c.author_email or "")
         w(f"\t\t\t<wp:comment_author_email>{email}</wp:comment_author_email>\n")
         w(f"\t\t\t<wp:comment_author_url>{text(c.author_url or '')}</wp:comment_author_url>\n")
-        w("\t\t\t<wp:comment_author_IP></wp:comment_author_IP>\n")
+        extra = c.extra or {}
+        ip = text(extra.get("author_ip", ""))
+        w(f"\t\t\t<wp:comment_author_IP>{ip}</wp:comment_author_IP>\n")
         w(f"\t\t\t<wp:comment_date>{wp_date(c.posted_at)}</wp:comment_date>\n")
         w(f"\t\t\t<wp:comment_date_gmt>{wp_date(c.posted_at)}</wp:comment_date_gmt>\n")
-        w(f"\t\t\t<wp:comment_content>{cdata(c.body)}</wp:comment_content>\n")
+        body = html_body(c.body, c.body_format)
+        w(f"\t\t\t<wp:comment_content>{cdata(body)}</wp:comment_content>\n")
         w(f"\t\t\t<wp:comment_approved>{APPROVED[c.status]}</wp:comment_approved>\n")
-        w(f"\t\t\t<wp:comment_type>{COMMENT_TYPE[c.kind]}</wp:comment_type>\n")
+        kind = COMMENT_TYPE[c.kind] or str(extra.get("comment_type", ""))
+        w(f"\t\t\t<wp:comment_type>{text(kind)}</wp:comment_type>\n")
         w(f"\t\t\t<wp:comment_parent>{c.parent_id or 0}</wp:comment_parent>\n")
-        w("\t\t\t<wp:comment_user_id>0</wp:comment_user_id>\n")
-        for key in sorted(c.extra or {}, key=str):
+        w(f"\t\t\t<wp:comment_user_id>{text(extra.get('user_id', 0))}</wp:comment_user_id>\n")
+        for key, value in comment_meta(extra):
             w("\t\t\t<wp:commentmeta>\n")
-            w(f"\t\t\t\t<wp:meta_key>{cdata(str(key))}</wp:meta_key>\n")
-            w(f"\t\t\t\t<wp:meta_value>{cdata(meta_value(c.extra[key]))}</wp:meta_value>\n")
+            w(f"\t\t\t\t<wp:meta_key>{cdata(key)}</wp:meta_key>\n")
+            w(f"\t\t\t\t<wp:meta_value>{cdata(value)}</wp:meta_value>\n")
             w("\t\t\t</wp:commentmeta>\n")
         w("\t\t</wp:comment>\n")
     return n
