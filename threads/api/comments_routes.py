@@ -10,7 +10,7 @@ from litestar.params import JSONBody, Parameter
 from sqlmodel import Session
 
 from threads.api import auth, views
-from threads.api.deps import problems
+from threads.api.deps import problems, unit_of_work
 from threads.api.ratelimit import rate_limit
 from threads.keys import Principal
 from threads.moderation.reports import report_comment
@@ -39,6 +39,7 @@ class CommentController(Controller):
         responses=problems(400, 401, 403, 404, 409, 413, 422),
         security=[{"bearer": []}],
     )
+    @unit_of_work
     def act(
         self,
         db: NamedDependency[Session],
@@ -67,6 +68,7 @@ class CommentController(Controller):
         responses=problems(400, 401, 403, 404),
         security=[{"bearer": []}],
     )
+    @unit_of_work
     def history(self, db: NamedDependency[Session], comment_id: CommentId) -> list[HistoryEvent]:
         """Every audit event of a comment, oldest first (any key)."""
         return views.history(comment_history(db, comment_id))
@@ -78,6 +80,7 @@ class CommentController(Controller):
         status_code=202,
         responses=problems(400, 404, 409, 413, 422, 429),
     )
+    @unit_of_work
     def report(
         self,
         request: Request[Any, Any, Any],

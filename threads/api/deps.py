@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import functools
+from collections.abc import AsyncGenerator, Callable
+from typing import ParamSpec, TypeVar
 
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -14,6 +16,9 @@ from threads.api.auth import provide_principal, provide_required_principal
 from threads.config import Settings
 from threads.schemas import Problem
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 
 def provide_settings(state: State) -> Settings:
     return state.settings
@@ -23,17 +28,41 @@ def provide_engine(state: State) -> Engine:
     return state.engine
 
 
-def provide_db(state: State) -> Generator[Session, None, None]:
-    """One session per request: committed when the handler succeeds, rolled back otherwise."""
+async def provide_db(state: State) -> AsyncGenerator[Session, None]:
+    """One session per request; :func:`unit_of_work` commits and closes it in the handler's thread.
+
+    The closing here is a safety net that does no I/O when the handler already closed the
+    session. Committing in the handler's own worker thread matters: a cleanup that needed a
+    second worker thread while holding a pooled connection could deadlock under load (every
+    thread waiting for a connection, every connection waiting for a thread).
+    """
     session = Session(state.engine, expire_on_commit=False)
     try:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     finally:
         session.close()
+
+
+def unit_of_work(fn: Callable[P, R]) -> Callable[P, R]:
+    """Wrap a sync handler taking ``db``: commit when it returns, roll back when it raises,
+    and give the connection back before the response is sent.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        db = kwargs["db"]
+        assert isinstance(db, Session)
+        try:
+            result = fn(*args, **kwargs)
+            db.commit()
+            return result
+        except BaseException:
+            db.rollback()
+            raise
+        finally:
+            db.close()
+
+    return wrapper
 
 
 DEPENDENCIES: dict[str, Provide] = {

@@ -10,7 +10,7 @@ from litestar.params import JSONBody, Parameter
 from sqlmodel import Session
 
 from threads.api import auth
-from threads.api.deps import problems
+from threads.api.deps import problems, unit_of_work
 from threads.keys import KeyInfo, Principal, create_key, list_keys, revoke_key
 from threads.schemas import KeyCreated, KeyCreateRequest, KeyRead
 
@@ -33,6 +33,7 @@ class KeyController(Controller):
     security = [{"bearer": []}]
 
     @get("/", sync_to_thread=True, responses=problems(401, 403))
+    @unit_of_work
     def list_keys(self, db: NamedDependency[Session]) -> list[KeyRead]:
         """Every key (revoked ones too): name, role, prefix, times. Never the key or its hash."""
         return [_read(info) for info in list_keys(db)]
@@ -40,6 +41,7 @@ class KeyController(Controller):
     @post(
         "/", sync_to_thread=True, status_code=201, responses=problems(400, 401, 403, 409, 413, 422)
     )
+    @unit_of_work
     def create(
         self,
         db: NamedDependency[Session],
@@ -63,6 +65,7 @@ class KeyController(Controller):
         status_code=200,
         responses=problems(401, 403, 404, 409),
     )
+    @unit_of_work
     def revoke(
         self,
         db: NamedDependency[Session],

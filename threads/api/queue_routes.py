@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from threads.api import auth, views
-from threads.api.deps import problems
+from threads.api.deps import problems, unit_of_work
 from threads.keys import Principal
 from threads.models import CommentStatus
 from threads.moderation.queue import QueueFilter, list_queue
@@ -32,6 +32,7 @@ class QueueController(Controller):
         responses=problems(400, 401, 403, 422),
         security=[{"bearer": []}],
     )
+    @unit_of_work
     def queue(
         self,
         db: NamedDependency[Session],

@@ -11,7 +11,7 @@ from litestar.params import JSONBody, Parameter
 from sqlmodel import Session
 
 from threads.api import auth, views
-from threads.api.deps import problems
+from threads.api.deps import problems, unit_of_work
 from threads.api.ratelimit import rate_limit
 from threads.config import Settings
 from threads.db.types import utcnow
@@ -40,6 +40,7 @@ class ThreadController(Controller):
     tags = ["threads"]
 
     @get("/", sync_to_thread=True, responses=problems(400, 401, 422))
+    @unit_of_work
     def list_threads(
         self,
         db: NamedDependency[Session],
@@ -51,6 +52,7 @@ class ThreadController(Controller):
         return views.thread_page(db, settings, cursor=cursor, limit=limit, now=utcnow())
 
     @get("/{thread_id:int}", sync_to_thread=True, responses=problems(400, 401, 404))
+    @unit_of_work
     def get_thread(
         self, db: NamedDependency[Session], settings: NamedDependency[Settings], thread_id: ThreadId
     ) -> ThreadDetail:
@@ -58,6 +60,7 @@ class ThreadController(Controller):
         return views.thread_detail(db, settings, thread_id, now=utcnow())
 
     @get("/{thread_id:int}/comments", sync_to_thread=True, responses=problems(400, 401, 404, 422))
+    @unit_of_work
     def list_comments(
         self,
         db: NamedDependency[Session],
@@ -85,6 +88,7 @@ class ThreadController(Controller):
         status_code=201,
         responses=problems(400, 404, 409, 413, 422, 429),
     )
+    @unit_of_work
     def submit(
         self,
         request: Request[Any, Any, Any],
@@ -128,6 +132,7 @@ class ThreadController(Controller):
         responses=problems(400, 401, 403, 404, 409, 413, 422),
         security=[{"bearer": []}],
     )
+    @unit_of_work
     def close(
         self,
         db: NamedDependency[Session],
@@ -149,6 +154,7 @@ class ThreadController(Controller):
         responses=problems(400, 401, 403, 404, 409, 413, 422),
         security=[{"bearer": []}],
     )
+    @unit_of_work
     def reopen(
         self,
         db: NamedDependency[Session],
@@ -175,6 +181,7 @@ class ThreadController(Controller):
         responses=problems(400, 401, 403, 404, 413, 422),
         security=[{"bearer": []}],
     )
+    @unit_of_work
     def put_policy(
         self,
         db: NamedDependency[Session],
