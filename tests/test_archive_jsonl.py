@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -351,3 +352,51 @@ def test_replies_before_their_parent_are_linked(new_db: Callable[[], Engine]) ->
         by_key = {c.key: c for c in session.exec(select(Comment))}
         assert by_key["id:100"].id == 50
         assert by_key["id:101"].parent_id == 50
+
+
+# ------------------------------------------------------------------- through `threads ingest`
+
+
+def test_threads_ingest_restores_an_archive_file(
+    new_db: Callable[[], Engine], tmp_path: Path
+) -> None:
+    from threads.ingest.service import ingest_paths
+
+    source = new_db()
+    build(source, sample_data())
+    path = tmp_path / "backup.jsonl"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        dump_archive(source, handle)
+    target = new_db()
+    report = ingest_paths(target, [path])  # recognised by its header line
+    (result,) = report.files
+    assert result.status == "ok", result.error
+    assert result.format == "jsonl"
+    before, after = table_rows(source), table_rows(target)
+    batches = after.pop("import_batch")
+    assert batches[:-1] == before.pop("import_batch")
+    assert batches[-1]["source_name"] == "backup.jsonl" and batches[-1]["format"] == "jsonl"
+    assert after == before
+    # the export of the restored database is the archive plus the restore's own batch record
+    original = path.read_text(encoding="utf-8").splitlines()
+    restored = export(target).splitlines()
+    assert restored[1:] == [*original[1:2], restored[2], *original[2:]]
+    again = ingest_paths(target, [path]).files[0]
+    assert again.status in {"ok", "unchanged"} and table_rows(target)["comment"] == after["comment"]
+
+
+def test_threads_ingest_reports_a_broken_archive_and_writes_nothing(
+    new_db: Callable[[], Engine], tmp_path: Path
+) -> None:
+    from threads.ingest.service import ingest_paths
+
+    source = new_db()
+    build(source, sample_data())
+    lines = export(source).splitlines(keepends=True)
+    path = tmp_path / "broken.jsonl"
+    path.write_text("".join(lines[:5]) + '{"type":"comment","id":"x"}\n', encoding="utf-8")
+    target = new_db()
+    (result,) = ingest_paths(target, [path], fmt="jsonl").files
+    assert result.status == "failed"
+    assert result.error is not None and "broken.jsonl line 6" in result.error
+    assert all(rows == [] for rows in table_rows(target).values())
