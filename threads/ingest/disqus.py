@@ -17,7 +17,16 @@ from datetime import UTC, datetime
 from xml.etree.ElementTree import Element
 
 from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedThread
-from threads.ingest.stream import Item, MoreComments, XmlSource, iter_xml, local, text_of
+from threads.ingest.stream import (
+    XML_ERRORS,
+    Item,
+    MoreComments,
+    XmlSource,
+    local,
+    text_of,
+    xml_error,
+    xml_events,
+)
 from threads.models import CommentStatus, ThreadState
 
 #: posts per yielded batch
@@ -65,41 +74,50 @@ class DisqusReader:
         depth = 0
         root: Element | None = None
         pending: MoreComments | None = None
-        for event, elem in iter_xml(self.source):
-            if event == "start":
-                depth += 1
-                if depth == 1:
-                    root = elem
-                continue
-            depth -= 1
-            if depth != 1 or root is None:
-                continue
-            name = local(elem.tag)
-            if name == "post":
-                ref, comment = self._post(elem)
-                if ref in self._threads:
-                    if pending is not None and (
-                        pending.thread_ref != ref or len(pending.comments) >= self.batch
-                    ):
+        threads = self._threads
+        try:
+            for event, elem in xml_events(self.source):
+                if event == "start":
+                    depth += 1
+                    if depth == 1:
+                        root = elem
+                    continue
+                depth -= 1
+                if depth != 1 or root is None:
+                    continue
+                name = local(elem.tag)
+                if name == "post":
+                    ref, comment = self._post(elem)
+                    if ref in threads:
+                        if pending is not None and (
+                            pending.thread_ref != ref or len(pending.comments) >= self.batch
+                        ):
+                            yield pending
+                            pending = None
+                        if pending is None:
+                            pending = MoreComments(ref)
+                        pending.comments.append(comment)
+                    else:
+                        self._waiting.setdefault(ref, []).append(comment)
+                elif name == "thread":
+                    if pending is not None:
                         yield pending
                         pending = None
-                    if pending is None:
-                        pending = MoreComments(ref)
-                    pending.comments.append(comment)
-                else:
-                    self._waiting.setdefault(ref, []).append(comment)
-            elif name == "thread":
-                if pending is not None:
-                    yield pending
-                    pending = None
-                yield from self._thread(elem)
-            elif name != "category":
-                self.skipped[name] = self.skipped.get(name, 0) + 1
-            root.clear()
+                    yield from self._thread(elem)
+                elif name != "category":
+                    self.skipped[name] = self.skipped.get(name, 0) + 1
+                root.clear()
+        except XML_ERRORS as exc:
+            raise xml_error(self.source, exc) from None
+        finally:
+            self.source.close()
         if root is not None and local(root.tag) != "disqus":
             self.warnings.append(f"{self.name}: root element is <{local(root.tag)}>, not <disqus>")
         if pending is not None:
             yield pending
+        yield from self._placeholders()
+
+    def _placeholders(self) -> Iterator[Item]:
         for ref, comments in self._waiting.items():
             self.warnings.append(
                 f"{self.name}: {len(comments)} post(s) name thread {ref!r}, which is not in the "

@@ -169,6 +169,7 @@ class _Row:
     #: index of the first comment of the same ParsedThread in this flush (for parent_index)
     base: int | None
     db_id: int | None = None
+    parent_id: int | None = None
     existing_parent: int | None = None
     existing: bool = False
 
@@ -205,6 +206,7 @@ class Loader:
         self._evicted = False
         self._dupes: dict[tuple[int, str], int] = {}
         self._waiting: list[tuple[int, int, str]] = []  # child id, thread id, parent key
+        self._orphans_now: list[tuple[int, str]] = []
 
     # ------------------------------------------------------------------ driving
 
@@ -500,12 +502,16 @@ class Loader:
                 self.stats.comments_updated += 1
             else:
                 self.stats.comments_unchanged += 1
+        for row, new_id in zip(new, q.reserve_ids(self.session, q.COMMENT, len(new)), strict=True):
+            row.db_id = new_id
+        links, lookups = self._resolve(rows)
         inserts = [
             {
                 **row.values,
+                "id": row.db_id,
                 "thread_id": row.thread_id,
                 "key": row.key,
-                "parent_id": None,
+                "parent_id": row.parent_id,
                 "version": 1,
                 "purged": False,
                 "report_count": 0,
@@ -515,29 +521,31 @@ class Loader:
             }
             for row in new
         ]
-        for row, new_id in zip(
-            new, q.insert_returning_ids(self.session, q.COMMENT, inserts), strict=True
-        ):
-            row.db_id = new_id
+        q.insert_rows(self.session, q.COMMENT, inserts)
         self.stats.comments_new += len(new)
         q.update_by_id(self.session, q.COMMENT, changed)
-        self._remember(rows)
-        self._link(rows)
+        links.extend(self._look_up_parents(lookups))
+        q.set_parents(self.session, links)
 
-    def _remember(self, rows: list[_Row]) -> None:
-        if self._cached + len(rows) > CACHE_LIMIT:
+    def _remember(self, row: _Row) -> None:
+        if self._cached >= CACHE_LIMIT:
             self._ids.clear()
             self._cached = 0
             self._evicted = True
-        for row in rows:
-            assert row.db_id is not None
-            self._ids.setdefault(row.thread_id, {})[row.key] = row.db_id
-            self._cached += 1
+        assert row.db_id is not None
+        self._ids.setdefault(row.thread_id, {})[row.key] = row.db_id
+        self._cached += 1
 
-    def _link(self, rows: list[_Row]) -> None:
+    def _resolve(
+        self, rows: list[_Row]
+    ) -> tuple[list[tuple[int, int | None]], list[tuple[_Row, str]]]:
+        """Parents known so far (earlier rows, earlier batches) go into the rows themselves.
+
+        Returns parent updates for existing rows, and the parent keys still to look up.
+        """
         links: list[tuple[int, int | None]] = []
         lookups: list[tuple[_Row, str]] = []
-        for row in rows:
+        for position, row in enumerate(rows):
             comment = row.comment
             assert row.db_id is not None
             parent: int | None = None
@@ -551,26 +559,36 @@ class Loader:
                 index = row.base + comment.parent_index
                 if comment.parent_index >= 0 and index < len(rows) and rows[index] is not row:
                     parent = rows[index].db_id
+                    if index > position:  # a later row: link after the insert
+                        links.append((row.db_id, parent))
+                        parent = None
+                        self.stats.replies += 1
                 else:
-                    self._orphan_now(row, f"#{comment.parent_index}")
-                    continue
-            else:
-                if row.existing and row.existing_parent is not None:
-                    links.append((row.db_id, None))
-                continue
-            if parent is None:
-                assert parent_key is not None
+                    self._orphans_now.append((row.db_id, f"#{comment.parent_index}"))
+            elif row.existing and row.existing_parent is not None:
+                links.append((row.db_id, None))
+            self._remember(row)
+            if parent_key is not None and parent is None:
                 if row.thread_id in self._new_threads and not self._evicted:
                     self._waiting.append((row.db_id, row.thread_id, parent_key))
                 else:
                     lookups.append((row, parent_key))
                 continue
+            if parent is None:
+                continue
             if parent == row.db_id:
-                self._orphan_now(row, comment.parent_external_id or "")
+                self._orphans_now.append((row.db_id, parent_key or ""))
                 continue
             self.stats.replies += 1
-            if parent != row.existing_parent:
-                links.append((row.db_id, parent))
+            if row.existing:
+                if parent != row.existing_parent:
+                    links.append((row.db_id, parent))
+            else:
+                row.parent_id = parent
+        return links, lookups
+
+    def _look_up_parents(self, lookups: list[tuple[_Row, str]]) -> list[tuple[int, int | None]]:
+        links: list[tuple[int, int | None]] = []
         if lookups:
             wanted: dict[int, set[str]] = {}
             for row, key in lookups:
@@ -579,20 +597,16 @@ class Loader:
             for row, key in lookups:
                 hit = found.get((row.thread_id, key))
                 assert row.db_id is not None
-                if hit is None:
+                if hit is None or hit.id == row.db_id:
                     self._waiting.append((row.db_id, row.thread_id, key))
-                elif hit.id != row.existing_parent:
-                    self.stats.replies += 1
+                    continue
+                self.stats.replies += 1
+                if hit.id != row.existing_parent:
                     links.append((row.db_id, hit.id))
-                else:
-                    self.stats.replies += 1
-        q.set_parents(self.session, links)
-
-    def _orphan_now(self, row: _Row, missing: str) -> None:
-        assert row.db_id is not None
-        self._mark_orphans(
-            [(row.db_id, "id:" + missing if not missing.startswith("#") else missing)]
-        )
+        if self._orphans_now:
+            orphans, self._orphans_now = self._orphans_now, []
+            self._mark_orphans(orphans)
+        return links
 
     def _mark_orphans(self, orphans: list[tuple[int, str]]) -> None:
         if not orphans:
