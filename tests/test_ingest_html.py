@@ -90,6 +90,10 @@ def test_corpus_page_counts_depths_pingbacks_and_state(corpora: Path, name: str)
     assert thread.article.key is None
     # the page's own depth-N classes agree with the reply links we built
     assert not [w for w in thread.warnings if "depth" in w]
+    # the heading's count, when there is one, is what was found
+    announced = thread.extra.get("announced_count")
+    assert announced is None or announced == len(thread.comments)
+    assert not [w for w in thread.warnings if "announces" in w]
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

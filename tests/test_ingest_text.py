@@ -227,6 +227,8 @@ def test_header_count_that_disagrees_gives_a_warning() -> None:
         ("2 Kommentare:", 2),
         ("Comments (3)", 3),
         ("2 replies on “Title”", 2),
+        ("45 Gedanken zu „Titel“", 45),
+        ("3 gedachten over “Titel”", 3),
         ("4 comments for the plan we discussed yesterday", None),
         ("There are 4 comments", None),
     ],

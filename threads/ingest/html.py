@@ -1177,10 +1177,25 @@ def _depth(items: list[_Item], index: int) -> int:
 
 
 def _announced_count(page: _Page) -> int | None:
+    """The count in the comment section's heading ("13 Comments", "2 Kommentare:")."""
+    found: list[tuple[bool, int]] = []
     for el in page.doc.iter("h1", "h2", "h3", "h4", "h5", "h6"):
         text = _inline_text(el)
-        if text and len(text) <= 300 and not page.in_sidebar(el):
-            count = comment_count(text)
-            if count is not None:
-                return count
-    return None
+        if not text or len(text) > 300 or page.in_sidebar(el):
+            continue
+        count = comment_count(text)
+        if count is not None:
+            found.append((_in_comment_area(el), count))
+    # a heading inside "#comments" / ".comments-area" beats one in a list of related posts
+    inside = [count for in_area, count in found if in_area]
+    if inside:
+        return inside[0]
+    return found[0][1] if found else None
+
+
+def _in_comment_area(el: HtmlElement) -> bool:
+    for anc in _self_and_ancestors(el):
+        marks = f"{anc.get('id') or ''} {anc.get('class') or ''}".lower()
+        if "comment" in marks or "kommentar" in marks:
+            return True
+    return False

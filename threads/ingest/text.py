@@ -67,13 +67,13 @@ _COUNT_WORDS = {
 }
 _COUNT_RE = r"(?P<count>\d{1,6}|" + "|".join(_COUNT_WORDS) + r")"
 _NOUN_RE = (
-    r"(?:comments?|responses?|replies|reply|thoughts?|reactions?|kommentare?|antworten|"
-    r"reacties?|commentaires?|comentarios?|commenti|trackbacks?|pingbacks?)"
+    r"(?:comments?|responses?|replies|reply|thoughts?|reactions?|kommentare?|antworten|gedanken|"
+    r"reacties?|gedachten|commentaires?|comentarios?|commenti|trackbacks?|pingbacks?)"
 )
 _QUOTE_CHARS = "\"'“”„‟«»‘’‚‹›"
 _HEADER_RE = re.compile(
     rf"^{_COUNT_RE}\s+{_NOUN_RE}"
-    rf"(?:\s*:\s*|\s+so\s+far|\s+(?:for|on|to|zu|auf|über|op|bij|sur|pour|a|en|su|in)\s+"
+    rf"(?:\s*:\s*|\s+so\s+far|\s+(?:for|on|to|zu|zum|zur|auf|über|op|over|bij|sur|pour|a|en|sobre|su|in)\s+"
     rf"(?P<title>[{_QUOTE_CHARS}].*?)|\s*)$",
     re.IGNORECASE,
 )
