@@ -205,3 +205,55 @@ def test_policy_shows_and_sets(engine: Engine, db_url: str) -> None:
     assert len(events(engine, tid, EventTarget.THREAD)) == 2
     gone = _run(db_url, "policy", "999")
     assert gone.exit_code == 1 and "thread 999 not found" in gone.output
+
+
+def test_queue_filters_from_the_terminal(engine: Engine, db_url: str) -> None:
+    tid = make_thread(engine)
+    other = make_thread(engine, title="Other thread")
+    make_comment(engine, tid, body="early bird", posted_at=T0, author="Ann", email="ann@x.org")
+    make_comment(engine, tid, body="next day", posted_at=T0 + timedelta(days=1), author="Bo")
+    make_comment(engine, other, body="elsewhere", posted_at=T0 + timedelta(days=2), author="Bo")
+    day = T0.date().isoformat()
+
+    def shown(*args: str) -> set[str]:
+        result = _run(db_url, "queue", *args)
+        assert result.exit_code == 0, result.output
+        return {b for b in ("early bird", "next day", "elsewhere") if b in result.output}
+
+    assert shown("--until", day) == {"early bird"}  # a date as --until includes that day
+    assert shown("--since", (T0 + timedelta(days=1)).date().isoformat()) == {
+        "next day",
+        "elsewhere",
+    }
+    assert shown("--author", "ANN@x.org") == {"early bird"}
+    assert shown("--author", "bo", "--thread", str(other)) == {"elsewhere"}
+    assert shown("--sort", "newest", "--limit", "1") == {"elsewhere"}
+
+
+def test_readme_commands_in_a_real_process(engine: Engine, db_url: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    cid = make_comment(engine, make_thread(engine), body="from a subprocess")
+    env = {**os.environ, "THREADS_DATABASE_URL": db_url, "USER": "ops", "COLUMNS": "200"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "cli", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    listed = run("queue")
+    assert listed.returncode == 0, listed.stderr
+    assert "from a subprocess" in listed.stdout
+    acted = run("moderate", str(cid), "reject")
+    assert acted.returncode == 1 and acted.stderr.strip() == (
+        "error: a reason is required to reject a comment"
+    )
+    acted = run("moderate", str(cid), "reject", "--reason", "spam-like")
+    assert acted.returncode == 0 and "pending -> rejected" in acted.stdout
+    assert get_comment(engine, cid).status is CommentStatus.REJECTED
