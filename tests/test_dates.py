@@ -42,6 +42,11 @@ def utc(*args: int) -> datetime:
         ("Tuesday, November 4, 2014 10:00 PM EST", utc(2014, 11, 5, 3, 0)),
         ("Samstag, 5. Oktober 2013", utc(2013, 10, 5)),
         ("1er janvier 2020 à 9h30", utc(2020, 1, 1, 9, 30)),
+        ("2014/11/04 03:32", utc(2014, 11, 4, 3, 32)),
+        ("11/04/2014 3:32 PM", utc(2014, 11, 4, 15, 32)),
+        ("Tue Nov 04 03:32:00 2014", utc(2014, 11, 4, 3, 32)),
+        ("Tue, 04 Nov 2014 03:32:00 +0100", utc(2014, 11, 4, 2, 32)),
+        ("Sun, 09/13/2020 - 12:26", utc(2020, 9, 13, 12, 26)),
     ],
 )
 def test_parse_timestamp_reads_the_shapes_pages_print(text: str, expected: datetime) -> None:

@@ -96,6 +96,10 @@ _MONTH_DAY_YEAR_RE = re.compile(
 _NUMERIC_DMY_RE = re.compile(
     r"(?<![\d.])(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4}|\d{2})(?![\d])"
 )
+_NUMERIC_YMD_RE = re.compile(
+    r"(?<![\d/.])(?P<y>\d{4})[/.](?P<m>\d{1,2})[/.](?P<d>\d{1,2})(?![\d/.])"
+)
+_LATE_YEAR_RE = re.compile(r"(?<![\d:.])((?:1[89]|2[01])\d{2})(?![\d:])")
 _NUMERIC_SLASH_RE = re.compile(r"(?<![\d/])(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4})(?![\d/])")
 _TIME_RE = re.compile(
     r"(?<![\d:.])(?P<H>\d{1,2})(?:[:.h](?P<M>\d{2}))(?:[:.](?P<S>\d{2}))?(?![\d])"
@@ -235,10 +239,16 @@ def _find_named(text: str, default_year: int | None) -> _Found | None:
         if month is None:
             continue
         year_text = match.group("y")
+        rest = text[: match.start()] + " " + text[match.end() :]
+        if year_text is None:
+            # "Tue Nov 04 03:32:00 2014": the year may come after the time
+            late = _LATE_YEAR_RE.search(rest)
+            if late is not None:
+                year_text = late.group(1)
+                rest = rest[: late.start()] + " " + rest[late.end() :]
         if year_text is None and default_year is None:
             continue
         year = int(year_text) if year_text else int(default_year or 0)
-        rest = text[: match.start()] + " " + text[match.end() :]
         found = _with_time(year, month, int(match.group("d")), rest)
         if found is not None:
             parsed, rest = found
@@ -257,6 +267,10 @@ def _find_numeric(text: str, _default_year: int | None) -> _Found | None:
         year += 2000 if year < 70 else 1900 if year < 100 else 0
         rest = text[: match.start()] + " " + text[match.end() :]
         return _with_time(year, int(match.group("m")), int(match.group("d")), rest)
+    match = _NUMERIC_YMD_RE.search(text)
+    if match:
+        rest = text[: match.start()] + " " + text[match.end() :]
+        return _with_time(int(match.group("y")), int(match.group("m")), int(match.group("d")), rest)
     match = _NUMERIC_SLASH_RE.search(text)
     if match:
         a, b = int(match.group("a")), int(match.group("b"))
