@@ -34,29 +34,30 @@ class ThreadRow:
 def thread_rows(
     session: Session, *, after_id: int | None, limit: int, statuses: Sequence[CommentStatus]
 ) -> list[ThreadRow]:
-    """Threads in id order after ``after_id``, with how many comments in ``statuses`` each has."""
-    counts = (
-        select(
-            col(Comment.thread_id),
-            func.count().label("n"),
-            func.max(Comment.posted_at).label("last_at"),
-        )
-        .where(col(Comment.status).in_(list(statuses)))
-        .group_by(col(Comment.thread_id))
-        .subquery()
+    """Threads in id order after ``after_id``, with how many comments in ``statuses`` each has.
+
+    The counts are computed for the page's threads only (one indexed aggregate), never for the
+    whole table.
+    """
+    page = (
+        select(Thread, Article)
+        .join(Article, col(Article.id) == col(Thread.article_id))
+        .order_by(col(Thread.id))
+        .limit(limit)
     )
-    page = select(col(Thread.id)).order_by(col(Thread.id)).limit(limit)
     if after_id is not None:
         page = page.where(col(Thread.id) > after_id)
-    ids = page.subquery()
-    stmt = (
-        select(Thread, Article, counts.c.n, counts.c.last_at)
-        .join(ids, ids.c.id == col(Thread.id))
-        .join(Article, col(Article.id) == col(Thread.article_id))
-        .outerjoin(counts, counts.c.thread_id == col(Thread.id))
-        .order_by(col(Thread.id))
-    )
-    return [ThreadRow(t, a, int(n or 0), last) for t, a, n, last in session.execute(stmt)]
+    pairs = [(t, a) for t, a in session.execute(page)]
+    ids = [t.id for t, _ in pairs if t.id is not None]
+    counts: dict[int, tuple[int, datetime | None]] = {}
+    if ids:
+        stmt = (
+            select(col(Comment.thread_id), func.count(), func.max(col(Comment.posted_at)))
+            .where(col(Comment.thread_id).in_(ids), col(Comment.status).in_(list(statuses)))
+            .group_by(col(Comment.thread_id))
+        )
+        counts = {int(tid): (int(n), last) for tid, n, last in session.execute(stmt)}
+    return [ThreadRow(t, a, *counts.get(t.id or 0, (0, None))) for t, a in pairs]
 
 
 def thread_count(session: Session) -> int:
@@ -200,5 +201,7 @@ def events_by_actor(session: Session, actor: str) -> list[ModerationEvent]:
 
 def thread_parent_links(session: Session, thread_id: int) -> dict[int, int | None]:
     """comment id -> parent id for every comment of the thread (any status)."""
-    stmt = select(col(Comment.id), col(Comment.parent_id)).where(col(Comment.thread_id) == thread_id)
+    stmt = select(col(Comment.id), col(Comment.parent_id)).where(
+        col(Comment.thread_id) == thread_id
+    )
     return {int(cid): (int(pid) if pid is not None else None) for cid, pid in session.execute(stmt)}
