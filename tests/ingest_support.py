@@ -1,0 +1,98 @@
+"""Helpers for the ingest tests: run an import and read back what it wrote."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from threads.db.queries import table_counts
+from threads.ingest.service import FileReport, ingest_paths
+from threads.models import Article, Comment, ImportBatch, Thread
+
+ARTICLE = Article.__table__  # type: ignore[attr-defined]
+THREAD = Thread.__table__  # type: ignore[attr-defined]
+COMMENT = Comment.__table__  # type: ignore[attr-defined]
+BATCH = ImportBatch.__table__  # type: ignore[attr-defined]
+
+
+def ingest_one(engine: Engine, path: Path, fmt: str = "auto") -> FileReport:
+    report = ingest_paths(engine, [path], fmt=fmt)
+    assert len(report.files) == 1
+    return report.files[0]
+
+
+@dataclass
+class Snapshot:
+    """What the database holds, in the terms the corpus notes use."""
+
+    articles: list[dict[str, Any]]
+    threads: list[dict[str, Any]]
+    comments: list[dict[str, Any]]
+
+    @property
+    def statuses(self) -> Counter[str]:
+        return Counter(str(c["status"].value) for c in self.comments)
+
+    @property
+    def closed(self) -> int:
+        return sum(1 for t in self.threads if t["state"].value == "closed")
+
+    @property
+    def replies(self) -> int:
+        return sum(1 for c in self.comments if c["parent_id"] is not None)
+
+    @property
+    def orphans(self) -> list[dict[str, Any]]:
+        return [c for c in self.comments if "orphan_parent" in (c["extra"] or {})]
+
+    def comment(self, external_id: str, thread_id: int | None = None) -> dict[str, Any]:
+        found = [
+            c
+            for c in self.comments
+            if c["external_id"] == external_id
+            and (thread_id is None or c["thread_id"] == thread_id)
+        ]
+        assert len(found) == 1, f"{len(found)} comments with id {external_id}"
+        return found[0]
+
+    def by_id(self, comment_id: int) -> dict[str, Any]:
+        return next(c for c in self.comments if c["id"] == comment_id)
+
+    def article(self, **where: Any) -> dict[str, Any]:
+        found = [a for a in self.articles if all(a[k] == v for k, v in where.items())]
+        assert len(found) == 1, f"{len(found)} articles match {where}"
+        return found[0]
+
+    def thread_of(self, article_id: int) -> dict[str, Any]:
+        return next(t for t in self.threads if t["article_id"] == article_id)
+
+    def comments_of(self, thread_id: int) -> list[dict[str, Any]]:
+        return sorted(
+            (c for c in self.comments if c["thread_id"] == thread_id), key=lambda c: c["position"]
+        )
+
+
+def snapshot(engine: Engine) -> Snapshot:
+    with engine.connect() as conn:
+        articles = [
+            dict(r._mapping) for r in conn.execute(sa.select(ARTICLE).order_by(ARTICLE.c.id))
+        ]
+        threads = [dict(r._mapping) for r in conn.execute(sa.select(THREAD).order_by(THREAD.c.id))]
+        comments = [
+            dict(r._mapping) for r in conn.execute(sa.select(COMMENT).order_by(COMMENT.c.id))
+        ]
+    return Snapshot(articles, threads, comments)
+
+
+def batches(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(sa.select(BATCH).order_by(BATCH.c.id))]
+
+
+def counts(engine: Engine) -> dict[str, int]:
+    return table_counts(engine)
