@@ -1,0 +1,157 @@
+"""Disqus XML: every corpus file imports (or fails clearly) with the expected counts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from tests.ingest_support import counts, ingest_one, snapshot
+from threads.ingest.detect import detect_format
+
+REMARK42 = (
+    "remark42-disqus.xml",
+    "remark42-disqus-deleted-post.xml",
+    "remark42-disqus-deleted-thread.xml",
+)
+
+
+def test_every_disqus_corpus_file_is_covered(corpora: Path) -> None:
+    assert {p.name for p in (corpora / "disqus").iterdir()} == {"isso-disqus.xml", *REMARK42}
+
+
+def test_isso_disqus_threads_posts_replies_and_orphan_thread(engine: Engine, corpora: Path) -> None:
+    path = corpora / "disqus" / "isso-disqus.xml"
+    assert detect_format(path.read_bytes(), path) == "disqus"
+    result = ingest_one(engine, path)
+    assert result.status == "ok", result.error
+    db = snapshot(engine)
+    # threads 2, 3 and 7, plus a placeholder for the missing thread 1337
+    assert len(db.threads) == 4
+    assert dict(db.statuses) == {"approved": 5, "deleted": 1}
+    assert db.replies == 2
+    assert db.closed == 0
+    placeholder = db.article(key="disqus:1337")
+    assert placeholder["extra"]["placeholder"] is True
+    assert [c["author_name"] for c in db.comments_of(db.thread_of(placeholder["id"])["id"])] == [
+        "where am I?"
+    ]
+    assert any("1337" in w for w in result.warnings)
+    # a deleted post keeps its live reply
+    deleted = db.comment("9")
+    assert deleted["status"].value == "deleted"
+    assert db.comment("11")["parent_id"] == deleted["id"]
+    assert db.comment("5")["parent_id"] == db.comment("4")["id"]
+    reply = db.comment("5")
+    assert reply["body"] == "<p>Hello, World.</p>"
+    assert reply["body_format"] == "html"
+    assert reply["extra"]["username"] == "user"
+    empty_title = db.article(key="disqus:7")
+    assert empty_title["title"] == ""
+    assert db.thread_of(empty_title["id"])["state"].value == "open"
+
+
+@pytest.mark.parametrize("name", REMARK42)
+def test_remark42_unquoted_attribute_fails_clearly_and_writes_nothing(
+    engine: Engine, corpora: Path, name: str
+) -> None:
+    before = counts(engine)
+    result = ingest_one(engine, corpora / "disqus" / name)
+    assert result.status == "failed"
+    assert result.error is not None
+    assert name in result.error
+    assert "line 147, column 24" in result.error
+    assert "dsq:id=247937687" in result.error
+    assert counts(engine) == before
+
+
+@pytest.mark.parametrize("name", REMARK42)
+def test_remark42_with_the_attribute_quoted_imports_every_quirk(
+    engine: Engine, corpora: Path, tmp_path: Path, name: str
+) -> None:
+    data = (corpora / "disqus" / name).read_bytes()
+    assert data.startswith(b"`<?xml")
+    fixed = tmp_path / name
+    fixed.write_bytes(data.replace(b"dsq:id=247937687/>", b'dsq:id="247937687"/>'))
+    result = ingest_one(engine, fixed)
+    assert result.status == "ok", result.error
+    assert any("before the XML declaration" in w for w in result.warnings)
+    db = snapshot(engine)
+    assert len(db.threads) == 2
+    assert db.closed == 1
+    closed = db.thread_of(db.article(key="disqus:247937687")["id"])
+    assert closed["state"].value == "closed"
+    assert closed["closed_at"] is None
+    assert len(db.comments) == 6
+    assert db.replies == 0
+    statuses = db.statuses
+    assert statuses["spam"] == 1
+    assert statuses["deleted"] == (1 if name == "remark42-disqus-deleted-post.xml" else 0)
+    no_id = [c for c in db.comments if c["external_id"] is None]
+    assert len(no_id) == 1 and no_id[0]["key"].startswith("hash:")
+    garbage = db.comment("x299986073")
+    assert garbage["posted_at"] is None
+    assert garbage["posted_text"] == "2011-x09-30T22:48:43Z"
+    assert any("2011-x09-30T22:48:43Z" in w for w in result.warnings)
+    assert any("'123'" in w for w in result.warnings)
+    first = db.comment("299619020")
+    assert first["body"].startswith("<p>The quick brown fox")
+    assert first["author_email"] is None
+    if name == "remark42-disqus-deleted-thread.xml":
+        assert closed["extra"] == {"deleted": True}
+    else:
+        assert closed["extra"] == {}
+
+
+def test_disqus_without_default_namespace_and_posts_before_threads(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "plain.xml"
+    path.write_text(
+        """<?xml version="1.0"?>
+<disqus xmlns:dsq="http://disqus.com/disqus-internals">
+  <post dsq:id="2"><message>reply</message><createdAt>2020-01-02T00:00:00Z</createdAt>
+    <author><name>B</name></author><thread dsq:id="10"/><parent dsq:id="1"/></post>
+  <thread dsq:id="10"><id>x</id><link>https://ex.org/a</link><title>A</title>
+    <isClosed>true</isClosed></thread>
+  <post dsq:id="1"><message>first</message><author><name>A</name></author>
+    <thread dsq:id="10"/></post>
+  <post dsq:id="3"><message>same</message><author><name>C</name></author>
+    <thread dsq:id="10"/><parent dsq:id="404"/></post>
+</disqus>
+""",
+        encoding="utf-8",
+    )
+    result = ingest_one(engine, path)
+    assert result.status == "ok", result.error
+    db = snapshot(engine)
+    assert len(db.threads) == 1 and db.closed == 1
+    # the reply came before its parent: linked in the second pass
+    assert db.comment("2")["parent_id"] == db.comment("1")["id"]
+    orphan = db.comment("3")
+    assert orphan["parent_id"] is None and orphan["extra"]["orphan_parent"] == "404"
+    assert result.counts["orphans"] == 1 and result.counts["replies"] == 1
+
+
+def test_disqus_reimport_of_same_content_changes_nothing(
+    engine: Engine, corpora: Path, tmp_path: Path
+) -> None:
+    source = corpora / "disqus" / "isso-disqus.xml"
+    ingest_one(engine, source)
+    before = snapshot(engine)
+    # same content, different bytes: the sha256 check does not apply, the keys do
+    copy = tmp_path / "copy.xml"
+    copy.write_bytes(source.read_bytes() + b"\n")
+    result = ingest_one(engine, copy)
+    assert result.status == "ok"
+    assert result.counts["comments_new"] == 0
+    assert result.counts["comments_updated"] == 0
+    assert result.counts["comments_unchanged"] == 6
+    assert result.counts["articles_new"] == 0 and result.counts["articles_updated"] == 0
+    after = snapshot(engine)
+    assert after.comments == before.comments
+    assert after.threads == before.threads
+    # the same file again is recognised by its sha256
+    again = ingest_one(engine, source)
+    assert again.status == "unchanged"
