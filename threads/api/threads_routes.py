@@ -8,8 +8,12 @@ import msgspec
 from litestar import Controller, Request, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from threads.analysis.common import DEFAULT_STATUSES, ReportRequest
+from threads.analysis.data import ThreadReport, TopicSummary
+from threads.analysis.report import build_report
 from threads.api import auth, views
 from threads.api.deps import problems, unit_of_work
 from threads.api.ratelimit import rate_limit
@@ -80,6 +84,28 @@ class ThreadController(Controller):
         return views.thread_comments(
             db, thread_id, full=principal is not None, view=view, cursor=cursor, limit=limit
         )
+
+    @get("/{thread_id:int}/topics", sync_to_thread=True, responses=problems(400, 401, 404, 422))
+    def topics(
+        self,
+        engine: NamedDependency[Engine],
+        settings: NamedDependency[Settings],
+        principal: NamedDependency[Principal | None],
+        thread_id: ThreadId,
+    ) -> TopicSummary:
+        """The thread's topic summary, the same data as ``threads report``'s: per topic the
+        comments, share, mean score, distinctive terms and a representative comment.
+
+        Public: over approved comments. With a key: over every status but spam and deleted.
+        """
+        request = ReportRequest(
+            thread_ids=(thread_id,),
+            statuses=DEFAULT_STATUSES if principal is not None else ("approved",),
+            taxonomy_path=settings.taxonomy_path,
+        )
+        report = build_report(engine, request)
+        assert isinstance(report, ThreadReport)
+        return report.topics
 
     @post(
         "/{thread_id:int}/comments",
