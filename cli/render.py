@@ -122,11 +122,15 @@ def _section(console: Console, title: str) -> None:
 
 def _header_panel(h: ThreadHeader) -> Panel:
     lines: list[RenderableType] = []
-    meta = [x for x in (h.byline, f"published {when(h.published_at, date_only=True)}") if x]
-    if h.published_at is None and h.published_text:
-        meta[-1] = f"published {h.published_text}"
-    lines.append(Text(" · ".join(meta), style="italic"))
-    lines.append(Text(f"source: {h.source_url or h.source_format}", overflow="fold"))
+    meta = [h.byline] if h.byline else []
+    if h.published_at is not None:
+        meta.append(f"published {when(h.published_at, date_only=True)}")
+    elif h.published_text:
+        meta.append(f"published {h.published_text}")
+    if meta:
+        lines.append(Text(" · ".join(meta), style="italic"))
+    source = h.source_url or f"{h.source_format} import"
+    lines.append(Text(f"source: {source}", overflow="fold"))
     if h.state == "closed":
         badge = Text(" Comments are closed ", style="bold white on red")
         detail = []
@@ -139,7 +143,7 @@ def _header_panel(h: ThreadHeader) -> Panel:
         state = Text.assemble(badge, " ", " ".join(detail))
     else:
         state = Text.assemble(Text(" Open for comments ", style="bold black on green"))
-    if h.state_note:
+    if h.state_note and h.state_note != h.close_reason:
         state.append(f" ({h.state_note})", style="dim")
     lines.append(state)
     lines.append(Text(counts_line(h.counts, h.pingbacks)))
@@ -323,7 +327,8 @@ def _rich_corpus(report: CorpusReport, console: Console) -> None:
         console.print("No threads.")
     else:
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-        table.add_column("thread", overflow="ellipsis", no_wrap=True, ratio=1, min_width=12)
+        room = console.width - 18 - 9 * len(topic_ids)
+        table.add_column("thread", overflow="ellipsis", no_wrap=True, max_width=max(16, room))
         table.add_column("comments", justify="right")
         for t in topic_ids:
             table.add_column(labels.get(t, t), justify="right", overflow="fold")
@@ -348,12 +353,7 @@ def _rich_corpus(report: CorpusReport, console: Console) -> None:
     else:
         first, last = report.months[0].month, report.months[-1].month
         spark_width = max(8, min(len(report.months), console.width - 40))
-        table = Table(
-            box=box.SIMPLE_HEAD,
-            pad_edge=False,
-            caption=f"{first} … {last}, one mark per month: share of the month's comments (· none)",
-            caption_justify="left",
-        )
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
         table.add_column("topic", overflow="fold")
         table.add_column("comments", justify="right")
         table.add_column("trend", no_wrap=True, overflow="crop", max_width=spark_width)
@@ -373,6 +373,11 @@ def _rich_corpus(report: CorpusReport, console: Console) -> None:
             )
             table.add_row(labels.get(t, t), str(n), sparkline(shares)[-spark_width:], peak)
         console.print(table)
+        console.print(
+            Text(
+                f"{first} … {last}: one mark per month, share of its comments (· none)", style="dim"
+            )
+        )
 
     _section(console, "Topic co-occurrence (comments carrying both)")
     co = report.cooccurrence
@@ -531,8 +536,10 @@ def _md_thread(r: ThreadReport) -> list[str]:
     lines = [f"# {md(h.title or '(untitled)')}", ""]
     if h.byline:
         lines.append(f"- Byline: {md(h.byline)}")
-    lines.append(f"- Published: {when(h.published_at, date_only=True)}")
-    lines.append(f"- Source: {md(h.source_url or h.source_format)}")
+    if h.published_at is not None or h.published_text:
+        published = when(h.published_at, date_only=True) if h.published_at else h.published_text
+        lines.append(f"- Published: {md(published or '')}")
+    lines.append(f"- Source: {md(h.source_url or h.source_format + ' import')}")
     if h.state == "closed":
         detail = ", ".join(
             x

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from cli.render import render_csv, render_json, render_markdown, render_rich, sparkline
 from tests.report_builders import Built, build_dataset
 from threads.analysis.common import ReportRequest
-from threads.analysis.data import Report
+from threads.analysis.data import CorpusReport, Report
 from threads.analysis.report import build_report, comment_table
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -163,3 +163,46 @@ def test_sparkline_scales_to_the_largest_value() -> None:
     assert sparkline([0, 1, 2, 4, 8]) == "·▂▃▅█"
     assert sparkline([0, 0]) == "··"
     assert sparkline([]) == ""
+
+
+# --------------------------------------------------------------------------- seed threads
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def _seed_database(db_url: str) -> bool:
+    """Ingest the seed pages with the real CLI and classify them when `threads classify`
+    exists; returns whether they were classified."""
+    from typer.main import get_command
+    from typer.testing import CliRunner
+
+    from cli.app import app
+
+    commands = get_command(app).commands  # type: ignore[attr-defined]
+    if "ingest" not in commands:
+        pytest.skip("`threads ingest` is not available yet")
+    runner = CliRunner()
+    env = {"THREADS_DATABASE_URL": db_url}
+    seeds = sorted(str(p) for p in FIXTURES.glob("*.txt"))
+    result = runner.invoke(app, ["ingest", *seeds], env=env)
+    assert result.exit_code == 0, result.output
+    if "classify" not in commands:
+        return False
+    result = runner.invoke(app, ["classify"], env=env)
+    assert result.exit_code == 0, result.output
+    return True
+
+
+def test_seed_threads_report_matches_the_expected_text(db_url: str, engine: Engine) -> None:
+    classified = _seed_database(db_url)
+    suffix = "" if classified else "_unclassified"
+    name = f"seed_report{suffix}.txt"
+    if classified and not (GOLDEN / name).exists() and not os.environ.get("THREADS_UPDATE_GOLDEN"):
+        pytest.skip(f"{name} not recorded yet: run with THREADS_UPDATE_GOLDEN=1 and review it")
+    corpus = _report(engine, all_threads=True)
+    assert isinstance(corpus, CorpusReport)
+    reports: list[Report] = [corpus]
+    reports += [_report(engine, thread_ids=(t.thread_id,)) for t in corpus.threads]
+    text = "\n".join(rendered(r) for r in reports)
+    assert "Comments are closed" in text
+    check_golden(name, text)
