@@ -131,6 +131,9 @@ _NAMED_ZONES = {
     "PST": -480,
     "PDT": -420,
 }
+# A line that is only a timestamp is short ("Tuesday, 4 November 2014 at 3:32 pm CET" is 8 words).
+_STRICT_MAX_CHARS = 120
+_STRICT_MAX_WORDS = 14
 _SHOW_COMMENT_RE = re.compile(r"showComment=(\d{10,13})(?!\d)")
 
 
@@ -174,9 +177,13 @@ def parse_timestamp_info(
 
     ``strict`` requires the text to hold only a date, a time, a zone and filler words.
     """
-    if not text or len(text) > (200 if strict else 1000):
+    if not text or len(text) > (_STRICT_MAX_CHARS if strict else 1000):
         return None
+    if not any(ch.isdigit() for ch in text):
+        return None  # every shape we read has a day or a year: a cheap early exit
     cleaned = " ".join(text.replace("\u00a0", " ").split())
+    if strict and cleaned.count(" ") >= _STRICT_MAX_WORDS:
+        return None
     epoch = epoch_from_show_comment(cleaned)
     if epoch is not None and not strict:
         return ParsedTime(epoch)

@@ -585,20 +585,29 @@ def _strip_says(author: str) -> str:
 def _parse_entries(lines: list[Line], region: Region, warnings: list[str]) -> list[Entry]:
     entries: list[Entry] = []
     current: Entry | None = None
-    top_indent: int | None = None
+    top: Entry | None = None  # the latest top-level entry (its number predicts the next one)
+    open_entries: list[int] = []  # indexes of entries that may still get replies, by indent
+    ignored: list[int] = []
     index = region.start
     while index < len(lines):
         line = lines[index]
-        top_expected = _next_top_number(entries, top_indent)
+        expected = top.number + 1 if top is not None and top.number is not None else 1
         entry = _entry_start(
-            lines, index, top_indent=top_indent, expected=top_expected, allow_plain=True
+            lines,
+            index,
+            top_indent=top.indent if top is not None else None,
+            expected=expected,
+            allow_plain=True,
         )
         if entry is not None and entries and not _same_layout(entry, entries[0]):
             entry = None  # one layout per page: "2. point" in a Blogger body is body text
         if entry is not None:
-            entry.parent = _parent_of(entries, entry.indent)
-            if top_indent is None or entry.indent < top_indent:
-                top_indent = entry.indent
+            while open_entries and entries[open_entries[-1]].indent >= entry.indent:
+                open_entries.pop()
+            entry.parent = open_entries[-1] if open_entries else None
+            if top is None or entry.indent <= top.indent:
+                top = entry
+            open_entries.append(len(entries))
             entries.append(entry)
             current = entry
             index += 2 if entry.meta is not None else 1
@@ -610,10 +619,13 @@ def _parse_entries(lines: list[Line], region: Region, warnings: list[str]) -> li
         elif current is not None:
             current.body.append(line)
         elif line.kind is not Kind.BLANK:
-            warnings.append(
-                f"line {index + 1}: text before the first comment ignored: {line.text!r}"[:200]
-            )
+            ignored.append(index + 1)
         index += 1
+    if ignored:
+        warnings.append(
+            f"{len(ignored)} line(s) of the comment section outside any comment ignored "
+            f"(first: line {ignored[0]}: {lines[ignored[0] - 1].text[:60]!r})"
+        )
     return entries
 
 
@@ -622,22 +634,6 @@ def _same_layout(entry: Entry, first: Entry) -> bool:
         return False
     # numbered pages number every comment (replies restart at 1); plain pages number none
     return (entry.number is None) == (first.number is None)
-
-
-def _next_top_number(entries: list[Entry], top_indent: int | None) -> int | None:
-    for entry in reversed(entries):
-        if entry.indent == top_indent and entry.number is not None:
-            return entry.number + 1
-    return 1
-
-
-def _parent_of(entries: list[Entry], indent: int) -> int | None:
-    for index in range(len(entries) - 1, -1, -1):
-        if entries[index].indent < indent:
-            return index
-        if entries[index].indent == indent:
-            return entries[index].parent
-    return None
 
 
 def _ends_section(line: Line, current: Entry | None) -> bool:
