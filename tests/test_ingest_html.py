@@ -239,6 +239,7 @@ def test_blogger_classic_comments_block() -> None:
 
 def test_trackbacks_and_localised_closed_notice() -> None:
     page = """<html><body><article><h1 class="entry-title">Titel</h1>
+    <p class="standfirst">Worum es geht.</p>
     <div class="entry-content"><p>Text.</p></div></article>
     <ol class="commentlist">
       <li class="comment depth-1" id="comment-1"><cite class="fn">Jörg</cite>
@@ -248,6 +249,7 @@ def test_trackbacks_and_localised_closed_notice() -> None:
     </ol>
     <p>Kommentare sind geschlossen.</p></body></html>"""
     thread = parse_html(page, source_name="de.html")[0]
+    assert thread.article.standfirst == "Worum es geht."
     comment, trackback = thread.comments
     assert comment.body == "Erster Absatz.\n\nZweiter Absatz."
     assert comment.extra["html"] == "<p>Erster Absatz.</p><p>Zweiter Absatz.</p>"

@@ -916,6 +916,9 @@ def _parse_article(page: _Page) -> ParsedArticle:
     body_el = _article_body(page)
     if body_el is not None:
         article.body = _block_text(body_el)
+    standfirst = next(_outside_comments(page, _STANDFIRST_SELECTORS), None)
+    if standfirst is not None:
+        article.standfirst = _block_text(standfirst) or None
     description = _meta(page, "og:description", "description")
     if description:
         article.extra["description"] = description
@@ -997,6 +1000,9 @@ def _byline(page: _Page) -> str | None:
             if not page.in_comments(el) and not page.in_sidebar(el) and _inline_text(el):
                 return _inline_text(el)
     return None
+
+
+_STANDFIRST_SELECTORS = (".standfirst", ".dek", ".subtitle", ".entry-subtitle", ".lead", ".teaser")
 
 
 def _article_body(page: _Page) -> HtmlElement | None:
