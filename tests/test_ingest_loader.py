@@ -1,0 +1,183 @@
+"""The loader: stable keys, idempotency, updates, reply links, orphans, streaming batches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy.engine import Engine
+
+from tests.ingest_support import snapshot
+from threads.db import session_scope
+from threads.ingest.loader import (
+    Loader,
+    LoadStats,
+    article_key,
+    author_key,
+    comment_base_key,
+    normalise_url,
+    sha256,
+)
+from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedThread
+from threads.ingest.stream import Item, MoreComments
+from threads.models import CommentKind, CommentStatus, ImportBatch, ThreadState
+
+
+def load(engine: Engine, items: Iterable[Item], *, flush: int = 5000) -> tuple[LoadStats, int]:
+    with session_scope(engine) as session:
+        batch = ImportBatch(source_name="test", sha256="0" * 64, format="test")
+        session.add(batch)
+        session.flush()
+        assert batch.id is not None
+        loader = Loader(
+            session,
+            batch_id=batch.id,
+            source_format="test",
+            source_name="test",
+            flush_comments=flush,
+        )
+        return loader.load(items), batch.id
+
+
+def thread(*comments: ParsedComment, **kwargs: object) -> ParsedThread:
+    article = ParsedArticle(title="T", source_url="https://Example.org/a/", body="b")
+    return ParsedThread(article=article, comments=list(comments), **kwargs)  # type: ignore[arg-type]
+
+
+def test_keys_are_stable_and_documented() -> None:
+    t = thread()
+    assert article_key(t) == "url:https://example.org/a"
+    t.article.key = "wxr:guid-1"
+    assert article_key(t) == "wxr:guid-1"
+    bare = ParsedThread(article=ParsedArticle(title="x", body="y"))
+    assert article_key(bare) == "hash:" + sha256("x\x1fy")
+    assert normalise_url("HTTP://Host.EXAMPLE:80/p/#frag") == "http://host.example/p"
+    c = ParsedComment(body="hi", external_id="42")
+    assert comment_base_key(c) == "id:42"
+    c2 = ParsedComment(body="hi", author_name="A", posted_text="today")
+    assert comment_base_key(c2) == "hash:" + sha256("A\x1ftoday\x1fhi")
+    assert author_key(ParsedComment(body="", author_name="  Ann   Lee ")) == "ann lee"
+    assert author_key(ParsedComment(body="", author_name="A", author_email="A@X.org")) == "a@x.org"
+
+
+def test_identical_comments_without_ids_both_stay(engine: Engine) -> None:
+    same = dict(body="First!", author_name="Bob", posted_text="Monday")
+    stats, _ = load(engine, [thread(ParsedComment(**same), ParsedComment(**same))])  # type: ignore[arg-type]
+    db = snapshot(engine)
+    assert sorted(c["key"] for c in db.comments) == sorted(
+        [
+            "hash:" + sha256("Bob\x1fMonday\x1fFirst!"),
+            "hash:" + sha256("Bob\x1fMonday\x1fFirst!") + "#2",
+        ]
+    )
+    assert all(c["content_hash"] == sha256("First!") for c in db.comments)
+    again, _ = load(engine, [thread(ParsedComment(**same), ParsedComment(**same))])  # type: ignore[arg-type]
+    assert again.comments_new == 0 and again.comments_unchanged == 2
+    assert len(snapshot(engine).comments) == 2
+
+
+def test_state_none_is_open_with_note_and_closed_keeps_source_time(engine: Engine) -> None:
+    closed_at = datetime(2020, 5, 1, 12, tzinfo=UTC)
+    a = thread()
+    b = ParsedThread(
+        article=ParsedArticle(title="B", key="k:b"),
+        state=ThreadState.CLOSED,
+        state_note='page says "Comments are closed."',
+        closed_at=closed_at,
+    )
+    stats, _ = load(engine, [a, b])
+    db = snapshot(engine)
+    first, second = db.threads
+    assert first["state"] == ThreadState.OPEN and "does not say" in first["state_note"]
+    assert second["state"] == ThreadState.CLOSED
+    assert second["closed_at"] == closed_at
+    assert second["close_reason"] == 'page says "Comments are closed."'
+    assert stats.threads_closed == 1
+
+
+def test_parent_index_links_and_bad_index_is_an_orphan(engine: Engine) -> None:
+    t = thread(
+        ParsedComment(body="root"),
+        ParsedComment(body="reply", parent_index=0),
+        ParsedComment(body="lost", parent_index=7),
+    )
+    stats, _ = load(engine, [t])
+    db = snapshot(engine)
+    root, reply, lost = sorted(db.comments, key=lambda c: c["id"])
+    assert reply["parent_id"] == root["id"]
+    assert lost["parent_id"] is None and lost["extra"]["orphan_parent"] == "#7"
+    assert (stats.replies, stats.orphans) == (1, 1)
+
+
+def test_comments_stream_in_batches_across_flushes(engine: Engine) -> None:
+    head = ParsedThread(article=ParsedArticle(title="S", key="s:1"), external_id="s1")
+    posts = [
+        ParsedComment(
+            body=f"c{i}",
+            external_id=str(i),
+            parent_external_id=str(i + 1) if i % 5 == 0 else (str(i - 1) if i % 3 == 0 else None),
+            status=CommentStatus.SPAM if i % 7 == 0 else CommentStatus.APPROVED,
+            posted_at=datetime(2020, 1, 1, tzinfo=UTC),
+        )
+        for i in range(1, 60)
+    ]
+    items: list[Item] = [head]
+    items += [MoreComments("s1", posts[i : i + 4]) for i in range(0, len(posts), 4)]
+    stats, batch_id = load(engine, items, flush=6)
+    db = snapshot(engine)
+    assert len(db.comments) == 59
+    by_ext = {c["external_id"]: c for c in db.comments}
+    for i in range(1, 60):
+        parent = by_ext[str(i)]["parent_id"]
+        if i % 5 == 0 and i + 1 < 60:
+            assert parent == by_ext[str(i + 1)]["id"]  # parent came later: second pass
+        elif i % 5 == 0:
+            assert parent is None and by_ext[str(i)]["extra"]["orphan_parent"] == "60"
+        elif i % 3 == 0:
+            assert parent == by_ext[str(i - 1)]["id"]
+        else:
+            assert parent is None
+    assert stats.by_status["spam"] == 8
+    assert all(c["import_batch_id"] == batch_id for c in db.comments)
+    # the whole stream again: nothing new, nothing changed, links intact
+    again, _ = load(engine, items, flush=6)
+    assert again.comments_new == 0 and again.comments_updated == 0
+    assert snapshot(engine).comments == db.comments
+
+
+def test_changed_fields_update_in_place_and_bump_version(engine: Engine) -> None:
+    c = ParsedComment(body="old", external_id="1", kind=CommentKind.COMMENT)
+    load(engine, [thread(c)])
+    changed = ParsedComment(body="new", external_id="1", status=CommentStatus.SPAM)
+    stats, batch_id = load(engine, [thread(changed)])
+    [row] = snapshot(engine).comments
+    assert (row["body"], row["status"], row["version"]) == ("new", CommentStatus.SPAM, 2)
+    assert row["content_hash"] == sha256("new")
+    assert row["import_batch_id"] == batch_id
+    assert stats.comments_updated == 1
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    bodies=st.lists(st.sampled_from(["a", "b", "same", ""]), min_size=0, max_size=12),
+    parents=st.lists(st.integers(min_value=-1, max_value=12), min_size=12, max_size=12),
+)
+def test_any_parsed_thread_loads_idempotently(
+    engine: Engine, bodies: list[str], parents: list[int]
+) -> None:
+    comments = [
+        ParsedComment(body=b, parent_index=parents[i] if parents[i] >= 0 else None, position=i)
+        for i, b in enumerate(bodies)
+    ]
+    key = f"prop:{sha256(repr((bodies, parents)))}"
+    t = ParsedThread(article=ParsedArticle(title="P", key=key), comments=comments)
+    first, _ = load(engine, [t])
+    assert first.comments == len(bodies)
+    rows = [c for c in snapshot(engine).comments]
+    second, _ = load(engine, [t])
+    assert second.comments_new == 0 and second.comments_updated == 0
+    assert [c for c in snapshot(engine).comments] == rows
