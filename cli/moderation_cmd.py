@@ -45,6 +45,8 @@ def _actor(by: str | None) -> Actor:
     name = (by or os.environ.get("USER") or _login() or "").strip()
     if not name:
         raise InvalidInput("cannot tell who is acting: pass --by NAME", field="--by")
+    if len(name) > 200:
+        raise InvalidInput(f"--by has {len(name)} characters; at most 200", field="--by")
     return Actor.user(name)
 
 

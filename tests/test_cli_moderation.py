@@ -109,6 +109,8 @@ def test_moderate_refusals_are_one_line_errors(engine: Engine, db_url: str) -> N
         result = _run(db_url, "moderate", str(cid), *args)
         assert result.exit_code == 1, result.output
         assert message in result.output and "Traceback" not in result.output
+    long_name = _run(db_url, "moderate", str(cid), "flag", "--by", "x" * 300)
+    assert long_name.exit_code == 1 and "--by has 300 characters" in long_name.output
     missing = _run(db_url, "moderate", "4242", "approve")
     assert missing.exit_code == 1 and "comment 4242 not found" in missing.output
     assert count(engine, ModerationEvent) == 0
