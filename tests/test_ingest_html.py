@@ -356,6 +356,18 @@ def test_removed_blogger_comment_is_kept_as_deleted() -> None:
     assert kept.status is CommentStatus.APPROVED
 
 
+def test_unknown_body_markup_keeps_the_comment_text_without_author_and_replies() -> None:
+    page = """<ol class="comments"><li class="comment" id="comment-1">
+      <cite>Xavier</cite><p>Some text <b>bold</b>.</p><p>Second.</p>
+      <div class="reply"><a href="#">Reply</a></div>
+      <ul><li class="comment" id="comment-2"><cite>Yu</cite><p>Reply text</p></li></ul>
+    </li></ol>"""
+    xavier, yu = parse_html(page, source_name="plain.html")[0].comments
+    assert (xavier.author_name, xavier.body) == ("Xavier", "Some text bold.\n\nSecond.")
+    assert xavier.extra["body_from"] == "comment text"
+    assert (yu.author_name, yu.body, yu.parent_index) == ("Yu", "Reply text", 0)
+
+
 def test_page_without_comment_section() -> None:
     page = (
         "<html><head><title>Just a page</title></head><body><p>No comments here.</p></body></html>"

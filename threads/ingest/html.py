@@ -266,10 +266,6 @@ class _Page:
         self._owner_memo: dict[HtmlElement, HtmlElement | None] = {}
         self._sidebar_memo: dict[HtmlElement, bool] = {}
 
-    @property
-    def comment_zone(self) -> set[HtmlElement]:
-        return set(self.zone_owner)
-
     def select(self, selector: str, root: HtmlElement | None = None) -> list[HtmlElement]:
         return _css(selector)(root if root is not None else self.doc)
 
@@ -635,10 +631,13 @@ def _to_comment(page: _Page, item: _Item, position: int, default_year: int | Non
     )
     extra.update(notes)
     body = item.body_text
-    if body is None:
-        body = _block_text(item.body_el) if item.body_el is not None else ""
-    if item.body_el is not None:
+    if body is None and item.body_el is not None:
+        body = _block_text(item.body_el)
         extra["html"] = _inner_html(item.body_el)
+    elif body is None:
+        # unknown markup: the comment's own text without its author, date and replies
+        body = _residual_text(page, item)
+        extra["body_from"] = "comment text"
     ident = _external_id(item) or (_inner_id(page, item) if item.source == "markup" else None)
     if item.source != "markup":
         extra["found_by"] = item.source
@@ -658,6 +657,33 @@ def _to_comment(page: _Page, item: _Item, position: int, default_year: int | Non
         position=position,
         extra=extra,
     )
+
+
+def _residual_text(page: _Page, item: _Item) -> str:
+    skip = {item.extra.get("author_el"), item.extra.get("date_el")}
+    pieces: list[str] = []
+    walker = etree.iterwalk(item.root, events=("start", "end"))
+    for event, node in walker:
+        if not isinstance(node.tag, str):
+            continue
+        foreign = page.zone_owner.get(node) not in (None, item.root)
+        ignored = node in skip or foreign or _is_noise(node)
+        if event == "start" and node is not item.root and ignored:
+            walker.skip_subtree()
+            if node.tail:
+                pieces.append(node.tail)
+            continue
+        if event == "start":
+            if node.tag in _BLOCK_TAGS or node.tag == "br":
+                pieces.append(_PARA if node.tag != "br" else _BREAK)
+            if node.text:
+                pieces.append(node.text)
+        elif node is not item.root:
+            if node.tag in _BLOCK_TAGS:
+                pieces.append(_PARA)
+            if node.tail:
+                pieces.append(node.tail)
+    return _tidy("".join(pieces))
 
 
 def _is_removed(item: _Item, body: str) -> bool:
