@@ -259,3 +259,15 @@ def test_readme_commands_in_a_real_process(engine: Engine, db_url: str) -> None:
     acted = run("moderate", str(cid), "reject", "--reason", "spam-like")
     assert acted.returncode == 0 and "pending -> rejected" in acted.stdout
     assert get_comment(engine, cid).status is CommentStatus.REJECTED
+
+
+def test_out_of_range_ids_are_clean_errors(engine: Engine, db_url: str) -> None:
+    huge = str(2**40)
+    for args, message in [
+        (["moderate", huge, "approve"], f"comment {huge} not found"),
+        (["close", huge, "--reason", "x"], f"thread {huge} not found"),
+        (["queue", "--thread", huge], "is not a thread id"),
+        (["history", huge], f"comment {huge} not found"),
+    ]:
+        result = _run(db_url, *args)
+        assert result.exit_code == 1 and message in result.output, result.output

@@ -49,6 +49,8 @@ class QueueFilter:
                 field="status",
             ) from exc
         object.__setattr__(self, "statuses", statuses)
+        if self.thread_id is not None and not 0 < self.thread_id <= q.MAX_ID:
+            raise InvalidInput(f"thread {self.thread_id} is not a thread id", field="thread_id")
         if self.since and self.until and self.since >= self.until:
             raise InvalidInput("since must be before until", field="since")
 

@@ -37,7 +37,13 @@ QueueSort = Literal["oldest", "newest", "most_reported"]
 # --------------------------------------------------------------------------- comments
 
 
+#: ids are 32-bit integers in PostgreSQL; a larger one can match nothing (and must not reach SQL)
+MAX_ID = 2**31 - 1
+
+
 def get_comment(session: Session, comment_id: int) -> Comment | None:
+    if not 0 < comment_id <= MAX_ID:
+        return None
     return session.get(Comment, comment_id)
 
 
@@ -170,6 +176,8 @@ def reporter_has_reported(session: Session, comment_id: int, reporter: str) -> b
 
 
 def get_thread(session: Session, thread_id: int) -> Thread | None:
+    if not 0 < thread_id <= MAX_ID:
+        return None
     return session.get(Thread, thread_id)
 
 
