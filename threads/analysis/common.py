@@ -219,17 +219,52 @@ def _sample_note(every: int) -> str:
     return "all comments" if every == 1 else f"comment ids divisible by {every}"
 
 
-def read_signatures(rows: list[Any]) -> tuple[Counter[int], Counter[frozenset[str]]]:
-    """From ``topic_signatures`` rows: comments with a topic per thread, and how many
-    comments carry each set of topics."""
-    labelled: Counter[int] = Counter()
-    combos: Counter[frozenset[str]] = Counter()
-    for row in rows:
-        topics = frozenset(x for x in (row.signature or "").split(q.SIGNATURE_SEPARATOR) if x)
-        if topics:
-            labelled[row.thread_id] += int(row.n)
-            combos[topics] += int(row.n)
-    return labelled, combos
+@dataclass
+class LabelFacts:
+    """What one pass over the selection's topic labels tells (see ``topic_combinations``)."""
+
+    per_thread: dict[int, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    per_month: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    counts: Counter[str] = field(default_factory=Counter)
+    score_sums: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    labelled_per_thread: Counter[int] = field(default_factory=Counter)
+    combos: Counter[frozenset[str]] = field(default_factory=Counter)
+    versions: set[str] = field(default_factory=set)
+
+    @property
+    def cells(self) -> dict[str, tuple[int, float]]:
+        """Per topic: (comments, sum of scores)."""
+        return {t: (n, self.score_sums[t]) for t, n in self.counts.items()}
+
+    @property
+    def labelled(self) -> int:
+        return sum(self.labelled_per_thread.values())
+
+
+def label_facts(conn: Connection, ctx: Context) -> LabelFacts:
+    """Per-thread and per-month topic counts, score sums, topic combinations and codebook
+    versions of the selection, from one grouped query. Adds topics found on labels to ``ctx``."""
+    ctx.add_topics(q.topic_ids_in_use(conn))
+    topic_ids = [t for t, _ in ctx.topics]
+    facts = LabelFacts()
+    for row in q.topic_combinations(conn, ctx.selection, topic_ids):
+        n = int(row.n)
+        combo = frozenset(x for x in (row.signature or "").split(q.SIGNATURE_SEPARATOR) if x)
+        if not combo:
+            continue
+        facts.versions.update(v for v in (row.v_min, row.v_max) if v)
+        facts.labelled_per_thread[row.thread_id] += n
+        facts.combos[combo] += n
+        for topic in combo:
+            facts.per_thread[row.thread_id][topic] += n
+            if row.month is not None:
+                facts.per_month[row.month][topic] += n
+            facts.counts[topic] += n
+        for i, topic in enumerate(topic_ids):
+            value = row[6 + i]
+            if value is not None:
+                facts.score_sums[topic] += float(value)
+    return facts
 
 
 # --------------------------------------------------------------------------- moderation

@@ -13,8 +13,8 @@ from sqlalchemy.engine import Connection
 from threads.analysis.common import (
     Context,
     build_manifest,
+    label_facts,
     moderation_summary,
-    read_signatures,
     topic_summary,
 )
 from threads.analysis.data import (
@@ -59,21 +59,13 @@ def build_corpus_report(
             per_day[row.day] += n
     counted = sum(per_thread.values())
 
-    thread_topics: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    month_topics: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    cells: dict[str, tuple[int, float]] = {}
-    versions: list[str] = []
-    for cell in q.topic_cells(conn, sel):
-        n = int(cell.n)
-        thread_topics[cell.thread_id][cell.topic_id] += n
-        if cell.month is not None:
-            month_topics[cell.month][cell.topic_id] += n
-        old_n, old_sum = cells.get(cell.topic_id, (0, 0.0))
-        cells[cell.topic_id] = (old_n + n, old_sum + float(cell.score_sum or 0.0))
-        versions.append(cell.taxonomy_version)
-    ctx.add_topics(cells)
-    labelled_per_thread, combos = read_signatures(q.topic_signatures(conn, sel))
-    labelled = sum(labelled_per_thread.values())
+    facts = label_facts(conn, ctx)
+    cells = facts.cells
+    labelled = facts.labelled
+    thread_topics = facts.per_thread
+    month_topics = facts.per_month
+    versions = sorted(facts.versions)
+    combos = facts.combos
 
     shown = [t for t, _ in ctx.shown_topics()]
     prevalence = [

@@ -57,8 +57,7 @@ def resolve(conn: Connection, request: ReportRequest) -> tuple[Context, list[Any
 
     codebook = load_codebook(request.taxonomy_path)
     topics: list[tuple[str, str]] = list(codebook.topics) if codebook else []
-    if codebook is None:  # without a codebook, the topics are the ids labels use
-        topics = [(t, t) for t in q.topic_ids_in_use(conn)]
+    # Topics the labels use but the codebook lacks are added when the labels are read.
     known = {t for t, _ in topics}
     if (
         request.topic is not None

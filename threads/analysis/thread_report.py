@@ -12,8 +12,8 @@ from sqlalchemy.engine import Connection
 from threads.analysis.common import (
     Context,
     build_manifest,
+    label_facts,
     moderation_summary,
-    read_signatures,
     topic_summary,
 )
 from threads.analysis.data import (
@@ -72,14 +72,10 @@ def build_thread_report(
     tree = _tree(nodes)
 
     counted = len(rows) if sel.topic is None else q.count_comments(conn, replace(sel, topic=None))
-    cells: dict[str, tuple[int, float]] = {}
-    versions: list[str] = []
-    for cell in q.topic_cells(conn, sel):
-        n, total = cells.get(cell.topic_id, (0, 0.0))
-        cells[cell.topic_id] = (n + int(cell.n), total + float(cell.score_sum or 0.0))
-        versions.append(cell.taxonomy_version)
-    ctx.add_topics(cells)
-    labelled = sum(read_signatures(q.topic_signatures(conn, sel))[0].values())
+    facts = label_facts(conn, ctx)
+    cells = facts.cells
+    versions = sorted(facts.versions)
+    labelled = facts.labelled
     topics = topic_summary(conn, ctx, comments=counted, labelled=labelled, cells=cells)
     moderation = moderation_summary(conn, ctx, (thread.id,), counts)
     manifest = build_manifest(

@@ -203,116 +203,52 @@ def comment_facts(conn: Connection, sel: Selection) -> list[Row[Any]]:
     return list(conn.execute(stmt))
 
 
-def month_counts(conn: Connection, sel: Selection) -> list[Row[Any]]:
-    """(thread_id, month, n) of counted comments; month is None for undated comments."""
-    c = comment_t.c
-    month = _bucket(conn, c.posted_at, "month").label("month")
-    stmt = (
-        sa.select(c.thread_id, month, sa.func.count().label("n"))
-        .where(*_where(sel, topic=False))
-        .group_by(c.thread_id, month)
-    )
-    return list(conn.execute(stmt))
-
-
-def topic_cells(conn: Connection, sel: Selection) -> list[Row[Any]]:
-    """(thread_id, month, topic_id, taxonomy_version, n, score_sum) over the counted
-    comments' topics."""
-    c, lt = comment_t.c, topic_t.c
-    month = _bucket(conn, c.posted_at, "month").label("month")
-    stmt = (
-        sa.select(
-            c.thread_id,
-            month,
-            lt.topic_id,
-            lt.taxonomy_version,
-            sa.func.count().label("n"),
-            sa.func.sum(lt.score).label("score_sum"),
-        )
-        .select_from(topic_t.join(comment_t, comment_t.c.id == lt.comment_id))
-        .where(assigned_label(), *_where(sel, topic=False))
-        .group_by(c.thread_id, month, lt.topic_id, lt.taxonomy_version)
-    )
-    if sel.topic is not None:
-        stmt = stmt.where(lt.topic_id == sel.topic)
-    return list(conn.execute(stmt))
-
-
-def labelled_counts(conn: Connection, sel: Selection) -> list[Row[Any]]:
-    """(thread_id, n): counted comments that have at least one topic."""
-    c = comment_t.c
-    label = topic_t.alias("any_label")
-    stmt = (
-        sa.select(c.thread_id, sa.func.count().label("n"))
-        .where(
-            *_where(sel, topic=False),
-            sa.exists().where(label.c.comment_id == c.id, assigned_label(label)),
-        )
-        .group_by(c.thread_id)
-    )
-    return list(conn.execute(stmt))
-
-
 #: separates topic ids in a signature (never part of an id)
 SIGNATURE_SEPARATOR = "\x1f"
 
 
-def topic_signatures(conn: Connection, sel: Selection) -> list[Row[Any]]:
-    """(thread_id, signature, n): how many counted comments carry each set of topics.
-
-    A signature is the comment's topic ids joined by ``SIGNATURE_SEPARATOR`` in no particular
-    order. One pass gives both the co-occurrence matrix and the comments with a topic.
-    """
+def topic_combinations(
+    conn: Connection, sel: Selection, topic_ids: Sequence[str]
+) -> list[Row[Any]]:
+    """One pass over the selected comments' topics, grouped per comment first:
+    (thread_id, month, signature, v_min, v_max, n, s0, s1, ...) where ``signature`` is the
+    comment's topic ids joined by ``SIGNATURE_SEPARATOR`` (any order), ``v_min``/``v_max``
+    the codebook versions of its labels, ``n`` the number of such comments and ``s<i>`` the
+    sum of their scores for ``topic_ids[i]``."""
     c, lt = comment_t.c, topic_t.c
     if conn.dialect.name == "postgresql":
         joined = sa.func.string_agg(lt.topic_id, sa.literal(SIGNATURE_SEPARATOR))
     else:
         joined = sa.func.group_concat(lt.topic_id, sa.literal(SIGNATURE_SEPARATOR))
+    scores = [
+        sa.func.sum(sa.case((lt.topic_id == t, lt.score), else_=None)).label(f"s{i}")
+        for i, t in enumerate(topic_ids)
+    ]
     per_comment = (
-        sa.select(c.thread_id, joined.label("signature"))
+        sa.select(
+            c.thread_id,
+            c.posted_at,
+            joined.label("signature"),
+            sa.func.min(lt.taxonomy_version).label("v_min"),
+            sa.func.max(lt.taxonomy_version).label("v_max"),
+            *scores,
+        )
         .select_from(topic_t.join(comment_t, comment_t.c.id == lt.comment_id))
         .where(assigned_label(), *_where(sel, topic=False))
-        .group_by(lt.comment_id, c.thread_id)
+        .group_by(lt.comment_id, c.thread_id, c.posted_at)
         .subquery("per_comment")
     )
+    pc = per_comment.c
+    month = _bucket(conn, pc.posted_at, "month").label("month")
     stmt = sa.select(
-        per_comment.c.thread_id, per_comment.c.signature, sa.func.count().label("n")
-    ).group_by(per_comment.c.thread_id, per_comment.c.signature)
-    return list(conn.execute(stmt))
-
-
-def cooccurrence(conn: Connection, sel: Selection) -> list[Row[Any]]:
-    """(topic_a, topic_b, n) with topic_a <= topic_b: comments carrying both topics."""
-    a = topic_t.alias("a")
-    b = topic_t.alias("b")
-    stmt = (
-        sa.select(
-            a.c.topic_id.label("topic_a"),
-            b.c.topic_id.label("topic_b"),
-            sa.func.count().label("n"),
-        )
-        .select_from(
-            a.join(b, sa.and_(b.c.comment_id == a.c.comment_id, b.c.topic_id >= a.c.topic_id)).join(
-                comment_t, comment_t.c.id == a.c.comment_id
-            )
-        )
-        .where(assigned_label(a), assigned_label(b), *_where(sel, topic=False))
-        .group_by(a.c.topic_id, b.c.topic_id)
-        .order_by(a.c.topic_id, b.c.topic_id)
-    )
-    return list(conn.execute(stmt))
-
-
-def daily_counts(conn: Connection, sel: Selection) -> list[Row[Any]]:
-    """(day, n) of counted dated comments, oldest first."""
-    c = comment_t.c
-    day = _bucket(conn, c.posted_at, "day").label("day")
-    stmt = (
-        sa.select(day, sa.func.count().label("n"))
-        .where(*_where(sel), c.posted_at.is_not(None))
-        .group_by(day)
-        .order_by(day)
-    )
+        pc.thread_id,
+        month,
+        pc.signature,
+        pc.v_min,
+        pc.v_max,
+        sa.func.count().label("n"),
+        *[sa.func.sum(pc[f"s{i}"]).label(f"s{i}") for i in range(len(topic_ids))],
+    ).group_by(pc.thread_id, month, pc.signature, pc.v_min, pc.v_max)
     return list(conn.execute(stmt))
 
 
@@ -481,21 +417,6 @@ def sampled_comments(conn: Connection, sel: Selection, every: int = 1) -> list[R
     if every > 1:
         stmt = stmt.where(c.id % every == 0)
     return list(conn.execute(stmt.order_by(c.id)))
-
-
-def topic_texts(conn: Connection, sel: Selection, every: int = 1) -> list[Row[Any]]:
-    """(topic_id, body) for the selected comments' topics; ``every`` > 1 keeps ids divisible
-    by it (a deterministic sample)."""
-    c, lt = comment_t.c, topic_t.c
-    stmt = (
-        sa.select(lt.topic_id, c.body)
-        .select_from(topic_t.join(comment_t, comment_t.c.id == lt.comment_id))
-        .where(assigned_label(), c.purged == sa.false(), *_where(sel, topic=False))
-        .order_by(lt.topic_id, c.id)
-    )
-    if every > 1:
-        stmt = stmt.where(c.id % every == 0)
-    return list(conn.execute(stmt))
 
 
 def corpus_texts(conn: Connection, sel: Selection, every: int = 1) -> Iterator[str]:
