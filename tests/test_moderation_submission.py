@@ -98,6 +98,10 @@ def test_word_list_phrases_prefixes_and_the_strongest_tier() -> None:
     assert rules.check_words("kill the yourself", wl).outcome is rules.Outcome.ACCEPT
     assert rules.check_words("IDIOTIC idea", wl).outcome is rules.Outcome.FLAG
     assert rules.check_words("idiom", wl).outcome is rules.Outcome.ACCEPT
+    named = rules.check_words("a fine remark", wl, author_name="Casino Bonus King")
+    assert named.outcome is rules.Outcome.HOLD and "author name" in named.reasons[0]
+    both = rules.check_words("idiot", wl, author_name="idiot")
+    assert both.outcome is rules.Outcome.FLAG and len(both.reasons) == 2
     mixed = rules.check_words("idiot, casino bonus", wl)
     assert mixed.outcome is rules.Outcome.HOLD and "casino bonus" in mixed.reasons[0]
     assert mixed.version == "t1"

@@ -301,14 +301,20 @@ def _parse_default(text: str) -> WordList:
     return parse_wordlist(text, f"(packaged) threads/data/{DEFAULT_WORDLIST}")
 
 
-def check_words(body: str, wordlist: WordList) -> Decision:
-    """The strongest tier with a match: block, hold or flag; accept when nothing matches."""
-    found = wordlist.matches(body)
+def check_words(body: str, wordlist: WordList, *, author_name: str | None = None) -> Decision:
+    """The strongest tier with a match in the body or the author's name (spammers advertise in
+    names too): block, hold or flag; accept when nothing matches."""
+    places = [("", wordlist.matches(body))]
+    if author_name:
+        places.append((" in the author name", wordlist.matches(author_name)))
     for tier in TIERS:
-        if tier in found:
-            terms = ", ".join(repr(t) for t in found[tier])
-            reason = f"word list ({tier.value}): {terms}"
-            return Decision("wordlist", wordlist.version, tier, (reason,))
+        reasons = tuple(
+            f"word list ({tier.value}){where}: {', '.join(repr(t) for t in found[tier])}"
+            for where, found in places
+            if tier in found
+        )
+        if reasons:
+            return Decision("wordlist", wordlist.version, tier, reasons)
     return Decision.accept("wordlist", wordlist.version)
 
 

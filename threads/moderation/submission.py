@@ -170,7 +170,9 @@ def submit_comment(
         ),
         rules.check_links(sub.body, max_links=settings.max_links, author_url=None),
         rules.check_duplicate(sub.body, thread_id=thread_id, author_key=author_key, recent=recent),
-        rules.check_words(sub.body, rules.load_wordlist(settings.wordlist_path)),
+        rules.check_words(
+            sub.body, rules.load_wordlist(settings.wordlist_path), author_name=sub.author_name
+        ),
         rules.check_premoderation(
             policy, has_links=bool(links_in(sub.body)), author_approved_before=approved_before
         ),
