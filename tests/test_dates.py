@@ -107,6 +107,8 @@ def test_blogger_show_comment_links_carry_epoch_milliseconds() -> None:
         ("November 4, 2014 at 03:32", True),
         ("  March 5, 2021 at 10:14 AM", True),
         ("Tuesday, 4 November 2014 - 15:32", True),
+        ("November 4, 2014 at 3:32 am | Permalink", True),
+        ("4. November 2014 um 15:32 | Antworten", True),
         ("Small correction: the transfer was announced on November 21, 2014", False),
         ("2. we should not forget 2014", False),
         ("Posted on March 5, 2021 by Anna", False),

@@ -69,9 +69,11 @@ _FILLER_WORDS = " ".join(
         "mo di mi do fr sa so",
         "maandag dinsdag woensdag donderdag vrijdag zaterdag zondag",
         "lundi mardi mercredi jeudi vendredi samedi dimanche",
+        # links printed next to a comment's date in copied pages
+        "permalink link reply edit antworten bearbeiten beantwoorden répondre",
     )
 ).split()
-_SEPARATORS = r"[\s,;|/\-–—·:@.()\[\]]*"
+_SEPARATORS = r"[\s,;|/\-–—·:@.()\[\]#]*"
 _FILLER_RE = re.compile(
     rf"^{_SEPARATORS}(?:(?:" + "|".join(map(re.escape, _FILLER_WORDS)) + rf")\b{_SEPARATORS})*$",
     re.IGNORECASE,
