@@ -7,8 +7,10 @@ can run commands against the database owns it anyway. Every change is audited li
 from __future__ import annotations
 
 import getpass
+import json
 import os
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -22,7 +24,7 @@ from threads.errors import InvalidInput
 from threads.models import AutoCloseFrom, CommentStatus, Role, Thread, ThreadState
 from threads.moderation.audit import Actor
 from threads.moderation.lifecycle import ACTIONS
-from threads.moderation.queue import SORTS, QueueFilter, list_queue
+from threads.moderation.queue import SORTS, QueueFilter, QueuePage, list_queue
 from threads.moderation.service import apply_action, comment_history, get_comment_or_404
 from threads.moderation.threads import (
     UNSET,
@@ -103,6 +105,9 @@ def queue(
     sort: str = typer.Option("oldest", "--sort", help=f"Order: {', '.join(SORTS)}."),
     limit: int = typer.Option(50, "--limit", "-n", help="Comments per page (1-500)."),
     cursor: str | None = typer.Option(None, "--cursor", help="Next page (printed below a page)."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print the page as JSON (items, total, next_cursor) for scripts."
+    ),
 ) -> None:
     """List the moderation queue: what waits for a moderator, oldest first."""
     flt = QueueFilter(
@@ -116,6 +121,9 @@ def queue(
     )
     with session_scope(state(ctx).engine()) as session:
         page = list_queue(session, flt, sort=sort, cursor=cursor, limit=limit)
+    if as_json:
+        typer.echo(json.dumps(_page_json(page), ensure_ascii=False, indent=2))
+        return
     console = make_console()
     table = Table(title=f"moderation queue ({page.total} matching)", title_justify="left")
     for name, justify in [
@@ -144,6 +152,28 @@ def queue(
     console.print(table)
     if page.next_cursor:
         console.print(f"more: threads queue ... --cursor {page.next_cursor}")
+
+
+def _page_json(page: QueuePage) -> dict[str, Any]:
+    items = []
+    for item in page.items:
+        c = item.comment
+        items.append(
+            {
+                "id": c.id,
+                "thread_id": item.thread_id,
+                "article_title": item.article_title,
+                "parent_id": c.parent_id,
+                "author_name": c.author_name,
+                "posted_at": c.posted_at.isoformat() if c.posted_at else None,
+                "status": CommentStatus(c.status).value,
+                "report_count": c.report_count,
+                "version": c.version,
+                "topics": item.topics,
+                "body": c.body,
+            }
+        )
+    return {"items": items, "total": page.total, "next_cursor": page.next_cursor}
 
 
 def _statuses(given: list[str] | None) -> list[str]:

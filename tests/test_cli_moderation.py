@@ -271,3 +271,27 @@ def test_out_of_range_ids_are_clean_errors(engine: Engine, db_url: str) -> None:
     ]:
         result = _run(db_url, *args)
         assert result.exit_code == 1 and message in result.output, result.output
+
+
+def test_queue_as_json_walks_all_pages(engine: Engine, db_url: str) -> None:
+    import json
+
+    tid = make_thread(engine, title="Gold")
+    made = [
+        make_comment(engine, tid, body=f"json {i}", posted_at=T0 + timedelta(minutes=i))
+        for i in range(7)
+    ]
+    seen: list[int] = []
+    cursor: str | None = None
+    while True:
+        args = ["queue", "--json", "--limit", "3"] + (["--cursor", cursor] if cursor else [])
+        result = _run(db_url, *args)
+        assert result.exit_code == 0, result.output
+        page = json.loads(result.output)
+        assert page["total"] == 7
+        seen += [item["id"] for item in page["items"]]
+        assert all(i["article_title"] == "Gold" and i["status"] == "pending" for i in page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == made
