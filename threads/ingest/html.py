@@ -265,13 +265,28 @@ class _Page:
         self._matches: dict[str, dict[HtmlElement, list[HtmlElement]]] = {}
         self._owner_memo: dict[HtmlElement, HtmlElement | None] = {}
         self._sidebar_memo: dict[HtmlElement, bool] = {}
+        self._scope: HtmlElement | None = None
 
     def select(self, selector: str, root: HtmlElement | None = None) -> list[HtmlElement]:
         return _css(selector)(root if root is not None else self.doc)
 
+    def _comment_scope(self) -> HtmlElement:
+        """The smallest element holding every comment (selectors need not search the page)."""
+        if self._scope is None:
+            roots = [root for root, owner in self.zone_owner.items() if root is owner]
+            scope: HtmlElement | None = roots[0] if roots else self.doc
+            for root in roots[1:]:
+                assert scope is not None
+                ancestors = set(_self_and_ancestors(root))
+                while scope is not None and scope not in ancestors:
+                    scope = scope.getparent()
+            self._scope = scope if scope is not None else self.doc
+        return self._scope
+
     def register(self, root: HtmlElement, parts: Iterable[HtmlElement]) -> None:
         self._owner_memo.clear()
         self._matches.clear()
+        self._scope = None
         self.zone_owner[root] = root
         for part in parts:
             self.zone_owner[part] = root
@@ -326,7 +341,7 @@ class _Page:
         table = self._matches.get(selector)
         if table is None:
             table = {}
-            for el in _css(selector)(self.doc):
+            for el in _css(selector)(self._comment_scope()):
                 owner = self.owner(el)
                 if owner is not None:
                     table.setdefault(owner, []).append(el)
