@@ -44,7 +44,7 @@ FLUSH_COMMENTS = 5000
 FLUSH_THREADS = 500
 #: comment ids kept in memory for linking replies; beyond this the cache starts over and
 #: parents are looked up in the database instead
-CACHE_LIMIT = 1_000_000
+CACHE_LIMIT = 300_000
 UNKNOWN_STATE_NOTE = "the source does not say whether comments are closed; kept open"
 
 
@@ -73,7 +73,7 @@ class LoadStats:
             "articles": self.articles,
             "threads": self.threads,
             "comments": self.comments,
-            "comments_by_status": dict(sorted(self.by_status.items())),
+            "comments_by_status": {str(k): v for k, v in sorted(self.by_status.items())},
             "threads_closed": self.threads_closed,
             "replies": self.replies,
             "orphans": self.orphans,
@@ -204,7 +204,7 @@ class Loader:
         self._ids: dict[int, dict[str, int]] = {}  # thread id -> comment key -> comment id
         self._cached = 0
         self._evicted = False
-        self._dupes: dict[tuple[int, str], int] = {}
+        self._batch_keys: set[tuple[int, str]] = set()  # comment keys taken in this flush
         self._waiting: list[tuple[int, int, str]] = []  # child id, thread id, parent key
         self._orphans_now: list[tuple[int, str]] = []
 
@@ -235,6 +235,7 @@ class Loader:
             return
         threads, more = self._threads, self._more
         self._threads, self._more, self._buffered = [], [], 0
+        self._batch_keys = set()
         thread_ids = self._write_threads(threads)
         rows: list[_Row] = []
         for pending, thread_id in zip(threads, thread_ids, strict=True):
@@ -434,31 +435,53 @@ class Loader:
 
     def _row(self, thread_id: int, comment: ParsedComment, base: int | None) -> _Row:
         key = comment_base_key(comment)
-        seen = self._dupes.get((thread_id, key))
-        if seen is not None:
-            self._dupes[(thread_id, key)] = seen + 1
+        known = self._ids.get(thread_id)
+        taken = self._batch_keys
+        if (thread_id, key) in taken or (known is not None and key in known):
+            number = 2
+            while (thread_id, f"{key}#{number}") in taken or (
+                known is not None and f"{key}#{number}" in known
+            ):
+                number += 1
             if comment.external_id:
                 self.stats.warnings.append(
                     f"{self.source_name}: comment id {comment.external_id!r} appears "
-                    f"{seen + 1} times in one thread; the copies are kept as {key}#{seen + 1}"
+                    f"{number} times in one thread; the copy is kept as {key}#{number}"
                 )
-            key = f"{key}#{seen + 1}"
-        else:
-            self._dupes[(thread_id, key)] = 1
-        extra = dict(comment.extra)
+            key = f"{key}#{number}"
+        taken.add((thread_id, key))
+        extra = comment.extra
         status = comment.status
-        self.stats.by_status[str(status.value)] += 1
+        self.stats.by_status[status] += 1
         self.stats.comments += 1
+        external_id = comment.external_id
+        author_name = comment.author_name
+        author_email = comment.author_email
+        posted_text = comment.posted_text
+        if (
+            (external_id is not None and len(external_id) > 255)
+            or (author_name is not None and len(author_name) > 512)
+            or (author_email is not None and len(author_email) > 512)
+            or (posted_text is not None and len(posted_text) > 128)
+        ):
+            extra = dict(extra)
+            external_id = _fit(external_id, 255, extra, "external_id")
+            author_name = _fit(author_name, 512, extra, "author_name")
+            author_email = _fit(author_email, 512, extra, "author_email")
+            posted_text = _fit(posted_text, 128, extra, "posted_text")
+        posted_at = comment.posted_at
+        if posted_at is not None and posted_at.tzinfo is not UTC:
+            posted_at = _utc(posted_at)
         values = {
-            "external_id": _fit(comment.external_id, 255, extra, "external_id"),
+            "external_id": external_id,
             "position": comment.position,
             "kind": comment.kind,
-            "author_name": _fit(comment.author_name, 512, extra, "author_name"),
+            "author_name": author_name,
             "author_url": comment.author_url,
-            "author_email": _fit(comment.author_email, 512, extra, "author_email"),
+            "author_email": author_email,
             "author_key": author_key(comment),
-            "posted_at": _utc(comment.posted_at),
-            "posted_text": _fit(comment.posted_text, 128, extra, "posted_text"),
+            "posted_at": posted_at,
+            "posted_text": posted_text,
             "body": comment.body,
             "body_format": comment.body_format,
             "status": status,
