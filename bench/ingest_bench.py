@@ -25,7 +25,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -33,19 +32,146 @@ from xml.sax.saxutils import escape
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-WORDS = (
-    "gold reserves central bank repatriation vault audit sanctions russia iran china talks "
-    "negotiations nuclear agreement unity council members europe dollar currency market price "
-    "ounce inflation policy government minister treaty inspection enrichment uranium oil gas "
-    "pipeline trade export import tariff economy growth recession bond yield interest rate the "
-    "a of and to in is that it was for on are as with they be at this have from or by not but "
-    "what all were when we there can an your which their said if do will each about how up out "
-    "them then she many some so these would other into has more her two like him see time could"
-).split()
-NAMES = (
-    "Anna Boris Chen Dmitri Elena Farid Greta Hassan Ines Jonas Katya Li Maria Nadia Omar Pavel "
-    "Qing Rosa Sergei Tomas Uma Viktor Wen Xenia Yusuf Zoe"
-).split()
+WORDS = [
+    "gold",
+    "reserves",
+    "central",
+    "bank",
+    "repatriation",
+    "vault",
+    "audit",
+    "sanctions",
+    "russia",
+    "iran",
+    "china",
+    "talks",
+    "negotiations",
+    "nuclear",
+    "agreement",
+    "unity",
+    "council",
+    "members",
+    "europe",
+    "dollar",
+    "currency",
+    "market",
+    "price",
+    "ounce",
+    "inflation",
+    "policy",
+    "government",
+    "minister",
+    "treaty",
+    "inspection",
+    "enrichment",
+    "uranium",
+    "oil",
+    "gas",
+    "pipeline",
+    "trade",
+    "export",
+    "import",
+    "tariff",
+    "economy",
+    "growth",
+    "recession",
+    "bond",
+    "yield",
+    "interest",
+    "rate",
+    "the",
+    "a",
+    "of",
+    "and",
+    "to",
+    "in",
+    "is",
+    "that",
+    "it",
+    "was",
+    "for",
+    "on",
+    "are",
+    "as",
+    "with",
+    "they",
+    "be",
+    "at",
+    "this",
+    "have",
+    "from",
+    "or",
+    "by",
+    "not",
+    "but",
+    "what",
+    "all",
+    "were",
+    "when",
+    "we",
+    "there",
+    "can",
+    "an",
+    "your",
+    "which",
+    "their",
+    "said",
+    "if",
+    "do",
+    "will",
+    "each",
+    "about",
+    "how",
+    "up",
+    "out",
+    "them",
+    "then",
+    "she",
+    "many",
+    "some",
+    "so",
+    "these",
+    "would",
+    "other",
+    "into",
+    "has",
+    "more",
+    "her",
+    "two",
+    "like",
+    "him",
+    "see",
+    "time",
+    "could",
+]  # noqa: SIM905
+NAMES = [
+    "Anna",
+    "Boris",
+    "Chen",
+    "Dmitri",
+    "Elena",
+    "Farid",
+    "Greta",
+    "Hassan",
+    "Ines",
+    "Jonas",
+    "Katya",
+    "Li",
+    "Maria",
+    "Nadia",
+    "Omar",
+    "Pavel",
+    "Qing",
+    "Rosa",
+    "Sergei",
+    "Tomas",
+    "Uma",
+    "Viktor",
+    "Wen",
+    "Xenia",
+    "Yusuf",
+    "Zoe",
+]  # noqa: SIM905
 
 
 def sentence(rng: random.Random) -> str:
@@ -56,7 +182,9 @@ def sentence(rng: random.Random) -> str:
 def body(rng: random.Random) -> str:
     paragraphs = []
     for _ in range(rng.choice((1, 1, 1, 2, 2, 3))):
-        paragraphs.append("<p>" + " ".join(sentence(rng) for _ in range(rng.randint(1, 4))) + "</p>")
+        paragraphs.append(
+            "<p>" + " ".join(sentence(rng) for _ in range(rng.randint(1, 4))) + "</p>"
+        )
     return "".join(paragraphs)
 
 
@@ -211,7 +339,10 @@ def run_isso(isso: Path, file: Path, work: Path) -> dict[str, object]:
     db = work / "isso.db"
     cfg = work / "isso.cfg"
     cfg.write_text(f"[general]\ndbpath = {db}\nhost = http://localhost/\n", encoding="utf-8")
-    return measure([str(isso), "-c", str(cfg), "import", "--empty-id", "--type", "disqus", str(file)], dict(os.environ))
+    return measure(
+        [str(isso), "-c", str(cfg), "import", "--empty-id", "--type", "disqus", str(file)],
+        dict(os.environ),
+    )
 
 
 def main() -> None:
@@ -259,7 +390,9 @@ def main() -> None:
         rate = int(r["comments"]) / float(r["seconds"])  # type: ignore[arg-type]
         r["rate"] = rate
         peak = int(r["max_rss_kb"]) / 1024  # type: ignore[arg-type]
-        print(f"{label:<14}{r['comments']:>10}{float(r['seconds']):>10.1f}{rate:>12.0f}{peak:>10.0f}")  # type: ignore[arg-type]
+        print(
+            f"{label:<14}{r['comments']:>10}{float(r['seconds']):>10.1f}{rate:>12.0f}{peak:>10.0f}"
+        )  # type: ignore[arg-type]
     if "isso" in results:
         isso_rate = float(results["isso"]["rate"])  # type: ignore[arg-type]
         for label in ("sqlite", "postgresql", "sqlite-small"):
