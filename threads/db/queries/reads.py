@@ -86,12 +86,16 @@ def status_counts(session: Session, thread_id: int) -> dict[str, int]:
     return counts
 
 
+# Built once: a fresh alias per call costs more than the query itself (new cache keys).
+_TOPIC = CommentTopic.__table__.alias("ct")  # type: ignore[attr-defined]
+_TOPIC_DENIED = CommentTopic.__table__.alias("no")  # type: ignore[attr-defined]
+
+
 def topic_counts(
     session: Session, thread_id: int, statuses: Sequence[CommentStatus]
 ) -> dict[str, int]:
     """Comments of the thread in ``statuses`` per assigned topic (a moderator's "no" wins)."""
-    ct = CommentTopic.__table__.alias("ct")  # type: ignore[attr-defined]
-    no = CommentTopic.__table__.alias("no")  # type: ignore[attr-defined]
+    ct, no = _TOPIC, _TOPIC_DENIED
     stmt = (
         select(ct.c.topic_id, func.count(func.distinct(ct.c.comment_id)))
         .join(Comment, col(Comment.id) == ct.c.comment_id)
