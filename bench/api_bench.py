@@ -129,18 +129,32 @@ def seed(url: str, comments: int, threads: int = 100) -> Seeded:
             }
             for i in range(threads)
         ]
-        article_ids = conn.execute(
-            sa.insert(Article.__table__).returning(Article.__table__.c.id),  # type: ignore[attr-defined]
-            article_rows,
-        ).scalars().all()
-        thread_ids = conn.execute(
-            sa.insert(Thread.__table__).returning(Thread.__table__.c.id),  # type: ignore[attr-defined]
-            [
-                {"article_id": a, "state": "open", "version": 1, "extra": {},
-                 "created_at": now, "updated_at": now}
-                for a in article_ids
-            ],
-        ).scalars().all()
+        article_ids = (
+            conn.execute(
+                sa.insert(Article.__table__).returning(Article.__table__.c.id),  # type: ignore[attr-defined]
+                article_rows,
+            )
+            .scalars()
+            .all()
+        )
+        thread_ids = (
+            conn.execute(
+                sa.insert(Thread.__table__).returning(Thread.__table__.c.id),  # type: ignore[attr-defined]
+                [
+                    {
+                        "article_id": a,
+                        "state": "open",
+                        "version": 1,
+                        "extra": {},
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for a in article_ids
+                ],
+            )
+            .scalars()
+            .all()
+        )
         table = Comment.__table__  # type: ignore[attr-defined]
         batch: list[dict[str, Any]] = []
         for n in range(comments):
@@ -172,9 +186,11 @@ def seed(url: str, comments: int, threads: int = 100) -> Seeded:
                 batch = []
         if batch:
             conn.execute(sa.insert(table), batch)
-        pending = conn.execute(
-            sa.text("SELECT id FROM comment WHERE status = 'pending' ORDER BY id")
-        ).scalars().all()
+        pending = (
+            conn.execute(sa.text("SELECT id FROM comment WHERE status = 'pending' ORDER BY id"))
+            .scalars()
+            .all()
+        )
     # As autovacuum would after a bulk load: statistics, and a visibility map so that counts can
     # use index-only scans.
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -184,9 +200,7 @@ def seed(url: str, comments: int, threads: int = 100) -> Seeded:
         viewer = create_key(session, "bench-viewer", Role.VIEWER, actor=actor).secret
         moderator = create_key(session, "bench-moderator", Role.MODERATOR, actor=actor).secret
     engine.dispose()
-    return Seeded(
-        list(thread_ids), list(pending), viewer, moderator, time.perf_counter() - started
-    )
+    return Seeded(list(thread_ids), list(pending), viewer, moderator, time.perf_counter() - started)
 
 
 # --------------------------------------------------------------------------- servers
@@ -207,7 +221,9 @@ def server(command: list[str], port: int, env: dict[str, str]) -> Iterator[None]
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise RuntimeError(f"server exited: {process.stderr.read() if process.stderr else ''}")
+                raise RuntimeError(
+                    f"server exited: {process.stderr.read() if process.stderr else ''}"
+                )
             try:
                 httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
                 break
@@ -245,9 +261,25 @@ def _ms(text: str) -> float:
     return {"us": value / 1000, "ms": value, "s": value * 1000, "m": value * 60000}[unit]
 
 
-def wrk(name: str, url: str, *, duration: int, connections: int, threads: int,
-        script: str | None = None, headers: dict[str, str] | None = None) -> Result:
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
+def wrk(
+    name: str,
+    url: str,
+    *,
+    duration: int,
+    connections: int,
+    threads: int,
+    script: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Result:
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--latency",
+        "--timeout",
+        "10s",
+    ]
     for key, value in (headers or {}).items():
         command += ["-H", f"{key}: {value}"]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
@@ -265,8 +297,15 @@ def wrk(name: str, url: str, *, duration: int, connections: int, threads: int,
     p99 = _ms(re.search(r"^\s+99%\s+(\S+)", dist, re.M).group(1))  # type: ignore[union-attr]
     non = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
-    return Result(name, requests, rps, p50, p99, int(non.group(1)) if non else 0,
-                  errors.group(1) if errors else "")
+    return Result(
+        name,
+        requests,
+        rps,
+        p50,
+        p99,
+        int(non.group(1)) if non else 0,
+        errors.group(1) if errors else "",
+    )
 
 
 # Each wrk thread has its own Lua state: ``setup`` (run in the main state) numbers them, so
@@ -312,7 +351,9 @@ end
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--comments", type=int, default=100_000)
     parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
     parser.add_argument("--connections", type=int, default=32)
@@ -330,32 +371,72 @@ def main() -> None:
             print(f"seeded {args.comments} comments in {seeded.seconds:.1f} s", flush=True)
             env = {**os.environ, "PYTHONPATH": str(ROOT)}
             port = free_port()
-            bare = [PYTHON, "-m", "uvicorn", "bench.api_bench:bare_app", "--factory",
-                    "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
-                    "--no-access-log", "--log-level", "warning"]
+            bare = [
+                PYTHON,
+                "-m",
+                "uvicorn",
+                "bench.api_bench:bare_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ]
             with server(bare, port, env):
                 results.append(wrk("bare (before)", f"http://127.0.0.1:{port}/", **run))
             port = free_port()
-            app_env = {**env, "THREADS_DATABASE_URL": url,
-                       "THREADS_RATE_LIMIT_PER_MINUTE": str(10**9)}
-            serve = [str(Path(PYTHON).with_name("threads")), "serve", "--host", "127.0.0.1",
-                     "--port", str(port), "--workers", str(args.workers), "--no-access-log",
-                     "--log-level", "warning"]
+            app_env = {
+                **env,
+                "THREADS_DATABASE_URL": url,
+                "THREADS_RATE_LIMIT_PER_MINUTE": str(10**9),
+            }
+            serve = [
+                str(Path(PYTHON).with_name("threads")),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ]
             base = f"http://127.0.0.1:{port}"
             with server(serve, port, app_env):
                 viewer = {"Authorization": f"Bearer {seeded.viewer}"}
-                results.append(wrk("queue listing", f"{base}/api/queue?limit=50", headers=viewer, **run))
+                results.append(
+                    wrk("queue listing", f"{base}/api/queue?limit=50", headers=viewer, **run)
+                )
                 results.append(wrk("thread read", f"{base}/api/threads/{seeded.threads[0]}", **run))
                 results.append(
-                    wrk("submission", base, script=SUBMIT_LUA % {
-                        "threads": ",".join(str(t) for t in seeded.threads)}, **run)
+                    wrk(
+                        "submission",
+                        base,
+                        script=SUBMIT_LUA % {"threads": ",".join(str(t) for t in seeded.threads)},
+                        **run,
+                    )
                 )
                 ids = seeded.pending_ids
                 stride = len(ids) // args.wrk_threads
                 results.append(
-                    wrk("action (approve)", base, script=ACTION_LUA % {
-                        "ids": ",".join(str(i) for i in ids), "stride": stride,
-                        "key": seeded.moderator}, **run)
+                    wrk(
+                        "action (approve)",
+                        base,
+                        script=ACTION_LUA
+                        % {
+                            "ids": ",".join(str(i) for i in ids),
+                            "stride": stride,
+                            "key": seeded.moderator,
+                        },
+                        **run,
+                    )
                 )
             port = free_port()
             bare[bare.index("--port") + 1] = str(port)
@@ -364,13 +445,18 @@ def main() -> None:
         finally:
             drop_database(admin_url, url)
     bare_rps = (results[0].rps + results[-1].rps) / 2
-    print(f"\n{args.comments} comments, {args.connections} connections, {args.duration} s each, "
-          f"{args.workers} server workers, wrk {args.wrk_threads} threads\n")
-    print(f"| scenario | requests | req/s | vs bare | p50 ms | p99 ms | non-2xx |")
+    print(
+        f"\n{args.comments} comments, {args.connections} connections, {args.duration} s each, "
+        f"{args.workers} server workers, wrk {args.wrk_threads} threads\n"
+    )
+    print("| scenario | requests | req/s | vs bare | p50 ms | p99 ms | non-2xx |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for r in results:
-        print(f"| {r.name} | {r.requests} | {r.rps:.0f} | {r.rps / bare_rps:.2f} | "
-              f"{r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.non_2xx} |" + (f" {r.errors}" if r.errors else ""))
+        print(
+            f"| {r.name} | {r.requests} | {r.rps:.0f} | {r.rps / bare_rps:.2f} | "
+            f"{r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.non_2xx} |"
+            + (f" {r.errors}" if r.errors else "")
+        )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ import os
 
 import typer
 import uvicorn
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from cli.context import state
 
@@ -28,8 +30,15 @@ def serve(
     app_state = state(ctx)
     # Fail here, with one clear line, when the schema is missing or behind; workers would
     # otherwise each die with a traceback.
-    app_state.engine()
-    app_state.close()
+    try:
+        app_state.engine()
+    except DBAPIError as exc:
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        where = make_url(app_state.settings.database_url).render_as_string(hide_password=True)
+        typer.echo(f"error: cannot open the database {where}: {reason}", err=True)
+        raise typer.Exit(code=1) from None
+    finally:
+        app_state.close()
     # Workers build their Settings from the environment: hand them the URL chosen here.
     os.environ["THREADS_DATABASE_URL"] = app_state.settings.database_url
     typer.echo(

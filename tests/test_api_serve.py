@@ -1,0 +1,66 @@
+"""`threads serve` runs the API in a real uvicorn process."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+THREADS = str(Path(sys.executable).with_name("threads"))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_serve_answers_on_the_given_port_with_problem_details(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "THREADS_DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}"}
+    process = subprocess.Popen(
+        [THREADS, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, process.communicate()[1]
+            try:
+                response = httpx.get(f"{base}/api/threads", timeout=2)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "threads serve did not start"
+                time.sleep(0.2)
+        assert response.status_code == 200
+        assert response.json() == {"items": [], "total": 0, "next_cursor": None}
+        schema = httpx.get(f"{base}/schema/openapi.json", timeout=5).json()
+        assert "/api/queue" in schema["paths"]
+        missing = httpx.get(f"{base}/api/queue", timeout=5)
+        assert missing.status_code == 401
+        assert missing.headers["content-type"].startswith("application/problem+json")
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_serve_refuses_a_postgres_database_without_schema_in_one_line(tmp_path: Path) -> None:
+    env = {**os.environ, "THREADS_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
+    result = subprocess.run(
+        [THREADS, "serve", "--port", str(_free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
