@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
 from tests.ingest_support import counts, ingest_one, snapshot
@@ -155,3 +157,35 @@ def test_disqus_reimport_of_same_content_changes_nothing(
     # the same file again is recognised by its sha256
     again = ingest_one(engine, source)
     assert again.status == "unchanged"
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_any_damaged_export_imports_or_fails_clearly(
+    engine: Engine, corpora: Path, tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+) -> None:
+    name = data.draw(
+        st.sampled_from(
+            [
+                "disqus/isso-disqus.xml",
+                "wxr/isso-wordpress.xml",
+                "blogger/gbc-blogger-sample.xml",
+                "wxr/remark42-wordpress-test-literal.xml",
+            ]
+        )
+    )
+    original = (corpora / name).read_bytes()
+    cut = data.draw(st.integers(min_value=0, max_value=len(original)))
+    noise = data.draw(st.binary(max_size=8))
+    damaged = original[:cut] + noise + original[cut + len(noise) :]
+    path = tmp_path_factory.mktemp("fuzz") / Path(name).name
+    path.write_bytes(damaged)
+    before = counts(engine)
+    result = ingest_one(engine, path)
+    if result.status == "failed":
+        assert result.error is not None and path.name in result.error
+        assert counts(engine) == before
+    else:
+        assert result.status in ("ok", "unchanged")
