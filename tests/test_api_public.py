@@ -122,3 +122,23 @@ def test_body_larger_than_the_limit_is_refused_before_anything_is_stored(
         assert "1000" in body["detail"]
     with Session(engine) as session:
         assert session.exec(select(Comment).where(Comment.author_name == "Big")).all() == []
+
+
+def test_submission_decisions_are_in_the_comments_history(
+    client: TestClient[Any], keys: Keys, seed: Seed
+) -> None:
+    posted = client.post(
+        f"/api/threads/{seed.thread_id}/comments",
+        json={
+            "author_name": "Ann",
+            "body": "Read https://a.example and https://b.example and https://c.example",
+        },
+    )
+    assert posted.status_code == 201, posted.text
+    comment_id = posted.json()["comment"]["id"]
+    history = client.get(f"/api/comments/{comment_id}/history", headers=Keys.header(keys.viewer))
+    assert history.status_code == 200
+    events = history.json()
+    assert events, "an automatic decision must be audited"
+    assert all(e["actor"].startswith("rule:") and e["actor_type"] == "rule" for e in events)
+    assert any(e["reason"] for e in events)
