@@ -166,3 +166,17 @@ def test_forced_format_and_archive_round_trip(
 def test_bad_format_option_is_refused(db_url: str) -> None:
     code, _, err = ingest(db_url, "--format", "csv", *SEEDS)
     assert code == 1 and "csv" in err
+
+
+def test_saved_pages_import_with_detected_encodings(
+    db_url: str, engine: Engine, corpora: Path
+) -> None:
+    code, out, err = ingest(db_url, corpora / "html")
+    assert code == 0, out + err
+    by_name = {b["source_name"]: b for b in batches(engine)}
+    assert len(by_name) == len(list((corpora / "html").iterdir()))
+    assert all(b["format"] == "html" for b in by_name.values())
+    assert by_name["trafilatura-nnz-online.de-Quantensprung.html"]["encoding"] == "iso8859-1"
+    assert by_name["trafilatura-lemire.me.json.html"]["encoding"] == "utf-8"
+    texts = [a["title"] + a["body"] for a in snapshot(engine).articles]
+    assert any("für" in t for t in texts)
