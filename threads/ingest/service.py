@@ -203,6 +203,10 @@ def _ingest_file(
     except (SQLAlchemyError, OSError, UnicodeError, ValueError) as exc:
         result.error = f"{path}: {type(exc).__name__}: {exc}".splitlines()[0]
         result.batch_id = None
+    except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
+        result.error = f"{path}: unexpected {type(exc).__name__} while importing: {exc}"
+        result.error = result.error.splitlines()[0]
+        result.batch_id = None
     if result.status == "failed":
         result.counts = {}
     return result
