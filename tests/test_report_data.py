@@ -305,3 +305,37 @@ def test_topic_filter_keeps_matching_comments_in_the_tree(engine: Engine, built:
     assert [n.id for n in report.comments[0].children] == [built.comments["c3"]]
     assert [r.topic_id for r in report.topics.rows] == ["russia"]
     assert report.topics.rows[0].share == 0.5  # of the thread's 4 counted comments
+
+
+def test_html_bodies_are_shown_as_text_with_evidence_found(engine: Engine, built: Built) -> None:
+    with Session(engine) as s:
+        c = Comment(
+            thread_id=built.threads["quiet"],
+            key="html-1",
+            body="<p>The <b>gold</b> price &amp; the ruble.</p><p>Second paragraph.</p>",
+            body_format="html",
+            author_name="Hana",
+            status="approved",
+            content_hash="x" * 64,
+        )
+        s.add(c)
+        s.flush()
+        assert c.id is not None
+        s.add(
+            CommentTopic(
+                comment_id=c.id,
+                topic_id="gold",
+                score=0.7,
+                evidence=[{"term": "gold", "text": "gold", "start": 4, "end": 8}],
+                source=LabelSource.AUTO,
+                taxonomy_version="test-v1",
+            )
+        )
+        s.commit()
+    report = build_report(engine, _request(thread_ids=(built.threads["quiet"],)))
+    assert isinstance(report, ThreadReport)
+    node = report.comments[0]
+    assert node.body == "The gold price & the ruble.\n\nSecond paragraph."
+    assert [node.body[h.start : h.end] for h in node.highlights] == ["gold"]
+    rep = report.topics.rows[0].representative
+    assert rep is not None and rep.excerpt == "The gold price & the ruble. Second paragraph."

@@ -3,7 +3,9 @@ distinctive terms, moderation summary, manifest."""
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -99,6 +101,23 @@ class Context:
         return name or identity
 
 
+_BREAK = re.compile(r"(?i)<br\s*/?>")
+_BLOCK_END = re.compile(r"(?i)</(p|div|blockquote|li|h[1-6]|pre)\s*>")
+_TAG = re.compile(r"<[^>]*>")
+
+
+def plain_text(body: str | None, body_format: str | None) -> str:
+    """A comment body as text: HTML bodies lose their tags (paragraphs become blank lines,
+    ``<br>`` a line break, entities are decoded); text bodies are returned as they are."""
+    if not body:
+        return ""
+    if (body_format or "text") != "html":
+        return body
+    text = _BLOCK_END.sub("\n\n", _BREAK.sub("\n", body))
+    text = html.unescape(_TAG.sub("", text))
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     """``text`` on one line, cut at a word boundary near ``limit`` characters with "…"."""
     flat = " ".join(text.split())
@@ -146,7 +165,9 @@ def topic_summary(
                         thread_id=rep.thread_id,
                         author=ctx.author(rep.author_key, rep.author_name),
                         score=round(float(rep.score), 4),
-                        excerpt="[purged]" if rep.purged else excerpt(rep.body),
+                        excerpt="[purged]"
+                        if rep.purged
+                        else excerpt(plain_text(rep.body, rep.body_format)),
                     )
                     if rep is not None
                     else None
@@ -175,13 +196,15 @@ def distinctive_terms(conn: Connection, ctx: Context, selected: int) -> dict[str
     # Each sampled comment is tokenised once; when the selection is the whole database the
     # same sample is the background.
     sample = q.sampled_comments(conn, sel, every_fg)
-    per_comment = {row.id: Counter(tokens(row.body or "")) for row in sample}
+    per_comment = {row.id: Counter(tokens(plain_text(row.body, row.body_format))) for row in sample}
     if whole and every_bg == every_fg:
         corpus_counts: Counter[str] = Counter()
         for counts in per_comment.values():
             corpus_counts.update(counts)
     else:
-        corpus_counts = count_terms(q.corpus_texts(conn, sel, every_bg))
+        corpus_counts = count_terms(
+            plain_text(r.body, r.body_format) for r in q.corpus_texts(conn, sel, every_bg)
+        )
     groups: dict[str, Counter[str]] = defaultdict(Counter)
     group_sizes: Counter[str] = Counter()
     for label in q.labels_for(conn, list(per_comment)):

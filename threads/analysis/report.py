@@ -11,7 +11,13 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
-from threads.analysis.common import Context, ReportRequest, build_manifest, excerpt
+from threads.analysis.common import (
+    Context,
+    ReportRequest,
+    build_manifest,
+    excerpt,
+    plain_text,
+)
 from threads.analysis.corpus_report import build_corpus_report
 from threads.analysis.data import Manifest, Report
 from threads.analysis.manifest import load_codebook
@@ -133,7 +139,7 @@ def comment_table(
                     labels[label.comment_id].append(label)
                 for row in batch:
                     mine = sorted(labels.get(row.id, []), key=lambda x: x.topic_id)
-                    body = "" if row.purged else (row.body or "")
+                    body = "" if row.purged else plain_text(row.body, row.body_format)
                     yield CommentRecord(
                         comment_id=row.id,
                         thread_id=row.thread_id,

@@ -14,6 +14,7 @@ from threads.analysis.common import (
     build_manifest,
     label_facts,
     moderation_summary,
+    plain_text,
     topic_summary,
 )
 from threads.analysis.data import (
@@ -143,7 +144,7 @@ def _body(ctx: Context, row: Any, labels: list[Any]) -> tuple[str, bool, list[Hi
     """
     if row.purged:
         return "[purged]", False, []
-    full: str = row.body or ""
+    full = plain_text(row.body, row.body_format)
     lead = len(full) - len(full.lstrip())
     text = full.strip()
     limit = ctx.request.body_chars

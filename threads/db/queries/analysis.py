@@ -287,6 +287,7 @@ def representative(conn: Connection, sel: Selection, topic_id: str) -> Any:
             c.author_name,
             c.author_key,
             c.body,
+            c.body_format,
             c.purged,
             lt.score,
         )
@@ -342,6 +343,7 @@ def comment_rows(conn: Connection, sel: Selection, *, kinds: Sequence[str] | Non
             c.posted_at,
             c.posted_text,
             c.body,
+            c.body_format,
             c.status,
             c.purged,
             c.sentiment,
@@ -383,6 +385,7 @@ def iter_comment_batches(
         c.author_key,
         c.posted_at,
         c.body,
+        c.body_format,
         c.status,
         c.purged,
         c.sentiment,
@@ -413,21 +416,25 @@ def count_comments(conn: Connection, sel: Selection) -> int:
 def sampled_comments(conn: Connection, sel: Selection, every: int = 1) -> list[Row[Any]]:
     """(id, body) of the counted comments (ids divisible by ``every`` when > 1), by id."""
     c = comment_t.c
-    stmt = sa.select(c.id, c.body).where(*_where(sel, topic=False), c.purged == sa.false())
+    stmt = sa.select(c.id, c.body, c.body_format).where(
+        *_where(sel, topic=False), c.purged == sa.false()
+    )
     if every > 1:
         stmt = stmt.where(c.id % every == 0)
     return list(conn.execute(stmt.order_by(c.id)))
 
 
-def corpus_texts(conn: Connection, sel: Selection, every: int = 1) -> Iterator[str]:
-    """Bodies of every counted comment in the database (all threads, all dates), or of the
-    ids divisible by ``every``: the background for distinctive terms."""
+def corpus_texts(conn: Connection, sel: Selection, every: int = 1) -> list[Row[Any]]:
+    """(body, body_format) of every counted comment in the database (all threads, all
+    dates), or of the ids divisible by ``every``: the background for distinctive terms."""
     whole = Selection(statuses=sel.statuses)
     c = comment_t.c
-    stmt = sa.select(c.body).where(*_where(whole, topic=False), c.purged == sa.false())
+    stmt = sa.select(c.body, c.body_format).where(
+        *_where(whole, topic=False), c.purged == sa.false()
+    )
     if every > 1:
         stmt = stmt.where(c.id % every == 0)
-    yield from conn.execute(stmt.order_by(c.id)).scalars().all()
+    return list(conn.execute(stmt.order_by(c.id)))
 
 
 def corpus_size(conn: Connection, sel: Selection) -> int:
