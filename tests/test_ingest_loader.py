@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -181,3 +182,66 @@ def test_any_parsed_thread_loads_idempotently(
     second, _ = load(engine, [t])
     assert second.comments_new == 0 and second.comments_updated == 0
     assert [c for c in snapshot(engine).comments] == rows
+
+
+# ---------------------------------------------------------------- input handling (sniff, detect)
+
+
+def test_decode_prefers_utf8_then_declared_charset_then_cp1252() -> None:
+    from threads.ingest.sniff import decode
+
+    assert decode("für".encode()) == ("für", "utf-8")
+    assert decode(b"\xef\xbb\xbfhi") == ("hi", "utf-8-sig")
+    assert decode('<meta charset="iso-8859-1"><p>f\xfcr'.encode("latin-1"))[1] == "iso8859-1"
+    declared = b'<?xml version="1.0" encoding="windows-1252"?><a>\x93q\x94</a>'
+    text, encoding = decode(declared, xml=True)
+    assert (text[-10:], encoding) == ("<a>\u201cq\u201d</a>", "cp1252")
+    assert decode(b"caf\xe9 \x80") == ("café €", "cp1252")
+    text, _ = decode(b'`<?xml version="1.0"?><a/>', xml=True)
+    assert text == '<?xml version="1.0"?><a/>'
+
+
+def test_detect_format_from_content_not_name() -> None:
+    from threads.errors import InvalidInput
+    from threads.ingest.detect import detect_format
+
+    assert detect_format(b"`<?xml version='1.0'?>\n<disqus>", "x.txt") == "disqus"
+    assert detect_format("<rss xmlns:wp='http://wordpress.org/export/1.2/'>", "a.json") == "wxr"
+    atom = "<ns0:feed xmlns:ns0='http://www.w3.org/2005/Atom'><ns0:id>tag:blogger.com,1999"
+    assert detect_format(atom, "feed") == "blogger"
+    assert detect_format('{"type": "archive", "version": 1}\n{"type": "article"}', "a") == "jsonl"
+    assert detect_format("<!DOCTYPE html><html>", "page.xml") == "html"
+    assert detect_format("Title\n\n4 comments for “Title”", "page.html") == "text"
+    for bad in ('{"kind": "Listing"}', "[1, 2]", "<?xml version='1.0'?><rss><channel/></rss>"):
+        try:
+            detect_format(bad, "dump.json")
+        except InvalidInput as exc:
+            assert "dump.json" in exc.detail and "wxr" in exc.detail
+        else:
+            raise AssertionError(f"{bad!r} was accepted")
+
+
+def test_prolog_with_doctype_uses_the_defused_parser() -> None:
+    from threads.ingest.stream import prolog_has_doctype
+
+    assert not prolog_has_doctype('<?xml version="1.0"?>\n<!-- c --><rss>')
+    assert prolog_has_doctype('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "b">]><r>&a;</r>')
+    assert prolog_has_doctype("<!-- a comment that never ends")
+
+
+def test_entity_bomb_is_refused(engine: Engine, tmp_path: Path) -> None:
+    from tests.ingest_support import counts, ingest_one
+
+    bomb = tmp_path / "bomb.xml"
+    bomb.write_text(
+        '<?xml version="1.0"?><!DOCTYPE disqus [<!ENTITY a "aaaaaaaaaa">'
+        '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        '<disqus><thread dsq:id="1" xmlns:dsq="http://disqus.com/disqus-internals">'
+        "<id>&b;</id></thread></disqus>",
+        encoding="utf-8",
+    )
+    before = counts(engine)
+    result = ingest_one(engine, bomb)
+    assert result.status == "failed"
+    assert result.error is not None and "bomb.xml" in result.error and "unsafe" in result.error
+    assert counts(engine) == before

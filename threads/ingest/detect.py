@@ -12,7 +12,7 @@ FORMATS = ("text", "html", "wxr", "disqus", "blogger", "jsonl")
 XML_FORMATS = frozenset({"wxr", "disqus", "blogger"})
 
 _SKIP_PROLOG = re.compile(
-    r"\A(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?!\s+html)[^>]*>)*", re.S | re.I
+    r"\A(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?!\s+html)[^\[>]*(?:\[.*?\])?\s*>)*", re.S | re.I
 )
 _FIRST_TAG = re.compile(r"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
 _WP_NS = re.compile(r"xmlns:wp\s*=|<wp:|wordpress\.org/export/", re.I)
@@ -47,6 +47,12 @@ def detect_format(head: bytes | str, path: Path | str) -> str:
     if _HTML.match(rest):
         return "html"
     tag = _FIRST_TAG.match(rest)
+    if tag is None and declaration >= 0:
+        raise InvalidInput(
+            f"{name}: starts with an XML declaration but no root element was found "
+            f"(supported: {', '.join(FORMATS)})",
+            field="format",
+        )
     if tag is None or not (declaration >= 0 or rest.startswith("<")):
         return "text"
     root = tag.group(2).lower()
