@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -48,6 +49,53 @@ def test_serve_answers_on_the_given_port_with_problem_details(tmp_path: Path) ->
         missing = httpx.get(f"{base}/api/queue", timeout=5)
         assert missing.status_code == 401
         assert missing.headers["content-type"].startswith("application/problem+json")
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_serve_survives_more_concurrent_requests_than_threads_and_connections(
+    tmp_path: Path,
+) -> None:
+    """64 concurrent keyed requests: more than the 40 worker threads and the 15 pooled
+    connections (a session released from a second thread once deadlocked here)."""
+    port = _free_port()
+    env = {**os.environ, "THREADS_DATABASE_URL": f"sqlite:///{tmp_path / 'busy.db'}"}
+    created = subprocess.run(
+        [THREADS, "keys", "create", "--name", "load", "--role", "viewer"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    key = created.stdout.strip().splitlines()[0]
+    process = subprocess.Popen(
+        [THREADS, "serve", "--port", str(port), "--no-access-log", "--log-level", "warning"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{base}/api/threads", timeout=2)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "threads serve did not start"
+                time.sleep(0.2)
+
+        async def burst() -> list[int]:
+            headers = {"Authorization": f"Bearer {key}"}
+            limits = httpx.Limits(max_connections=64)
+            async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+                responses = await asyncio.gather(
+                    *[client.get("/api/queue", headers=headers) for _ in range(64)]
+                )
+            return [r.status_code for r in responses]
+
+        assert asyncio.run(burst()) == [200] * 64
     finally:
         process.terminate()
         process.wait(timeout=20)
