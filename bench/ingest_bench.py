@@ -254,9 +254,9 @@ MEASURE = (
     "start = time.perf_counter()\n"
     "proc = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
     "elapsed = time.perf_counter() - start\n"
-    "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
-    "print(json.dumps({'rc': proc.returncode, 'seconds': elapsed, 'max_rss_kb': rss,"
-    " 'stderr': proc.stderr[-2000:]}))\n"
+    "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(json.dumps({'rc': proc.returncode, 'seconds': elapsed, 'max_rss_kb': usage.ru_maxrss,"
+    " 'cpu': usage.ru_utime + usage.ru_stime, 'stderr': proc.stderr[-2000:]}))\n"
 )
 
 
@@ -385,20 +385,26 @@ def main() -> None:
         if cluster is not None:
             cluster.stop()  # type: ignore[attr-defined]
         shutil.rmtree(work, ignore_errors=True)
-    print(f"\n{'run':<14}{'comments':>10}{'seconds':>10}{'comments/s':>12}{'peak MB':>10}")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    header = f"{'run':<14}{'comments':>10}{'wall s':>9}{'/s wall':>10}{'cpu s':>8}{'/s cpu':>10}"
+    print(f"\n{header}{'peak MB':>9}")
     for label, r in results.items():
-        rate = int(r["comments"]) / float(r["seconds"])  # type: ignore[arg-type]
-        r["rate"] = rate
-        peak = int(r["max_rss_kb"]) / 1024  # type: ignore[arg-type]
+        comments = int(r["comments"])  # type: ignore[call-overload]
+        seconds = float(r["seconds"])  # type: ignore[arg-type]
+        cpu = float(r["cpu"])  # type: ignore[arg-type]
+        r["rate"], r["cpu_rate"] = comments / seconds, comments / cpu
+        peak = int(r["max_rss_kb"]) / 1024  # type: ignore[call-overload]
         print(
-            f"{label:<14}{r['comments']:>10}{float(r['seconds']):>10.1f}{rate:>12.0f}{peak:>10.0f}"
-        )  # type: ignore[arg-type]
+            f"{label:<14}{comments:>10}{seconds:>9.1f}{comments / seconds:>10.0f}"
+            f"{cpu:>8.1f}{comments / cpu:>10.0f}{peak:>9.0f}"
+        )
     if "isso" in results:
-        isso_rate = float(results["isso"]["rate"])  # type: ignore[arg-type]
+        baseline = results["isso"]
         for label in ("sqlite", "postgresql", "sqlite-small"):
             if label in results:
-                ratio = float(results[label]["rate"]) / isso_rate  # type: ignore[arg-type]
-                print(f"ratio {label}/isso: {ratio:.1f}x")
+                wall = float(results[label]["rate"]) / float(baseline["rate"])  # type: ignore[arg-type]
+                cpu_ratio = float(results[label]["cpu_rate"]) / float(baseline["cpu_rate"])  # type: ignore[arg-type]
+                print(f"ratio {label}/isso: {wall:.1f}x wall, {cpu_ratio:.1f}x cpu")
 
 
 if __name__ == "__main__":

@@ -31,12 +31,17 @@ from threads.models import CommentStatus, ThreadState
 
 #: posts per yielded batch
 BATCH = 2000
+DSQ_ID = "{http://disqus.com/disqus-internals}id"
 
 
 def _dsq_id(element: Element | None) -> str | None:
     """The ``dsq:id`` attribute (any namespace, matched by local name)."""
     if element is None:
         return None
+    value = element.get(DSQ_ID)
+    if value is not None:
+        value = value.strip()
+        return value or None
     for key, value in element.attrib.items():
         if key == "id" or key.endswith("}id"):
             value = value.strip()
@@ -155,8 +160,10 @@ class DisqusReader:
         created = _parse_time(created_text)
         if created_text and created is None:
             warnings.append(f"{self.name}: thread {dsq_id}: createdAt {created_text!r} not a date")
-        closed = _flag(fields.get("isClosed"), f"thread {dsq_id} isClosed", warnings, self.name)
-        deleted = _flag(fields.get("isDeleted"), f"thread {dsq_id} isDeleted", warnings, self.name)
+        closed = _flag(fields.get("isClosed"), f"thread {dsq_id}", "isClosed", warnings, self.name)
+        deleted = _flag(
+            fields.get("isDeleted"), f"thread {dsq_id}", "isDeleted", warnings, self.name
+        )
         extra: dict[str, object] = {"dsq_id": dsq_id}
         for key in ("forum",):
             value = text_of(fields.get(key)).strip()
@@ -220,8 +227,8 @@ class DisqusReader:
             warnings.append(
                 f"{self.name}: {where}: createdAt {created_text!r} is not a date; kept as text"
             )
-        deleted = _flag(fields.get("isDeleted"), f"{where} isDeleted", warnings, self.name)
-        spam = _flag(fields.get("isSpam"), f"{where} isSpam", warnings, self.name)
+        deleted = _flag(fields.get("isDeleted"), where, "isDeleted", warnings, self.name)
+        spam = _flag(fields.get("isSpam"), where, "isSpam", warnings, self.name)
         status = (
             CommentStatus.DELETED
             if deleted
@@ -261,15 +268,22 @@ class DisqusReader:
         return ref, comment
 
 
-def _flag(element: Element | None, what: str, warnings: list[str], name: str) -> bool | None:
+_TRUE = frozenset({"true", "1", "True", "TRUE"})
+_FALSE = frozenset({"false", "0", "", "False", "FALSE"})
+
+
+def _flag(
+    element: Element | None, where: str, field: str, warnings: list[str], name: str
+) -> bool | None:
     if element is None:
         return None
-    value = text_of(element).strip().lower()
-    if value in ("true", "1"):
+    value = element.text if len(element) == 0 else text_of(element)
+    value = (value or "").strip()
+    if value in _TRUE:
         return True
-    if value in ("false", "0", ""):
+    if value in _FALSE:
         return False
-    warnings.append(f"{name}: {what} is {value!r}, not true/false; taken as false")
+    warnings.append(f"{name}: {where} {field} is {value!r}, not true/false; taken as false")
     return False
 
 
