@@ -12,7 +12,6 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Any
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -767,9 +766,3 @@ def render_csv(records: Iterable[CommentRecord], manifest: Manifest) -> Iterator
             buffer.truncate()
     yield buffer.getvalue()
     yield "".join(f"# {key}: {value}\n" for key, value in _manifest_rows(manifest))
-
-
-def as_dict(report: Report) -> dict[str, Any]:
-    """The JSON-ready form (for callers that want the data, not the text)."""
-    data: dict[str, Any] = to_jsonable(report)
-    return data

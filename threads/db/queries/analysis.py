@@ -165,16 +165,6 @@ def thread_rows(conn: Connection, thread_ids: Sequence[int] | None) -> list[Row[
     return list(conn.execute(stmt))
 
 
-def thread_titles(conn: Connection, thread_ids: Sequence[int]) -> dict[int, str]:
-    """Article titles of the given threads."""
-    rows = conn.execute(
-        sa.select(thread_t.c.id, article_t.c.title)
-        .join(article_t, article_t.c.id == thread_t.c.article_id)
-        .where(thread_t.c.id.in_(list(thread_ids)))
-    )
-    return {r.id: r.title for r in rows}
-
-
 # --------------------------------------------------------------------------- counts
 
 
