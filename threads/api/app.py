@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from typing import Any
 
@@ -26,19 +27,41 @@ from threads.db import ensure_schema, make_engine
 from threads.models import Comment
 
 
-def _classifier(settings: Settings) -> Callable[[Session, Comment], None] | None:
-    """Topic classification for new comments, when the topics package provides it."""
+def _taxonomy(settings: Settings) -> Any | None:
+    """The codebook, when the topics package provides one."""
     try:
-        from threads.topics.service import classify_comments
         from threads.topics.taxonomy import load_taxonomy
     except ImportError:
         return None
-    taxonomy = load_taxonomy(settings.taxonomy_path)
+    return load_taxonomy(settings.taxonomy_path)
+
+
+def _classifier(taxonomy: Any | None) -> Callable[[Session, Comment], None] | None:
+    """Topic classification for new comments, when the topics package provides it."""
+    if taxonomy is None:
+        return None
+    try:
+        from threads.topics.service import classify_comments
+    except ImportError:
+        return None
 
     def classify(session: Session, comment: Comment) -> None:
         classify_comments(session, [comment], taxonomy)
 
     return classify
+
+
+def _optional_controllers() -> list[Any]:
+    """Endpoints whose service lives in another package: present once that package is."""
+    try:
+        available = importlib.util.find_spec("threads.topics.labels") is not None
+    except ModuleNotFoundError:
+        available = False
+    if not available:
+        return []
+    from threads.api.labels_routes import LabelController
+
+    return [LabelController]
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -48,12 +71,14 @@ def create_app(settings: Settings) -> Litestar:
     """
     engine: Engine = make_engine(settings.database_url)
     ensure_schema(engine, auto_migrate=settings.auto_migrate)
+    taxonomy = _taxonomy(settings)
     state = State(
         {
             "settings": settings,
             "engine": engine,
             "limiter": SlidingWindowLimiter(settings.rate_limit_per_minute),
-            "classify": _classifier(settings),
+            "taxonomy": taxonomy,
+            "classify": _classifier(taxonomy),
         }
     )
 
@@ -62,7 +87,13 @@ def create_app(settings: Settings) -> Litestar:
 
     api = Router(
         path="/",
-        route_handlers=[ThreadController, CommentController, QueueController, KeyController],
+        route_handlers=[
+            ThreadController,
+            CommentController,
+            QueueController,
+            KeyController,
+            *_optional_controllers(),
+        ],
     )
     return Litestar(
         route_handlers=[api],
