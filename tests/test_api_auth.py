@@ -1,4 +1,5 @@
 """Role checks on every protected endpoint: 401 without a valid key, 403 below the role."""
+# ruff: noqa: F811  (pytest fixtures imported from tests.api_fixtures are used as arguments)
 
 from __future__ import annotations
 

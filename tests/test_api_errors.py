@@ -153,9 +153,7 @@ ERROR_CASES: list[tuple[str, Call, int, str, str | None]] = [
     ),
     (
         "duplicate key name",
-        lambda c, k, s: c.post(
-            "/api/keys", json={"name": "viewer-key"}, headers=k.header(k.admin)
-        ),
+        lambda c, k, s: c.post("/api/keys", json={"name": "viewer-key"}, headers=k.header(k.admin)),
         409,
         "key_exists",
         None,
