@@ -487,6 +487,17 @@ class Loader:
             "status": status,
             "content_hash": sha256(comment.body),
             "extra": extra,
+            # the rest of an inserted row, set once here rather than merged later
+            "thread_id": thread_id,
+            "key": key,
+            "version": 1,
+            "purged": False,
+            "report_count": 0,
+            "import_batch_id": self.batch_id,
+            "created_at": self.now,
+            "updated_at": self.now,
+            "id": None,
+            "parent_id": None,
         }
         return _Row(thread_id, comment, key, values, base)
 
@@ -513,37 +524,26 @@ class Loader:
                 _differs(getattr(found, f), row.values[f]) for f in q.COMMENT_FIELDS if f != "extra"
             ) or _differs(old_extra, row.values["extra"])
             if differs:
-                changed.append(
-                    {
-                        "id": found.id,
-                        **row.values,
-                        "version": found.version + 1,
-                        "import_batch_id": self.batch_id,
-                        "updated_at": self.now,
-                    }
+                update = {f: row.values[f] for f in q.COMMENT_FIELDS}
+                update.update(
+                    id=found.id,
+                    version=found.version + 1,
+                    import_batch_id=self.batch_id,
+                    updated_at=self.now,
                 )
+                changed.append(update)
                 self.stats.comments_updated += 1
             else:
                 self.stats.comments_unchanged += 1
         for row, new_id in zip(new, q.reserve_ids(self.session, q.COMMENT, len(new)), strict=True):
             row.db_id = new_id
         links, lookups = self._resolve(rows)
-        inserts = [
-            {
-                **row.values,
-                "id": row.db_id,
-                "thread_id": row.thread_id,
-                "key": row.key,
-                "parent_id": row.parent_id,
-                "version": 1,
-                "purged": False,
-                "report_count": 0,
-                "import_batch_id": self.batch_id,
-                "created_at": self.now,
-                "updated_at": self.now,
-            }
-            for row in new
-        ]
+        inserts = []
+        for row in new:
+            values = row.values  # already holds every column (see _row); add id and parent
+            values["id"] = row.db_id
+            values["parent_id"] = row.parent_id
+            inserts.append(values)
         q.insert_rows(self.session, q.COMMENT, inserts)
         self.stats.comments_new += len(new)
         q.update_by_id(self.session, q.COMMENT, changed)
