@@ -34,7 +34,7 @@ class SlidingWindowLimiter:
         moment = time.monotonic() if now is None else now
         self._sweep(moment)
         hits = self._hits.setdefault(address, deque())
-        while hits and hits[0] <= moment - self.window:
+        while hits and hits[0] + self.window <= moment:
             hits.popleft()
         if len(hits) >= self.limit:
             return hits[0] + self.window - moment
