@@ -37,7 +37,7 @@ class SlidingWindowLimiter:
         while hits and hits[0] + self.window <= moment:
             hits.popleft()
         if len(hits) >= self.limit:
-            return hits[0] + self.window - moment
+            return min(self.window, hits[0] + self.window - moment)
         hits.append(moment)
         return None
 
