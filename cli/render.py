@@ -38,6 +38,8 @@ SPARKS = "▁▂▃▄▅▆▇█"
 #: threads listed in the terminal's prevalence table (all of them are in JSON)
 MAX_THREAD_ROWS = 25
 HIGHLIGHT = "bold underline yellow"
+#: reply levels indented in the terminal (4 columns each); deeper replies stay at this level
+MAX_TREE_DEPTH = 6
 STATUS_STYLES = {
     "approved": "green",
     "pending": "yellow",
@@ -156,7 +158,7 @@ def _header_panel(h: ThreadHeader) -> Panel:
     )
 
 
-def _comment_renderable(node: CommentNode) -> Group:
+def _comment_renderable(node: CommentNode, *, flattened: bool = False) -> Group:
     head = Text()
     head.append(f"#{node.id} ", style="dim")
     head.append(node.author or "(anonymous)", style="bold")
@@ -165,7 +167,7 @@ def _comment_renderable(node: CommentNode) -> Group:
     head.append(node.status, style=STATUS_STYLES.get(node.status, ""))
     if node.sentiment is not None:
         head.append(f" · sentiment {sentiment_word(node.sentiment)}", style="dim")
-    if node.detached:
+    if node.detached or flattened:
         head.append(f" · reply to #{node.parent_id}", style="dim")
     parts: list[RenderableType] = [head]
     if node.topics:
@@ -186,10 +188,15 @@ def _comment_renderable(node: CommentNode) -> Group:
     return Group(*parts)
 
 
-def _add_children(tree: Tree, nodes: list[CommentNode]) -> None:
+def _add_children(tree: Tree, nodes: list[CommentNode], depth: int = 1) -> None:
+    """Replies under their parent; below ``MAX_TREE_DEPTH`` levels they stay at that level,
+    marked "reply to #id", so that deep threads keep room for their text."""
     for node in nodes:
-        branch = tree.add(_comment_renderable(node))
-        _add_children(branch, node.children)
+        branch = tree.add(_comment_renderable(node, flattened=depth > MAX_TREE_DEPTH))
+        if depth >= MAX_TREE_DEPTH:
+            _add_children(tree, node.children, depth + 1)
+        else:
+            _add_children(branch, node.children, depth + 1)
 
 
 def _rich_thread(report: ThreadReport, console: Console) -> None:

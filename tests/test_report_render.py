@@ -206,3 +206,33 @@ def test_seed_threads_report_matches_the_expected_text(db_url: str, engine: Engi
     text = "\n".join(rendered(r) for r in reports)
     assert "Comments are closed" in text
     check_golden(name, text)
+
+
+def test_a_deep_reply_chain_keeps_room_for_its_text(engine: Engine) -> None:
+    from sqlmodel import Session
+
+    from tests.report_builders import Builder, at
+
+    with Session(engine) as session:
+        b = Builder(session)
+        b.thread("deep", "A long argument")
+        parent = None
+        for i in range(30):
+            b.comment(
+                f"d{i}",
+                "deep",
+                f"Reply number {i} says that the previous reply missed the point entirely.",
+                author=f"User{i % 3}",
+                posted_at=at(2, i % 24),
+                parent=parent,
+            )
+            parent = f"d{i}"
+        session.commit()
+        thread_id = b.built.threads["deep"]
+    report = _report(engine, thread_ids=(thread_id,))
+    text = rendered(report, width=80)
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    body = next(line for line in lines if "Reply number 29 says" in line)
+    assert len(body.split("Reply number")[0]) <= 4 * 7  # indentation is capped
+    assert "reply to #" in text
