@@ -63,7 +63,12 @@ class ThreadController(Controller):
         """One thread: article, effective state (auto-closed counts as closed), counts."""
         return views.thread_detail(db, settings, thread_id, now=utcnow())
 
-    @get("/{thread_id:int}/comments", sync_to_thread=True, responses=problems(400, 401, 404, 422))
+    @get(
+        "/{thread_id:int}/comments",
+        sync_to_thread=True,
+        responses=problems(400, 401, 404, 422),
+        security=[{}, {"bearer": []}],  # the key is optional: it shows more
+    )
     @unit_of_work
     def list_comments(
         self,
@@ -85,7 +90,12 @@ class ThreadController(Controller):
             db, thread_id, full=principal is not None, view=view, cursor=cursor, limit=limit
         )
 
-    @get("/{thread_id:int}/topics", sync_to_thread=True, responses=problems(400, 401, 404, 422))
+    @get(
+        "/{thread_id:int}/topics",
+        sync_to_thread=True,
+        responses=problems(400, 401, 404, 422),
+        security=[{}, {"bearer": []}],  # the key is optional: it shows more
+    )
     def topics(
         self,
         engine: NamedDependency[Engine],
