@@ -4,12 +4,15 @@ independently here from the raw rows."""
 from __future__ import annotations
 
 import math
+import shutil
+import uuid
 from collections import Counter, defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -20,6 +23,7 @@ from threads.analysis.data import CorpusReport, ThreadReport, to_jsonable
 from threads.analysis.logodds import log_odds, tokens
 from threads.analysis.manifest import parse_bound, pseudonym, report_time
 from threads.analysis.report import build_report, comment_table
+from threads.db import make_engine
 from threads.errors import InvalidInput, NotFound
 from threads.models import Comment, CommentKind, CommentTopic, LabelSource
 
@@ -62,12 +66,13 @@ def _truth(engine: Engine) -> dict[str, Any]:
     scores: dict[str, list[float]] = defaultdict(list)
     pairs: Counter[tuple[str, str]] = Counter()
     for cid, c in counted.items():
-        assert c.posted_at is not None
-        month = c.posted_at.strftime("%Y-%m")
-        month_total[month] += 1
+        month = c.posted_at.strftime("%Y-%m") if c.posted_at else None
+        if month:
+            month_total[month] += 1
         for topic, score in topics_of[cid].items():
             per_thread[c.thread_id][topic] += 1
-            per_month[month][topic] += 1
+            if month:
+                per_month[month][topic] += 1
             scores[topic].append(score)
         for a in topics_of[cid]:
             for b in topics_of[cid]:
@@ -339,3 +344,103 @@ def test_html_bodies_are_shown_as_text_with_evidence_found(engine: Engine, built
     assert [node.body[h.start : h.end] for h in node.highlights] == ["gold"]
     rep = report.topics.rows[0].representative
     assert rep is not None and rep.excerpt == "The gold price & the ruble. Second paragraph."
+
+
+# --------------------------------------------------------------------------- random corpora
+
+STATUS_CHOICES = ["approved", "approved", "pending", "flagged", "rejected", "spam", "deleted"]
+
+
+@st.composite
+def corpora(draw: st.DrawFn) -> list[dict[str, Any]]:
+    comments = []
+    for i in range(draw(st.integers(0, 14))):
+        labels = []
+        for topic in draw(st.sets(st.sampled_from(["gold", "p5", "russia"]))):
+            labels.append(
+                (topic, draw(st.floats(0, 1).map(lambda x: round(x, 3))), draw(st.booleans()))
+            )
+        overrides = draw(
+            st.lists(st.tuples(st.sampled_from(["gold", "p5"]), st.booleans()), max_size=2)
+        )
+        comments.append(
+            {
+                "thread": draw(st.integers(0, 2)),
+                "parent": draw(st.one_of(st.none(), st.integers(0, max(0, i - 1)))) if i else None,
+                "status": draw(st.sampled_from(STATUS_CHOICES)),
+                "kind": draw(st.sampled_from(["comment"] * 5 + ["pingback"])),
+                "day": draw(st.one_of(st.none(), st.integers(0, 80))),
+                "author": draw(st.sampled_from(["Ann", "Ben", "Cy", None])),
+                "labels": labels,
+                "overrides": overrides,
+            }
+        )
+    return comments
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=corpora())
+def test_random_corpora_match_an_independent_count(
+    data: list[dict[str, Any]], sqlite_template: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / f"{uuid.uuid4().hex}.db"
+    shutil.copyfile(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        _load_random(engine, data)
+        report = build_report(engine, _request(all_threads=True))
+        assert isinstance(report, CorpusReport)
+        truth = _truth(engine)
+        got = to_jsonable(report)
+        assert got["topics"]["comments"] == truth["counted"]
+        assert got["topics"]["unlabelled"] == truth["unlabelled"]
+        for row in got["topics"]["rows"]:
+            n = sum(truth["per_thread"][t][row["topic_id"]] for t in truth["per_thread"])
+            assert row["comments"] == n
+            if n:
+                assert row["mean_score"] == pytest.approx(truth["mean"][row["topic_id"]], abs=1e-4)
+        for thread in got["threads"]:
+            for topic, n in thread["topics"].items():
+                assert n == truth["per_thread"][thread["thread_id"]][topic]
+        for month in got["months"]:
+            assert month["comments"] == truth["month_total"][month["month"]]
+        co = got["cooccurrence"]
+        for i, a in enumerate(co["topics"]):
+            for j, b in enumerate(co["topics"]):
+                assert co["matrix"][i][j] == truth["pairs"][(a, b)]
+        days = {d["day"]: d["comments"] for d in got["timeline"] if d["comments"]}
+        assert days == dict(truth["days"])
+    finally:
+        engine.dispose()
+
+
+def _load_random(engine: Engine, data: list[dict[str, Any]]) -> None:
+    from tests.report_builders import Builder
+
+    with Session(engine) as session:
+        b = Builder(session)
+        for t in range(3):
+            b.thread(f"t{t}", f"Thread {t}")
+        for i, c in enumerate(data):
+            parent = f"c{c['parent']}" if c["parent"] is not None else None
+            if parent is not None and data[c["parent"]]["thread"] != c["thread"]:
+                parent = None
+            b.comment(
+                f"c{i}",
+                f"t{c['thread']}",
+                f"comment {i} about gold and oil",
+                author=c["author"],
+                posted_at=None
+                if c["day"] is None
+                else datetime(2014, 10, 1, tzinfo=UTC) + timedelta(days=c["day"], hours=i % 24),
+                parent=parent,
+                status=c["status"],
+                kind=c["kind"],
+            )
+            for topic, score, assigned in c["labels"]:
+                b.label(f"c{i}", topic, score, assigned=assigned)
+            for n, (topic, assigned) in enumerate(c["overrides"]):
+                b.label(f"c{i}", topic, 1.0, assigned=assigned, moderator=f"mod{n}")
+        session.commit()
