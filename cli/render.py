@@ -94,13 +94,19 @@ def bucket(values: list[int], width: int) -> list[int]:
     return [sum(values[i : i + size]) for i in range(0, len(values), size)]
 
 
-def counts_line(counts: dict[str, int], pingbacks: int) -> str:
+def counts_line(counts: dict[str, int], pingbacks: int, *, grouped: bool = False) -> str:
+    """ "N comments: a approved · b pending …" (thousands separated when ``grouped``)."""
+
+    def num(n: int) -> str:
+        return f"{n:,}" if grouped else str(n)
+
     total = sum(counts.values())
-    parts = [f"{n} {status}" for status, n in counts.items() if n]
+    parts = [f"{num(n)} {status}" for status, n in counts.items() if n]
     noun = "comment" if total == 1 else "comments"
-    line = f"{total} {noun}" + (": " + " · ".join(parts) if parts else "")
+    line = f"{num(total)} {noun}" + (": " + " · ".join(parts) if parts else "")
     if pingbacks:
-        line += f" (+{pingbacks} pingback/trackback{'s' if pingbacks != 1 else ''}, kept apart)"
+        plural = "s" if pingbacks != 1 else ""
+        line += f" (+{num(pingbacks)} pingback/trackback{plural}, kept apart)"
     return line
 
 
@@ -147,7 +153,7 @@ def _header_panel(h: ThreadHeader) -> Panel:
     if h.state_note and h.state_note != h.close_reason:
         state.append(f" ({h.state_note})", style="dim")
     lines.append(state)
-    lines.append(Text(counts_line(h.counts, h.pingbacks)))
+    lines.append(Text(counts_line(h.counts, h.pingbacks, grouped=True)))
     return Panel(
         Group(*lines),
         title=Text(h.title or "(untitled)", style="bold"),
@@ -251,10 +257,10 @@ def _rich_topics(summary: TopicSummary, console: Console, title: str) -> None:
             continue
         terms = ", ".join(t.term for t in row.terms) or "—"
         mean = "—" if row.mean_score is None else f"{row.mean_score:.2f}"
-        table.add_row(row.label, str(row.comments), percent(row.share), mean, terms)
+        table.add_row(row.label, f"{row.comments:,}", percent(row.share), mean, terms)
     table.add_row(
         Text("(no topic)", style="italic"),
-        str(summary.unlabelled),
+        f"{summary.unlabelled:,}",
         percent(summary.unlabelled_share),
         "",
         "",
@@ -294,7 +300,7 @@ def _rich_moderation(m: ModerationSummary, console: Console) -> None:
     actors.add_column("of which", overflow="fold")
     for a in m.actions_by_actor:
         detail = ", ".join(f"{k} {v}" for k, v in a.actions.items())
-        actors.add_row(a.actor, str(a.total), detail)
+        actors.add_row(a.actor, f"{a.total:,}", detail)
     console.print(actors)
     last = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="Last actions", title_justify="left")
     last.add_column("when (UTC)", no_wrap=True)
@@ -317,8 +323,10 @@ def _change(before: str | None, after: str | None) -> str:
 
 def _rich_corpus(report: CorpusReport, console: Console) -> None:
     counted = report.topics.comments
-    title = Text(f"{len(report.threads)} threads · {counted} counted comments", style="bold")
-    body: list[RenderableType] = [Text(counts_line(report.statuses, report.pingbacks))]
+    title = Text(f"{len(report.threads):,} threads · {counted:,} counted comments", style="bold")
+    body: list[RenderableType] = [
+        Text(counts_line(report.statuses, report.pingbacks, grouped=True))
+    ]
     if report.timeline:
         body.append(Text(f"from {report.timeline[0].day} to {report.timeline[-1].day}"))
     if report.undated:
@@ -343,7 +351,7 @@ def _rich_corpus(report: CorpusReport, console: Console) -> None:
             cells = [
                 percent(r.topics.get(t, 0) / r.comments) if r.comments else "—" for t in topic_ids
             ]
-            table.add_row(f"{r.thread_id} {r.title}", str(r.comments), *cells)
+            table.add_row(f"{r.thread_id} {r.title}", f"{r.comments:,}", *cells)
         console.print(table)
         if len(rows) > MAX_THREAD_ROWS:
             console.print(
@@ -367,7 +375,7 @@ def _rich_corpus(report: CorpusReport, console: Console) -> None:
         totals = [m.comments for m in report.months]
         table.add_row(
             Text("all comments", style="italic"),
-            str(sum(totals)),
+            f"{sum(totals):,}",
             sparkline(list(map(float, totals)))[-spark_width:],
             max(report.months, key=lambda m: (m.comments, m.month)).month,
         )
@@ -377,7 +385,7 @@ def _rich_corpus(report: CorpusReport, console: Console) -> None:
             peak = (
                 max(report.months, key=lambda m: (m.topics.get(t, 0), m.month)).month if n else "—"
             )
-            table.add_row(labels.get(t, t), str(n), sparkline(shares)[-spark_width:], peak)
+            table.add_row(labels.get(t, t), f"{n:,}", sparkline(shares)[-spark_width:], peak)
         console.print(table)
         console.print(
             Text(
@@ -395,7 +403,7 @@ def _rich_corpus(report: CorpusReport, console: Console) -> None:
         for t in co.topics:
             table.add_column(labels.get(t, t), justify="right", overflow="fold")
         for t, row in zip(co.topics, co.matrix, strict=True):
-            table.add_row(labels.get(t, t), *map(str, row))
+            table.add_row(labels.get(t, t), *(f"{n:,}" for n in row))
         console.print(table)
 
     _section(console, "Most active authors")
@@ -411,8 +419,8 @@ def _rich_corpus(report: CorpusReport, console: Console) -> None:
         for a in report.authors:
             table.add_row(
                 a.author,
-                str(a.comments),
-                str(a.threads),
+                f"{a.comments:,}",
+                f"{a.threads:,}",
                 when(a.first, date_only=True),
                 when(a.last, date_only=True),
             )

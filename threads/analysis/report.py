@@ -133,6 +133,7 @@ def comment_table(
 
     def records() -> Iterator[CommentRecord]:
         with engine.connect() as conn:
+            q.prepare(conn)
             for batch in q.iter_comment_batches(conn, ctx.selection):
                 labels: dict[int, list[Any]] = defaultdict(list)
                 for label in q.labels_for(conn, [r.id for r in batch]):
