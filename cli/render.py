@@ -340,18 +340,32 @@ def _rich_corpus(report: CorpusReport, console: Console) -> None:
     if not report.threads:
         console.print("No threads.")
     else:
+        rows = sorted(report.threads, key=lambda r: (-r.comments, r.thread_id))
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
         room = console.width - 18 - 9 * len(topic_ids)
-        table.add_column("thread", overflow="ellipsis", no_wrap=True, max_width=max(16, room))
-        table.add_column("comments", justify="right")
-        for t in topic_ids:
-            table.add_column(labels.get(t, t), justify="right", overflow="fold")
-        rows = sorted(report.threads, key=lambda r: (-r.comments, r.thread_id))
-        for r in rows[:MAX_THREAD_ROWS]:
-            cells = [
-                percent(r.topics.get(t, 0) / r.comments) if r.comments else "—" for t in topic_ids
-            ]
-            table.add_row(f"{r.thread_id} {r.title}", f"{r.comments:,}", *cells)
+        if room >= 16:  # one column per topic
+            table.add_column("thread", overflow="ellipsis", no_wrap=True, max_width=room)
+            table.add_column("comments", justify="right")
+            for t in topic_ids:
+                table.add_column(labels.get(t, t), justify="right", overflow="fold")
+            for r in rows[:MAX_THREAD_ROWS]:
+                cells = [
+                    percent(r.topics.get(t, 0) / r.comments) if r.comments else "—"
+                    for t in topic_ids
+                ]
+                table.add_row(f"{r.thread_id} {r.title}", f"{r.comments:,}", *cells)
+        else:  # too many topics for columns: each thread's topics, most frequent first
+            table.add_column("thread", overflow="ellipsis", no_wrap=True, max_width=28)
+            table.add_column("comments", justify="right")
+            table.add_column("topics (share)", overflow="fold", ratio=1)
+            for r in rows[:MAX_THREAD_ROWS]:
+                ranked = sorted(
+                    ((n, t) for t, n in r.topics.items() if n), key=lambda x: (-x[0], x[1])
+                )
+                listed = " · ".join(
+                    f"{labels.get(t, t)} {percent(n / r.comments)}" for n, t in ranked
+                )
+                table.add_row(f"{r.thread_id} {r.title}", f"{r.comments:,}", listed or "—")
         console.print(table)
         if len(rows) > MAX_THREAD_ROWS:
             console.print(

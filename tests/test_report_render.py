@@ -236,3 +236,25 @@ def test_a_deep_reply_chain_keeps_room_for_its_text(engine: Engine) -> None:
     body = next(line for line in lines if "Reply number 29 says" in line)
     assert len(body.split("Reply number")[0]) <= 4 * 7  # indentation is capped
     assert "reply to #" in text
+
+
+def test_many_topics_still_fit_80_columns(engine: Engine) -> None:
+    from sqlmodel import Session
+
+    from tests.report_builders import Builder, at
+
+    topics = ["economy", "energy", "sanctions", "nuclear", "diplomacy", "military", "trade", "law"]
+    with Session(engine) as session:
+        b = Builder(session)
+        for t in range(3):
+            b.thread(f"t{t}", f"A rather long article title number {t} about many things")
+        for i in range(30):
+            b.comment(f"c{i}", f"t{i % 3}", "text", author=f"A{i % 5}", posted_at=at(1 + i % 20))
+            for j, topic in enumerate(topics):
+                if (i + j) % 3 == 0:
+                    b.label(f"c{i}", topic, 0.5)
+        session.commit()
+    text = rendered(_report(engine, all_threads=True), width=80)
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "topics (share)" in text
+    assert "100." not in text.replace("100.0%", "")  # no percentage split over two lines
