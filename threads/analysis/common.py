@@ -3,9 +3,7 @@ distinctive terms, moderation summary, manifest."""
 
 from __future__ import annotations
 
-import html
 import math
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -31,6 +29,7 @@ from threads.analysis.logodds import DEFAULT_ALPHA0, count_terms, log_odds, toke
 from threads.analysis.manifest import DEFAULT_SALT, Codebook, pseudonym
 from threads.db.queries import analysis as q
 from threads.models import CommentStatus
+from threads.text import plain_text
 
 #: statuses counted unless ``--status`` says otherwise: everything but spam and deleted
 DEFAULT_STATUSES: tuple[str, ...] = tuple(
@@ -99,23 +98,6 @@ class Context:
         if self.request.anonymize:
             return pseudonym(identity, self.request.salt)
         return name or identity
-
-
-_BREAK = re.compile(r"(?i)<br\s*/?>")
-_BLOCK_END = re.compile(r"(?i)</(p|div|blockquote|li|h[1-6]|pre)\s*>")
-_TAG = re.compile(r"<[^>]*>")
-
-
-def plain_text(body: str | None, body_format: str | None) -> str:
-    """A comment body as text: HTML bodies lose their tags (paragraphs become blank lines,
-    ``<br>`` a line break, entities are decoded); text bodies are returned as they are."""
-    if not body:
-        return ""
-    if (body_format or "text") != "html":
-        return body
-    text = _BLOCK_END.sub("\n\n", _BREAK.sub("\n", body))
-    text = html.unescape(_TAG.sub("", text))
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
