@@ -7,7 +7,16 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from cli import db_cmd, export_cmd, ingest_cmd, keys_cmd, moderation_cmd, report_cmd, serve_cmd
+from cli import (
+    db_cmd,
+    export_cmd,
+    ingest_cmd,
+    keys_cmd,
+    moderation_cmd,
+    report_cmd,
+    serve_cmd,
+    topics_cmd,
+)
 from cli.context import AppState
 from threads import __version__
 from threads.config import Settings
@@ -84,6 +93,10 @@ app.command("close-stale")(moderation_cmd.close_stale_cmd)
 app.command("policy")(moderation_cmd.policy)
 app.command("export")(export_cmd.export_cmd)
 app.command("ingest")(ingest_cmd.ingest)
+app.command("classify")(topics_cmd.classify)
+app.command("label")(topics_cmd.label)
+app.command("train")(topics_cmd.train)
+app.command("evaluate")(topics_cmd.evaluate_cmd)
 
 
 def main() -> None:

@@ -1,0 +1,329 @@
+"""`threads classify`, `threads label`, `threads train`, `threads evaluate`: topic commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from cli.console import make_console
+from cli.context import state
+from cli.moderation_cmd import BY_HELP, _actor
+from threads.db import session_scope
+from threads.errors import InvalidInput
+from threads.topics.classifier import Classifier
+from threads.topics.evaluation import (
+    Agreement,
+    Evaluation,
+    agreement,
+    classification_line,
+    cross_validate,
+    evaluate,
+    read_items,
+)
+from threads.topics.labels import set_labels
+from threads.topics.service import (
+    build_classifier,
+    classify_stored,
+    moderator_annotations,
+    train_models,
+)
+from threads.topics.taxonomy import Taxonomy, load_taxonomy
+
+TAXONOMY_HELP = "Codebook TOML file (default: $THREADS_TAXONOMY, else the packaged default)."
+#: runs with more comments than this show a progress bar (on a terminal)
+PROGRESS_FROM = 2000
+
+
+def _taxonomy(ctx: typer.Context, given: Path | None) -> Taxonomy:
+    return load_taxonomy(given or state(ctx).settings.taxonomy_path)
+
+
+def classify(
+    ctx: typer.Context,
+    thread: int | None = typer.Option(None, "--thread", help="Only this thread's comments."),
+    all_: bool = typer.Option(
+        False,
+        "--all",
+        help="Every selected comment, not only those new, changed or classified under "
+        "another codebook version or other learned models.",
+    ),
+    taxonomy: Path | None = typer.Option(None, "--taxonomy", help=TAXONOMY_HELP),
+    input_: str | None = typer.Option(
+        None,
+        "--input",
+        help="Research mode, no database: classify the JSONL lines {id, body} of FILE "
+        "('-' for stdin) and write one JSON line per input to stdout.",
+        metavar="FILE",
+    ),
+) -> None:
+    """Classify comments by topic and store the labels (source 'auto'), incrementally."""
+    codebook = _taxonomy(ctx, taxonomy)
+    if input_ is not None:
+        if thread is not None or all_:
+            raise InvalidInput(
+                "--input classifies a file; --thread and --all apply to stored comments",
+                field="--input",
+            )
+        _classify_file(input_, codebook)
+        return
+    engine = state(ctx).engine()
+    err = make_console(stderr=True)
+    with Progress(
+        TextColumn("classifying"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
+        task = bar.add_task("classify", total=None)
+
+        def progress(done: int, total: int) -> None:
+            if total >= PROGRESS_FROM:
+                bar.update(task, completed=done, total=total)
+
+        stats = classify_stored(
+            engine, codebook, thread_id=thread, everything=all_, progress=progress
+        )
+    layers = (
+        f"codebook + learned models ({', '.join(stats.learned_topics)})"
+        if stats.learned_topics
+        else "codebook only"
+    )
+    typer.echo(
+        f"classified {stats.classified} comments with {codebook.name} "
+        f"(version {codebook.version}, {layers})"
+        + (f"; {stats.purged} purged comments skipped" if stats.purged else "")
+    )
+    if stats.classified:
+        parts = [f"{t} {stats.by_topic.get(t, 0)}" for t in codebook.topic_ids]
+        typer.echo("  " + ", ".join(parts) + f", no topic {stats.unlabelled}")
+    elif not stats.considered:
+        typer.echo("  nothing to do: every comment is classified under this codebook")
+
+
+def _classify_file(source: str, codebook: Taxonomy) -> None:
+    clf = Classifier(codebook)
+    out = sys.stdout
+    write = out.write
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    for item in read_items(source, gold=False):
+        write(dumps(classification_line(item.id, clf.classify(item.body))))
+        write("\n")
+    out.flush()
+
+
+def label(
+    ctx: typer.Context,
+    comment_id: int = typer.Argument(..., help="The comment to label."),
+    add: list[str] = typer.Option([], "--add", help="A topic id to add (repeatable)."),
+    remove: list[str] = typer.Option(
+        [], "--remove", help="A topic id to remove: kept as 'not this topic' (repeatable)."
+    ),
+    by: str | None = typer.Option(None, "--by", help=BY_HELP),
+    taxonomy: Path | None = typer.Option(None, "--taxonomy", help=TAXONOMY_HELP),
+) -> None:
+    """Add or remove a moderator's topic labels on a comment (audited)."""
+    codebook = _taxonomy(ctx, taxonomy)
+    actor = _actor(by)
+    with session_scope(state(ctx).engine()) as session:
+        topics = set_labels(
+            session, comment_id, add=add, remove=remove, actor=actor, taxonomy=codebook
+        )
+    typer.echo(
+        f"comment {comment_id}: topics {', '.join(topics) if topics else '(none)'} "
+        f"(labelled by {actor.name})"
+    )
+
+
+def train(
+    ctx: typer.Context,
+    taxonomy: Path | None = typer.Option(None, "--taxonomy", help=TAXONOMY_HELP),
+    format_: str = typer.Option("rich", "--format", help="rich or json."),
+) -> None:
+    """Fit the learned layer on moderator labels; report labels per topic (warns under 30)."""
+    _check_format(format_)
+    codebook = _taxonomy(ctx, taxonomy)
+    with session_scope(state(ctx).engine()) as session:
+        result = train_models(session, codebook)
+    if format_ == "json":
+        typer.echo(json.dumps(result.as_dict(), indent=2))
+    else:
+        console = make_console()
+        table = Table(title=f"Labels for {codebook.name} (version {codebook.version})")
+        for name in ("topic", "positive", "negative", "total", "model"):
+            table.add_column(name, justify="left" if name == "topic" else "right")
+        for t in result.labels:
+            table.add_row(
+                t.topic_id,
+                str(t.positives),
+                str(t.negatives),
+                str(t.total),
+                "trained" if t.topic_id in result.trained else "—",
+            )
+        console.print(table)
+        console.print(f"{result.reviewed_comments} comments labelled by moderators")
+    err = make_console(stderr=True)
+    for warning in result.warnings:
+        err.print(f"warning: {escape(warning)}", style="yellow")
+
+
+def evaluate_cmd(
+    ctx: typer.Context,
+    gold: Path | None = typer.Option(
+        None, "--gold", help="Gold JSONL: lines {id, body, topics: [...]}.", metavar="FILE"
+    ),
+    taxonomy: Path | None = typer.Option(None, "--taxonomy", help=TAXONOMY_HELP),
+    format_: str = typer.Option("rich", "--format", help="rich or json."),
+    learned: bool = typer.Option(
+        False, "--learned", help="Use the learned models stored in the database as well."
+    ),
+    folds: int | None = typer.Option(
+        None,
+        "--folds",
+        help="Cross-validate the learned layer on the gold file itself (k folds).",
+    ),
+    agreement_: bool = typer.Option(
+        False,
+        "--agreement",
+        help="Agreement between moderators who labelled the same comments (Cohen's kappa, "
+        "Krippendorff's alpha); from --annotations FILE if given, else from the database.",
+    ),
+    annotations: Path | None = typer.Option(
+        None,
+        "--annotations",
+        help="JSONL lines {id, coder, topics, body} for --agreement.",
+        metavar="FILE",
+    ),
+    show: int = typer.Option(20, "--show", help="Disagreements shown (rich format)."),
+) -> None:
+    """Precision, recall and F1 per topic against a gold file, and where they disagree."""
+    _check_format(format_)
+    codebook = _taxonomy(ctx, taxonomy)
+    if gold is None and not agreement_ and annotations is None:
+        raise InvalidInput("give --gold FILE, or --agreement", field="--gold")
+    result: dict[str, Any] = {}
+    evaluation: Evaluation | None = None
+    if gold is not None:
+        items = list(read_items(gold, gold=True, taxonomy=codebook))
+        if not items:
+            raise InvalidInput(f"{gold}: no gold lines", field="--gold")
+        if folds is not None:
+            evaluation = cross_validate(items, codebook, folds=folds)
+        else:
+            if learned:
+                with session_scope(state(ctx).engine()) as session:
+                    clf = build_classifier(session, codebook)
+            else:
+                clf = Classifier(codebook)
+            evaluation = evaluate(items, clf)
+        result = evaluation.as_dict()
+    agreements: list[Agreement] | None = None
+    if agreement_ or annotations is not None:
+        if annotations is not None:
+            coded = [
+                (it.coder or "", it.id, it.topics or frozenset())
+                for it in read_items(annotations, gold=True, taxonomy=codebook)
+            ]
+            if any(not c for c, _, _ in coded):
+                raise InvalidInput(f"{annotations}: every line needs a coder", field="coder")
+        else:
+            with session_scope(state(ctx).engine()) as session:
+                coded = moderator_annotations(session, codebook)
+        agreements = agreement(coded, codebook.topic_ids)
+        result["agreement"] = [a.as_dict() for a in agreements]
+    if format_ == "json":
+        typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    console = make_console()
+    if evaluation is not None:
+        _render_evaluation(console, evaluation, codebook, show)
+    if agreements is not None:
+        _render_agreement(console, agreements)
+
+
+def _check_format(value: str) -> None:
+    if value not in ("rich", "json"):
+        raise InvalidInput(f"--format: expected rich or json, not {value!r}", field="--format")
+
+
+def _render_evaluation(console: Any, ev: Evaluation, codebook: Taxonomy, show: int) -> None:
+    table = Table(
+        title=f"{ev.taxonomy} (version {ev.version}) on {ev.items} comments — {ev.method}"
+    )
+    for name in ("topic", "precision", "recall", "F1", "support", "tp", "fp", "fn"):
+        table.add_column(name, justify="left" if name == "topic" else "right")
+    for t, m in ev.per_topic.items():
+        table.add_row(
+            t, f"{m.precision:.3f}", f"{m.recall:.3f}", f"{m.f1:.3f}", str(m.support),
+            str(m.tp), str(m.fp), str(m.fn),
+        )  # fmt: skip
+    table.add_section()
+    mi = ev.micro
+    table.add_row(
+        "micro", f"{mi.precision:.3f}", f"{mi.recall:.3f}", f"{mi.f1:.3f}", str(mi.support),
+        str(mi.tp), str(mi.fp), str(mi.fn), style="bold",
+    )  # fmt: skip
+    ma = ev.macro
+    table.add_row(
+        "macro", f"{ma['precision']:.3f}", f"{ma['recall']:.3f}", f"{ma['f1']:.3f}",
+        str(ma["support"]), "", "", "", style="bold",
+    )  # fmt: skip
+    console.print(table)
+    console.print(
+        f"exact match (all topics right): {ev.exact_match:.1%}; "
+        f"{len(ev.disagreements)} comments where the classifier and the gold set disagree"
+    )
+    for d in ev.disagreements[:show]:
+        body = " ".join(d.body.split())
+        if len(body) > 160:
+            body = body[:157] + "…"
+        console.print()
+        console.print(f"[bold]{escape(str(d.id))}[/bold]: {escape(body)}")
+        if d.missed:
+            console.print(f"  missed: {', '.join(d.missed)}", style="red")
+            for t in d.missed:
+                console.print(f"    {t} score {d.scores.get(t, 0):.2f}{_why(d.evidence.get(t))}")
+        if d.extra:
+            console.print(f"  extra:  {', '.join(d.extra)}", style="yellow")
+            for t in d.extra:
+                console.print(f"    {t} score {d.scores.get(t, 0):.2f}{_why(d.evidence.get(t))}")
+    if len(ev.disagreements) > show:
+        console.print(f"… {len(ev.disagreements) - show} more (--show N, or --format json)")
+
+
+def _why(evidence: list[dict[str, Any]] | None) -> str:
+    if not evidence:
+        return ": no evidence"
+    parts = [
+        f"{e.get('text')!r}" + (" (learned)" if e.get("layer") == "learned" else "")
+        for e in evidence[:6]
+    ]
+    return " from " + escape(", ".join(parts))
+
+
+def _render_agreement(console: Any, agreements: list[Agreement]) -> None:
+    table = Table(title="Agreement between moderators")
+    for name in ("topic", "items", "coders", "pairs", "Cohen's kappa", "Krippendorff's alpha"):
+        table.add_column(name, justify="left" if name == "topic" else "right")
+    for a in agreements:
+        table.add_row(
+            "all topics" if a.topic_id == "*" else a.topic_id,
+            str(a.items),
+            str(a.coders),
+            str(a.pairs),
+            "—" if a.kappa is None else f"{a.kappa:.3f}",
+            "—" if a.alpha is None else f"{a.alpha:.3f}",
+        )
+    console.print(table)
+    notes = sorted({a.note for a in agreements if a.note})
+    for note in notes:
+        console.print(f"note: {note}")

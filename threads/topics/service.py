@@ -1,0 +1,321 @@
+"""Classifying stored comments, training layer 2 from moderator labels, loading models.
+
+``classify_stored`` works incrementally: a comment is (re)classified when it was never
+classified, when its body changed since (content hash), or when it was classified under another
+codebook version or other learned models (the classifier's fingerprint). Work is committed in
+batches, each batch in one transaction, so an interrupted run leaves every comment either
+classified or not, and the next run picks up where it stopped.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from threads.db import session_scope
+from threads.db.queries import topics as q
+from threads.db.types import utcnow
+from threads.errors import NotFound
+from threads.models import Comment, LabelSource, Thread, TopicModel
+from threads.text import plain_text
+from threads.topics.classifier import Classification, Classifier
+from threads.topics.learn import FEW_LABELS, Example, LearnedModel, TopicLabels, fit_models
+from threads.topics.sentiment import sentiment_of
+from threads.topics.taxonomy import Taxonomy
+
+BATCH_SIZE = 500
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ClassifyStats:
+    """What a classification run did."""
+
+    taxonomy: str
+    version: str
+    fingerprint: str
+    learned_topics: list[str]
+    considered: int = 0
+    classified: int = 0
+    purged: int = 0
+    by_topic: Counter[str] = field(default_factory=Counter)
+    unlabelled: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "taxonomy": self.taxonomy,
+            "version": self.version,
+            "fingerprint": self.fingerprint,
+            "learned_topics": self.learned_topics,
+            "considered": self.considered,
+            "classified": self.classified,
+            "purged_skipped": self.purged,
+            "by_topic": dict(self.by_topic),
+            "no_topic": self.unlabelled,
+        }
+
+
+def load_models(session: Session, taxonomy: Taxonomy) -> dict[str, LearnedModel]:
+    """The learned models stored for this codebook version (topics without one are absent)."""
+    known = set(taxonomy.topic_ids)
+    models = {}
+    for row in q.models_for(session, taxonomy.version):
+        if row.topic_id in known:
+            models[row.topic_id] = LearnedModel.from_json(row.model)
+    return models
+
+
+def build_classifier(session: Session, taxonomy: Taxonomy) -> Classifier:
+    """The classifier for stored comments: the codebook plus its learned models, if any."""
+    return Classifier(taxonomy, load_models(session, taxonomy))
+
+
+def _label_rows(
+    comment_id: int, result: Classification, version: str, now: Any
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "comment_id": comment_id,
+            "topic_id": s.topic_id,
+            "score": s.score,
+            "assigned": s.assigned,
+            "evidence": s.evidence,
+            "source": LabelSource.AUTO,
+            "labeler": "",
+            "taxonomy_version": version,
+            "created_at": now,
+        }
+        for s in result.scores
+        if s.score > 0
+    ]
+
+
+def classify_comments(
+    session: Session,
+    comments: Sequence[Comment],
+    taxonomy: Taxonomy,
+    *,
+    classifier: Classifier | None = None,
+) -> None:
+    """Classify comments held in ``session`` (for instance one just submitted): replace their
+    automatic labels and store the fingerprint and sentiment on them."""
+    if not comments:
+        return
+    clf = classifier or build_classifier(session, taxonomy)
+    session.flush()
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    for comment in comments:
+        if comment.id is None:
+            raise ValueError("classify_comments needs stored comments (flushed, with ids)")
+        text = "" if comment.purged else plain_text(comment.body, comment.body_format)
+        result = clf.classify(text)
+        rows += _label_rows(comment.id, result, taxonomy.version, now) if text else []
+        scores = sentiment_of(text)
+        comment.sentiment = scores["compound"]
+        comment.sentiment_scores = scores
+        comment.classified_version = clf.fingerprint
+        comment.classified_hash = comment.content_hash
+    q.replace_auto_labels(session, [c.id for c in comments if c.id is not None], rows)
+    session.flush()
+
+
+def classify_stored(
+    engine: Engine,
+    taxonomy: Taxonomy,
+    *,
+    thread_id: int | None = None,
+    everything: bool = False,
+    progress: Progress | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> ClassifyStats:
+    """Classify the stored comments that need it (all of them with ``everything``), of one
+    thread or of all; ``progress(done, total)`` is called after each batch."""
+    with session_scope(engine) as session:
+        if thread_id is not None and session.get(Thread, thread_id) is None:
+            raise NotFound(f"thread {thread_id} does not exist")
+        clf = build_classifier(session, taxonomy)
+        total = q.count_to_classify(
+            session, clf.fingerprint, thread_id=thread_id, everything=everything
+        )
+    stats = ClassifyStats(
+        taxonomy=taxonomy.name,
+        version=taxonomy.version,
+        fingerprint=clf.fingerprint,
+        learned_topics=sorted(clf.models),
+    )
+    if progress:
+        progress(0, total)
+    after = 0
+    while True:
+        with session_scope(engine) as session:
+            batch = q.comments_to_classify(
+                session,
+                clf.fingerprint,
+                thread_id=thread_id,
+                everything=everything,
+                after_id=after,
+                limit=batch_size,
+            )
+            if not batch:
+                break
+            after = batch[-1].id
+            now = utcnow()
+            labels: list[dict[str, Any]] = []
+            marks: list[dict[str, Any]] = []
+            for c in batch:
+                stats.considered += 1
+                text = "" if c.purged else plain_text(c.body, c.body_format)
+                if c.purged:
+                    stats.purged += 1
+                    scores = None
+                else:
+                    result = clf.classify(text)
+                    labels += _label_rows(c.id, result, taxonomy.version, now)
+                    assigned = result.topics
+                    stats.by_topic.update(assigned)
+                    stats.unlabelled += not assigned
+                    stats.classified += 1
+                    scores = sentiment_of(text)
+                marks.append(
+                    {
+                        "cid": c.id,
+                        "fingerprint": clf.fingerprint,
+                        "hash": c.content_hash,
+                        "sentiment": scores["compound"] if scores else None,
+                        "scores": scores,
+                    }
+                )
+            q.replace_auto_labels(session, [c.id for c in batch], labels)
+            q.mark_classified(session, marks)
+        if progress:
+            progress(min(stats.considered, total), total)
+    return stats
+
+
+# --------------------------------------------------------------------------- training
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What ``train_models`` learned: labels per topic, the topics with a model, warnings."""
+
+    taxonomy: str
+    version: str
+    labels: list[TopicLabels]
+    trained: list[str]
+    warnings: list[str]
+    reviewed_comments: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "taxonomy": self.taxonomy,
+            "version": self.version,
+            "reviewed_comments": self.reviewed_comments,
+            "labels": {
+                t.topic_id: {"positive": t.positives, "negative": t.negatives, "total": t.total}
+                for t in self.labels
+            },
+            "trained": self.trained,
+            "warnings": self.warnings,
+        }
+
+
+def moderator_examples(session: Session, taxonomy: Taxonomy) -> list[Example]:
+    """Training examples from the comments moderators labelled.
+
+    For such a comment and a topic: the newest moderator label decides; without one, the topic
+    counts as absent unless the classifier assigned it (then the comment says nothing about it).
+    """
+    known = set(taxonomy.topic_ids)
+    decided: dict[int, dict[str, bool]] = {}
+    auto: dict[int, set[str]] = {}
+    for row in q.labels_of_reviewed_comments(session):
+        if row.topic_id not in known:
+            continue
+        if row.source == LabelSource.MODERATOR:
+            decided.setdefault(row.comment_id, {})[row.topic_id] = row.assigned  # newest last
+        elif row.assigned:
+            auto.setdefault(row.comment_id, set()).add(row.topic_id)
+    bodies = q.comment_bodies(session, list(decided))
+    examples: list[Example] = []
+    for cid, labels in decided.items():
+        if cid not in bodies:
+            continue  # purged since
+        full = dict(labels)
+        for topic_id in taxonomy.topic_ids:
+            if topic_id not in full and topic_id not in auto.get(cid, set()):
+                full[topic_id] = False
+        body, fmt = bodies[cid]
+        examples.append(Example(plain_text(body, fmt), full))
+    return examples
+
+
+def train_models(session: Session, taxonomy: Taxonomy) -> TrainResult:
+    """Fit layer 2 on the moderators' labels and store the models for this codebook version
+    (replacing earlier ones). Topics without both kinds of label get no model."""
+    from threads.topics.learn import count_labels
+
+    examples = moderator_examples(session, taxonomy)
+    counts = count_labels(examples, taxonomy)
+    models = fit_models(examples, taxonomy)
+    warnings = []
+    for c in counts:
+        if c.topic_id not in models:
+            warnings.append(
+                f"{c.topic_id}: no model ({c.positives} positive, {c.negatives} negative labels;"
+                " both kinds are needed): the codebook alone classifies it"
+            )
+        elif c.total < FEW_LABELS or c.positives < 5:
+            warnings.append(
+                f"{c.topic_id}: only {c.total} labels ({c.positives} positive); under "
+                f"{FEW_LABELS} the learned model is weak and the codebook dominates"
+            )
+    now = utcnow()
+    q.replace_models(
+        session,
+        taxonomy.version,
+        [
+            TopicModel(
+                taxonomy_version=taxonomy.version,
+                topic_id=m.topic_id,
+                algorithm=m.algorithm,
+                model=m.to_json(),
+                label_count=m.label_count,
+                trained_at=now,
+            )
+            for m in models.values()
+        ],
+    )
+    return TrainResult(
+        taxonomy=taxonomy.name,
+        version=taxonomy.version,
+        labels=counts,
+        trained=sorted(models),
+        warnings=warnings,
+        reviewed_comments=len(examples),
+    )
+
+
+def moderator_annotations(
+    session: Session, taxonomy: Taxonomy
+) -> list[tuple[str, int, frozenset[str]]]:
+    """(moderator, comment, topics the moderator gave it) for every comment a moderator
+    labelled: the input of ``threads.topics.evaluation.agreement``."""
+    known = set(taxonomy.topic_ids)
+    given: dict[tuple[str, int], set[str]] = {}
+    for row in q.labels_of_reviewed_comments(session):
+        if row.source != LabelSource.MODERATOR or row.topic_id not in known:
+            continue
+        topics = given.setdefault((row.labeler, row.comment_id), set())
+        if row.assigned:
+            topics.add(row.topic_id)
+        else:
+            topics.discard(row.topic_id)
+    return [(coder, cid, frozenset(ts)) for (coder, cid), ts in sorted(given.items())]
