@@ -104,14 +104,16 @@ class Codebook:
         self.taxonomy = taxonomy
         self.ids = taxonomy.topic_ids
         self._index: dict[str, list[_Entry]] = {}
+        seen: set[tuple[int, tuple[str, ...], bool]] = set()
         for i, topic in enumerate(taxonomy.topics):
             entries = [(t, False, False) for t in topic.terms]
             entries += [(p, True, False) for p in topic.phrases]
             entries += [(x, True, True) for x in topic.exclude]
             for text, phrase, exclude in entries:
                 stems = tuple(normaliser.stems_of(text))
-                if not stems:
-                    continue
+                if not stems or (i, stems, exclude) in seen:
+                    continue  # "vaults" after "vault": the same stems, the first one counts
+                seen.add((i, stems, exclude))
                 weight = 0.0 if exclude else topic.weight_of(text, phrase=phrase)
                 self._index.setdefault(stems[0], []).append(_Entry(i, text, stems, weight, exclude))
         for entries_of in self._index.values():  # longest first: a phrase wins over its word
