@@ -112,11 +112,14 @@ def test_tokenizer_keeps_group_names_and_abbreviations_with_offsets() -> None:
     surfaces = [doc.surface(i) for i in range(len(doc.stems))]
     assert "P5+1" in surfaces and "E3+3" in surfaces and "U.S." in surfaces
     for i in range(len(doc.stems)):
-        assert text[doc.starts[i] : doc.ends[i]] == surfaces[i]
+        start, end = doc.span(i)
+        assert text[start:end] == surfaces[i]
     assert doc.stems[surfaces.index("vaults")] == "vault"
     assert doc.stems[surfaces.index("Russia’s")] == "russia"
     # the same spans as NLTK's RegexpTokenizer itself gives
-    assert list(norm.tokenizer.span_tokenize(text)) == list(zip(doc.starts, doc.ends, strict=True))
+    spans = [doc.span(i) for i in range(len(doc.stems))]
+    assert list(norm.tokenizer.span_tokenize(text)) == spans
+    assert norm.tokenizer.tokenize(text) == doc.tokens
 
 
 def test_stop_words_ship_with_the_package() -> None:
@@ -296,3 +299,22 @@ def test_vader_sentiment_from_the_vadersentiment_lexicon() -> None:
     assert good["compound"] > 0.5 and bad["compound"] < -0.5
     assert set(good) == {"neg", "neu", "pos", "compound"}
     assert sentiment_of("   ")["compound"] == 0.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.characters(
+            categories=["Lu", "Ll", "Nd", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "Zs", "Cc"]
+        ),
+        max_size=200,
+    )
+    | st.text(alphabet=st.characters(max_codepoint=127), max_size=200)
+)
+def test_tokens_and_spans_are_those_of_nltks_regexp_tokenizer(text: str) -> None:
+    """Letters, digits, punctuation, spaces: the same tokens as NLTK's RegexpTokenizer (which
+    runs the ``regex`` engine; it and ``re`` differ on a few symbols such as superscripts)."""
+    norm = _default_classifier().normaliser
+    doc = norm.analyse(text)
+    assert doc.tokens == norm.tokenizer.tokenize(text)
+    assert [doc.span(i) for i in range(len(doc.tokens))] == list(norm.tokenizer.span_tokenize(text))

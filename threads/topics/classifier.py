@@ -45,29 +45,7 @@ class _Entry:
     exclude: bool
 
 
-@dataclass(frozen=True)
-class Match:
-    """One codebook match: the entry as written in the codebook and where it was found."""
-
-    topic_id: str
-    term: str
-    text: str
-    start: int
-    end: int
-    weight: float
-
-    def as_evidence(self) -> dict[str, Any]:
-        return {
-            "term": self.term,
-            "text": self.text,
-            "start": self.start,
-            "end": self.end,
-            "weight": self.weight,
-            "layer": "codebook",
-        }
-
-
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class TopicScore:
     """A topic's score for one text, its parts and its explanation."""
 
@@ -136,58 +114,58 @@ class Codebook:
             if e.topic == topic_index and e.exclude
         ]
 
-    def match(self, doc: Analysed) -> tuple[list[float], list[list[Match]]]:
-        """Layer 1: per topic (in codebook order) the score and the matches that made it."""
+    def match(self, doc: Analysed) -> tuple[list[float], list[list[dict[str, Any]]]]:
+        """Layer 1: per topic (in codebook order) the score and the matches that made it, as
+        evidence: the entry as written in the codebook, the matched text and its offsets."""
         n_topics = len(self.ids)
-        found: list[list[tuple[int, int, _Entry]]] = [[] for _ in range(n_topics)]
-        excluded: list[list[tuple[int, int]]] = [[] for _ in range(n_topics)]
         stems = doc.stems
-        n = len(stems)
         index = self._index
-        for i in range(n):
-            entries = index.get(stems[i])
-            if entries is None:
-                continue
-            for e in entries:
+        if index.keys().isdisjoint(stems):  # most texts: no codebook word at all (C speed)
+            return [0.0] * n_topics, [[] for _ in range(n_topics)]
+        found: list[tuple[int, int, int, _Entry]] = []  # topic, start, -length, entry
+        excluded: list[list[tuple[int, int]]] = [[] for _ in range(n_topics)]
+        n = len(stems)
+        for i in [i for i, s in enumerate(stems) if s in index]:
+            for e in index[stems[i]]:
                 k = len(e.stems)
                 if k > 1 and (i + k > n or tuple(stems[i : i + k]) != e.stems):
                     continue
                 if e.exclude:
                     excluded[e.topic].append((i, i + k))
                 else:
-                    found[e.topic].append((i, i + k, e))
-        scores: list[float] = []
-        matches: list[list[Match]] = []
-        for t in range(n_topics):
-            kept: list[Match] = []
-            evidence = 0.0
-            seen: dict[str, int] = {}
-            covered_to = -1
-            for start, end, e in sorted(found[t], key=lambda x: (x[0], -(x[1] - x[0]))):
-                if start < covered_to:
-                    continue  # inside a longer match of the same topic
-                if any(a < end and start < b for a, b in excluded[t]):
-                    continue
-                covered_to = end
-                repeats = seen.get(e.entry, 0)
-                seen[e.entry] = repeats + 1
-                if repeats == 0:
-                    evidence += e.weight
-                elif repeats <= REPEAT_CAP:
-                    evidence += e.weight * REPEAT_BONUS
-                kept.append(
-                    Match(
-                        topic_id=self.ids[t],
-                        term=e.entry,
-                        text=doc.text[doc.starts[start] : doc.ends[end - 1]],
-                        start=doc.starts[start],
-                        end=doc.ends[end - 1],
-                        weight=e.weight,
-                    )
-                )
-            scores.append(1.0 - 0.5**evidence if evidence > 0 else 0.0)
-            matches.append(kept)
-        return scores, matches
+                    found.append((e.topic, i, -k, e))
+        found.sort(key=lambda x: x[:3])
+        spans = doc.spans([i for _, i, _, _ in found] + [i - k - 1 for _, i, k, _ in found])
+        evidence = [0.0] * n_topics
+        matches: list[list[dict[str, Any]]] = [[] for _ in range(n_topics)]
+        seen: dict[tuple[int, str], int] = {}
+        covered_to = [-1] * n_topics
+        text = doc.text
+        for t, start, minus_k, e in found:
+            end = start - minus_k
+            if start < covered_to[t]:
+                continue  # inside a longer match of the same topic
+            if excluded[t] and any(a < end and start < b for a, b in excluded[t]):
+                continue
+            covered_to[t] = end
+            repeats = seen.get((t, e.entry), 0)
+            seen[t, e.entry] = repeats + 1
+            if repeats == 0:
+                evidence[t] += e.weight
+            elif repeats <= REPEAT_CAP:
+                evidence[t] += e.weight * REPEAT_BONUS
+            first, last = spans[start][0], spans[end - 1][1]
+            matches[t].append(
+                {
+                    "term": e.entry,
+                    "text": text[first:last],
+                    "start": first,
+                    "end": last,
+                    "weight": e.weight,
+                    "layer": "codebook",
+                }
+            )
+        return [1.0 - 0.5**x if x > 0 else 0.0 for x in evidence], matches
 
 
 class Classifier:
@@ -231,7 +209,7 @@ class Classifier:
         out: list[TopicScore] = []
         for t, topic in enumerate(self.taxonomy.topics):
             cb = cb_scores[t]
-            evidence = [m.as_evidence() for m in matches[t]]
+            evidence = matches[t]
             model = self._models[t]
             learned: float | None = None
             score = cb
@@ -279,8 +257,8 @@ def _learned_evidence(
             {
                 "term": stem,
                 "text": doc.surface(i),
-                "start": doc.starts[i],
-                "end": doc.ends[i],
+                "start": doc.span(i)[0],
+                "end": doc.span(i)[1],
                 "weight": round(weight, 3),
                 "layer": "learned",
             }
