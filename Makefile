@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n 2
 
 .PHONY: install demo test lint format bench clean
 
@@ -15,9 +15,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+SEEDS := fixtures/blogger-china-iran-relationship.txt fixtures/consortiumnews-us-policy-unites-iran-and-china.txt
+
+# The main job on the embedded SQLite file ./threads.db: import the seed pages, classify their
+# comments by topic, report on every thread, and score the classifier on the labelled comments.
 demo: install
-	$(BIN)/threads db upgrade
-	$(BIN)/threads db info
+	$(BIN)/threads ingest $(SEEDS)
+	$(BIN)/threads classify
+	$(BIN)/threads report --all
+	$(BIN)/threads evaluate --gold fixtures/labelled.jsonl --show 5
 
 test: install
 	bash scripts/ensure-postgres.sh
