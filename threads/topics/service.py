@@ -76,6 +76,21 @@ def build_classifier(session: Session, taxonomy: Taxonomy) -> Classifier:
     return Classifier(taxonomy, load_models(session, taxonomy))
 
 
+_CACHE: dict[tuple[str, tuple[tuple[str, Any, int], ...]], Classifier] = {}
+
+
+def current_classifier(session: Session, taxonomy: Taxonomy) -> Classifier:
+    """``build_classifier``, reused while the codebook and the stored models stay the same (one
+    small query per call instead of compiling the codebook for every submitted comment)."""
+    key = (taxonomy.content_hash, q.model_stamps(session, taxonomy.version))
+    clf = _CACHE.get(key)
+    if clf is None:
+        if len(_CACHE) >= 4:
+            _CACHE.clear()
+        clf = _CACHE[key] = build_classifier(session, taxonomy)
+    return clf
+
+
 def _label_rows(
     comment_id: int, result: Classification, version: str, now: Any
 ) -> list[dict[str, Any]]:
@@ -107,7 +122,7 @@ def classify_comments(
     automatic labels and store the fingerprint and sentiment on them."""
     if not comments:
         return
-    clf = classifier or build_classifier(session, taxonomy)
+    clf = classifier or current_classifier(session, taxonomy)
     session.flush()
     now = utcnow()
     rows: list[dict[str, Any]] = []

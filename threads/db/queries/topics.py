@@ -177,6 +177,16 @@ def models_for(session: Session, taxonomy_version: str) -> list[TopicModel]:
     return list(session.scalars(stmt))
 
 
+def model_stamps(session: Session, taxonomy_version: str) -> tuple[tuple[str, Any, int], ...]:
+    """(topic, trained at, label count) of each stored model: changes whenever a model does."""
+    stmt = (
+        select(col(TopicModel.topic_id), col(TopicModel.trained_at), col(TopicModel.label_count))
+        .where(col(TopicModel.taxonomy_version) == taxonomy_version)
+        .order_by(col(TopicModel.topic_id))
+    )
+    return tuple((t, at, n) for t, at, n in session.execute(stmt))
+
+
 def replace_models(session: Session, taxonomy_version: str, rows: Sequence[TopicModel]) -> None:
     """The learned models of a codebook version become ``rows`` (older ones are dropped)."""
     session.execute(delete(TopicModel).where(col(TopicModel.taxonomy_version) == taxonomy_version))
