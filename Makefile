@@ -18,10 +18,13 @@ install: $(STAMP)
 SEEDS := fixtures/blogger-china-iran-relationship.txt fixtures/consortiumnews-us-policy-unites-iran-and-china.txt
 
 # The main job on the embedded SQLite file ./threads.db: import the seed pages, classify their
-# comments by topic, report on every thread, and score the classifier on the labelled comments.
+# comments by topic, report on the seed threads and on every thread, and score the classifier on
+# the labelled comments.
 demo: install
 	$(BIN)/threads ingest $(SEEDS)
 	$(BIN)/threads classify
+	$(BIN)/threads report --source fixtures/consortiumnews-us-policy-unites-iran-and-china.txt
+	$(BIN)/threads report --source fixtures/blogger-china-iran-relationship.txt
 	$(BIN)/threads report --all
 	$(BIN)/threads evaluate --gold fixtures/labelled.jsonl --show 5
 

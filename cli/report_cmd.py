@@ -14,7 +14,7 @@ from cli.context import state
 from cli.render import render_csv, render_json, render_markdown, render_rich
 from threads.analysis.common import DEFAULT_STATUSES, ReportRequest
 from threads.analysis.manifest import DEFAULT_SALT, parse_bound, report_time
-from threads.analysis.report import build_report, comment_table
+from threads.analysis.report import build_report, comment_table, threads_from_files
 from threads.models import CommentStatus
 
 
@@ -33,6 +33,12 @@ def report(
         help="Thread ids: one for the full report, several for a summary.",
     ),
     all_threads: bool = typer.Option(False, "--all", help="Summarise every thread."),
+    source: list[Path] | None = typer.Option(
+        None,
+        "--source",
+        help="The threads imported from this file (repeatable; matched by content).",
+        metavar="FILE",
+    ),
     topic: str | None = typer.Option(None, "--topic", help="Only this topic (its id)."),
     since: str | None = typer.Option(
         None, "--since", help="Comments posted on or after this date (YYYY-MM-DD or ISO time)."
@@ -87,8 +93,12 @@ def report(
     statuses = tuple(status or DEFAULT_STATUSES)
     if "all" in statuses:
         statuses = tuple(s.value for s in CommentStatus)
+    engine = app_state.engine()
+    thread_ids = tuple(threads or ())
+    if source:
+        thread_ids += threads_from_files(engine, source)
     request = ReportRequest(
-        thread_ids=tuple(threads or ()),
+        thread_ids=thread_ids,
         all_threads=all_threads,
         topic=topic,
         since=parse_bound(since, "--since", end=False),
@@ -100,7 +110,6 @@ def report(
         generated_at=report_time(os.environ),
         terms=terms,
     )
-    engine = app_state.engine()
     if fmt is Format.CSV:
         records, manifest = comment_table(engine, request, full_body=full_body)
         for chunk in render_csv(records, manifest):

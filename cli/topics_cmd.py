@@ -36,7 +36,7 @@ from threads.topics.service import (
 )
 from threads.topics.taxonomy import Taxonomy, load_taxonomy
 
-TAXONOMY_HELP = "Codebook TOML file (default: $THREADS_TAXONOMY, else the packaged default)."
+TAXONOMY_HELP = "Codebook TOML file (default: $THREADS_TAXONOMY_PATH, else the packaged default)."
 #: runs with more comments than this show a progress bar (on a terminal)
 PROGRESS_FROM = 2000
 

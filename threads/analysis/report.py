@@ -3,10 +3,12 @@ per-comment table."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
@@ -157,3 +159,28 @@ def comment_table(
                     )
 
     return records(), manifest
+
+
+def threads_from_files(engine: Engine, paths: Sequence[Path]) -> tuple[int, ...]:
+    """The threads imported from these files (matched by content hash, so a moved or renamed
+    copy still matches). A file that cannot be read, or that was never imported in this
+    version, is an error naming it."""
+    found: list[int] = []
+    with engine.connect() as conn:
+        for path in paths:
+            digest = hashlib.sha256()
+            try:
+                with path.open("rb") as handle:
+                    while chunk := handle.read(1 << 20):
+                        digest.update(chunk)
+            except OSError as exc:
+                raise InvalidInput(
+                    f"{path}: cannot read: {exc.strerror}", field="--source"
+                ) from None
+            ids = q.threads_imported_with(conn, digest.hexdigest())
+            if ids is None:
+                raise NotFound(
+                    f"{path} has not been imported (in this version): run `threads ingest {path}`"
+                )
+            found += ids
+    return tuple(dict.fromkeys(found))

@@ -463,3 +463,29 @@ def last_events(conn: Connection, thread_ids: Sequence[int] | None, limit: int) 
     if thread_ids is not None:
         stmt = stmt.where(e.thread_id.in_(list(thread_ids)))
     return list(conn.execute(stmt.order_by(e.created_at.desc(), e.id.desc()).limit(limit)))
+
+
+# --------------------------------------------------------------------------- provenance
+
+
+def threads_imported_with(conn: Connection, sha256: str) -> list[int] | None:
+    """Threads written by the successful imports of a file with this content hash (their own
+    batch, or their article's); None when no import of that content succeeded."""
+    from threads.models import ImportBatch
+
+    batch_t: sa.Table = ImportBatch.__table__  # type: ignore[attr-defined]
+    batches = sa.select(batch_t.c.id).where(batch_t.c.sha256 == sha256, batch_t.c.status == "ok")
+    if conn.execute(batches.limit(1)).first() is None:
+        return None
+    stmt = (
+        sa.select(thread_t.c.id)
+        .select_from(thread_t.join(article_t, article_t.c.id == thread_t.c.article_id))
+        .where(
+            sa.or_(
+                thread_t.c.import_batch_id.in_(batches),
+                article_t.c.import_batch_id.in_(batches),
+            )
+        )
+        .order_by(thread_t.c.id)
+    )
+    return [int(tid) for (tid,) in conn.execute(stmt)]
