@@ -99,15 +99,19 @@ def classify(
         else "codebook only"
     )
     typer.echo(
-        f"classified {stats.classified} comments with {codebook.name} "
+        f"classified {_n(stats.classified, 'comment')} with {codebook.name} "
         f"(version {codebook.version}, {layers})"
-        + (f"; {stats.purged} purged comments skipped" if stats.purged else "")
+        + (f"; {_n(stats.purged, 'purged comment')} skipped" if stats.purged else "")
     )
     if stats.classified:
         parts = [f"{t} {stats.by_topic.get(t, 0)}" for t in codebook.topic_ids]
         typer.echo("  " + ", ".join(parts) + f", no topic {stats.unlabelled}")
     elif not stats.considered:
         typer.echo("  nothing to do: every comment is classified under this codebook")
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _classify_file(source: str, codebook: Taxonomy) -> None:

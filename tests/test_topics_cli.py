@@ -97,7 +97,7 @@ def test_classify_is_incremental(engine: Engine, db_url: str) -> None:
         comment.body = "Russia again."
         comment.content_hash = "changed"
     changed = _run(db_url, "classify")
-    assert "classified 1 comments" in changed.output, changed.output
+    assert "classified 1 comment " in changed.output, changed.output
     assert _assigned(engine)[ids["none"]] == ["russia"]
     everything = _run(db_url, "classify", "--all", "--thread", str(tid))
     assert "classified 4 comments" in everything.output
