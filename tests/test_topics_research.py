@@ -66,7 +66,7 @@ def test_classify_input_reads_stdin_and_another_codebook(tmp_path: Path) -> None
     result = _run(tmp_path, "classify", "--input", "-", "--taxonomy", str(codebook), input=text)
     assert result.exit_code == 0, result.output
     (line,) = [json.loads(x) for x in result.stdout.splitlines()]
-    assert line["topics"] == ["rain"] and line["scores"]["rain"] == 0.75
+    assert line["topics"] == ["rain"] and line["scores"]["rain"] == 0.84
 
 
 @pytest.mark.parametrize(
@@ -138,8 +138,8 @@ def test_evaluate_counts_are_right_and_disagreements_carry_evidence(tmp_path: Pa
 def test_evaluate_cross_validation_and_unknown_gold_topic(tmp_path: Path) -> None:
     rows = [
         {"id": i, "body": f"The hoard of bars number {i}.", "topics": ["gold_reserves"]}
-        for i in range(30)
-    ] + [{"id": 100 + i, "body": f"Lovely day number {i}.", "topics": []} for i in range(30)]
+        for i in range(100)
+    ] + [{"id": 1000 + i, "body": f"Lovely day number {i}.", "topics": []} for i in range(100)]
     gold = _write(tmp_path / "gold.jsonl", rows)
     result = _run(tmp_path, "evaluate", "--gold", str(gold), "--folds", "3", "--format", "json")
     assert result.exit_code == 0, result.output
