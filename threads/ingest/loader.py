@@ -45,6 +45,8 @@ FLUSH_THREADS = 500
 #: comment ids kept in memory for linking replies; beyond this the cache starts over and
 #: parents are looked up in the database instead
 CACHE_LIMIT = 300_000
+#: thread fields a moderator's close or reopen owns: a re-import leaves them as they are
+MODERATED_THREAD_FIELDS = ("state", "state_note", "closed_at", "close_reason")
 UNKNOWN_STATE_NOTE = "the source does not say whether comments are closed; kept open"
 
 
@@ -66,6 +68,8 @@ class LoadStats:
     comments_new: int = 0
     comments_updated: int = 0
     comments_unchanged: int = 0
+    #: existing comments whose moderated status (or purge) the source did not override
+    comments_kept_moderated: int = 0
     warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -84,6 +88,7 @@ class LoadStats:
             "comments_new": self.comments_new,
             "comments_updated": self.comments_updated,
             "comments_unchanged": self.comments_unchanged,
+            "comments_kept_moderated": self.comments_kept_moderated,
             "warnings": len(self.warnings),
         }
 
@@ -375,6 +380,9 @@ class Loader:
                 self.stats.threads_new += 1
             else:
                 thread_ids[index] = row.id
+                if row.closed_by is not None or row.reopened_by is not None:
+                    # a moderator closed or reopened this thread: their decision stands
+                    values.update({f: getattr(row, f) for f in MODERATED_THREAD_FIELDS})
                 if any(_differs(getattr(row, f), values[f]) for f in q.THREAD_FIELDS):
                     changed_threads.append(
                         {
@@ -509,6 +517,11 @@ class Loader:
             if row.thread_id not in self._new_threads:
                 wanted.setdefault(row.thread_id, set()).add(row.key)
         existing = q.comments_by_key(self.session, wanted) if wanted else {}
+        moderated = (
+            q.moderated_comment_ids(self.session, [f.id for f in existing.values()])
+            if existing
+            else set()
+        )
         new: list[_Row] = []
         changed: list[dict[str, Any]] = []
         for row in rows:
@@ -519,12 +532,20 @@ class Loader:
             row.db_id = found.id
             row.existing = True
             row.existing_parent = found.parent_id
+            if found.purged:  # a purge is final: the source's copy never comes back
+                self.stats.comments_kept_moderated += 1
+                continue
+            values = row.values
+            if found.id in moderated and values["status"] != found.status:
+                # a moderator (or a reader's report) decided this status: it stays
+                values = {**values, "status": found.status}
+                self.stats.comments_kept_moderated += 1
             old_extra = {k: v for k, v in (found.extra or {}).items() if k != "orphan_parent"}
             differs = any(
-                _differs(getattr(found, f), row.values[f]) for f in q.COMMENT_FIELDS if f != "extra"
-            ) or _differs(old_extra, row.values["extra"])
+                _differs(getattr(found, f), values[f]) for f in q.COMMENT_FIELDS if f != "extra"
+            ) or _differs(old_extra, values["extra"])
             if differs:
-                update = {f: row.values[f] for f in q.COMMENT_FIELDS}
+                update = {f: values[f] for f in q.COMMENT_FIELDS}
                 update.update(
                     id=found.id,
                     version=found.version + 1,

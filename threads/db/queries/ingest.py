@@ -213,6 +213,7 @@ def articles_by_key(session: Session, keys: Sequence[str]) -> dict[str, sa.Row[A
 def threads_by_article(session: Session, article_ids: Sequence[int]) -> dict[int, sa.Row[Any]]:
     """Existing threads of these articles (id, article_id, version and the imported fields)."""
     cols = [THREAD.c.id, THREAD.c.article_id, THREAD.c.version]
+    cols += [THREAD.c.closed_by, THREAD.c.reopened_by]
     cols += [THREAD.c[f] for f in THREAD_FIELDS]
     found: dict[int, sa.Row[Any]] = {}
     for chunk in _chunks(sorted(set(article_ids))):
@@ -227,7 +228,7 @@ def comments_by_key(
     """Existing comments by (thread id, key): one query per thread batch (chunked by keys)."""
     cols = [COMMENT.c.id, COMMENT.c.thread_id, COMMENT.c.key, COMMENT.c.parent_id]
     if full:
-        cols += [COMMENT.c.version, *(COMMENT.c[f] for f in COMMENT_FIELDS)]
+        cols += [COMMENT.c.version, COMMENT.c.purged, *(COMMENT.c[f] for f in COMMENT_FIELDS)]
     found: dict[tuple[int, str], sa.Row[Any]] = {}
     thread_ids = sorted(wanted)
     keys = sorted({k for ks in wanted.values() for k in ks})
@@ -241,6 +242,27 @@ def comments_by_key(
             for row in session.execute(statement):
                 if row.key in wanted.get(row.thread_id, ()):
                     found[(row.thread_id, row.key)] = row
+    return found
+
+
+def moderated_comment_ids(session: Session, comment_ids: Sequence[int]) -> set[int]:
+    """The comments whose status moderation has touched: any audit event on them other than a
+    topic label (actions, reader reports, rules at submission)."""
+    from threads.models import EventTarget, ModerationEvent
+
+    event = ModerationEvent.__table__  # type: ignore[attr-defined]
+    found: set[int] = set()
+    for chunk in _chunks(sorted(set(comment_ids))):
+        statement = (
+            select(event.c.target_id)
+            .where(
+                event.c.target_type == EventTarget.COMMENT.value,
+                event.c.target_id.in_(chunk),
+                event.c.action != "label",
+            )
+            .distinct()
+        )
+        found.update(int(i) for (i,) in session.execute(statement))
     return found
 
 
