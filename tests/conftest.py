@@ -27,8 +27,18 @@ IN_CI = bool(os.environ.get("CI"))
 
 
 def corpora_dir() -> Path:
-    """The shared third-party corpora (THREADS_CORPORA, default ../shared/corpora)."""
-    return Path(os.environ.get("THREADS_CORPORA", REPO_ROOT.parent / "shared" / "corpora"))
+    """The shared third-party corpora: THREADS_CORPORA, else ``shared/corpora`` beside the
+    checkout (``../shared/corpora``) or beside one of its parents (a clone made in a
+    sub-folder of the workspace still finds it)."""
+    given = os.environ.get("THREADS_CORPORA")
+    if given:
+        return Path(given)
+    default = REPO_ROOT.parent / "shared" / "corpora"
+    for parent in REPO_ROOT.parents:
+        candidate = parent / "shared" / "corpora"
+        if candidate.is_dir():
+            return candidate
+    return default
 
 
 @pytest.fixture(scope="session")

@@ -224,3 +224,27 @@ def test_session_rolls_back_a_failed_label(engine: Engine, db_url: str) -> None:
     with engine.connect() as conn:
         after = conn.execute(sa.select(sa.func.count()).select_from(CommentTopic)).scalar_one()
     assert before == after
+
+
+def test_reports_name_topics_of_the_codebook_that_made_the_labels(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    _comments(engine)
+    codebook = tmp_path / "c.toml"
+    codebook.write_text(
+        'name = "c"\n[[topic]]\nid = "sanctions"\nlabel = "Sanctions"\nterms = ["sanction"]\n',
+        encoding="utf-8",
+    )
+    assert _run(db_url, "classify", "--taxonomy", str(codebook)).exit_code == 0
+    plain = json.loads(_run(db_url, "report", "--all", "--format", "json").stdout)
+    assert [r["topic_id"] for r in plain["topics"]["rows"]] == ["sanctions"]
+    named = _run(db_url, "report", "--all", "--taxonomy", str(codebook), "--format", "json")
+    rows = json.loads(named.stdout)["topics"]["rows"]
+    assert [(r["topic_id"], r["label"]) for r in rows] == [("sanctions", "Sanctions")]
+    assert _run(db_url, "classify", "--all").exit_code == 0  # back to the default codebook
+    default = json.loads(_run(db_url, "report", "--all", "--format", "json").stdout)
+    assert [r["topic_id"] for r in default["topics"]["rows"]] == [
+        "gold_reserves",
+        "p5plus1_unity",
+        "russia",
+    ]

@@ -64,6 +64,16 @@ def resolve(conn: Connection, request: ReportRequest) -> tuple[Context, list[Any
         threads.sort(key=lambda t: order[t.id])
 
     codebook = load_codebook(request.taxonomy_path)
+    if (
+        request.taxonomy_path is None
+        and codebook is not None
+        and codebook.version is not None
+        and not q.labels_made_with(conn, codebook.version)
+    ):
+        # The default codebook names topics only when the labels came from it: after
+        # `threads classify --taxonomy other.toml` (or before any classification) the report
+        # shows the topic ids found on the labels rather than the default's empty topics.
+        codebook = None
     topics: list[tuple[str, str]] = list(codebook.topics) if codebook else []
     # Topics the labels use but the codebook lacks are added when the labels are read.
     known = {t for t, _ in topics}

@@ -302,6 +302,12 @@ def label_versions(conn: Connection, sel: Selection) -> list[str]:
     return [r[0] for r in conn.execute(stmt)]
 
 
+def labels_made_with(conn: Connection, taxonomy_version: str) -> bool:
+    """Whether some label in the database was made with this codebook version."""
+    stmt = sa.select(sa.exists().where(topic_t.c.taxonomy_version == taxonomy_version))
+    return bool(conn.execute(stmt).scalar())
+
+
 def topic_in_use(conn: Connection, topic_id: str) -> bool:
     """Whether some label names ``topic_id``."""
     stmt = sa.select(sa.exists().where(topic_t.c.topic_id == topic_id))
