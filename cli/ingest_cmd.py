@@ -6,9 +6,11 @@ import sys
 from pathlib import Path
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy.engine import Engine
 
 from cli.console import make_console
@@ -71,18 +73,36 @@ def _with_progress(engine: Engine, paths: list[Path], fmt: str, console: Console
         return ingest_paths(engine, paths, fmt=fmt, progress=update)
 
 
+def shown_path(path: Path) -> str:
+    """A file as the user can find it again: relative to the working directory when inside it,
+    else as given (long names fold in the table rather than being cut)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def render_report(report: IngestReport, console: Console) -> None:
     """Per-file lines and a summary table: articles, comments by status, closed, warnings."""
-    files = Table(title="Files", title_justify="left")
-    for column in ("file", "format", "encoding", "status", "batch", "comments", "warnings"):
-        files.add_column(column, justify="right" if column in ("comments", "warnings") else "left")
+    files = Table(title="Files", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    files.add_column("file", overflow="fold", ratio=1)
+    files.add_column("read as", no_wrap=True)
+    files.add_column("status", no_wrap=True)
+    files.add_column("comments", justify="right", no_wrap=True)
+    files.add_column("warnings", justify="right", no_wrap=True)
+    folder: str | None = None
     for item in report.files:
+        shown = shown_path(item.path)
+        parent, _, name = shown.rpartition("/")
+        if parent != folder:  # a folder line, then its files by name (names stay whole)
+            folder = parent
+            if parent:
+                files.add_row(Text(parent + "/", style="dim"))
+        batch = f" #{item.batch_id}" if item.batch_id is not None else ""
         files.add_row(
-            str(item.path),
-            item.format or "-",
-            item.encoding or "-",
-            item.status,
-            str(item.batch_id) if item.batch_id is not None else "-",
+            ("  " if parent else "") + name,
+            f"{item.format or '-'} {item.encoding or ''}".rstrip(),
+            item.status + batch,
             str(item.counts.get("comments", "-")),
             str(len(item.warnings)),
         )

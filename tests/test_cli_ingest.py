@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -180,3 +181,20 @@ def test_saved_pages_import_with_detected_encodings(
     assert by_name["trafilatura-lemire.me.json.html"]["encoding"] == "utf-8"
     texts = [a["title"] + a["body"] for a in snapshot(engine).articles]
     assert any("für" in t for t in texts)
+
+
+def test_summary_names_each_file_whole_at_80_columns(db_url: str, tmp_path: Path) -> None:
+    deep = tmp_path / "archives" / "2014" / "november" / "saved-pages-from-the-browser"
+    deep.mkdir(parents=True)
+    page = deep / "consortiumnews-us-policy-unites-iran-and-china.txt"
+    shutil.copyfile(FIXTURES / "consortiumnews-us-policy-unites-iran-and-china.txt", page)
+    result = runner.invoke(
+        app, ["ingest", str(page)], env={"THREADS_DATABASE_URL": db_url, "COLUMNS": "80"}
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    # the file column folds long names: its cells, line after line, spell them out whole
+    first_cells = "".join(re.split(r"\s{3,}", line.strip())[0] for line in lines)
+    assert "saved-pages-from-the-browser/" in first_cells
+    assert page.name in first_cells
