@@ -183,3 +183,16 @@ def test_seed_labels_are_read_and_mostly_right() -> None:
 def test_agreement_needs_shared_items() -> None:
     rows = agreement([("ann", 1, frozenset()), ("bob", 2, frozenset({"x"}))], ["x"])
     assert rows[0].items == 0 and rows[0].kappa is None and rows[0].note
+
+
+@pytest.mark.parametrize(
+    ("name", "floor"), [("labelled.jsonl", 0.95), ("labelled_holdout.jsonl", 0.85)]
+)
+def test_default_codebook_keeps_its_measured_quality(name: str, floor: float) -> None:
+    """A guard on the figures in the README: a codebook or classifier change that costs
+    quality on the labelled sets fails here (the hold-out set is never used for tuning)."""
+    taxonomy = load_taxonomy(None)
+    items = list(read_items(FIXTURES / name, gold=True, taxonomy=taxonomy))
+    assert len(items) >= 40
+    result = evaluate(items, Classifier(taxonomy))
+    assert result.macro["f1"] >= floor, result.macro
