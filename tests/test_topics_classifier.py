@@ -74,14 +74,13 @@ def test_codebook_version_follows_meaning_not_formatting(tmp_path: Path) -> None
     ("text", "field"),
     [
         ("name = 'x'", "topic"),
-        ("[[topic]]\nid = 'a'\nterms = ['b']", "name"),
+        ("name = 3\n[[topic]]\nid = 'a'\nterms = ['b']", "name"),
         ("name = 'x'\n[[topic]]\nid = 'Bad Id'\nterms = ['b']", "topic[0].id"),
         ("name = 'x'\n[[topic]]\nid = 'a'\nterms = 'gold'", "topic[0] (a).terms"),
         ("name = 'x'\n[[topic]]\nid = 'a'", "topic[0] (a).terms"),
         ("name = 'x'\n[[topic]]\nid = 'a'\nterms = ['b']\n[[topic]]\nid = 'a'\nterms = ['c']",
          "topic[1].id"),
         ("name = 'x'\n[[topic]]\nid = 'a'\nterms = ['b']\nthreshold = 2", "topic[0] (a).threshold"),
-        ("name = 'x'\n[[topic]]\nid = 'a'\nterms = ['b']\nsynonyms = ['c']", "topic[0].synonyms"),
     ],
 )  # fmt: skip
 def test_bad_codebook_names_the_file_and_field(tmp_path: Path, text: str, field: str) -> None:
@@ -91,6 +90,20 @@ def test_bad_codebook_names_the_file_and_field(tmp_path: Path, text: str, field:
         load_taxonomy(path)
     assert str(path) in err.value.detail
     assert f"{field}:" in err.value.detail
+
+
+def test_codebook_extra_keys_are_ignored_and_name_defaults_to_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "news-2024.toml"
+    path.write_text(
+        'version = "3"\nauthors = ["a"]\n[[topics]]\nid = "x"\nterms = ["apple"]\n'
+        'notes = "fruit"\n',
+        encoding="utf-8",
+    )
+    taxonomy = load_taxonomy(path)
+    assert taxonomy.name == "news-2024" and taxonomy.topic_ids == ("x",)
+    plain = tmp_path / "plain.toml"
+    plain.write_text('name = "news-2024"\n[[topic]]\nid = "x"\nterms = ["apple"]\n')
+    assert load_taxonomy(plain).version == taxonomy.version  # notes are not meaning
 
 
 def test_missing_or_broken_codebook_file_is_a_clear_error(tmp_path: Path) -> None:

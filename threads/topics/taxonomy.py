@@ -27,17 +27,6 @@ DEFAULT_TERM_WEIGHT = 1.0
 DEFAULT_PHRASE_WEIGHT = 1.0
 
 _TOPIC_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
-_TOP_LEVEL = {"name", "description", "threshold", "topic", "version_note"}
-_TOPIC_FIELDS = {
-    "id",
-    "label",
-    "description",
-    "terms",
-    "phrases",
-    "exclude",
-    "weights",
-    "threshold",
-}
 
 
 @dataclass(frozen=True)
@@ -119,20 +108,18 @@ def parse_taxonomy(data: dict[str, Any], *, source: str = "<codebook>") -> Taxon
     def bad(fieldname: str, expected: str) -> InvalidInput:
         return InvalidInput(f"{where}: {fieldname}: expected {expected}", field=fieldname)
 
-    unknown = set(data) - _TOP_LEVEL
-    if unknown:
-        raise bad(
-            ", ".join(sorted(unknown)),
-            "one of the known keys (" + ", ".join(sorted(_TOP_LEVEL)) + ")",
-        )
+    # Keys this version does not know are ignored (a codebook may carry notes, authors, a
+    # version string...): they do not change the meaning, so they are not part of the hash.
     name = data.get("name")
+    if name is None:
+        name = Path(source).stem if source and not source.startswith("<") else "codebook"
     if not isinstance(name, str) or not name.strip():
         raise bad("name", "a non-empty string naming the codebook")
     description = data.get("description", "")
     if not isinstance(description, str):
         raise bad("description", "a string")
     default_threshold = _threshold(data.get("threshold", DEFAULT_THRESHOLD), "threshold", bad)
-    raw_topics = data.get("topic")
+    raw_topics = data.get("topic", data.get("topics"))
     if not isinstance(raw_topics, list) or not raw_topics:
         raise bad("topic", "at least one [[topic]] table")
     topics: list[Topic] = []
@@ -141,12 +128,6 @@ def parse_taxonomy(data: dict[str, Any], *, source: str = "<codebook>") -> Taxon
         at = f"topic[{i}]"
         if not isinstance(raw, dict):
             raise bad(at, "a table")
-        extra = set(raw) - _TOPIC_FIELDS
-        if extra:
-            raise bad(
-                f"{at}.{sorted(extra)[0]}",
-                "one of the known keys (" + ", ".join(sorted(_TOPIC_FIELDS)) + ")",
-            )
         topic_id = raw.get("id")
         if not isinstance(topic_id, str) or not _TOPIC_ID.match(topic_id):
             raise bad(
