@@ -499,6 +499,32 @@ def test_dateline_and_dated_byline() -> None:
     assert article.body == "Body one."
 
 
+@pytest.mark.parametrize(
+    ("header", "authors"),
+    [
+        (["Posted by Jane Roe on March 3, 2021"], ["Jane Roe"]),
+        (["Posted on March 3, 2021 by Ann and Bo"], ["Ann", "Bo"]),
+        (["By Jane Roe", "March 3, 2021"], ["Jane Roe"]),
+        (["March 3, 2021"], []),
+    ],
+)
+def test_title_byline_and_date_written_as_one_block(header: list[str], authors: list[str]) -> None:
+    """Blogger themes print title, "Posted by ..." and date with no blank line between them."""
+    lines = ["Why Gold Matters", *header, "", "Central banks keep buying.", "", "Labels: gold"]
+    article = page(*lines).article
+    assert article.title == "Why Gold Matters"
+    assert "title_derived" not in article.extra
+    assert article.authors == authors
+    assert article.published_at == utc(2021, 3, 3)
+    assert article.body == "Central banks keep buying.\n\nLabels: gold"
+
+
+def test_a_title_followed_by_prose_in_one_block_stays_body() -> None:
+    article = page("Short opening line", "and the paragraph goes on here.", "", "More.").article
+    assert article.extra.get("title_derived") is True
+    assert article.body.startswith("Short opening line\nand the paragraph")
+
+
 def test_split_authors_and_derived_titles() -> None:
     assert split_authors("A and B") == ["A", "B"]
     assert split_authors("A, B and C") == ["A", "B", "C"]

@@ -150,7 +150,11 @@ _ACTION_RE = re.compile(
     r"log in to reply|report comment|permalink|\d+\s+likes?|liked by \d+ (?:people|person))[.!]?$",
     re.IGNORECASE,
 )
-_BYLINE_RE = re.compile(r"^(?:by|von|door|par|por|di|written by)\s+(?P<names>\S.*)$", re.I)
+_BYLINE_RE = re.compile(
+    r"^(?:(?:posted|written|published)\s+on\s+(?P<date>.+?)\s+by\s+(?P<dated_names>\S.*)"
+    r"|(?:by|von|door|par|por|di|(?:written|posted|published)\s+by)\s+(?P<names>\S.*))$",
+    re.I,
+)
 _AUTHOR_SPLIT_RE = re.compile(
     r"\s*,\s*(?:and\s+|und\s+|en\s+|et\s+|&\s*)?|\s+(?:and|und|en|et|y|e|&)\s+", re.IGNORECASE
 )
@@ -743,7 +747,7 @@ def _paragraphs(lines: list[Line]) -> list[tuple[int, int]]:
 
 def _parse_article(lines: list[Line], header_title: str | None) -> ParsedArticle:
     lines = [ln for ln in lines if ln.kind not in (Kind.CLOSED, Kind.OPEN)]
-    paragraphs = _paragraphs(lines)
+    paragraphs = _split_header_block(lines, _paragraphs(lines))
     article = ParsedArticle()
     if not paragraphs:
         article.title = header_title or ""
@@ -779,6 +783,31 @@ def _parse_article(lines: list[Line], header_title: str | None) -> ParsedArticle
         rest, body_from = _take_dateline(article, lines, rest[position + 1 :], body_from)
     article.body = _join(lines, body_from, len(lines))
     return article
+
+
+def _split_header_block(
+    lines: list[Line], paragraphs: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """A title followed, without a blank line, by its byline and/or date is three paragraphs.
+
+    Blogger and many CMS themes print "Title / Posted by A on March 3, 2021" as one block.
+    """
+    if not paragraphs:
+        return paragraphs
+    start, end = paragraphs[0]
+    if end - start < 2 or not _is_title(lines[start].text):
+        return paragraphs
+    cut = start + 1
+    while cut < end and len(lines[cut].text) <= 200 and (
+        lines[cut].kind is Kind.TIMESTAMP or _BYLINE_RE.match(lines[cut].text)
+    ):
+        cut += 1
+    if cut == start + 1:
+        return paragraphs
+    split = [(index, index + 1) for index in range(start, cut)]
+    if cut < end:
+        split.append((cut, end))
+    return split + paragraphs[1:]
 
 
 def _take_dateline(
@@ -820,6 +849,9 @@ def _find_byline(lines: list[Line], paragraphs: list[tuple[int, int]]) -> tuple[
         if end - start != 1 or len(lines[start].text) > 200:
             continue
         match = _BYLINE_RE.match(lines[start].text)
+        if match and match.group("dated_names"):
+            # "Posted on March 3, 2021 by Jane Roe": the same as "Jane Roe on March 3, 2021".
+            return position, f"{match.group('dated_names')} on {match.group('date')}"
         if match:
             return position, match.group("names")
     return None
