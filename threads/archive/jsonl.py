@@ -16,6 +16,7 @@ newest timestamp held in the archived rows), which makes archives diffable and c
 from __future__ import annotations
 
 import enum
+import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -87,16 +88,21 @@ def _sorted_json(value: Any) -> Any:
     return value
 
 
-def _encode(column: sa.Column[Any], value: Any) -> Any:
-    if value is None:
-        return None
+def _encoder(column: sa.Column[Any]) -> Callable[[Any], Any] | None:
+    """How one column's values become JSON values (None: they already are)."""
     if isinstance(column.type, UTCDateTime):
-        return format_time(value)
-    if isinstance(value, enum.Enum):
-        return value.value
+        return format_time
+    if isinstance(column.type, sa.Enum):
+        return lambda value: value.value if isinstance(value, enum.Enum) else value
     if isinstance(column.type, sa.JSON):
-        return _sorted_json(value)
-    return value
+        return _sorted_json
+    return None
+
+
+@functools.cache
+def _encoders(table: sa.Table) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
+    # decided once per table, not once per value: the export spends its time here
+    return tuple((column.name, _encoder(column)) for column in table.columns)
 
 
 def dumps_line(record: dict[str, Any]) -> str:
@@ -111,8 +117,9 @@ def dumps_line(record: dict[str, Any]) -> str:
 def encode_row(record_type: str, table: sa.Table, row: Any) -> dict[str, Any]:
     """A record for one table row: ``type`` first, then every column in table order."""
     record: dict[str, Any] = {"type": record_type}
-    for column in table.columns:
-        record[column.name] = _encode(column, row[column.name])
+    for name, encode in _encoders(table):
+        value = row[name]
+        record[name] = value if value is None or encode is None else encode(value)
     return record
 
 
