@@ -477,12 +477,13 @@ def _manifest_rows(m: Manifest) -> list[tuple[str, str]]:
         filters.append(f"until {f['until']} (exclusive)")
     codebook = "none"
     if m.codebook or m.codebook_version:
-        codebook = f"{m.codebook or '?'} {m.codebook_version or ''}".strip()
-        if m.codebook_hash and m.codebook_hash != m.codebook_version:
-            codebook += f" (hash {m.codebook_hash})"
-    rows = [
-        ("software", f"{m.software} {m.version}"),
-        ("codebook", codebook),
+        codebook = m.codebook or "?"
+        if m.codebook_version:
+            codebook += f", version {m.codebook_version}"
+    rows = [("software", f"{m.software} {m.version}"), ("codebook", codebook)]
+    if m.codebook_hash and m.codebook_hash != m.codebook_version:
+        rows.append(("codebook hash", m.codebook_hash))  # the full sha256, for citing
+    rows += [
         ("label versions", ", ".join(m.label_versions) or "none"),
         ("comments", str(m.comments)),
         ("threads", str(m.threads)),
