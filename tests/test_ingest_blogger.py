@@ -127,3 +127,79 @@ def test_blogger_replies_via_related_link_and_comments_before_posts(
     placeholder = db.article(key=f"blogger:{blog}.post-9")
     assert placeholder["extra"]["placeholder"] is True
     assert any("post-9" in w for w in result.warnings)
+
+
+TAKEOUT_BLOG = "tag:blogger.com,1999:blog-2018"
+
+
+def takeout_entry(eid: str, btype: str, status: str = "LIVE", inner: str = "") -> str:
+    """One entry of Google Takeout's feed.atom (the 2018 Blogger schema)."""
+    return (
+        f"<entry><id>{TAKEOUT_BLOG}.post-{eid}</id>"
+        f"<blogger:type>{btype}</blogger:type><blogger:status>{status}</blogger:status>"
+        f"<author><name>Author {eid}</name><uri></uri><blogger:type>ANONYMOUS</blogger:type>"
+        f"</author><title>Title {eid}</title><content type='html'>&lt;p&gt;Body {eid}&lt;/p&gt;"
+        f"</content><blogger:created>2021-03-0{eid[-1]}T10:00:00.000Z</blogger:created>"
+        f"<published>2021-03-0{eid[-1]}T10:14:00.000-08:00</published>"
+        f"<updated>2021-03-0{eid[-1]}T10:14:00.000Z</updated>{inner}</entry>"
+    )
+
+
+def test_google_takeout_feed_atom_2018_schema(engine: Engine, tmp_path: Path) -> None:
+    """Blogger's current export (Google Takeout): blogger:type/status/parent/inReplyTo."""
+    parent = f"<blogger:parent>{TAKEOUT_BLOG}.post-1</blogger:parent>"
+    feed = (
+        "<?xml version='1.0' encoding='utf-8'?>"
+        "<feed xmlns='http://www.w3.org/2005/Atom' "
+        "xmlns:blogger='http://schemas.google.com/blogger/2018'>"
+        f"<id>{TAKEOUT_BLOG}</id><title>A blog</title>"
+        # a comment before its post, as Takeout files may order them
+        + takeout_entry("3", "COMMENT", inner=parent + "<blogger:inReplyTo></blogger:inReplyTo>")
+        + takeout_entry(
+            "1",
+            "POST",
+            inner=f"<category scheme='{TAKEOUT_BLOG}' term='gold'/>"
+            "<blogger:filename>/2021/03/why-gold.html</blogger:filename><blogger:trashed/>",
+        )
+        + takeout_entry(
+            "4",
+            "COMMENT",
+            inner=parent + f"<blogger:inReplyTo>{TAKEOUT_BLOG}.post-3</blogger:inReplyTo>",
+        )
+        + takeout_entry("5", "COMMENT", "SPAM_COMMENT", parent)
+        + takeout_entry(
+            "6",
+            "COMMENT",
+            "LIVE",
+            parent + "<blogger:trashed>2021-04-01T00:00:00Z</blogger:trashed>",
+        )
+        + takeout_entry("7", "COMMENT", "SOMETHING_NEW", parent)
+        + takeout_entry("2", "POST", "DRAFT")
+        + takeout_entry("8", "PAGE")
+        + "</feed>"
+    )
+    path = tmp_path / "feed.atom"
+    path.write_text(feed, encoding="utf-8")
+    assert detect_format(path.read_bytes(), path) == "blogger"
+    result = ingest_one(engine, path)
+    assert result.status == "ok", result.error
+    db = snapshot(engine)
+    assert len(db.articles) == 3
+    post = db.article(key=f"blogger:{TAKEOUT_BLOG}.post-1")
+    assert post["title"] == "Title 1"
+    assert post["extra"]["labels"] == ["gold"]
+    assert post["extra"]["filename"] == "/2021/03/why-gold.html"
+    assert "draft" not in post["extra"]
+    assert db.article(key=f"blogger:{TAKEOUT_BLOG}.post-2")["extra"]["draft"] is True
+    assert db.article(key=f"blogger:{TAKEOUT_BLOG}.post-8")["extra"]["kind"] == "page"
+    comments = db.comments_of(db.thread_of(post["id"])["id"])
+    assert len(comments) == 5
+    status = {c["external_id"].rsplit("-", 1)[1]: c["status"].value for c in comments}
+    assert status == {"3": "approved", "4": "approved", "5": "spam", "6": "deleted", "7": "pending"}
+    top, reply = db.comment(f"{TAKEOUT_BLOG}.post-3"), db.comment(f"{TAKEOUT_BLOG}.post-4")
+    assert top["parent_id"] is None and reply["parent_id"] == top["id"]
+    assert top["author_name"] == "Author 3" and top["extra"]["author_type"] == "ANONYMOUS"
+    assert top["posted_at"].isoformat() == "2021-03-03T18:14:00+00:00"
+    assert top["body"] == "<p>Body 3</p>" and top["body_format"] == "html"
+    assert db.comment(f"{TAKEOUT_BLOG}.post-6")["extra"]["trashed"] == "2021-04-01T00:00:00Z"
+    assert any("SOMETHING_NEW" in w and "pending" in w for w in result.warnings)

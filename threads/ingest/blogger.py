@@ -9,6 +9,14 @@ Comments that come before their post are held until it appears; comments whose p
 get a placeholder article (with a warning). Drafts (``app:draft`` yes) are kept as articles with
 ``extra["draft"] = True``; the ``app:`` prefix, which some exports never declare, is declared for
 them and the file read again (a warning says so).
+
+Google Takeout's ``feed.atom`` (the schema Blogger has exported since 2018, namespace
+``http://schemas.google.com/blogger/2018``) says the same with its own elements:
+``blogger:type`` (POST, PAGE, COMMENT), ``blogger:status`` (LIVE, DRAFT, SOFT_TRASHED for posts;
+LIVE, SPAM_COMMENT, ... for comments), ``blogger:parent`` (a comment's post),
+``blogger:inReplyTo`` (a reply's parent comment, empty otherwise), ``blogger:trashed`` (when it
+was put in the bin) and ``blogger:filename`` (the post's path on the blog). Labels are
+``category`` elements whose scheme is the blog's own ``tag:blogger.com,...`` id.
 """
 
 from __future__ import annotations
@@ -27,6 +35,20 @@ THR = "http://purl.org/syndication/thread/1.0"
 GD = "http://schemas.google.com/g/2005"
 KIND_SCHEME = "http://schemas.google.com/g/2005#kind"
 LABEL_SCHEME = "http://www.blogger.com/atom/ns#"
+B2018 = "http://schemas.google.com/blogger/2018"
+_TAKEOUT_KINDS = {"POST": "post", "PAGE": "page", "COMMENT": "comment"}
+# blogger:status of a Takeout comment -> our status; anything else is held as pending (warned)
+_TAKEOUT_COMMENT_STATUS = {
+    "LIVE": CommentStatus.APPROVED,
+    "SPAM_COMMENT": CommentStatus.SPAM,
+    "SPAM": CommentStatus.SPAM,
+    "PENDING": CommentStatus.PENDING,
+    "PENDING_COMMENT": CommentStatus.PENDING,
+    "DELETED": CommentStatus.DELETED,
+    "DELETED_COMMENT": CommentStatus.DELETED,
+    "SOFT_TRASHED": CommentStatus.DELETED,
+    "TRASHED": CommentStatus.DELETED,
+}
 _ARTICLE_KINDS = ("post", "page")
 _TRAILING_NUMBER = re.compile(r"(\d+)$")
 
@@ -107,25 +129,32 @@ class BloggerReader:
     def _entry(self, entry: Element) -> Iterator[Item]:
         kind = None
         labels: list[str] = []
+        takeout = _takeout_fields(entry)
         for category in entry.iter(f"{{{ATOM}}}category"):
             scheme = category.get("scheme", "")
             term = category.get("term", "")
             if scheme == KIND_SCHEME:
                 kind = term.rsplit("#", 1)[-1]
-            elif scheme == LABEL_SCHEME and term:
+            elif term and (
+                scheme == LABEL_SCHEME or (takeout and scheme.startswith("tag:blogger"))
+            ):
                 labels.append(term)
         reply_to = next(entry.iter(f"{{{THR}}}in-reply-to"), None)
+        if kind is None and "type" in takeout:
+            kind = _TAKEOUT_KINDS.get(takeout["type"].upper(), takeout["type"].lower())
         if kind is None and reply_to is not None:
             kind = "comment"
         if kind in _ARTICLE_KINDS:
-            yield from self._post(entry, kind, labels)
+            yield from self._post(entry, kind, labels, takeout)
         elif kind == "comment":
-            yield from self._comment(entry, reply_to)
+            yield from self._comment(entry, reply_to, takeout)
         else:
             label = kind or "entry without a kind"
             self.skipped[label] = self.skipped.get(label, 0) + 1
 
-    def _post(self, entry: Element, kind: str, labels: list[str]) -> Iterator[Item]:
+    def _post(
+        self, entry: Element, kind: str, labels: list[str], takeout: dict[str, str]
+    ) -> Iterator[Item]:
         fields = _fields(entry)
         entry_id = text_of(fields.get("id")).strip()
         title = text_of(fields.get("title")).strip()
@@ -134,8 +163,15 @@ class BloggerReader:
         extra: dict[str, object] = {"kind": kind}
         if labels:
             extra["labels"] = labels
-        if _is_draft(entry):
+        status = takeout.get("status", "").upper()
+        if _is_draft(entry) or status == "DRAFT":
             extra["draft"] = True
+        if status and status not in ("LIVE", "DRAFT"):
+            extra["blogger_status"] = status  # SOFT_TRASHED, SCHEDULED, ...
+        if takeout.get("trashed"):
+            extra["trashed"] = takeout["trashed"]
+        if takeout.get("filename"):
+            extra["filename"] = takeout["filename"]
         updated = text_of(fields.get("updated")).strip()
         if updated:
             extra["updated"] = updated
@@ -161,11 +197,14 @@ class BloggerReader:
         if waiting:
             yield MoreComments(entry_id, self._positioned(entry_id, waiting))
 
-    def _comment(self, entry: Element, reply_to: Element | None) -> Iterator[Item]:
+    def _comment(
+        self, entry: Element, reply_to: Element | None, takeout: dict[str, str]
+    ) -> Iterator[Item]:
         fields = _fields(entry)
         entry_id = text_of(fields.get("id")).strip() or None
         ref = (reply_to.get("ref") or "").strip() if reply_to is not None else ""
-        parent: str | None = None
+        ref = ref or takeout.get("parent", "")
+        parent: str | None = takeout.get("inReplyTo") or None
         related = _link(entry, "related")
         if related and entry_id:
             number = _TRAILING_NUMBER.search(related.rstrip("/"))
@@ -185,6 +224,23 @@ class BloggerReader:
                 extra["display_time"] = prop.get("value", "")
         if author.get("uri"):
             extra["author_uri"] = author["uri"]
+        if author.get("type"):
+            extra["author_type"] = author["type"]  # Takeout: BLOGGER, USER, ANONYMOUS, ...
+        status = CommentStatus.APPROVED
+        blogger_status = takeout.get("status", "").upper()
+        if blogger_status:
+            extra["blogger_status"] = blogger_status
+            known = _TAKEOUT_COMMENT_STATUS.get(blogger_status)
+            if known is None:
+                self.warnings.append(
+                    f"{self.name}: comment {entry_id}: unknown blogger:status "
+                    f"{blogger_status!r}; kept as pending"
+                )
+            status = known or CommentStatus.PENDING
+        if takeout.get("trashed"):
+            extra["trashed"] = takeout["trashed"]
+            if status is CommentStatus.APPROVED:
+                status = CommentStatus.DELETED
         permalink = _link(entry, "alternate")
         if permalink:
             extra["permalink"] = permalink
@@ -201,7 +257,7 @@ class BloggerReader:
             author_email=email if email and email != "noreply@blogger.com" else None,
             posted_at=posted_at,
             posted_text=published_text or None,
-            status=CommentStatus.APPROVED,
+            status=status,
             body_format="html"
             if (content is not None and content.get("type") != "text")
             else "text",
@@ -210,7 +266,9 @@ class BloggerReader:
         if email == "noreply@blogger.com":
             extra["author_email"] = email
         if not ref:
-            self.warnings.append(f"{self.name}: comment {entry_id} names no post (in-reply-to)")
+            self.warnings.append(
+                f"{self.name}: comment {entry_id} names no post (in-reply-to or blogger:parent)"
+            )
             ref = post = "(none)"
         if entry_id:
             self._comment_post[entry_id] = post
@@ -218,6 +276,16 @@ class BloggerReader:
             yield MoreComments(post, self._positioned(post, [comment]))
         else:
             self._waiting.setdefault(ref, []).append(comment)
+
+
+def _takeout_fields(entry: Element) -> dict[str, str]:
+    """The entry's own ``blogger:*`` (2018 schema) elements by local name, text stripped.
+
+    Direct children only: the author's ``blogger:type`` is not the entry's.
+    """
+    return {
+        local(child.tag): text_of(child).strip() for child in entry if namespace(child.tag) == B2018
+    }
 
 
 def _fields(entry: Element) -> dict[str, Element]:
