@@ -798,8 +798,10 @@ def _split_header_block(
     if end - start < 2 or not _is_title(lines[start].text):
         return paragraphs
     cut = start + 1
-    while cut < end and len(lines[cut].text) <= 200 and (
-        lines[cut].kind is Kind.TIMESTAMP or _BYLINE_RE.match(lines[cut].text)
+    while (
+        cut < end
+        and len(lines[cut].text) <= 200
+        and (lines[cut].kind is Kind.TIMESTAMP or _BYLINE_RE.match(lines[cut].text))
     ):
         cut += 1
     if cut == start + 1:
