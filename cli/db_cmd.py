@@ -7,8 +7,9 @@ from rich.table import Table
 
 from cli.console import make_console
 from cli.context import state
-from threads.db import current_revision, downgrade, head_revision, upgrade
+from threads.db import current_revision, downgrade, head_revision, session_scope, upgrade
 from threads.db.queries import table_counts
+from threads.db.queries.tally import rebuild_tally, tally_drift
 
 app = typer.Typer(help="Create, upgrade and inspect the database schema.", no_args_is_help=True)
 
@@ -59,3 +60,35 @@ def info_cmd(ctx: typer.Context) -> None:
     for name, count in table_counts(engine).items():
         table.add_row(name, str(count))
     console.print(table)
+
+
+@app.command("check")
+def check_cmd(
+    ctx: typer.Context,
+    repair: bool = typer.Option(False, "--repair", help="Recount the tally when it drifted."),
+) -> None:
+    """Check the comment tally (the queue's per-thread, per-status counts) against a real count.
+
+    Triggers keep the tally exact; drift means something went around them (triggers dropped by
+    hand, a dump restored without them). Exit code 1 on drift left unrepaired.
+    """
+    engine = state(ctx).engine()
+    with session_scope(engine) as session:
+        drift = tally_drift(session)
+        if drift and repair:
+            rows = rebuild_tally(session)
+    if not drift:
+        typer.echo("comment tally: consistent with the comments")
+        return
+    console = make_console()
+    table = Table(title="comment tally drift", title_justify="left")
+    for name in ("thread", "status", "tally", "counted"):
+        table.add_column(name, justify="right" if name != "status" else "left")
+    for d in drift:
+        table.add_row(str(d.thread_id), d.status.value, str(d.tallied), str(d.counted))
+    console.print(table)
+    if repair:
+        typer.echo(f"comment tally: rebuilt from the comments ({rows} rows)")
+        return
+    typer.echo("comment tally: drifted; run `threads db check --repair` to recount", err=True)
+    raise typer.Exit(1)

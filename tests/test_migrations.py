@@ -18,6 +18,7 @@ EXPECTED_TABLES = {
     "thread",
     "comment",
     "comment_topic",
+    "comment_tally",
     "topic_model",
     "moderation_event",
     "comment_report",

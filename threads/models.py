@@ -236,6 +236,25 @@ class Comment(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
 
 
+class CommentTally(SQLModel, table=True):
+    """How many comments each thread holds in each status: derived data the database keeps.
+
+    Triggers on ``comment`` (migration 0002) maintain it on every INSERT, DELETE and change of
+    status or thread, whichever code path or tool made it, so that the moderation queue's total
+    is a sum over a few rows instead of a count over every waiting comment (a count that grows
+    with the backlog: 6 ms for 30,000 waiting comments, 200 ms for a million). The application
+    reads it and never writes it; ``threads db check`` compares it with a real count.
+    """
+
+    __tablename__ = "comment_tally"
+
+    thread_id: int = Field(foreign_key="thread.id", primary_key=True, ondelete="CASCADE")
+    status: CommentStatus = Field(
+        primary_key=True, sa_type=enum_type(CommentStatus, "comment_tally_status")
+    )
+    n: int = Field(default=0)
+
+
 class CommentTopic(SQLModel, table=True):
     """A topic label on a comment: automatic (with its score and evidence) or a moderator's.
 

@@ -8,7 +8,7 @@ The queue uses keyset pagination (never OFFSET) over indexed columns: ``status``
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -20,6 +20,7 @@ from threads.models import (
     Comment,
     CommentReport,
     CommentStatus,
+    CommentTally,
     CommentTopic,
     EventTarget,
     LabelSource,
@@ -372,7 +373,30 @@ def queue_page(
     return rows
 
 
+#: the queue filters the tally can answer; any other filter set means an exact count
+_TALLY_FILTERS = frozenset({"statuses", "thread_id"})
+
+
+def _tally_only(flt: QueueFilter) -> bool:
+    """The filter asks only for statuses (and a thread): the tally answers it."""
+    return all(
+        getattr(flt, f.name) in (None, "") for f in fields(flt) if f.name not in _TALLY_FILTERS
+    )
+
+
 def queue_count(session: Session, flt: QueueFilter, *, author_key: str | None = None) -> int:
+    """How many comments match ``flt``: from the tally when only statuses and a thread filter
+    (a few rows, whatever the backlog), else an exact count of the matching comments."""
+    if _tally_only(flt):
+        statuses = [CommentStatus(s) for s in flt.statuses]
+        if not statuses:
+            return 0
+        tally = select(func.coalesce(func.sum(col(CommentTally.n)), 0)).where(
+            col(CommentTally.status).in_(statuses)
+        )
+        if flt.thread_id is not None:
+            tally = tally.where(col(CommentTally.thread_id) == flt.thread_id)
+        return int(session.execute(tally).scalar_one())
     stmt = (
         select(func.count())
         .select_from(Comment)
