@@ -9,7 +9,7 @@ from cli.console import make_console
 from cli.context import state
 from threads.db import current_revision, downgrade, head_revision, session_scope, upgrade
 from threads.db.queries import table_counts
-from threads.db.queries.tally import rebuild_tally, tally_drift
+from threads.db.queries.tally import rebuild_tally, tally_drift, tally_kept
 
 app = typer.Typer(help="Create, upgrade and inspect the database schema.", no_args_is_help=True)
 
@@ -69,11 +69,15 @@ def check_cmd(
 ) -> None:
     """Check the comment tally (the queue's per-thread, per-status counts) against a real count.
 
-    Triggers keep the tally exact; drift means something went around them (triggers dropped by
-    hand, a dump restored without them). Exit code 1 on drift left unrepaired.
+    PostgreSQL keeps the tally with triggers; drift means something went around them (triggers
+    dropped by hand, a dump restored without them). Exit code 1 on drift left unrepaired. The
+    embedded SQLite database keeps no tally: its queue counts directly.
     """
     engine = state(ctx).engine()
     with session_scope(engine) as session:
+        if not tally_kept(session):
+            typer.echo("comment tally: not kept on SQLite (the queue counts directly)")
+            return
         drift = tally_drift(session)
         if drift and repair:
             rows = rebuild_tally(session)

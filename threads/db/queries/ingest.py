@@ -133,7 +133,17 @@ def insert_rows(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -
         for index, conv in special:
             values[index] = conv(values[index])
         params.append(tuple(values))
-    connection.exec_driver_sql(sql, params)
+    if dialect.name != "postgresql":
+        connection.exec_driver_sql(sql, params)
+        return
+    # PostgreSQL: COPY. An executemany is one statement per row, and the statement-level
+    # triggers on ``comment`` (the tally) would fire per row (+100 us a comment, measured); a
+    # COPY is one statement, and the fastest way in besides.
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(f"COPY {table_name} ({names}) FROM STDIN") as copy:
+        for row_values in params:
+            copy.write_row(row_values)
 
 
 def _identity(value: Any) -> Any:

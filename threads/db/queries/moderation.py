@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, update
 from sqlmodel import Session, col
 
+from threads.db.queries.tally import tally_kept
 from threads.models import (
     Article,
     Comment,
@@ -386,8 +387,8 @@ def _tally_only(flt: QueueFilter) -> bool:
 
 def queue_count(session: Session, flt: QueueFilter, *, author_key: str | None = None) -> int:
     """How many comments match ``flt``: from the tally when only statuses and a thread filter
-    (a few rows, whatever the backlog), else an exact count of the matching comments."""
-    if _tally_only(flt):
+    and the database keeps one (a few rows, whatever the backlog), else an exact count."""
+    if _tally_only(flt) and tally_kept(session):
         statuses = [CommentStatus(s) for s in flt.statuses]
         if not statuses:
             return 0

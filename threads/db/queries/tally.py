@@ -1,8 +1,9 @@
 """The comment tally (per-thread, per-status counts kept by triggers): check it and rebuild it.
 
-The triggers of migration 0002 keep ``comment_tally`` exact on their own. These two functions are
-for the day something went around them (triggers dropped by hand, a restored dump without them):
-``tally_drift`` lists where the tally and a real count disagree, ``rebuild_tally`` recounts.
+On PostgreSQL the triggers of migration 0002 keep ``comment_tally`` exact on their own. These
+functions are for the day something went around them (triggers dropped by hand, a dump restored
+without them): ``tally_drift`` lists where the tally and a real count disagree, ``rebuild_tally``
+recounts. SQLite keeps no tally (see the migration): the queue counts there directly.
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ class TallyDrift:
     counted: int
 
 
+def tally_kept(session: Session) -> bool:
+    """Whether this database keeps the tally: PostgreSQL does, SQLite counts directly."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def _counted(session: Session) -> dict[tuple[int, CommentStatus], int]:
     stmt = select(col(Comment.thread_id), col(Comment.status), func.count()).group_by(
         col(Comment.thread_id), col(Comment.status)
@@ -33,7 +39,11 @@ def _counted(session: Session) -> dict[tuple[int, CommentStatus], int]:
 
 
 def tally_drift(session: Session) -> list[TallyDrift]:
-    """Every (thread, status) where the tally differs from a real count, sorted."""
+    """Every (thread, status) where the tally differs from a real count, sorted.
+
+    Empty on a database that keeps no tally."""
+    if not tally_kept(session):
+        return []
     counted = _counted(session)
     tallied = {
         (t, CommentStatus(s)): int(n)
@@ -50,9 +60,12 @@ def tally_drift(session: Session) -> list[TallyDrift]:
 
 
 def rebuild_tally(session: Session) -> int:
-    """Recount the tally from the comments (writers wait meanwhile); the number of tally rows."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("LOCK TABLE comment IN SHARE MODE"))
+    """Recount the tally from the comments (writers wait meanwhile); the number of tally rows.
+
+    Does nothing (0) on a database that keeps no tally."""
+    if not tally_kept(session):
+        return 0
+    session.execute(text("LOCK TABLE comment IN SHARE MODE"))
     session.execute(delete(CommentTally))
     counts = select(col(Comment.thread_id), col(Comment.status), func.count()).group_by(
         col(Comment.thread_id), col(Comment.status)
@@ -61,4 +74,4 @@ def rebuild_tally(session: Session) -> int:
     return int(session.execute(select(func.count()).select_from(CommentTally)).scalar_one())
 
 
-__all__ = ["TallyDrift", "rebuild_tally", "tally_drift"]
+__all__ = ["TallyDrift", "rebuild_tally", "tally_drift", "tally_kept"]

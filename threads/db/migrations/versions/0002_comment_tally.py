@@ -1,20 +1,21 @@
-"""comment tally: per-thread, per-status comment counts, kept by triggers on comment
+"""comment tally: per-thread, per-status comment counts, kept by triggers on PostgreSQL
 
 The moderation queue showed an exact total by counting every waiting comment on each request:
-6 ms for 30,000 waiting comments on PostgreSQL, growing with the backlog. ``comment_tally``
+6.5 ms for 30,000 waiting comments on PostgreSQL, growing with the backlog. ``comment_tally``
 holds the count per (thread, status), maintained by the database itself on every INSERT,
 DELETE and change of status or thread of a comment, so that no code path (ingest, submission,
 actions, archive restore, a psql session) can forget it.
 
-- PostgreSQL: INSERT and DELETE use statement-level triggers over transition tables (one
-  aggregated upsert per statement, rows in key order so concurrent writers lock tally rows in
-  the same order); a status change is a row-level trigger that fires only when the status or the
-  thread changes (the WHEN clause is checked in C: classification, which rewrites other columns
-  of every comment, pays nothing), and touches its two tally rows in key order.
-- SQLite: row-level triggers (SQLite has no statement-level ones); one writer at a time.
+INSERT and DELETE use statement-level triggers over transition tables (one aggregated upsert
+per statement, rows in key order so that concurrent writers lock tally rows in the same order);
+bulk loads use COPY, one statement. A status change is a row-level trigger that fires only when
+the status or the thread changes (the WHEN clause is checked in C: classification, which rewrites
+other columns of every comment, pays nothing) and touches its two tally rows in key order.
 
-SQLite note for later migrations: a batch ALTER of ``comment`` recreates the table and loses its
-triggers; such a migration must call ``drop_tally_triggers``/``create_tally_triggers`` again.
+SQLite gets the table (one schema for both backends) but no triggers: there the mere presence of
+an AFTER INSERT trigger on ``comment``, even one that never runs, doubled the cost of each
+inserted row (30 -> 60 us, measured), while an exact count of 30,000 waiting comments takes
+3 ms. The queue counts directly on SQLite and the table stays empty.
 
 Revision ID: 0002
 Revises: 0001
@@ -73,43 +74,20 @@ _PG_TRIGGERS = {
     ),
 }
 
-_SQLITE_ADD = (
-    "INSERT INTO comment_tally (thread_id, status, n) VALUES (NEW.thread_id, NEW.status, 1) "
-    "ON CONFLICT (thread_id, status) DO UPDATE SET n = n + 1;"
-)
-_SQLITE_REMOVE = (
-    "UPDATE comment_tally SET n = n - 1 WHERE thread_id = OLD.thread_id AND status = OLD.status;"
-)
-_SQLITE_TRIGGERS = {
-    "comment_tally_insert": f"AFTER INSERT ON comment BEGIN {_SQLITE_ADD} END",
-    "comment_tally_delete": f"AFTER DELETE ON comment BEGIN {_SQLITE_REMOVE} END",
-    "comment_tally_update": (
-        "AFTER UPDATE OF status, thread_id ON comment "
-        "WHEN OLD.status IS NOT NEW.status OR OLD.thread_id IS NOT NEW.thread_id "
-        f"BEGIN {_SQLITE_REMOVE} {_SQLITE_ADD} END"
-    ),
-}
-
 
 def create_tally_triggers() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        for name, body in _PG_FUNCTIONS.items():
-            op.execute(
-                f"CREATE FUNCTION {name}() RETURNS trigger AS $$ BEGIN {body} RETURN NULL; END; "
-                "$$ LANGUAGE plpgsql"
-            )
-            op.execute(f"CREATE TRIGGER {name} {_PG_TRIGGERS[name]} EXECUTE FUNCTION {name}()")
-    else:
-        for name, body in _SQLITE_TRIGGERS.items():
-            op.execute(f"CREATE TRIGGER {name} {body}")
+    for name, body in _PG_FUNCTIONS.items():
+        op.execute(
+            f"CREATE FUNCTION {name}() RETURNS trigger AS $$ BEGIN {body} RETURN NULL; END; "
+            "$$ LANGUAGE plpgsql"
+        )
+        op.execute(f"CREATE TRIGGER {name} {_PG_TRIGGERS[name]} EXECUTE FUNCTION {name}()")
 
 
 def drop_tally_triggers() -> None:
-    postgres = op.get_bind().dialect.name == "postgresql"
-    for name in _SQLITE_TRIGGERS:
-        op.execute(f"DROP TRIGGER IF EXISTS {name}" + (" ON comment" if postgres else ""))
-        if postgres:
-            op.execute(f"DROP FUNCTION IF EXISTS {name}()")
+    for name in _PG_TRIGGERS:
+        op.execute(f"DROP TRIGGER IF EXISTS {name} ON comment")
+        op.execute(f"DROP FUNCTION IF EXISTS {name}()")
 
 
 def upgrade() -> None:
@@ -120,8 +98,10 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['thread_id'], ['thread.id'], name=op.f('fk_comment_tally_thread_id_thread'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('thread_id', 'status', name=op.f('pk_comment_tally'))
     )
+    if op.get_bind().dialect.name != "postgresql":
+        return
     # The comments already there, then the triggers for every change from now on (the
-    # migration runs in one transaction on PostgreSQL: no write falls between the two).
+    # migration runs in one transaction: no write falls between the two).
     op.execute(
         "INSERT INTO comment_tally (thread_id, status, n) "
         "SELECT thread_id, status, count(*) FROM comment GROUP BY thread_id, status"
@@ -130,5 +110,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    drop_tally_triggers()
+    if op.get_bind().dialect.name == "postgresql":
+        drop_tally_triggers()
     op.drop_table('comment_tally')
