@@ -122,9 +122,7 @@ def insert_rows(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -
     columns = list(rows[0])
     converters = [_converter(table.c[name], dialect.name) for name in columns]
     names = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
-    marks = ", ".join(["?" if dialect.paramstyle == "qmark" else "%s"] * len(columns))
     table_name = dialect.identifier_preparer.format_table(table)
-    sql = f"INSERT INTO {table_name} ({names}) VALUES ({marks})"
     special = [(i, conv) for i, conv in enumerate(converters) if conv is not _identity]
     get = operator.itemgetter(*columns)
     params: list[tuple[Any, ...]] = []
@@ -134,7 +132,8 @@ def insert_rows(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -
             values[index] = conv(values[index])
         params.append(tuple(values))
     if dialect.name != "postgresql":
-        connection.exec_driver_sql(sql, params)
+        marks = ", ".join(["?" if dialect.paramstyle == "qmark" else "%s"] * len(columns))
+        connection.exec_driver_sql(f"INSERT INTO {table_name} ({names}) VALUES ({marks})", params)
         return
     # PostgreSQL: COPY. An executemany is one statement per row, and the statement-level
     # triggers on ``comment`` (the tally) would fire per row (+100 us a comment, measured); a

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import Select, delete, func, insert, select, text
 from sqlmodel import Session, col
 
 from threads.models import Comment, CommentStatus, CommentTally
@@ -31,11 +31,15 @@ def tally_kept(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _counted(session: Session) -> dict[tuple[int, CommentStatus], int]:
-    stmt = select(col(Comment.thread_id), col(Comment.status), func.count()).group_by(
+def _count_by_thread_and_status() -> Select[int, CommentStatus, int]:
+    return select(col(Comment.thread_id), col(Comment.status), func.count()).group_by(
         col(Comment.thread_id), col(Comment.status)
     )
-    return {(t, CommentStatus(s)): int(n) for t, s, n in session.execute(stmt)}
+
+
+def _counted(session: Session) -> dict[tuple[int, CommentStatus], int]:
+    rows = session.execute(_count_by_thread_and_status())
+    return {(t, CommentStatus(s)): int(n) for t, s, n in rows}
 
 
 def tally_drift(session: Session) -> list[TallyDrift]:
@@ -67,10 +71,11 @@ def rebuild_tally(session: Session) -> int:
         return 0
     session.execute(text("LOCK TABLE comment IN SHARE MODE"))
     session.execute(delete(CommentTally))
-    counts = select(col(Comment.thread_id), col(Comment.status), func.count()).group_by(
-        col(Comment.thread_id), col(Comment.status)
+    session.execute(
+        insert(CommentTally).from_select(
+            ["thread_id", "status", "n"], _count_by_thread_and_status()
+        )
     )
-    session.execute(insert(CommentTally).from_select(["thread_id", "status", "n"], counts))
     return int(session.execute(select(func.count()).select_from(CommentTally)).scalar_one())
 
 
