@@ -14,6 +14,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlmodel import Session
 
@@ -177,14 +178,34 @@ def revoke_key(
     return KeyInfo.of(row)
 
 
-def verify_key(session: Session, key: str, *, now: datetime | None = None) -> Principal:
-    """The principal holding ``key``; Unauthorized for an unknown, malformed or revoked key.
+class StoredKey(Protocol):
+    """What verification reads of a stored key: an ``ApiKey`` row or a probe's record."""
 
-    Refreshes ``last_used_at`` (at most once per :data:`TOUCH_EVERY`).
-    """
+    @property
+    def key_hash(self) -> str: ...
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def revoked_at(self) -> datetime | None: ...
+    @property
+    def last_used_at(self) -> datetime | None: ...
+
+
+def check_shape(key: str) -> None:
+    """Unauthorized (``invalid_key``) unless ``key`` looks like one of ours."""
     if not _KEY_SHAPE.match(key):
         raise Unauthorized("the API key is malformed", code="invalid_key")
-    row = q.key_by_hash(session, hash_key(key))
+
+
+def check_key(key: str, row: StoredKey | None, *, now: datetime) -> tuple[Principal, bool]:
+    """The principal of ``key`` given its stored row (None: unknown), and whether its
+    ``last_used_at`` is due for a refresh; Unauthorized for a malformed, unknown or revoked key.
+    """
+    check_shape(key)
     # The lookup is by digest; comparing again in constant time costs nothing and keeps the
     # check honest should the lookup ever become a prefix search.
     if row is None or not secrets.compare_digest(row.key_hash, hash_key(key)):
@@ -192,8 +213,24 @@ def verify_key(session: Session, key: str, *, now: datetime | None = None) -> Pr
     if row.revoked_at is not None:
         raise Unauthorized(f"the API key {row.name!r} has been revoked", code="revoked_key")
     assert row.id is not None
-    moment = now or utcnow()
     last = row.last_used_at
-    if last is None or last < moment - TOUCH_EVERY:
-        q.touch_key(session, row.id, moment, moment - TOUCH_EVERY)
-    return Principal(key_id=row.id, name=row.name, role=Role(row.role))
+    stale = last is None or last < now - TOUCH_EVERY
+    return Principal(key_id=row.id, name=row.name, role=Role(row.role)), stale
+
+
+def touch_key(session: Session, key_id: int, *, now: datetime) -> None:
+    """Record that the key was used at ``now`` (skipped if another request just did)."""
+    q.touch_key(session, key_id, now, now - TOUCH_EVERY)
+
+
+def verify_key(session: Session, key: str, *, now: datetime | None = None) -> Principal:
+    """The principal holding ``key``; Unauthorized for an unknown, malformed or revoked key.
+
+    Refreshes ``last_used_at`` (at most once per :data:`TOUCH_EVERY`).
+    """
+    check_shape(key)
+    moment = now or utcnow()
+    principal, stale = check_key(key, q.key_by_hash(session, hash_key(key)), now=moment)
+    if stale:
+        touch_key(session, principal.key_id, now=moment)
+    return principal
