@@ -19,6 +19,7 @@ EXPECTED_TABLES = {
     "comment",
     "comment_topic",
     "comment_tally",
+    "change_clock",
     "topic_model",
     "moderation_event",
     "comment_report",

@@ -256,6 +256,25 @@ class CommentTally(SQLModel, table=True):
     n: int = Field(default=0)
 
 
+class ChangeClock(SQLModel, table=True):
+    """A counter that moves whenever the data changes: the validator of cached API responses.
+
+    On PostgreSQL, a statement-level trigger on every table a response can show (migration
+    0003) adds 1 to the row of the writing backend (``pid``) in the writer's own transaction,
+    so that the sum over all rows changes exactly when a writing transaction commits, and
+    never before. Each backend writes only its own row: writers never wait for each other
+    here. A response computed after reading the sum ``g`` is still exact as long as the sum
+    is ``g``. Rows of backends that have ended are folded into the row ``pid = 0``
+    (:func:`threads.db.queries.clock.fold_clock`), which keeps the sum. SQLite keeps no clock
+    (no statement-level triggers there; see migration 0002) and nothing is cached on it.
+    """
+
+    __tablename__ = "change_clock"
+
+    pid: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    n: int = Field(default=0, sa_type=sa.BigInteger)
+
+
 class CommentTopic(SQLModel, table=True):
     """A topic label on a comment: automatic (with its score and evidence) or a moderator's.
 
