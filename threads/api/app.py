@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from threads import __version__
+from threads.api.cache import ResponseCache
 from threads.api.comments_routes import CommentController
 from threads.api.deps import DEPENDENCIES
 from threads.api.keys_routes import KeyController
@@ -23,7 +24,9 @@ from threads.api.queue_routes import QueueController
 from threads.api.ratelimit import SlidingWindowLimiter
 from threads.api.threads_routes import ThreadController
 from threads.config import Settings
-from threads.db import ensure_schema, make_engine
+from threads.db import ensure_schema, make_engine, session_scope
+from threads.db.probe import ClockProbe
+from threads.db.queries.clock import clock_kept, fold_clock
 from threads.models import Comment
 
 
@@ -64,6 +67,16 @@ def _optional_controllers() -> list[Any]:
     return [LabelController]
 
 
+def _probe(engine: Engine) -> ClockProbe | None:
+    """The clock probe when the database keeps the change clock (PostgreSQL with its
+    triggers); the rows of ended backends are folded on the way."""
+    with session_scope(engine) as session:
+        if not clock_kept(session):
+            return None
+        fold_clock(session)
+    return ClockProbe.for_engine(engine)
+
+
 def create_app(settings: Settings) -> Litestar:
     """The API over ``settings.database_url``: one engine per app, disposed on shutdown.
 
@@ -72,6 +85,7 @@ def create_app(settings: Settings) -> Litestar:
     engine: Engine = make_engine(settings.database_url)
     ensure_schema(engine, auto_migrate=settings.auto_migrate)
     taxonomy = _taxonomy(settings)
+    probe = _probe(engine)
     state = State(
         {
             "settings": settings,
@@ -79,8 +93,14 @@ def create_app(settings: Settings) -> Litestar:
             "limiter": SlidingWindowLimiter(settings.rate_limit_per_minute),
             "taxonomy": taxonomy,
             "classify": _classifier(taxonomy),
+            "probe": probe,
+            "responses": ResponseCache(),
         }
     )
+
+    async def close_probe(app: Litestar) -> None:
+        if app.state.probe is not None:
+            await app.state.probe.close()
 
     def dispose(app: Litestar) -> None:
         app.state.engine.dispose()
@@ -100,7 +120,7 @@ def create_app(settings: Settings) -> Litestar:
         state=state,
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
-        on_shutdown=[dispose],
+        on_shutdown=[close_probe, dispose],
         plugins=[StrictStructSchemaPlugin()],
         request_max_body_size=settings.max_request_bytes,
         openapi_config=OpenAPIConfig(

@@ -4,8 +4,10 @@
 ``viewer``/``admin``): no key or an invalid/revoked key -> 401 with ``WWW-Authenticate``; a key
 whose role is too low -> 403. Public endpoints that show more to key holders take the
 ``principal`` dependency (None without a key; a bad key is still a 401, never a silent downgrade).
-Verification hashes the key (SHA-256) and looks it up in a short transaction of its own, in a
-worker thread so the event loop never waits on the database.
+Verification hashes the key (SHA-256) and looks it up. On PostgreSQL the lookup goes through
+the worker's :class:`~threads.db.probe.ClockProbe` (one batched round trip on the event loop that
+also reads the change clock, kept in the request for cached responses); elsewhere it is a short
+transaction of its own in a worker thread, so the event loop never waits on the database.
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy.engine import Engine
 
 from threads.db import session_scope
+from threads.db.probe import ClockProbe, Generation
+from threads.db.types import utcnow
 from threads.errors import Forbidden, Unauthorized
-from threads.keys import Principal, verify_key
+from threads.keys import Principal, check_key, check_shape, hash_key, touch_key, verify_key
 from threads.models import Role
 
 _STATE_KEY = "threads_principal"
+_GENERATION_KEY = "threads_generation"
 _MISSING = object()
 
 
@@ -46,6 +51,16 @@ def _verify(engine: Engine, key: str) -> Principal:
         return verify_key(session, key)
 
 
+def _touch(engine: Engine, principal: Principal) -> None:
+    with session_scope(engine) as session:
+        touch_key(session, principal.key_id, now=utcnow())
+
+
+def probe_of(connection: ASGIConnection[Any, Any, Any, Any]) -> ClockProbe | None:
+    """The worker's clock probe; None where the database keeps no change clock."""
+    return cast(ClockProbe | None, connection.app.state.get("probe"))
+
+
 async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
     """The principal of the request's key (verified once per request), or None without a key."""
     cached = connection.scope.get(_STATE_KEY, _MISSING)
@@ -55,9 +70,33 @@ async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Princi
     principal = None
     if key is not None:
         engine: Engine = connection.app.state.engine
-        principal = await to_thread.run_sync(_verify, engine, key)
+        probe = probe_of(connection)
+        if probe is None:
+            principal = await to_thread.run_sync(_verify, engine, key)
+        else:
+            check_shape(key)
+            digest = hash_key(key)
+            reading = await probe.read(digest)
+            connection.scope[_GENERATION_KEY] = reading.generation  # type: ignore[literal-required]
+            principal, stale = check_key(key, reading.keys.get(digest), now=utcnow())
+            if stale:
+                await to_thread.run_sync(_touch, engine, principal)
     connection.scope[_STATE_KEY] = principal  # type: ignore[literal-required]
     return principal
+
+
+async def generation(connection: ASGIConnection[Any, Any, Any, Any]) -> Generation | None:
+    """The change clock as read after this request arrived (the key check's reading when
+    there was one); None where the database keeps no clock: nothing may be cached then."""
+    known = connection.scope.get(_GENERATION_KEY)
+    if known is not None:
+        return cast(Generation, known)
+    probe = probe_of(connection)
+    if probe is None:
+        return None
+    reading = await probe.read()
+    connection.scope[_GENERATION_KEY] = reading.generation  # type: ignore[literal-required]
+    return reading.generation
 
 
 def requires(role: Role) -> Any:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, cast
 
 from anyio import to_thread
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from threads.api import auth, views
-from threads.api.deps import problems, unit_of_work
+from threads.api.cache import ResponseCache
+from threads.api.deps import problems
+from threads.db import session_scope
 from threads.keys import Principal
 from threads.models import CommentStatus
 from threads.moderation.queue import QueueFilter, list_queue
@@ -27,15 +28,14 @@ class QueueController(Controller):
 
     @get(
         "/queue",
-        sync_to_thread=True,
         guards=[auth.viewer],
         responses=problems(400, 401, 403, 422),
         security=[{"bearer": []}],
     )
-    @unit_of_work
-    def queue(
+    async def queue(
         self,
-        db: NamedDependency[Session],
+        request: Request[Any, Any, Any],
+        engine: NamedDependency[Engine],
         status: Annotated[
             list[StatusName] | None,
             Parameter(description="repeat for several; default pending and flagged"),
@@ -52,7 +52,11 @@ class QueueController(Controller):
         cursor: Annotated[str | None, Parameter(max_length=1000)] = None,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
     ) -> Page[QueueItem]:
-        """The moderation queue (viewer+): filters, three sorts, cursor pages, a total count."""
+        """The moderation queue (viewer+): filters, three sorts, cursor pages, a total count.
+
+        A page is built once and served again while nothing has been written since (the
+        change clock, read after the request arrived, is unchanged): see ``threads.api.cache``.
+        """
         flt = QueueFilter(
             statuses=tuple(CommentStatus(s) for s in status)
             if status
@@ -64,8 +68,25 @@ class QueueController(Controller):
             until=until,
             text=text or None,
         )
-        page = list_queue(db, flt, sort=sort, cursor=cursor or None, limit=limit)
-        return views.queue_page(page)
+        cursor = cursor or None
+        generation = await auth.generation(request)
+        cache: ResponseCache = request.app.state.responses
+        key = ("queue", flt, sort, cursor, limit)
+        if generation is not None:
+            kept = cache.get(key, generation)
+            if kept is not None:
+                return cast(Page[QueueItem], kept)
+
+        def build() -> Page[QueueItem]:
+            with session_scope(engine) as session:
+                return views.queue_page(
+                    list_queue(session, flt, sort=sort, cursor=cursor, limit=limit)
+                )
+
+        page = await to_thread.run_sync(build)
+        if generation is not None:
+            cache.put(key, generation, page, weight=len(page.items))
+        return page
 
     @post(
         "/actions/bulk",
@@ -128,4 +149,4 @@ class QueueController(Controller):
         )
 
 
-__all__ = ["QueueController", "Session"]
+__all__ = ["QueueController"]
