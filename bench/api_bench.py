@@ -3,6 +3,7 @@
 Loopback only (127.0.0.1). Uses `wrk` (Debian package `wrk`) at 32 connections for a fixed time
 per scenario: a bare Litestar app returning a constant JSON (the baseline, measured before and
 after), then the queue listing, public submissions and moderation actions against the real app.
+Each server first gets one unmeasured second of the GET scenarios (first connections and pages).
 Prints requests/s, p50/p99 latency and non-2xx counts, and the queue/bare ratio.
 
     .venv/bin/python bench/api_bench.py [--comments 100000] [--duration 10] [--workers 2]
@@ -403,7 +404,9 @@ def main() -> None:
                 "--log-level",
                 "warning",
             ]
+            warm = {**run, "duration": 1}  # unmeasured: first connections, imports, first pages
             with server(bare, port, env):
+                wrk("warm-up", f"http://127.0.0.1:{port}/", **warm)
                 results.append(wrk("bare (before)", f"http://127.0.0.1:{port}/", **run))
             port = free_port()
             app_env = {
@@ -427,6 +430,8 @@ def main() -> None:
             base = f"http://127.0.0.1:{port}"
             with server(serve, port, app_env):
                 viewer = {"Authorization": f"Bearer {seeded.viewer}"}
+                wrk("warm-up", f"{base}/api/queue?limit=50", headers=viewer, **warm)
+                wrk("warm-up", f"{base}/api/threads/{seeded.threads[0]}", **warm)
                 results.append(
                     wrk("queue listing", f"{base}/api/queue?limit=50", headers=viewer, **run)
                 )
@@ -457,6 +462,7 @@ def main() -> None:
             port = free_port()
             bare[bare.index("--port") + 1] = str(port)
             with server(bare, port, env):
+                wrk("warm-up", f"http://127.0.0.1:{port}/", **warm)
                 results.append(wrk("bare (after)", f"http://127.0.0.1:{port}/", **run))
         finally:
             drop_database(admin_url, url)
