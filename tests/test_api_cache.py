@@ -208,3 +208,22 @@ def test_concurrent_readers_always_see_writes_made_before_they_asked(
 def _approve(engine: Engine, comment_id: int) -> None:
     with session_scope(engine) as session:
         apply_action(session, comment_id, "approve", actor=OTHER, role=Role.MODERATOR)
+
+
+def test_the_cache_stays_within_its_bound_and_keeps_the_newest_reading() -> None:
+    cache = ResponseCache(max_weight=100)
+    g1, g2 = (1, 0.0, 5), (1, 0.0, 6)
+    cache.put("a", g1, b"a" * 40, weight=40)
+    cache.put("b", g1, b"b" * 40, weight=40)
+    assert cache.get("a", g1) == b"a" * 40  # "a" is now the most recently used
+    cache.put("c", g1, b"c" * 40, weight=40)  # over the bound: "b" goes
+    assert cache.get("b", g1) is None and cache.stats.evictions == 1
+    assert cache.weight == 80 and len(cache) == 2
+    assert cache.get("a", g2) is None  # another reading: a miss, never the old page
+    cache.put("a", g2, b"new", weight=3)
+    cache.put("a", g1, b"old", weight=3)  # a slower request built from an older reading
+    assert cache.get("a", g2) == b"new"
+    cache.put("a", (2, 0.0, 1), b"other database", weight=3)  # another epoch replaces it
+    assert cache.get("a", (2, 0.0, 1)) == b"other database"
+    cache.put("huge", g2, b"x", weight=101)  # heavier than the bound: not kept
+    assert cache.get("huge", g2) is None and cache.weight <= 100

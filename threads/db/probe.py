@@ -3,8 +3,8 @@
 An API worker verifies a key on every protected request and, for cached responses, must know
 whether anything changed since the response was built. Both are one small query. Through the
 ORM each cost a pool checkout with its pre-ping, BEGIN, the query and the reset on return, in a
-worker thread: about 1.3 ms of CPU, most of a request's budget. The probe instead keeps one
-autocommit connection per worker process, asynchronous (no thread hand-off), and batches:
+worker thread: about 1.3 ms of CPU, most of a request's budget. The probe instead keeps a few
+autocommit connections per worker process, asynchronous (no thread hand-off), and batches:
 requests that arrive while a reading is in flight wait for the next one, which then answers all
 of them at once (the clock and every key they presented, in one statement).
 
@@ -12,6 +12,9 @@ Exactness: a request gets a reading taken by a statement that *started after the
 arrived*, never an older one. So a request sent after a write committed (a moderator's own
 action, answered from any worker) always sees a clock that includes that write, and a key revoked
 before the request is refused.
+
+Two lanes (connections) by default: with one, every reading waited for the previous statement's
+round trip, and on a loaded machine the worker sat idle meanwhile.
 
 PostgreSQL only (:meth:`ClockProbe.for_engine` is None elsewhere); SQLite keeps no clock.
 """
@@ -65,31 +68,43 @@ class Reading:
 _Waiter = tuple[str | None, "asyncio.Future[Reading]"]
 
 
-class ClockProbe:
-    """Batched readings of the change clock and of API keys over one async connection.
+class _Lane:
+    """One connection of the probe and the epoch read when it connected."""
 
-    Bound to the event loop it was first used in (one per worker process).
+    def __init__(self) -> None:
+        self.conn: psycopg.AsyncConnection[Any] | None = None
+        self.epoch: tuple[int, float] = (0, 0.0)
+
+
+class ClockProbe:
+    """Batched readings of the change clock and of API keys over a few async connections.
+
+    At most ``lanes`` statements are in flight at once, each on its own connection; readers
+    that arrive while every lane is busy wait for the next free one, which answers all of them
+    with one statement. Bound to the event loop it was first used in (one per worker process).
     """
 
-    def __init__(self, connect_kwargs: Mapping[str, Any]) -> None:
+    def __init__(self, connect_kwargs: Mapping[str, Any], *, lanes: int = 2) -> None:
+        if lanes < 1:
+            raise ValueError("a probe needs at least one lane")
         self._connect_kwargs = dict(connect_kwargs)
-        self._conn: psycopg.AsyncConnection[Any] | None = None
-        self._epoch: tuple[int, float] | None = None
+        self._lanes_max = lanes
+        self._idle: list[_Lane] = []
+        self._busy = 0
         self._waiting: list[_Waiter] = []
-        self._running = False
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._task: asyncio.Task[None] | None = None
-        #: statements sent so far (each answers one batch of requests)
+        self._tasks: set[asyncio.Task[None]] = set()
+        #: statements sent so far (each answers one batch of readers)
         self.round_trips = 0
 
     @classmethod
-    def for_engine(cls, engine: Engine) -> ClockProbe | None:
+    def for_engine(cls, engine: Engine, *, lanes: int = 2) -> ClockProbe | None:
         """A probe over the same server and database as ``engine``; None unless PostgreSQL."""
         if engine.dialect.name != "postgresql":
             return None
         _args, kwargs = engine.dialect.create_connect_args(engine.url)
         kwargs.pop("context", None)  # SQLAlchemy's adapters; plain psycopg types suffice here
-        return cls(kwargs)
+        return cls(kwargs, lanes=lanes)
 
     async def read(self, key_hash: str | None = None) -> Reading:
         """A reading taken after this call began, with the stored key of ``key_hash`` if any."""
@@ -97,27 +112,34 @@ class ClockProbe:
         if loop is not self._loop:
             # First use, or the app is served by a new event loop (a test client started
             # again): what belonged to the old loop cannot be used from this one.
-            self._loop, self._conn, self._waiting, self._running = loop, None, [], False
+            self._loop, self._idle, self._busy, self._waiting = loop, [], 0, []
+            self._tasks = set()
         future: asyncio.Future[Reading] = loop.create_future()
         self._waiting.append((key_hash, future))
-        if not self._running:
-            self._running = True
-            self._task = loop.create_task(self._drain())
+        if self._busy < self._lanes_max:
+            self._busy += 1
+            lane = self._idle.pop() if self._idle else _Lane()
+            task = loop.create_task(self._drain(lane))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         return await future
 
     async def close(self) -> None:
-        """Close the connection; a later :meth:`read` opens a new one."""
-        if self._conn is not None and self._loop is asyncio.get_running_loop():
-            await self._discard()
-        self._conn = None
+        """Close the idle connections; a later :meth:`read` opens new ones."""
+        lanes, self._idle = self._idle, []
+        if self._loop is asyncio.get_running_loop():
+            for lane in lanes:
+                await _discard(lane)
 
-    async def _drain(self) -> None:
+    async def _drain(self, lane: _Lane) -> None:
         try:
             while self._waiting:
+                # Only readers already waiting join this statement: each reading is taken
+                # after all of its readers arrived.
                 batch, self._waiting = self._waiting, []
                 hashes = sorted({h for h, _ in batch if h is not None})
                 try:
-                    reading = await self._query(hashes)
+                    reading = await self._query(lane, hashes)
                 except Exception as exc:  # every waiter gets the failure, none is left hanging
                     for _, future in batch:
                         if not future.done():
@@ -127,18 +149,19 @@ class ClockProbe:
                     if not future.done():
                         future.set_result(reading)
         finally:
-            self._running = False
+            self._busy -= 1
+            self._idle.append(lane)
 
-    async def _query(self, hashes: list[str]) -> Reading:
+    async def _query(self, lane: _Lane, hashes: list[str]) -> Reading:
         try:
-            return await self._query_once(hashes)
+            return await self._query_once(lane, hashes)
         except psycopg.OperationalError:
             # The server closed the connection (restart, idle timeout): one fresh try.
-            await self._discard()
-            return await self._query_once(hashes)
+            await _discard(lane)
+            return await self._query_once(lane, hashes)
 
-    async def _query_once(self, hashes: list[str]) -> Reading:
-        conn = await self._connection()
+    async def _query_once(self, lane: _Lane, hashes: list[str]) -> Reading:
+        conn = await self._connection(lane)
         self.round_trips += 1
         try:
             cursor = await conn.execute(_READ_SQL, (hashes,), prepare=True)
@@ -146,29 +169,29 @@ class ClockProbe:
         except psycopg.OperationalError:
             raise
         except psycopg.Error:
-            await self._discard()
+            await _discard(lane)
             raise
-        assert self._epoch is not None
         keys = {
             row[1]: KeyRecord(row[1], row[2], row[3], row[4], row[5], row[6])
             for row in rows
             if row[1] is not None
         }
-        return Reading((*self._epoch, int(rows[0][0])), keys)
+        return Reading((*lane.epoch, int(rows[0][0])), keys)
 
-    async def _connection(self) -> psycopg.AsyncConnection[Any]:
-        if self._conn is None or self._conn.closed:
+    async def _connection(self, lane: _Lane) -> psycopg.AsyncConnection[Any]:
+        if lane.conn is None or lane.conn.closed:
             conn = await psycopg.AsyncConnection.connect(**self._connect_kwargs, autocommit=True)
             cursor = await conn.execute(_EPOCH_SQL)
             row = await cursor.fetchone()
             assert row is not None
-            self._epoch = (int(row[0]), float(row[1]))
-            self._conn = conn
-        return self._conn
+            lane.epoch = (int(row[0]), float(row[1]))
+            lane.conn = conn
+        return lane.conn
 
-    async def _discard(self) -> None:
-        if self._conn is not None:
-            try:
-                await self._conn.close()
-            finally:
-                self._conn = None
+
+async def _discard(lane: _Lane) -> None:
+    if lane.conn is not None:
+        try:
+            await lane.conn.close()
+        finally:
+            lane.conn = None
