@@ -28,10 +28,10 @@ class CacheStats:
 class ResponseCache:
     """An LRU map from a request's normalised form to (generation, response), per worker."""
 
-    def __init__(self, max_weight: int = 20_000) -> None:
+    def __init__(self, max_weight: int = 64 * 2**20) -> None:
         if max_weight < 1:
             raise ValueError("max_weight must be at least 1")
-        #: bound on the sum of the entries' weights (for pages: their number of items)
+        #: bound on the sum of the entries' weights (for encoded responses: bytes; 64 MiB)
         self.max_weight = max_weight
         self.weight = 0
         self._entries: OrderedDict[Hashable, tuple[Generation, Any, int]] = OrderedDict()
@@ -53,7 +53,7 @@ class ResponseCache:
     def put(self, key: Hashable, generation: Generation, response: Any, weight: int = 1) -> None:
         """Keep ``response`` for ``key``, built after the clock read ``generation``.
 
-        ``weight`` is its share of the bound (a page weighs its number of items, at least 1);
+        ``weight`` is its share of the bound (an encoded response weighs its bytes, at least 1);
         a response heavier than the whole bound is not kept.
         """
         weight = max(1, weight)
