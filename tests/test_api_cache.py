@@ -10,6 +10,8 @@ the database gives. On PostgreSQL pages are served again while the change clock 
 from __future__ import annotations
 
 import asyncio
+import time
+from datetime import timedelta
 from typing import Any
 
 import msgspec
@@ -18,10 +20,12 @@ from litestar.testing import AsyncTestClient, TestClient
 from sqlalchemy.engine import Engine
 
 from tests.api_fixtures import Keys, Seed, client, keys, seed  # noqa: F401
+from tests.moderation_support import make_thread
 from threads.api import create_app, views
 from threads.api.cache import ResponseCache
 from threads.config import Settings
 from threads.db import session_scope
+from threads.db.types import utcnow
 from threads.keys import create_key, revoke_key
 from threads.models import CommentStatus, Role
 from threads.moderation.audit import Actor
@@ -227,3 +231,44 @@ def test_the_cache_stays_within_its_bound_and_keeps_the_newest_reading() -> None
     assert cache.get("a", (2, 0.0, 1)) == b"other database"
     cache.put("huge", g2, b"x", weight=101)  # heavier than the bound: not kept
     assert cache.get("huge", g2) is None and cache.weight <= 100
+
+
+def test_thread_reads_follow_writes_and_auto_close_on_time(
+    client: TestClient[Any], engine: Engine, seed: Seed, backend: str
+) -> None:
+    def read(thread_id: int) -> Any:
+        response = client.get(f"/api/threads/{thread_id}")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def truth(thread_id: int) -> Any:
+        with session_scope(engine) as session:
+            detail = views.thread_detail(
+                session, client.app.state.settings, thread_id, now=utcnow()
+            )
+        return msgspec.json.decode(msgspec.json.encode(detail))
+
+    first = read(seed.thread_id)
+    assert read(seed.thread_id) == first == truth(seed.thread_id)
+    assert _cache(client).stats.hits == (1 if backend == "postgresql" else 0)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                f"UPDATE comment SET status = 'approved' WHERE id = {seed.by_status['pending']}"
+            )
+        )
+        conn.execute(sa.text("UPDATE article SET title = 'Another title'"))
+    after = read(seed.thread_id)
+    assert after == truth(seed.thread_id) != first
+    assert after["counts_by_status"]["approved"] == first["counts_by_status"]["approved"] + 1
+    assert client.get("/api/threads/999999").status_code == 404
+    # A thread that auto-close closes in two seconds: open now, closed then, with no write.
+    closing = make_thread(
+        engine, published_at=utcnow() - timedelta(days=1) + timedelta(seconds=2), auto_close_days=1
+    )
+    assert read(closing)["state"] == "open"
+    assert read(closing)["state"] == "open"
+    time.sleep(2.2)
+    closed = read(closing)
+    assert closed["state"] == "closed" and closed["auto_closed"] is True
+    assert closed == truth(closing)

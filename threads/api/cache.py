@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from threads.db.probe import Generation
 
@@ -25,6 +26,14 @@ class CacheStats:
     evictions: int = 0
 
 
+class _Entry(NamedTuple):
+    generation: Generation
+    response: Any
+    weight: int
+    #: the response stops being true at this time even without a write (auto-close)
+    expires_at: datetime | None
+
+
 class ResponseCache:
     """An LRU map from a request's normalised form to (generation, response), per worker."""
 
@@ -34,42 +43,56 @@ class ResponseCache:
         #: bound on the sum of the entries' weights (for encoded responses: bytes; 64 MiB)
         self.max_weight = max_weight
         self.weight = 0
-        self._entries: OrderedDict[Hashable, tuple[Generation, Any, int]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
         self.stats = CacheStats()
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, key: Hashable, generation: Generation) -> Any | None:
-        """The response kept for ``key`` if it was built at ``generation``; else None."""
+    def get(self, key: Hashable, generation: Generation, now: datetime | None = None) -> Any | None:
+        """The response kept for ``key`` if it was built at ``generation`` (and, for one that
+        expires, ``now`` is before that); else None."""
         entry = self._entries.get(key)
-        if entry is None or entry[0] != generation:
+        if (
+            entry is None
+            or entry.generation != generation
+            or (entry.expires_at is not None and (now is None or now >= entry.expires_at))
+        ):
             self.stats.misses += 1
             return None
         self._entries.move_to_end(key)
         self.stats.hits += 1
-        return entry[1]
+        return entry.response
 
-    def put(self, key: Hashable, generation: Generation, response: Any, weight: int = 1) -> None:
+    def put(
+        self,
+        key: Hashable,
+        generation: Generation,
+        response: Any,
+        weight: int = 1,
+        *,
+        expires_at: datetime | None = None,
+    ) -> None:
         """Keep ``response`` for ``key``, built after the clock read ``generation``.
 
         ``weight`` is its share of the bound (an encoded response weighs its bytes, at least 1);
-        a response heavier than the whole bound is not kept.
+        a response heavier than the whole bound is not kept. ``expires_at``: when the response
+        stops being true with no write at all (a thread's auto-close time).
         """
         weight = max(1, weight)
         current = self._entries.get(key)
         if current is not None:
-            if _newer(current[0], generation):
+            if _newer(current.generation, generation):
                 return  # a slower request built it from an older reading: keep the newer one
             del self._entries[key]
-            self.weight -= current[2]
+            self.weight -= current.weight
         if weight > self.max_weight:
             return
-        self._entries[key] = (generation, response, weight)
+        self._entries[key] = _Entry(generation, response, weight, expires_at)
         self.weight += weight
         while self.weight > self.max_weight:
-            _, (_, _, dropped) = self._entries.popitem(last=False)
-            self.weight -= dropped
+            _, dropped = self._entries.popitem(last=False)
+            self.weight -= dropped.weight
             self.stats.evictions += 1
 
     def clear(self) -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal, cast
 
 import msgspec
-from litestar import Controller, Request, get, post, put
+from anyio import to_thread
+from litestar import Controller, MediaType, Request, Response, get, post, put
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter
+from litestar.serialization import encode_json
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -15,9 +19,11 @@ from threads.analysis.common import DEFAULT_STATUSES, ReportRequest
 from threads.analysis.data import ThreadReport, TopicSummary
 from threads.analysis.report import build_report
 from threads.api import auth, views
+from threads.api.cache import ResponseCache
 from threads.api.deps import problems, unit_of_work
 from threads.api.ratelimit import rate_limit
 from threads.config import Settings
+from threads.db import session_scope
 from threads.db.types import utcnow
 from threads.keys import Principal
 from threads.moderation.submission import Submission, submit_comment
@@ -55,13 +61,44 @@ class ThreadController(Controller):
         """Threads in id order (public), with their effective state and approved comments."""
         return views.thread_page(db, settings, cursor=cursor, limit=limit, now=utcnow())
 
-    @get("/{thread_id:int}", sync_to_thread=True, responses=problems(400, 401, 404))
-    @unit_of_work
-    def get_thread(
-        self, db: NamedDependency[Session], settings: NamedDependency[Settings], thread_id: ThreadId
-    ) -> ThreadDetail:
-        """One thread: article, effective state (auto-closed counts as closed), counts."""
-        return views.thread_detail(db, settings, thread_id, now=utcnow())
+    @get(
+        "/{thread_id:int}",
+        responses={
+            200: ResponseSpec(data_container=ThreadDetail, description="The thread"),
+            **problems(400, 401, 404),
+        },
+    )
+    async def get_thread(
+        self,
+        request: Request[Any, Any, Any],
+        engine: NamedDependency[Engine],
+        settings: NamedDependency[Settings],
+        thread_id: ThreadId,
+    ) -> Response[bytes]:
+        """One thread: article, effective state (auto-closed counts as closed), counts.
+
+        Built once and served again while nothing was written and auto-close has not come
+        (see ``threads.api.cache``).
+        """
+        generation = await auth.generation(request)
+        cache: ResponseCache = request.app.state.responses
+        key = ("thread", thread_id)
+        if generation is not None:
+            kept = cache.get(key, generation, utcnow())
+            if kept is not None:
+                return Response(cast(bytes, kept), media_type=MediaType.JSON)
+
+        def build() -> tuple[bytes, datetime | None]:
+            with session_scope(engine) as session:
+                detail, until = views.thread_detail_until(
+                    session, settings, thread_id, now=utcnow()
+                )
+            return encode_json(detail), until
+
+        body, until = await to_thread.run_sync(build)
+        if generation is not None:
+            cache.put(key, generation, body, len(body), expires_at=until)
+        return Response(body, media_type=MediaType.JSON)
 
     @get(
         "/{thread_id:int}/comments",

@@ -99,13 +99,21 @@ def thread_detail(
     session: Session, settings: Settings, thread_id: int, *, now: datetime
 ) -> ThreadDetail:
     """One thread: its article, effective state, comments per status and (approved) per topic."""
+    return thread_detail_until(session, settings, thread_id, now=now)[0]
+
+
+def thread_detail_until(
+    session: Session, settings: Settings, thread_id: int, *, now: datetime
+) -> tuple[ThreadDetail, datetime | None]:
+    """:func:`thread_detail` and until when, at most, it holds without any write: the time
+    auto-close closes the thread (None: no such time)."""
     found = r.thread_with_article(session, thread_id)
     if found is None:
         raise NotFound(f"thread {thread_id} not found", thread_id=thread_id)
     thread, article = found
     status = effective_state(session, thread, settings, now)
     counts = r.status_counts(session, thread_id)
-    return ThreadDetail(
+    detail = ThreadDetail(
         id=thread_id,
         article=ArticleRead(
             id=article.id or 0,
@@ -129,6 +137,7 @@ def thread_detail(
         counts_by_status=counts,
         counts_by_topic=r.topic_counts(session, thread_id, PUBLIC_STATUSES),
     )
+    return detail, status.closes_at
 
 
 # --------------------------------------------------------------------------- comments

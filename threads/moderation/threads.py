@@ -46,6 +46,8 @@ class ThreadStatus:
     reason: str | None = None
     #: True when the thread is closed by the auto-close policy (stored or not yet)
     auto: bool = False
+    #: for an open thread, when auto-close will close it (None: not by time)
+    closes_at: datetime | None = None
 
 
 def auto_close_actor() -> Actor:
@@ -136,9 +138,11 @@ def state_at(
     when = auto_close_time(
         thread, settings, published_at=published_at, last_comment_at=last_comment_at
     )
-    if when is not None and (now or utcnow()) >= when[0]:
+    if when is None:
+        return ThreadStatus(ThreadState.OPEN)
+    if (now or utcnow()) >= when[0]:
         return ThreadStatus(ThreadState.CLOSED, when[0], when[1], auto=True)
-    return ThreadStatus(ThreadState.OPEN)
+    return ThreadStatus(ThreadState.OPEN, closes_at=when[0])
 
 
 def _clean_reason(reason: str | None, *, required: bool) -> str | None:
