@@ -245,3 +245,29 @@ def test_entity_bomb_is_refused(engine: Engine, tmp_path: Path) -> None:
     assert result.status == "failed"
     assert result.error is not None and "bomb.xml" in result.error and "unsafe" in result.error
     assert counts(engine) == before
+
+
+def test_bulk_insert_refuses_a_value_outside_the_enum_and_checks_again_after(
+    engine: Engine,
+) -> None:
+    import pytest
+    import sqlalchemy as sa
+    from sqlmodel import Session
+
+    from threads.db.queries import ingest as q
+
+    load(engine, [thread(ParsedComment(body="x", external_id="1"))])
+    row = {k: v for k, v in snapshot(engine).comments[0].items() if k in q.COMMENT.c}
+    row.update(id=row["id"] + 1, key="id:2", status="bogus")
+    with Session(engine) as session:
+        with pytest.raises(ValueError, match="bogus"):
+            q.insert_rows(session, q.COMMENT, [row])
+        row["status"] = CommentStatus.SPAM
+        q.insert_rows(session, q.COMMENT, [row])
+        # the database's own CHECK guards every other statement, as before
+        with pytest.raises(sa.exc.IntegrityError):
+            session.connection().exec_driver_sql(
+                f"UPDATE comment SET status = 'bogus' WHERE id = {int(row['id'])}"
+            )
+        session.rollback()
+    assert len(snapshot(engine).comments) == 1

@@ -10,6 +10,7 @@ import enum
 import functools
 import json
 import operator
+import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC
 from typing import Any
@@ -133,7 +134,19 @@ def insert_rows(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -
         params.append(tuple(values))
     if dialect.name != "postgresql":
         marks = ", ".join(["?" if dialect.paramstyle == "qmark" else "%s"] * len(columns))
-        connection.exec_driver_sql(f"INSERT INTO {table_name} ({names}) VALUES ({marks})", params)
+        statement = f"INSERT INTO {table_name} ({names}) VALUES ({marks})"
+        if dialect.name != "sqlite" or not _checks_are_enum_checks(connection, table):
+            connection.exec_driver_sql(statement, params)
+            return
+        # Every CHECK on this table is an enum's ``col IN (...)``, and the converters above
+        # have just checked each value against the same list. SQLite evaluates such an IN by
+        # building a small temporary b-tree for every row (13 us a comment row, measured:
+        # as much as the insert itself), so it skips the CHECKs for this statement only.
+        connection.exec_driver_sql("PRAGMA ignore_check_constraints=ON")
+        try:
+            connection.exec_driver_sql(statement, params)
+        finally:
+            connection.exec_driver_sql("PRAGMA ignore_check_constraints=OFF")
         return
     # PostgreSQL: COPY. An executemany is one statement per row, and the statement-level
     # triggers on ``comment`` (the tally) would fire per row (+100 us a comment, measured); a
@@ -143,6 +156,33 @@ def insert_rows(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -
     with driver.cursor() as cursor, cursor.copy(f"COPY {table_name} ({names}) FROM STDIN") as copy:
         for row_values in params:
             copy.write_row(row_values)
+
+
+_CHECK = re.compile(r"\bCHECK\s*\(", re.I)
+_ENUM_CHECK = re.compile(r"\bCHECK\s*\(\s*\"?(\w+)\"?\s+IN\s*\(([^()]*)\)\s*\)", re.I)
+
+
+def _checks_are_enum_checks(connection: sa.Connection, table: sa.Table) -> bool:
+    """Whether every CHECK of the SQLite table, as the database has it, is an enum column's
+    ``col IN (values)`` with exactly the values the model's enum type allows."""
+    sql = connection.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table.name,)
+    ).scalar()
+    return isinstance(sql, str) and _only_enum_checks(sql, table)
+
+
+@functools.lru_cache(maxsize=32)
+def _only_enum_checks(sql: str, table: sa.Table) -> bool:
+    enum_checks = _ENUM_CHECK.findall(sql)
+    if len(enum_checks) != len(_CHECK.findall(sql)):
+        return False
+    for name, values in enum_checks:
+        column = table.c.get(name)
+        if column is None or not isinstance(column.type, sa.Enum):
+            return False
+        if set(re.findall(r"'([^']*)'", values)) != set(column.type.enums):
+            return False
+    return True
 
 
 def _identity(value: Any) -> Any:
@@ -158,8 +198,22 @@ def _json_text(value: Any) -> Any:
     return _encode_json(value) if value else ("{}" if isinstance(value, dict) else "[]")
 
 
-def _enum_value(value: Any) -> Any:
-    return value.value if isinstance(value, enum.Enum) else value
+@functools.lru_cache(maxsize=64)
+def _enum_converter(column: sa.Column[Any]) -> Any:
+    """The column's enum value as text, refused (as its CHECK would) when not one it allows."""
+    allowed = frozenset(column.type.enums)  # type: ignore[attr-defined]
+
+    def convert(value: Any) -> Any:
+        if value is None:
+            return None
+        text = value.value if isinstance(value, enum.Enum) else value
+        if text not in allowed:
+            raise ValueError(
+                f"{column.table.name}.{column.name}: {text!r} is not one of {sorted(allowed)}"
+            )
+        return text
+
+    return convert
 
 
 @functools.lru_cache(maxsize=8192)
@@ -189,7 +243,7 @@ def _converter(column: sa.Column[Any], backend: str) -> Any:
     if isinstance(kind, sa.JSON):
         return _json_text
     if isinstance(kind, sa.Enum):
-        return _enum_value
+        return _enum_converter(column)
     if isinstance(kind, sa.Boolean) and backend == "sqlite":
         return _sqlite_bool
     return _identity
