@@ -247,6 +247,55 @@ def test_entity_bomb_is_refused(engine: Engine, tmp_path: Path) -> None:
     assert counts(engine) == before
 
 
+def _comment_indexes(engine: Engine) -> list[dict[str, object]]:
+    import sqlalchemy as sa
+
+    return sorted(sa.inspect(engine).get_indexes("comment"), key=lambda i: str(i["name"]))
+
+
+def _disqus_export(path: Path, posts: int, *, tail: str = "</disqus>\n") -> Path:
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>\n<disqus xmlns="http://disqus.com" '
+        'xmlns:dsq="http://disqus.com/disqus-internals">\n'
+        '<thread dsq:id="1"><link>https://example.org/a</link><title>A</title></thread>\n'
+    ]
+    for n in range(posts):
+        parent = f'<parent dsq:id="{n - 1}"/>' if n % 3 else ""
+        lines.append(
+            f'<post dsq:id="{n}"><message>post {n}</message><thread dsq:id="1"/>{parent}</post>\n'
+        )
+    path.write_text("".join(lines) + tail, encoding="utf-8")
+    return path
+
+
+def test_import_into_empty_database_leaves_the_comment_indexes_as_migrated(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from tests.ingest_support import ingest_one
+
+    before = _comment_indexes(engine)
+    assert ingest_one(engine, _disqus_export(tmp_path / "a.xml", 7000)).status == "ok"
+    assert _comment_indexes(engine) == before
+    again = ingest_one(engine, _disqus_export(tmp_path / "b.xml", 7001))
+    assert again.status == "ok" and again.counts["comments_new"] == 1
+    assert _comment_indexes(engine) == before
+    assert len(snapshot(engine).comments) == 7001
+
+
+def test_failed_import_into_empty_database_keeps_the_comment_indexes(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from tests.ingest_support import counts, ingest_one
+
+    before, rows = _comment_indexes(engine), counts(engine)
+    # fails after the first batches of comments are written
+    broken = _disqus_export(tmp_path / "broken.xml", 12000, tail="<post></disqus>\n")
+    result = ingest_one(engine, broken)
+    assert result.status == "failed" and result.error is not None
+    assert _comment_indexes(engine) == before
+    assert counts(engine) == rows
+
+
 def test_bulk_insert_refuses_a_value_outside_the_enum_and_checks_again_after(
     engine: Engine,
 ) -> None:

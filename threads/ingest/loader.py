@@ -216,10 +216,16 @@ class Loader:
     # ------------------------------------------------------------------ driving
 
     def load(self, items: Iterable[Item]) -> LoadStats:
-        """Write every item, then link late parents and mark orphans; returns the stats."""
+        """Write every item, then link late parents and mark orphans; returns the stats.
+
+        Into an empty comment table (SQLite), the comment indexes are built once at the end
+        instead of row by row; the caller rolls back on error, which restores them too.
+        """
+        rebuild = q.drop_indexes_if_empty(self.session, q.COMMENT)
         for item in items:
             self.add(item)
         self.finish()
+        q.create_indexes(self.session, rebuild)
         return self.stats
 
     def add(self, item: Item) -> None:
