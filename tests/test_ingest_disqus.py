@@ -189,3 +189,29 @@ def test_any_damaged_export_imports_or_fails_clearly(
         assert counts(engine) == before
     else:
         assert result.status in ("ok", "unchanged")
+
+
+def test_records_stream_out_of_the_tree_as_they_are_read(tmp_path: Path) -> None:
+    from threads.ingest.sniff import sniff_file
+    from threads.ingest.stream import TopLevel, XmlSource
+
+    path = tmp_path / "many.xml"
+    posts = "".join(
+        f'<post dsq:id="{n}"><message>post {n}</message><thread dsq:id="1"/></post>\n'
+        for n in range(3000)
+    )
+    path.write_text(
+        '<disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals">\n'
+        f'<thread dsq:id="1"><title>A</title></thread>\n{posts}</disqus>\n',
+        encoding="utf-8",
+    )
+    source = XmlSource(path, sniff_file(path, xml=True))
+    records = TopLevel(source)
+    batches = []
+    for batch in records:
+        # the root keeps at most the record still being read, never the ones handed out
+        assert records.root is not None and len(records.root) <= 1
+        batches.append(len(batch))
+    source.close()
+    assert sum(batches) == 3001 and len(batches) > 10
+    assert records.root is not None and records.root.tag == "{http://disqus.com}disqus"

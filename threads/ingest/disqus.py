@@ -21,11 +21,11 @@ from threads.ingest.stream import (
     XML_ERRORS,
     Item,
     MoreComments,
+    TopLevel,
     XmlSource,
     local,
     text_of,
     xml_error,
-    xml_events,
 )
 from threads.models import CommentStatus, ThreadState
 
@@ -76,46 +76,38 @@ class DisqusReader:
         self._positions: dict[str, int] = {}
 
     def __iter__(self) -> Iterator[Item]:
-        depth = 0
-        root: Element | None = None
         pending: MoreComments | None = None
         threads = self._threads
+        records = TopLevel(self.source)
         try:
-            for event, elem in xml_events(self.source):
-                if event == "start":
-                    depth += 1
-                    if depth == 1:
-                        root = elem
-                    continue
-                depth -= 1
-                if depth != 1 or root is None:
-                    continue
-                name = local(elem.tag)
-                if name == "post":
-                    ref, comment = self._post(elem)
-                    if ref in threads:
-                        if pending is not None and (
-                            pending.thread_ref != ref or len(pending.comments) >= self.batch
-                        ):
+            for batch in records:
+                for elem in batch:
+                    name = local(elem.tag)
+                    if name == "post":
+                        ref, comment = self._post(elem)
+                        if ref in threads:
+                            if pending is not None and (
+                                pending.thread_ref != ref or len(pending.comments) >= self.batch
+                            ):
+                                yield pending
+                                pending = None
+                            if pending is None:
+                                pending = MoreComments(ref)
+                            pending.comments.append(comment)
+                        else:
+                            self._waiting.setdefault(ref, []).append(comment)
+                    elif name == "thread":
+                        if pending is not None:
                             yield pending
                             pending = None
-                        if pending is None:
-                            pending = MoreComments(ref)
-                        pending.comments.append(comment)
-                    else:
-                        self._waiting.setdefault(ref, []).append(comment)
-                elif name == "thread":
-                    if pending is not None:
-                        yield pending
-                        pending = None
-                    yield from self._thread(elem)
-                elif name != "category":
-                    self.skipped[name] = self.skipped.get(name, 0) + 1
-                root.clear()
+                        yield from self._thread(elem)
+                    elif name != "category":
+                        self.skipped[name] = self.skipped.get(name, 0) + 1
         except XML_ERRORS as exc:
             raise xml_error(self.source, exc) from None
         finally:
             self.source.close()
+        root = records.root
         if root is not None and local(root.tag) != "disqus":
             self.warnings.append(f"{self.name}: root element is <{local(root.tag)}>, not <disqus>")
         if pending is not None:
