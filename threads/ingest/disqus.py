@@ -205,22 +205,24 @@ class DisqusReader:
                 yield MoreComments(dsq_id, waiting[start : start + self.batch])
 
     def _post(self, elem: Element) -> tuple[str, ParsedComment]:
+        # once per post: the hot path of a Disqus import
         fields: dict[str, Element] = {local(child.tag): child for child in elem}
+        get = fields.get
         dsq_id = _dsq_id(elem)
         where = f"post {dsq_id}" if dsq_id else "a post without dsq:id"
         warnings = self.warnings
-        ref = _dsq_id(fields.get("thread"))
+        ref = _dsq_id(get("thread"))
         if ref is None:
             ref = "(none)"
             warnings.append(f"{self.name}: {where} names no thread")
-        created_text = text_of(fields.get("createdAt")).strip()
-        created = _parse_time(created_text)
+        created_text = text_of(get("createdAt")).strip()
+        created = _parse_time(created_text) if created_text else None
         if created_text and created is None:
             warnings.append(
                 f"{self.name}: {where}: createdAt {created_text!r} is not a date; kept as text"
             )
-        deleted = _flag(fields.get("isDeleted"), where, "isDeleted", warnings, self.name)
-        spam = _flag(fields.get("isSpam"), where, "isSpam", warnings, self.name)
+        deleted = _flag(get("isDeleted"), where, "isDeleted", warnings, self.name)
+        spam = _flag(get("isSpam"), where, "isSpam", warnings, self.name)
         status = (
             CommentStatus.DELETED
             if deleted
@@ -229,25 +231,27 @@ class DisqusReader:
             else CommentStatus.APPROVED
         )
         extra: dict[str, object] = {}
-        author = _author(fields.get("author"))
-        if author.get("username"):
-            extra["username"] = author["username"]
-        if "isAnonymous" in author:
-            extra["is_anonymous"] = author["isAnonymous"] == "true"
-        ip = text_of(fields.get("ipAddress")).strip()
+        author = _author(get("author"))
+        if author:
+            if author.get("username"):
+                extra["username"] = author["username"]
+            if "isAnonymous" in author:
+                extra["is_anonymous"] = author["isAnonymous"] == "true"
+        ip = text_of(get("ipAddress")).strip()
         if ip:
             extra["author_ip"] = ip
-        identifier = text_of(fields.get("id")).strip()
+        identifier = text_of(get("id")).strip()
         if identifier:
             extra["identifier"] = identifier
         if spam and deleted:
             extra["spam"] = True
-        position = self._positions.get(ref, 0)
-        self._positions[ref] = position + 1
+        positions = self._positions
+        position = positions.get(ref, 0)
+        positions[ref] = position + 1
         comment = ParsedComment(
-            body=text_of(fields.get("message")).strip(),
+            body=text_of(get("message")).strip(),
             external_id=dsq_id,
-            parent_external_id=_dsq_id(fields.get("parent")),
+            parent_external_id=_dsq_id(get("parent")),
             author_name=author.get("name") or None,
             author_email=author.get("email") or None,
             posted_at=created,
@@ -284,7 +288,8 @@ def _author(element: Element | None) -> dict[str, str]:
         return {}
     out: dict[str, str] = {}
     for child in element:
-        value = text_of(child).strip()
+        # text_of, inlined: the author's fields are leaves
+        value = (child.text or "" if len(child) == 0 else text_of(child)).strip()
         if value:
             out[local(child.tag)] = value
     return out

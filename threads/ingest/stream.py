@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -314,17 +314,20 @@ def _prefix_at(source: XmlSource, line: int, column: int) -> str | None:
     return None
 
 
-_LOCAL_NAMES: dict[str, str] = {}
+class _LocalNames(dict[str, str]):
+    """Tag -> local name, remembered (up to 4096 tags): a hit is a dict lookup, no Python call."""
 
-
-def local(tag: str) -> str:
-    """The local name of a ``{uri}name`` tag."""
-    name = _LOCAL_NAMES.get(tag)
-    if name is None:
+    def __missing__(self, tag: str) -> str:
         name = tag.rsplit("}", 1)[-1]
-        if len(_LOCAL_NAMES) < 4096:
-            _LOCAL_NAMES[tag] = name
-    return name
+        if len(self) < 4096:
+            self[tag] = name
+        return name
+
+
+_LOCAL_NAMES = _LocalNames()
+
+#: the local name of a ``{uri}name`` tag (``local(tag)``; called for every element read)
+local: Callable[[str], str] = _LOCAL_NAMES.__getitem__
 
 
 def namespace(tag: str) -> str:
