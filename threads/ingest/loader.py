@@ -212,6 +212,15 @@ class Loader:
         self._batch_keys: set[tuple[int, str]] = set()  # comment keys taken in this flush
         self._waiting: list[tuple[int, int, str]] = []  # child id, thread id, parent key
         self._orphans_now: list[tuple[int, str]] = []
+        #: the columns every new comment row shares
+        self._new_comment = {
+            "version": 1,
+            "purged": False,
+            "report_count": 0,
+            "import_batch_id": batch_id,
+            "created_at": self.now,
+            "updated_at": self.now,
+        }
 
     # ------------------------------------------------------------------ driving
 
@@ -501,15 +510,10 @@ class Loader:
             "status": status,
             "content_hash": sha256(comment.body),
             "extra": extra,
-            # the rest of an inserted row, set once here rather than merged later
+            # the rest of an inserted row, set once here rather than merged later (the columns
+            # every new row shares are in _write_comments)
             "thread_id": thread_id,
             "key": key,
-            "version": 1,
-            "purged": False,
-            "report_count": 0,
-            "import_batch_id": self.batch_id,
-            "created_at": self.now,
-            "updated_at": self.now,
             "id": None,
             "parent_id": None,
         }
@@ -571,7 +575,7 @@ class Loader:
             values["id"] = row.db_id
             values["parent_id"] = row.parent_id
             inserts.append(values)
-        q.insert_rows(self.session, q.COMMENT, inserts)
+        q.insert_rows(self.session, q.COMMENT, inserts, same=self._new_comment)
         self.stats.comments_new += len(new)
         q.update_by_id(self.session, q.COMMENT, changed)
         links.extend(self._look_up_parents(lookups))

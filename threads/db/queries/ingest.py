@@ -13,6 +13,7 @@ import operator
 import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC
+from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
 
 import sqlalchemy as sa
@@ -108,8 +109,15 @@ def insert_returning_ids(
     return ids
 
 
-def insert_rows(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` (ids included) with one executemany.
+def insert_rows(
+    session: Session,
+    table: sa.Table,
+    rows: list[dict[str, Any]],
+    *,
+    same: dict[str, Any] | None = None,
+) -> None:
+    """Insert ``rows`` (ids included) with one executemany; ``same``: columns whose value is the
+    same for every row (written into each row, converted once).
 
     The hot path of an import: values are converted here, once, to what the driver takes
     (UTC timestamps, JSON text, enum values), and handed to the DBAPI ``executemany`` without
@@ -122,7 +130,10 @@ def insert_rows(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -
     dialect = connection.dialect
     columns = list(rows[0])
     converters = [_converter(table.c[name], dialect.name) for name in columns]
-    names = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
+    shared = [
+        _converter(table.c[name], dialect.name)(value) for name, value in (same or {}).items()
+    ]
+    names = ", ".join(dialect.identifier_preparer.quote(name) for name in [*columns, *(same or {})])
     table_name = dialect.identifier_preparer.format_table(table)
     special = [(i, conv) for i, conv in enumerate(converters) if conv is not _identity]
     get = operator.itemgetter(*columns)
@@ -131,7 +142,10 @@ def insert_rows(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -
         values = list(get(row)) if len(columns) > 1 else [row[columns[0]]]
         for index, conv in special:
             values[index] = conv(values[index])
+        if shared:
+            values += shared
         params.append(tuple(values))
+    columns += same or {}
     if dialect.name != "postgresql":
         marks = ", ".join(["?" if dialect.paramstyle == "qmark" else "%s"] * len(columns))
         statement = f"INSERT INTO {table_name} ({names}) VALUES ({marks})"
@@ -189,7 +203,8 @@ def _identity(value: Any) -> Any:
     return value
 
 
-_encode_json = json.JSONEncoder().encode
+_JSON = json.JSONEncoder()
+_encode_json = _JSON.encode
 
 
 def _json_text(value: Any) -> Any:
@@ -198,20 +213,57 @@ def _json_text(value: Any) -> Any:
     return _encode_json(value) if value else ("{}" if isinstance(value, dict) else "[]")
 
 
-@functools.lru_cache(maxsize=64)
-def _enum_converter(column: sa.Column[Any]) -> Any:
-    """The column's enum value as text, refused (as its CHECK would) when not one it allows."""
-    allowed = frozenset(column.type.enums)  # type: ignore[attr-defined]
+def _json_writer() -> Any:
+    """:func:`_json_text` with one C encoder for a whole batch (``encode`` builds one per value,
+    which cost more than the encoding): the same text, as ``json.dumps`` writes it."""
+    if c_make_encoder is None:  # pragma: no cover - CPython has the C encoder
+        return _json_text
+    encode = c_make_encoder(
+        {},  # markers: circular references are refused, as by json.dumps
+        _JSON.default,
+        encode_basestring_ascii,
+        None,
+        _JSON.key_separator,
+        _JSON.item_separator,
+        False,
+        False,
+        True,
+    )
+    join = "".join
 
     def convert(value: Any) -> Any:
         if value is None:
             return None
-        text = value.value if isinstance(value, enum.Enum) else value
-        if text not in allowed:
+        if not value:
+            return "{}" if isinstance(value, dict) else "[]"
+        if isinstance(value, str):
+            return _encode_json(value)
+        return join(encode(value, 0))
+
+    return convert
+
+
+@functools.lru_cache(maxsize=64)
+def _enum_converter(column: sa.Column[Any]) -> Any:
+    """The column's enum value as text, refused (as its CHECK would) when not one it allows."""
+    allowed: list[str] = list(column.type.enums)  # type: ignore[attr-defined]
+    # text -> text and member -> its value: one dict lookup a value (a StrEnum member finds
+    # its text's entry, and gets the plain text back)
+    texts: dict[Any, str] = {text: text for text in allowed}
+    enum_class = getattr(column.type, "enum_class", None)
+    if enum_class is not None:
+        texts.update({member: member.value for member in enum_class if member.value in texts})
+
+    def convert(value: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            return texts[value]
+        except (KeyError, TypeError):
+            text = value.value if isinstance(value, enum.Enum) else value
             raise ValueError(
                 f"{column.table.name}.{column.name}: {text!r} is not one of {sorted(allowed)}"
-            )
-        return text
+            ) from None
 
     return convert
 
@@ -241,7 +293,7 @@ def _converter(column: sa.Column[Any], backend: str) -> Any:
     if isinstance(kind, UTCDateTime):
         return _sqlite_time if backend == "sqlite" else _pg_time
     if isinstance(kind, sa.JSON):
-        return _json_text
+        return _json_writer()
     if isinstance(kind, sa.Enum):
         return _enum_converter(column)
     if isinstance(kind, sa.Boolean) and backend == "sqlite":
