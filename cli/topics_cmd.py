@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
@@ -17,24 +17,14 @@ from cli.context import state
 from cli.moderation_cmd import BY_HELP, _actor
 from threads.db import session_scope
 from threads.errors import InvalidInput
-from threads.topics.classifier import Classifier
-from threads.topics.evaluation import (
-    Agreement,
-    Evaluation,
-    agreement,
-    classification_line,
-    cross_validate,
-    evaluate,
-    read_items,
-)
-from threads.topics.labels import set_labels
-from threads.topics.service import (
-    build_classifier,
-    classify_stored,
-    moderator_annotations,
-    train_models,
-)
 from threads.topics.taxonomy import Taxonomy, load_taxonomy
+
+if TYPE_CHECKING:
+    from threads.topics.evaluation import Agreement, Evaluation
+
+# The classifier, evaluation and training modules (and NLTK behind them, half a second of
+# start-up) are imported by the commands that use them: every other command, `threads ingest`
+# of a small file first, starts without them.
 
 TAXONOMY_HELP = "Codebook TOML file (default: $THREADS_TAXONOMY_PATH, else the packaged default)."
 #: runs with more comments than this show a progress bar (on a terminal)
@@ -73,6 +63,8 @@ def classify(
             )
         _classify_file(input_, codebook)
         return
+    from threads.topics.service import classify_stored
+
     engine = state(ctx).engine()
     err = make_console(stderr=True)
     with Progress(
@@ -115,6 +107,9 @@ def _n(count: int, noun: str) -> str:
 
 
 def _classify_file(source: str, codebook: Taxonomy) -> None:
+    from threads.topics.classifier import Classifier
+    from threads.topics.evaluation import classification_line, read_items
+
     clf = Classifier(codebook)
     out = sys.stdout
     write = out.write
@@ -136,6 +131,8 @@ def label(
     taxonomy: Path | None = typer.Option(None, "--taxonomy", help=TAXONOMY_HELP),
 ) -> None:
     """Add or remove a moderator's topic labels on a comment (audited)."""
+    from threads.topics.labels import set_labels
+
     codebook = _taxonomy(ctx, taxonomy)
     actor = _actor(by)
     with session_scope(state(ctx).engine()) as session:
@@ -154,6 +151,8 @@ def train(
     format_: str = typer.Option("rich", "--format", help="rich or json."),
 ) -> None:
     """Fit the learned layer on moderator labels; report labels per topic (warns under 30)."""
+    from threads.topics.service import train_models
+
     _check_format(format_)
     codebook = _taxonomy(ctx, taxonomy)
     with session_scope(state(ctx).engine()) as session:
@@ -210,6 +209,10 @@ def evaluate_cmd(
     show: int = typer.Option(20, "--show", help="Disagreements shown (rich format)."),
 ) -> None:
     """Precision, recall and F1 per topic against a gold file, and where they disagree."""
+    from threads.topics.classifier import Classifier
+    from threads.topics.evaluation import agreement, cross_validate, evaluate, read_items
+    from threads.topics.service import build_classifier, moderator_annotations
+
     _check_format(format_)
     codebook = _taxonomy(ctx, taxonomy)
     if gold is None and not agreement_ and annotations is None:
