@@ -7,8 +7,10 @@ whose sha256 was already imported successfully is reported as unchanged and not 
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -183,7 +185,7 @@ def _ingest_file(
             return result
         while True:
             try:
-                with session_scope(engine) as session:
+                with _few_collections(), session_scope(engine) as session:
                     _run(session, path, result, frozenset(declared), progress, index, total)
                 break
             except UndeclaredPrefix as exc:
@@ -210,6 +212,23 @@ def _ingest_file(
     if result.status == "failed":
         result.counts = {}
     return result
+
+
+@contextmanager
+def _few_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often during an import.
+
+    An import allocates millions of short-lived objects without cycles (elements, parsed
+    comments, rows), freed by reference counting; the collector's default scan of the youngest
+    objects every 700 net allocations was 7-10 % of an import's time (measured, 50,000
+    comments). Every 50,000 allocations during the import; the thresholds come back after.
+    """
+    old = gc.get_threshold()
+    gc.set_threshold(max(old[0], 50_000), max(old[1], 20), max(old[2], 100))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 def _run(
