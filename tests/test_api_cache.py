@@ -272,3 +272,21 @@ def test_thread_reads_follow_writes_and_auto_close_on_time(
     closed = read(closing)
     assert closed["state"] == "closed" and closed["auto_closed"] is True
     assert closed == truth(closing)
+
+
+def test_a_page_served_again_is_byte_for_byte_the_page_built(
+    client: TestClient[Any], engine: Engine, keys: Keys, seed: Seed, backend: str
+) -> None:
+    url = "/api/queue?limit=2&sort=newest"
+    built = client.get(url, headers=Keys.header(keys.viewer))
+    again = client.get(url, headers=Keys.header(keys.moderator))
+    assert built.status_code == again.status_code == 200
+    assert again.content == built.content
+    assert again.headers["content-type"] == built.headers["content-type"] == "application/json"
+    assert again.headers["content-length"] == str(len(built.content))
+    assert _cache(client).stats.hits == (1 if backend == "postgresql" else 0)
+    # Errors are never kept: a bad request is answered by the endpoint every time.
+    for _ in range(2):
+        bad = client.get("/api/queue?limit=0", headers=Keys.header(keys.viewer))
+        assert bad.status_code == 400
+    assert len(_cache(client)) == (1 if backend == "postgresql" else 0)

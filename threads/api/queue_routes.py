@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Literal
 
 from anyio import to_thread
-from litestar import Controller, MediaType, Request, Response, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter
-from litestar.serialization import encode_json
 from sqlalchemy.engine import Engine
 
 from threads.api import auth, views
-from threads.api.cache import ResponseCache
+from threads.api.cache import served_again
 from threads.api.deps import problems
 from threads.db import session_scope
 from threads.keys import Principal
-from threads.models import CommentStatus
+from threads.models import CommentStatus, Role
 from threads.moderation.queue import QueueFilter, list_queue
 from threads.moderation.service import bulk_action
 from threads.schemas import MAX_ID, BulkItem, BulkRequest, BulkResponse, Page, QueueItem, StatusName
@@ -31,16 +29,12 @@ class QueueController(Controller):
     @get(
         "/queue",
         guards=[auth.viewer],
-        # The page goes out as JSON encoded once (and kept); this documents what it holds.
-        responses={
-            200: ResponseSpec(data_container=Page[QueueItem], description="One page of the queue"),
-            **problems(400, 401, 403, 422),
-        },
+        middleware=[served_again(Role.VIEWER)],
+        responses=problems(400, 401, 403, 422),
         security=[{"bearer": []}],
     )
     async def queue(
         self,
-        request: Request[Any, Any, Any],
         engine: NamedDependency[Engine],
         status: Annotated[
             list[StatusName] | None,
@@ -57,7 +51,7 @@ class QueueController(Controller):
         ] = "oldest",
         cursor: Annotated[str | None, Parameter(max_length=1000)] = None,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
-    ) -> Response[bytes]:
+    ) -> Page[QueueItem]:
         """The moderation queue (viewer+): filters, three sorts, cursor pages, a total count.
 
         A page is built once and served again while nothing has been written since (the
@@ -74,26 +68,13 @@ class QueueController(Controller):
             until=until,
             text=text or None,
         )
-        cursor = cursor or None
-        generation = await auth.generation(request)
-        cache: ResponseCache = request.app.state.responses
-        key = ("queue", flt, sort, cursor, limit)
-        if generation is not None:
-            kept = cache.get(key, generation)
-            if kept is not None:
-                return Response(cast(bytes, kept), media_type=MediaType.JSON)
 
-        def build() -> bytes:
+        def build() -> Page[QueueItem]:
             with session_scope(engine) as session:
-                page = views.queue_page(
-                    list_queue(session, flt, sort=sort, cursor=cursor, limit=limit)
-                )
-            return encode_json(page)
+                page = list_queue(session, flt, sort=sort, cursor=cursor or None, limit=limit)
+                return views.queue_page(page)
 
-        body = await to_thread.run_sync(build)
-        if generation is not None:
-            cache.put(key, generation, body, weight=len(body))
-        return Response(body, media_type=MediaType.JSON)
+        return await to_thread.run_sync(build)
 
     @post(
         "/actions/bulk",

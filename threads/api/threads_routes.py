@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, Literal
 
 import msgspec
 from anyio import to_thread
-from litestar import Controller, MediaType, Request, Response, get, post, put
+from litestar import Controller, Request, get, post, put
 from litestar.di import NamedDependency
-from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter
-from litestar.serialization import encode_json
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -19,7 +16,7 @@ from threads.analysis.common import DEFAULT_STATUSES, ReportRequest
 from threads.analysis.data import ThreadReport, TopicSummary
 from threads.analysis.report import build_report
 from threads.api import auth, views
-from threads.api.cache import ResponseCache
+from threads.api.cache import EXPIRES_KEY, served_again
 from threads.api.deps import problems, unit_of_work
 from threads.api.ratelimit import rate_limit
 from threads.config import Settings
@@ -63,10 +60,8 @@ class ThreadController(Controller):
 
     @get(
         "/{thread_id:int}",
-        responses={
-            200: ResponseSpec(data_container=ThreadDetail, description="The thread"),
-            **problems(400, 401, 404),
-        },
+        middleware=[served_again(None)],
+        responses=problems(400, 401, 404),
     )
     async def get_thread(
         self,
@@ -74,31 +69,22 @@ class ThreadController(Controller):
         engine: NamedDependency[Engine],
         settings: NamedDependency[Settings],
         thread_id: ThreadId,
-    ) -> Response[bytes]:
+    ) -> ThreadDetail:
         """One thread: article, effective state (auto-closed counts as closed), counts.
 
         Built once and served again while nothing was written and auto-close has not come
         (see ``threads.api.cache``).
         """
-        generation = await auth.generation(request)
-        cache: ResponseCache = request.app.state.responses
-        key = ("thread", thread_id)
-        if generation is not None:
-            kept = cache.get(key, generation, utcnow())
-            if kept is not None:
-                return Response(cast(bytes, kept), media_type=MediaType.JSON)
 
-        def build() -> tuple[bytes, datetime | None]:
+        def build() -> ThreadDetail:
             with session_scope(engine) as session:
                 detail, until = views.thread_detail_until(
                     session, settings, thread_id, now=utcnow()
                 )
-            return encode_json(detail), until
+            request.scope[EXPIRES_KEY] = until  # type: ignore[literal-required]
+            return detail
 
-        body, until = await to_thread.run_sync(build)
-        if generation is not None:
-            cache.put(key, generation, body, len(body), expires_at=until)
-        return Response(body, media_type=MediaType.JSON)
+        return await to_thread.run_sync(build)
 
     @get(
         "/{thread_id:int}/comments",
