@@ -14,6 +14,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import msgspec
 import sqlalchemy as sa
 from litestar.testing import AsyncTestClient, TestClient
@@ -290,3 +291,41 @@ def test_a_page_served_again_is_byte_for_byte_the_page_built(
         bad = client.get("/api/queue?limit=0", headers=Keys.header(keys.viewer))
         assert bad.status_code == 400
     assert len(_cache(client)) == (1 if backend == "postgresql" else 0)
+
+
+def test_readers_missing_at_once_share_one_build(
+    settings: Settings, engine: Engine, keys: Keys, seed: Seed, backend: str
+) -> None:
+    """After a write every waiting reader misses at the same reading: one builds the page, the
+    others get its bytes (the requests run concurrently on one event loop, as in a worker)."""
+    app = create_app(settings)
+    header = Keys.header(keys.viewer)
+
+    async def scenario() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            for round_ in range(3):
+                with session_scope(engine) as session:  # a write: every listing is stale
+                    session.execute(sa.text(f"UPDATE article SET title = 'Round {round_}'"))
+                truth = _truth(engine)
+                responses = await asyncio.gather(
+                    *(client.get("/api/queue", headers=header) for _ in range(12))
+                )
+                assert [r.status_code for r in responses] == [200] * 12
+                assert all(r.json() == truth for r in responses)
+        if app.state.probe is not None:
+            await app.state.probe.close()
+
+    asyncio.run(scenario())
+    stats = _cache_of(app).stats
+    if backend == "postgresql":
+        assert stats.shared > 0
+        assert stats.misses - stats.shared < 3 * 12  # fewer builds than requests
+    else:
+        assert stats.shared == 0 and stats.hits == 0
+
+
+def _cache_of(app: Any) -> ResponseCache:
+    cache = app.state.responses
+    assert isinstance(cache, ResponseCache)
+    return cache

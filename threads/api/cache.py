@@ -14,6 +14,7 @@ cached request's CPU when the handler itself looked the page up).
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ class CacheStats:
     misses: int = 0
     #: entries dropped to stay within the bound
     evictions: int = 0
+    #: requests answered by a build another request at the same reading had under way
+    shared: int = 0
 
 
 class _Entry(NamedTuple):
@@ -57,6 +60,8 @@ class ResponseCache:
         self.weight = 0
         self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
         self.stats = CacheStats()
+        #: builds under way: key -> (reading, what they will have sent, None if not a 200)
+        self.building: dict[Hashable, tuple[Generation, asyncio.Future[Any]]] = {}
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -143,27 +148,48 @@ def served_again(required: Role | None) -> Callable[[ASGIApp], ASGIApp]:
             cache: ResponseCache = connection.app.state.responses
             key = (scope["path"], scope["query_string"])
             kept = cache.get(key, generation, utcnow())
+            if kept is None:
+                under_way = cache.building.get(key)
+                if (
+                    under_way is not None
+                    and under_way[0] == generation
+                    and under_way[1].get_loop() is asyncio.get_running_loop()
+                ):
+                    # Another request with the same reading is building this very response
+                    # (after a write, every waiting reader misses at once): share its result.
+                    kept = await asyncio.shield(under_way[1])
+                    if kept is not None:
+                        cache.stats.shared += 1
             if kept is not None:
                 start, body = kept
                 await send(start)
                 await send({"type": "http.response.body", "body": body, "more_body": False})
                 return
+            built: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            cache.building[key] = (generation, built)
             sent: list[Message] = []
 
             async def keep(message: Message) -> None:
                 sent.append(message)
                 await send(message)
 
-            await app(scope, receive, keep)
-            if (
-                len(sent) == 2
-                and sent[0]["type"] == "http.response.start"
-                and sent[0]["status"] == 200
-                and not sent[1].get("more_body", False)
-            ):
-                body = cast(bytes, sent[1].get("body", b""))
-                expires = cast(datetime | None, scope.get(EXPIRES_KEY))
-                cache.put(key, generation, (sent[0], body), len(body), expires_at=expires)
+            result = None
+            try:
+                await app(scope, receive, keep)
+                if (
+                    len(sent) == 2
+                    and sent[0]["type"] == "http.response.start"
+                    and sent[0]["status"] == 200
+                    and not sent[1].get("more_body", False)
+                ):
+                    body = cast(bytes, sent[1].get("body", b""))
+                    expires = cast(datetime | None, scope.get(EXPIRES_KEY))
+                    result = (sent[0], body)
+                    cache.put(key, generation, result, len(body), expires_at=expires)
+            finally:
+                built.set_result(result)  # None: the waiters ask the endpoint themselves
+                if cache.building.get(key, (None, None))[1] is built:
+                    del cache.building[key]
 
         return middleware
 
