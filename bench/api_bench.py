@@ -4,6 +4,7 @@ Loopback only (127.0.0.1). Uses `wrk` (Debian package `wrk`) at 32 connections f
 per scenario: a bare Litestar app returning a constant JSON (the baseline, measured before and
 after), then the queue listing, public submissions and moderation actions against the real app.
 Each server first gets one unmeasured second of the GET scenarios (first connections and pages).
+A last scenario reads the queue (24 connections) while approvals run (8 connections).
 Prints requests/s, p50/p99 latency and non-2xx counts, and the queue/bare ratio.
 
     .venv/bin/python bench/api_bench.py [--comments 100000] [--duration 10] [--workers 2]
@@ -25,6 +26,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -444,21 +446,39 @@ def main() -> None:
                         **run,
                     )
                 )
-                ids = seeded.pending_ids
-                stride = len(ids) // args.wrk_threads
+                half = len(seeded.pending_ids) // 2
+
+                def approvals(ids: list[int]) -> str:
+                    return ACTION_LUA % {
+                        "ids": ",".join(str(i) for i in ids),
+                        "stride": len(ids) // args.wrk_threads,
+                        "key": seeded.moderator,
+                    }
+
                 results.append(
                     wrk(
-                        "action (approve)",
-                        base,
-                        script=ACTION_LUA
-                        % {
-                            "ids": ",".join(str(i) for i in ids),
-                            "stride": stride,
-                            "key": seeded.moderator,
-                        },
-                        **run,
+                        "action (approve)", base, script=approvals(seeded.pending_ids[:half]), **run
                     )
                 )
+                # Reads while moderators write: every approval makes the next request of
+                # each worker build the queue page again. 24 connections read, 8 approve
+                # (other comments than above), at the same time.
+                with ThreadPoolExecutor(2) as pool:
+                    reading = pool.submit(
+                        wrk,
+                        "queue listing, with approvals",
+                        f"{base}/api/queue?limit=50",
+                        headers=viewer,
+                        **{**run, "connections": args.connections * 3 // 4},
+                    )
+                    writing = pool.submit(
+                        wrk,
+                        "approvals, with queue listing",
+                        base,
+                        script=approvals(seeded.pending_ids[half:]),
+                        **{**run, "connections": args.connections // 4},
+                    )
+                    results += [reading.result(), writing.result()]
             port = free_port()
             bare[bare.index("--port") + 1] = str(port)
             with server(bare, port, env):
