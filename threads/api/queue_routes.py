@@ -10,11 +10,11 @@ from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from threads.api import auth, views
 from threads.api.cache import served_again
-from threads.api.deps import problems
-from threads.db import session_scope
+from threads.api.deps import problems, unit_of_work
 from threads.keys import Principal
 from threads.models import CommentStatus, Role
 from threads.moderation.queue import QueueFilter, list_queue
@@ -28,14 +28,16 @@ class QueueController(Controller):
 
     @get(
         "/queue",
+        sync_to_thread=True,
         guards=[auth.viewer],
         middleware=[served_again(Role.VIEWER)],
         responses=problems(400, 401, 403, 422),
         security=[{"bearer": []}],
     )
-    async def queue(
+    @unit_of_work
+    def queue(
         self,
-        engine: NamedDependency[Engine],
+        db: NamedDependency[Session],
         status: Annotated[
             list[StatusName] | None,
             Parameter(description="repeat for several; default pending and flagged"),
@@ -68,13 +70,8 @@ class QueueController(Controller):
             until=until,
             text=text or None,
         )
-
-        def build() -> Page[QueueItem]:
-            with session_scope(engine) as session:
-                page = list_queue(session, flt, sort=sort, cursor=cursor or None, limit=limit)
-                return views.queue_page(page)
-
-        return await to_thread.run_sync(build)
+        page = list_queue(db, flt, sort=sort, cursor=cursor or None, limit=limit)
+        return views.queue_page(page)
 
     @post(
         "/actions/bulk",
@@ -137,4 +134,4 @@ class QueueController(Controller):
         )
 
 
-__all__ = ["QueueController"]
+__all__ = ["QueueController", "Session"]

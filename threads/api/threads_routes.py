@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import msgspec
-from anyio import to_thread
 from litestar import Controller, Request, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
@@ -20,7 +19,6 @@ from threads.api.cache import EXPIRES_KEY, served_again
 from threads.api.deps import problems, unit_of_work
 from threads.api.ratelimit import rate_limit
 from threads.config import Settings
-from threads.db import session_scope
 from threads.db.types import utcnow
 from threads.keys import Principal
 from threads.moderation.submission import Submission, submit_comment
@@ -60,31 +58,26 @@ class ThreadController(Controller):
 
     @get(
         "/{thread_id:int}",
+        sync_to_thread=True,
         middleware=[served_again(None)],
         responses=problems(400, 401, 404),
     )
-    async def get_thread(
+    @unit_of_work
+    def get_thread(
         self,
         request: Request[Any, Any, Any],
-        engine: NamedDependency[Engine],
+        db: NamedDependency[Session],
         settings: NamedDependency[Settings],
         thread_id: ThreadId,
     ) -> ThreadDetail:
         """One thread: article, effective state (auto-closed counts as closed), counts.
 
-        Built once and served again while nothing was written and auto-close has not come
-        (see ``threads.api.cache``).
+        Served again while nothing was written and auto-close has not come (until then:
+        ``EXPIRES_KEY``; see ``threads.api.cache``).
         """
-
-        def build() -> ThreadDetail:
-            with session_scope(engine) as session:
-                detail, until = views.thread_detail_until(
-                    session, settings, thread_id, now=utcnow()
-                )
-            request.scope[EXPIRES_KEY] = until  # type: ignore[literal-required]
-            return detail
-
-        return await to_thread.run_sync(build)
+        detail, until = views.thread_detail_until(db, settings, thread_id, now=utcnow())
+        request.scope[EXPIRES_KEY] = until  # type: ignore[literal-required]
+        return detail
 
     @get(
         "/{thread_id:int}/comments",
