@@ -9,6 +9,7 @@ from typing import Any
 
 from litestar import Litestar, Router
 from litestar.datastructures import State
+from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy.engine import Engine
@@ -122,6 +123,7 @@ def create_app(settings: Settings) -> Litestar:
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         on_shutdown=[close_probe, dispose],
+        logging_config=_logging_config(),
         plugins=[StrictStructSchemaPlugin()],
         request_max_body_size=settings.max_request_bytes,
         openapi_config=OpenAPIConfig(
@@ -161,3 +163,26 @@ def app_from_env() -> Litestar:
 
 
 __all__: list[Any] = ["create_app", "app_from_env"]
+
+
+def _logging_config() -> LoggingConfig:
+    """Litestar's and our own errors to stderr, written where they happen.
+
+    Litestar's default hands records to a queue listener thread, which each app starts and
+    never stops, and takes over the process's root logger. Neither suits a library: an app
+    made in a process that goes on to import a large export would keep that process from
+    forking its reader (threads.ingest.pipeline), and the root logger is the caller's.
+    """
+
+    def stderr() -> dict[str, Any]:
+        return {"class": "logging.StreamHandler", "level": "DEBUG", "formatter": "standard"}
+
+    return LoggingConfig(
+        configure_root_logger=False,
+        # "queue_listener" is a name Litestar insists on: here it is a plain handler too
+        handlers={"console": stderr(), "queue_listener": stderr()},
+        loggers={
+            "litestar": {"level": "INFO", "handlers": ["console"], "propagate": False},
+            "threads": {"level": "INFO", "handlers": ["console"], "propagate": False},
+        },
+    )
