@@ -43,6 +43,24 @@ def test_upgrade_from_empty_to_head_creates_every_table(empty_db_url: str) -> No
         engine.dispose()
 
 
+def test_revision_checks_agree_with_alembic(empty_db_url: str) -> None:
+    from alembic.script import ScriptDirectory
+
+    from threads.db.migrate import alembic_config
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+    engine = make_engine(empty_db_url)
+    try:
+        for step in (None, "0001", "head"):
+            if step is not None:
+                upgrade_db(engine, step)
+            with engine.connect() as conn:
+                expected = MigrationContext.configure(conn).get_current_revision()
+            assert current_revision(engine) == expected
+    finally:
+        engine.dispose()
+
+
 def test_autogenerate_finds_no_difference_between_models_and_migrations(
     empty_db_url: str,
 ) -> None:
