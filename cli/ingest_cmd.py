@@ -58,7 +58,10 @@ def _with_progress(engine: Engine, paths: list[Path], fmt: str, console: Console
         TransferSpeedColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=console, transient=True) as bar:
+    # Redrawn from the import's own progress calls (several a second on a large file), not by
+    # Rich's refresh thread: an import reads a large export in a forked reader process, which it
+    # starts only while no other thread runs.
+    with Progress(*columns, console=console, transient=True, auto_refresh=False) as bar:
         task = bar.add_task("ingest", total=None, comments=0)
 
         def update(event: IngestProgress) -> None:
@@ -68,6 +71,7 @@ def _with_progress(engine: Engine, paths: list[Path], fmt: str, console: Console
                 completed=event.bytes_done,
                 total=event.bytes_total or None,
                 comments=event.comments,
+                refresh=True,
             )
 
         return ingest_paths(engine, paths, fmt=fmt, progress=update)

@@ -96,3 +96,43 @@ def batches(engine: Engine) -> list[dict[str, Any]]:
 
 def counts(engine: Engine) -> dict[str, int]:
     return table_counts(engine)
+
+
+def write_disqus(path: Path, *, threads: int, posts: int, seed: int = 1) -> None:
+    """A Disqus export with what real ones have: replies to earlier and later posts, deleted
+    and spam posts, closed threads, a thread named by posts but missing, duplicate post ids,
+    posts without a createdAt, non-ASCII text and markup in CDATA."""
+    import random
+
+    rng = random.Random(seed)
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<disqus xmlns="http://disqus.com" '
+        'xmlns:dsq="http://disqus.com/disqus-internals">\n'
+    ]
+    for t in range(threads):
+        closed = "true" if t % 7 == 0 else "false"
+        out.append(
+            f'<thread dsq:id="t{t}"><id>post-{t}</id><forum>f</forum>'
+            f"<link>https://example.org/{t}/</link><title>Thread {t} — ünïcode</title>"
+            f"<message/><createdAt>2020-01-{t % 28 + 1:02d}T10:00:00Z</createdAt>"
+            f"<isClosed>{closed}</isClosed><isDeleted>false</isDeleted></thread>\n"
+        )
+    for p in range(posts):
+        thread = f"t{rng.randrange(threads)}" if p % 97 else "missing"
+        post_id = f"p{p}" if p % 211 else f"p{p - 1}"  # now and then an id seen before
+        parent = ""
+        if p > 3 and rng.random() < 0.3:
+            parent = f'<parent dsq:id="p{p + rng.choice((-3, -2, -1, 1, 2, 9999999))}"/>'
+        created = "" if p % 53 == 0 else f"<createdAt>2020-02-01T{p % 24:02d}:00:00Z</createdAt>"
+        deleted = "true" if p % 31 == 0 else "false"
+        spam = "true" if p % 29 == 0 else "false"
+        out.append(
+            f'<post dsq:id="{post_id}"><id/><message><![CDATA[<p>Post {p} «{rng.random()}» '
+            f"& more</p>]]></message>{created}<isDeleted>{deleted}</isDeleted>"
+            f"<isSpam>{spam}</isSpam><author><email>u{p % 40}@example.org</email>"
+            f"<name>Ünï {p % 40}</name><isAnonymous>false</isAnonymous></author>"
+            f'<ipAddress>10.0.0.{p % 255}</ipAddress><thread dsq:id="{thread}"/>{parent}</post>\n'
+        )
+    out.append("</disqus>\n")
+    path.write_text("".join(out), encoding="utf-8")

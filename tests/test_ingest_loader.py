@@ -12,16 +12,9 @@ from sqlalchemy.engine import Engine
 
 from tests.ingest_support import snapshot
 from threads.db import session_scope
-from threads.ingest.loader import (
-    Loader,
-    LoadStats,
-    article_key,
-    author_key,
-    comment_base_key,
-    normalise_url,
-    sha256,
-)
+from threads.ingest.loader import Loader, LoadStats, article_key, normalise_url
 from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedThread
+from threads.ingest.prepare import author_key, comment_base_key, sha256
 from threads.ingest.stream import Item, MoreComments
 from threads.models import CommentKind, CommentStatus, ImportBatch, ThreadState
 

@@ -205,24 +205,35 @@ class DisqusReader:
                 yield MoreComments(dsq_id, waiting[start : start + self.batch])
 
     def _post(self, elem: Element) -> tuple[str, ParsedComment]:
-        # once per post: the hot path of a Disqus import
+        # Once per post: the hot path of a Disqus import, hence the inlined fast paths (a leaf's
+        # text, a clean dsq:id, a plain true/false); anything unusual takes the general helpers.
         fields: dict[str, Element] = {local(child.tag): child for child in elem}
         get = fields.get
-        dsq_id = _dsq_id(elem)
+        dsq_id = elem.get(DSQ_ID)
+        dsq_id = (dsq_id.strip() or None) if dsq_id is not None else _dsq_id(elem)
         where = f"post {dsq_id}" if dsq_id else "a post without dsq:id"
         warnings = self.warnings
-        ref = _dsq_id(get("thread"))
+        child = get("thread")
+        ref = child.get(DSQ_ID) if child is not None else None
+        ref = (ref.strip() or None) if ref is not None else _dsq_id(child)
         if ref is None:
             ref = "(none)"
             warnings.append(f"{self.name}: {where} names no thread")
-        created_text = text_of(get("createdAt")).strip()
+        child = get("createdAt")
+        created_text = "" if child is None else _leaf_text(child).strip()
         created = _parse_time(created_text) if created_text else None
         if created_text and created is None:
             warnings.append(
                 f"{self.name}: {where}: createdAt {created_text!r} is not a date; kept as text"
             )
-        deleted = _flag(get("isDeleted"), where, "isDeleted", warnings, self.name)
-        spam = _flag(get("isSpam"), where, "isSpam", warnings, self.name)
+        child = get("isDeleted")
+        deleted = _FLAGS.get(child.text) if child is not None and len(child) == 0 else None
+        if deleted is None and child is not None:
+            deleted = _flag(child, where, "isDeleted", warnings, self.name)
+        child = get("isSpam")
+        spam = _FLAGS.get(child.text) if child is not None and len(child) == 0 else None
+        if spam is None and child is not None:
+            spam = _flag(child, where, "isSpam", warnings, self.name)
         status = (
             CommentStatus.DELETED
             if deleted
@@ -231,27 +242,32 @@ class DisqusReader:
             else CommentStatus.APPROVED
         )
         extra: dict[str, object] = {}
-        author = _author(get("author"))
+        child = get("author")
+        author = _author(child) if child is not None else {}
         if author:
             if author.get("username"):
                 extra["username"] = author["username"]
             if "isAnonymous" in author:
                 extra["is_anonymous"] = author["isAnonymous"] == "true"
-        ip = text_of(get("ipAddress")).strip()
-        if ip:
+        child = get("ipAddress")
+        if child is not None and (ip := _leaf_text(child).strip()):
             extra["author_ip"] = ip
-        identifier = text_of(get("id")).strip()
-        if identifier:
+        child = get("id")
+        if child is not None and (identifier := _leaf_text(child).strip()):
             extra["identifier"] = identifier
         if spam and deleted:
             extra["spam"] = True
         positions = self._positions
         position = positions.get(ref, 0)
         positions[ref] = position + 1
+        child = get("parent")
+        parent = child.get(DSQ_ID) if child is not None else None
+        parent = (parent.strip() or None) if parent is not None else _dsq_id(child)
+        message = get("message")
         comment = ParsedComment(
-            body=text_of(get("message")).strip(),
+            body="" if message is None else _leaf_text(message).strip(),
             external_id=dsq_id,
-            parent_external_id=_dsq_id(get("parent")),
+            parent_external_id=parent,
             author_name=author.get("name") or None,
             author_email=author.get("email") or None,
             posted_at=created,
@@ -262,6 +278,15 @@ class DisqusReader:
             extra=extra,
         )
         return ref, comment
+
+
+def _leaf_text(element: Element) -> str:
+    """:func:`text_of` for an element known to be there."""
+    return (element.text or "") if len(element) == 0 else text_of(element)
+
+
+#: a flag's exact text, when it is one of the plain spellings (else :func:`_flag` decides)
+_FLAGS: dict[str | None, bool] = {"true": True, "false": False}
 
 
 _TRUE = frozenset({"true", "1", "True", "TRUE"})

@@ -21,11 +21,10 @@ carries the batch's ``import_batch_id``.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -34,8 +33,19 @@ from sqlmodel import Session
 from threads.db.queries import ingest as q
 from threads.db.types import utcnow
 from threads.errors import InvalidInput
-from threads.ingest.parsed import ParsedComment, ParsedThread
-from threads.ingest.stream import Item, MoreComments
+from threads.ingest.parsed import ParsedThread
+from threads.ingest.prepare import (
+    EXTERNAL_ID,
+    STATUS,
+    STORED_COLUMNS,
+    Prepared,
+    PreparedComment,
+    Preparer,
+    sha256,
+)
+from threads.ingest.prepare import fit as _fit
+from threads.ingest.prepare import utc as _utc
+from threads.ingest.stream import Item
 from threads.models import CommentStatus, ThreadState
 
 #: comments per write batch
@@ -93,10 +103,6 @@ class LoadStats:
         }
 
 
-def sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
 def normalise_url(url: str) -> str:
     """Scheme and host lower-cased, default port and fragment dropped, no trailing slash."""
     url = url.strip()
@@ -123,60 +129,35 @@ def article_key(thread: ParsedThread) -> str:
     return key if len(key) <= 512 else key[:440] + "#" + sha256(key)
 
 
-def comment_base_key(comment: ParsedComment) -> str:
-    """The key before duplicate numbering: the source id, else a content hash."""
-    if comment.external_id:
-        key = "id:" + comment.external_id
-        return key if len(key) <= 240 else "id:" + sha256(comment.external_id)
-    text = f"{comment.author_name or ''}\x1f{comment.posted_text or ''}\x1f{comment.body}"
-    return "hash:" + sha256(text)
-
-
-def author_key(comment: ParsedComment) -> str | None:
-    """Lower-cased e-mail if any, else the lower-cased, whitespace-normalised name."""
-    if comment.author_email and comment.author_email.strip():
-        return comment.author_email.strip().lower()[:512]
-    if comment.author_name and comment.author_name.strip():
-        return " ".join(comment.author_name.split()).lower()[:512]
-    return None
-
-
-def _fit(value: str | None, limit: int, extra: dict[str, Any], name: str) -> str | None:
-    """``value`` if it fits its column; else cut, with the full text kept in ``extra``."""
-    if value is None or len(value) <= limit:
-        return value
-    extra[name] = value
-    return value[:limit]
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 @dataclass
 class _Pending:
     """A thread waiting to be written, with its comments."""
 
     thread: ParsedThread
     key: str
+    comments: list[PreparedComment]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     """A comment on its way in: where it belongs and what it will be written as."""
 
     thread_id: int
-    comment: ParsedComment
     key: str
-    values: dict[str, Any]
+    #: stored values, in STORED_COLUMNS order (see threads.ingest.prepare)
+    values: tuple[Any, ...]
+    parent_key: str | None
+    parent_index: int | None
     #: index of the first comment of the same ParsedThread in this flush (for parent_index)
     base: int | None
     db_id: int | None = None
     parent_id: int | None = None
     existing_parent: int | None = None
     existing: bool = False
+
+
+#: the columns of an inserted comment row, besides those every new row shares
+INSERT_COLUMNS = (*STORED_COLUMNS, "thread_id", "key", "id", "parent_id")
 
 
 class Loader:
@@ -200,8 +181,9 @@ class Loader:
         self.flush_comments = flush_comments
         self.stats = LoadStats()
         self.now = utcnow()
+        self.preparer = Preparer(session.get_bind().dialect.name)
         self._threads: list[_Pending] = []
-        self._more: list[MoreComments] = []
+        self._more: list[Prepared] = []
         self._buffered = 0
         self._thread_ids: dict[str, int] = {}  # reader's thread ref -> thread id
         self._new_threads: set[int] = set()
@@ -225,10 +207,15 @@ class Loader:
     # ------------------------------------------------------------------ driving
 
     def load(self, items: Iterable[Item]) -> LoadStats:
-        """Write every item, then link late parents and mark orphans; returns the stats.
+        """Prepare and write every item (see :meth:`load_prepared`); returns the stats."""
+        return self.load_prepared(self.preparer.items(items))
 
-        Into an empty comment table (SQLite), the comment indexes are built once at the end
-        instead of row by row; the caller rolls back on error, which restores them too.
+    def load_prepared(self, items: Iterable[Prepared]) -> LoadStats:
+        """Write every prepared item, then link late parents and mark orphans; returns the stats.
+
+        The items must have been prepared for this session's backend. Into an empty comment
+        table (SQLite), the comment indexes are built once at the end instead of row by row;
+        the caller rolls back on error, which restores them too.
         """
         rebuild = q.drop_indexes_if_empty(self.session, q.COMMENT)
         for item in items:
@@ -237,16 +224,14 @@ class Loader:
         q.create_indexes(self.session, rebuild)
         return self.stats
 
-    def add(self, item: Item) -> None:
-        if isinstance(item, MoreComments):
+    def add(self, item: Prepared) -> None:
+        if item.thread is None:
             self._more.append(item)
-            self._buffered += len(item.comments)
-            self.stats.warnings.extend(item.warnings)
         else:
-            key = self._unique_article_key(item)
-            self._threads.append(_Pending(item, key))
-            self._buffered += len(item.comments)
-            self.stats.warnings.extend(item.warnings)
+            key = self._unique_article_key(item.thread)
+            self._threads.append(_Pending(item.thread, key, item.comments))
+        self._buffered += len(item.comments)
+        self.stats.warnings.extend(item.warnings)
         if self._buffered >= self.flush_comments or len(self._threads) >= FLUSH_THREADS:
             self.flush()
 
@@ -260,9 +245,10 @@ class Loader:
         rows: list[_Row] = []
         for pending, thread_id in zip(threads, thread_ids, strict=True):
             base = len(rows)
-            for comment in pending.thread.comments:
+            for comment in pending.comments:
                 rows.append(self._row(thread_id, comment, base))
         for batch in more:
+            assert batch.thread_ref is not None
             found = self._thread_ids.get(batch.thread_ref)
             if found is None:
                 raise InvalidInput(
@@ -456,8 +442,8 @@ class Loader:
 
     # ------------------------------------------------------------------ comments
 
-    def _row(self, thread_id: int, comment: ParsedComment, base: int | None) -> _Row:
-        key = comment_base_key(comment)
+    def _row(self, thread_id: int, comment: PreparedComment, base: int | None) -> _Row:
+        key, parent_key, parent_index, values = comment
         known = self._ids.get(thread_id)
         taken = self._batch_keys
         if (thread_id, key) in taken or (known is not None and key in known):
@@ -466,58 +452,17 @@ class Loader:
                 known is not None and f"{key}#{number}" in known
             ):
                 number += 1
-            if comment.external_id:
+            external_id = values[EXTERNAL_ID]
+            if external_id:
                 self.stats.warnings.append(
-                    f"{self.source_name}: comment id {comment.external_id!r} appears "
+                    f"{self.source_name}: comment id {external_id!r} appears "
                     f"{number} times in one thread; the copy is kept as {key}#{number}"
                 )
             key = f"{key}#{number}"
         taken.add((thread_id, key))
-        extra = comment.extra
-        status = comment.status
-        self.stats.by_status[status] += 1
+        self.stats.by_status[values[STATUS]] += 1
         self.stats.comments += 1
-        external_id = comment.external_id
-        author_name = comment.author_name
-        author_email = comment.author_email
-        posted_text = comment.posted_text
-        if (
-            (external_id is not None and len(external_id) > 255)
-            or (author_name is not None and len(author_name) > 512)
-            or (author_email is not None and len(author_email) > 512)
-            or (posted_text is not None and len(posted_text) > 128)
-        ):
-            extra = dict(extra)
-            external_id = _fit(external_id, 255, extra, "external_id")
-            author_name = _fit(author_name, 512, extra, "author_name")
-            author_email = _fit(author_email, 512, extra, "author_email")
-            posted_text = _fit(posted_text, 128, extra, "posted_text")
-        posted_at = comment.posted_at
-        if posted_at is not None and posted_at.tzinfo is not UTC:
-            posted_at = _utc(posted_at)
-        values = {
-            "external_id": external_id,
-            "position": comment.position,
-            "kind": comment.kind,
-            "author_name": author_name,
-            "author_url": comment.author_url,
-            "author_email": author_email,
-            "author_key": author_key(comment),
-            "posted_at": posted_at,
-            "posted_text": posted_text,
-            "body": comment.body,
-            "body_format": comment.body_format,
-            "status": status,
-            "content_hash": sha256(comment.body),
-            "extra": extra,
-            # the rest of an inserted row, set once here rather than merged later (the columns
-            # every new row shares are in _write_comments)
-            "thread_id": thread_id,
-            "key": key,
-            "id": None,
-            "parent_id": None,
-        }
-        return _Row(thread_id, comment, key, values, base)
+        return _Row(thread_id, key, values, parent_key, parent_index, base)
 
     def _write_comments(self, rows: list[_Row]) -> None:
         if not rows:
@@ -545,7 +490,7 @@ class Loader:
             if found.purged:  # a purge is final: the source's copy never comes back
                 self.stats.comments_kept_moderated += 1
                 continue
-            values = row.values
+            values = self.preparer.python_values(row.values)
             if found.id in moderated and values["status"] != found.status:
                 # a moderator (or a reader's report) decided this status: it stays
                 values = {**values, "status": found.status}
@@ -569,13 +514,8 @@ class Loader:
         for row, new_id in zip(new, q.reserve_ids(self.session, q.COMMENT, len(new)), strict=True):
             row.db_id = new_id
         links, lookups = self._resolve(rows)
-        inserts = []
-        for row in new:
-            values = row.values  # already holds every column (see _row); add id and parent
-            values["id"] = row.db_id
-            values["parent_id"] = row.parent_id
-            inserts.append(values)
-        q.insert_rows(self.session, q.COMMENT, inserts, same=self._new_comment)
+        inserts = [(*row.values, row.thread_id, row.key, row.db_id, row.parent_id) for row in new]
+        q.insert_stored(self.session, q.COMMENT, INSERT_COLUMNS, inserts, same=self._new_comment)
         self.stats.comments_new += len(new)
         q.update_by_id(self.session, q.COMMENT, changed)
         links.extend(self._look_up_parents(lookups))
@@ -600,25 +540,22 @@ class Loader:
         links: list[tuple[int, int | None]] = []
         lookups: list[tuple[_Row, str]] = []
         for position, row in enumerate(rows):
-            comment = row.comment
             assert row.db_id is not None
             parent: int | None = None
-            parent_key: str | None = None
-            if comment.parent_external_id:
-                parent_key = "id:" + comment.parent_external_id
-                if len(parent_key) > 240:
-                    parent_key = "id:" + sha256(comment.parent_external_id)
+            parent_key = row.parent_key
+            parent_index = row.parent_index
+            if parent_key is not None:
                 parent = self._ids.get(row.thread_id, {}).get(parent_key)
-            elif comment.parent_index is not None and row.base is not None:
-                index = row.base + comment.parent_index
-                if comment.parent_index >= 0 and index < len(rows) and rows[index] is not row:
+            elif parent_index is not None and row.base is not None:
+                index = row.base + parent_index
+                if parent_index >= 0 and index < len(rows) and rows[index] is not row:
                     parent = rows[index].db_id
                     if index > position:  # a later row: link after the insert
                         links.append((row.db_id, parent))
                         parent = None
                         self.stats.replies += 1
                 else:
-                    self._orphans_now.append((row.db_id, f"#{comment.parent_index}"))
+                    self._orphans_now.append((row.db_id, f"#{parent_index}"))
             elif row.existing and row.existing_parent is not None:
                 links.append((row.db_id, None))
             self._remember(row)
@@ -689,16 +626,17 @@ def _differs(old: Any, new: Any) -> bool:
     return bool(old != new)
 
 
-def load_items(
+def load_prepared(
     session: Session,
-    items: Iterable[Item],
+    items: Iterable[Prepared],
     *,
     batch_id: int,
     source_format: str,
     source_name: str,
     on_comments: Callable[[int], None] | None = None,
 ) -> LoadStats:
-    """Write ``items`` (threads and comment batches) into ``session`` under ``batch_id``."""
+    """Write prepared ``items`` (threads and comment batches; see ``threads.ingest.prepare``)
+    into ``session`` under ``batch_id``."""
     loader = Loader(
         session,
         batch_id=batch_id,
@@ -706,4 +644,4 @@ def load_items(
         source_name=source_name,
         on_comments=on_comments,
     )
-    return loader.load(items)
+    return loader.load_prepared(items)

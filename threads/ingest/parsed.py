@@ -15,7 +15,7 @@ from typing import Any
 from threads.models import CommentKind, CommentStatus, ThreadState
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedComment:
     body: str
     #: the id the source gave this comment (None when it had none: the loader then uses a hash)

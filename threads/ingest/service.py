@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -26,7 +26,9 @@ from threads.errors import InvalidInput, ThreadsError
 from threads.ingest.blogger import BloggerReader
 from threads.ingest.detect import FORMATS, XML_FORMATS, detect_format
 from threads.ingest.disqus import DisqusReader
-from threads.ingest.loader import LoadStats, load_items
+from threads.ingest.loader import LoadStats, load_prepared
+from threads.ingest.pipeline import Reader, open_stream, use_reader_process
+from threads.ingest.prepare import Prepared, Preparer
 from threads.ingest.sniff import HEAD_BYTES, decode_with_warnings, sniff_file
 from threads.ingest.stream import Item, UndeclaredPrefix, XmlSource
 from threads.ingest.wxr import WxrReader
@@ -63,6 +65,8 @@ class FileReport:
     counts: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    #: whether the file was read and prepared in a reader process beside the writing one
+    reader_process: bool = False
 
 
 @dataclass
@@ -104,13 +108,6 @@ class IngestReport:
 ProgressCallback = Callable[[Progress], None]
 
 
-class _Reader(Protocol):
-    warnings: list[str]
-    skipped: dict[str, int]
-
-    def __iter__(self) -> Iterator[Item]: ...
-
-
 def expand_paths(paths: Sequence[Path]) -> list[Path]:
     """Files under ``paths``: folders walked recursively, sorted, hidden entries skipped."""
     files: list[Path] = []
@@ -143,12 +140,16 @@ def ingest_paths(
     *,
     fmt: str = "auto",
     progress: ProgressCallback | None = None,
+    parallel: bool | None = None,
 ) -> IngestReport:
     """Import every file under ``paths``; one transaction and ImportBatch per file.
 
     ``fmt`` forces a format (one of :data:`threads.ingest.detect.FORMATS`) or ``"auto"`` detects
-    it from each file's content. Raises InvalidInput for a missing path or an unknown format
-    (before anything is written); a problem inside a file is reported, not raised.
+    it from each file's content. ``parallel``: read WXR, Disqus and Blogger files in a reader
+    process beside the writing one (True: whenever it is safe to; False: never; None: for large
+    files, see :mod:`threads.ingest.pipeline`); the result is the same either way. Raises
+    InvalidInput for a missing path or an unknown format (before anything is written); a problem
+    inside a file is reported, not raised.
     """
     if fmt != "auto" and fmt not in FORMATS:
         raise InvalidInput(
@@ -158,7 +159,7 @@ def ingest_paths(
     files = expand_paths(paths)
     report = IngestReport()
     for index, path in enumerate(files):
-        report.files.append(_ingest_file(engine, path, fmt, progress, index, len(files)))
+        report.files.append(_ingest_file(engine, path, fmt, progress, index, len(files), parallel))
     return report
 
 
@@ -169,6 +170,7 @@ def _ingest_file(
     progress: ProgressCallback | None,
     index: int,
     total: int,
+    parallel: bool | None,
 ) -> FileReport:
     result = FileReport(path=path, status="failed")
     declared: set[str] = set()
@@ -186,7 +188,15 @@ def _ingest_file(
         while True:
             try:
                 with _few_collections(), session_scope(engine) as session:
-                    _run(session, path, result, frozenset(declared), progress, index, total)
+                    _run(
+                        session,
+                        path,
+                        result,
+                        frozenset(declared),
+                        progress,
+                        (index, total),
+                        parallel,
+                    )
                 break
             except UndeclaredPrefix as exc:
                 if exc.prefix in declared or len(declared) >= MAX_DECLARED_PREFIXES:
@@ -237,9 +247,10 @@ def _run(
     result: FileReport,
     declared: frozenset[str],
     progress: ProgressCallback | None,
-    index: int,
-    total: int,
+    place: tuple[int, int],
+    parallel: bool | None,
 ) -> None:
+    index, total = place
     fmt = result.format
     assert fmt is not None and result.sha256 is not None
     size = path.stat().st_size
@@ -263,46 +274,55 @@ def _run(
         assert batch.id is not None
         result.batch_id = batch.id
         done = 0
-        source: XmlSource | None = None
-        reader: _Reader | None = None
-        items: Iterable[Item]
+        backend = session.get_bind().dialect.name
+        stream = None
         if fmt in XML_FORMATS:
             sniffed = sniff_file(path, xml=True)
             warnings.extend(sniffed.warnings)
             batch.encoding = sniffed.encoding
-            source = XmlSource(path, sniffed, declared)
-            reader = _xml_reader(fmt, source)
-            items = reader
+
+            def make_reader() -> tuple[Reader, XmlSource]:
+                source = XmlSource(path, sniffed, declared)
+                return _xml_reader(fmt, source), source
+
+            in_child = use_reader_process(size, parallel)
+            stream = open_stream(make_reader, backend, in_child=in_child)
+            result.reader_process = in_child
+            items: Iterable[Prepared] = stream
         else:
             text, encoding, decode_warnings = decode_with_warnings(
                 path.read_bytes(), name=path.name
             )
             warnings.extend(decode_warnings)
             batch.encoding = encoding
-            items = _page_threads(fmt, text, path.name)
+            items = Preparer(backend).items(_page_threads(fmt, text, path.name))
 
         def on_comments(count: int) -> None:
             nonlocal done
             done += count
             if progress is not None:
-                read = source.bytes_read if source is not None else size
+                read = stream.bytes_read if stream is not None else size
                 progress(Progress(path, min(read, size), size, done, index, total))
 
-        stats: LoadStats = load_items(
-            session,
-            items,
-            batch_id=batch.id,
-            source_format=fmt,
-            source_name=path.name,
-            on_comments=on_comments,
-        )
-        if reader is not None:
-            warnings.extend(reader.warnings)
+        try:
+            stats: LoadStats = load_prepared(
+                session,
+                items,
+                batch_id=batch.id,
+                source_format=fmt,
+                source_name=path.name,
+                on_comments=on_comments,
+            )
+        finally:
+            if stream is not None:
+                stream.close()
+        if stream is not None:
+            warnings.extend(stream.warnings)
         warnings.extend(stats.warnings)
         counts = stats.as_dict()
         counts["warnings"] = len(warnings)
-        if reader is not None and reader.skipped:
-            counts["skipped"] = dict(sorted(reader.skipped.items()))
+        if stream is not None and stream.skipped:
+            counts["skipped"] = dict(sorted(stream.skipped.items()))
         result.counts = counts
         batch.counts = counts
     batch.warnings = warnings
@@ -317,7 +337,7 @@ def _run(
         progress(Progress(path, size, size, done_comments, index + 1, total))
 
 
-def _xml_reader(fmt: str, source: XmlSource) -> _Reader:
+def _xml_reader(fmt: str, source: XmlSource) -> Reader:
     if fmt == "wxr":
         return WxrReader(source)
     if fmt == "disqus":

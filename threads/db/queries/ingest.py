@@ -12,7 +12,7 @@ import json
 import operator
 import re
 from collections.abc import Iterable, Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
 
@@ -119,22 +119,14 @@ def insert_rows(
     """Insert ``rows`` (ids included) with one executemany; ``same``: columns whose value is the
     same for every row (written into each row, converted once).
 
-    The hot path of an import: values are converted here, once, to what the driver takes
-    (UTC timestamps, JSON text, enum values), and handed to the DBAPI ``executemany`` without
-    SQLAlchemy's per-value processing, which costs more than the insert itself. The conversions
-    are the ones the model's column types make (see ``threads.db.types.UTCDateTime``).
+    Values are converted here, once, to what the driver takes (UTC timestamps, JSON text, enum
+    values; see :func:`stored_form`) and handed to :func:`insert_stored`.
     """
     if not rows:
         return
-    connection = session.connection()
-    dialect = connection.dialect
+    backend = session.get_bind().dialect.name
     columns = list(rows[0])
-    converters = [_converter(table.c[name], dialect.name) for name in columns]
-    shared = [
-        _converter(table.c[name], dialect.name)(value) for name, value in (same or {}).items()
-    ]
-    names = ", ".join(dialect.identifier_preparer.quote(name) for name in [*columns, *(same or {})])
-    table_name = dialect.identifier_preparer.format_table(table)
+    converters = [stored_form(table.c[name], backend) for name in columns]
     special = [(i, conv) for i, conv in enumerate(converters) if conv is not _identity]
     get = operator.itemgetter(*columns)
     params: list[tuple[Any, ...]] = []
@@ -142,20 +134,49 @@ def insert_rows(
         values = list(get(row)) if len(columns) > 1 else [row[columns[0]]]
         for index, conv in special:
             values[index] = conv(values[index])
-        if shared:
-            values += shared
         params.append(tuple(values))
-    columns += same or {}
-    if dialect.name != "postgresql":
-        marks = ", ".join(["?" if dialect.paramstyle == "qmark" else "%s"] * len(columns))
+    insert_stored(session, table, columns, params, same=same)
+
+
+def insert_stored(
+    session: Session,
+    table: sa.Table,
+    columns: Sequence[str],
+    params: list[tuple[Any, ...]],
+    *,
+    same: dict[str, Any] | None = None,
+) -> None:
+    """Insert rows whose values (in ``columns`` order) are already in stored form (see
+    :func:`stored_form`), with ``same`` (Python values, converted here once) added to each.
+
+    The hot path of an import: the tuples go to the DBAPI ``executemany`` (SQLite) or ``COPY``
+    (PostgreSQL) without SQLAlchemy's per-value processing, which costs more than the insert
+    itself.
+    """
+    if not params:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    backend = dialect.name
+    extra_names = list(same or {})
+    shared = tuple(
+        stored_form(table.c[name], backend)(value) for name, value in (same or {}).items()
+    )
+    if shared:
+        params = [row + shared for row in params]
+    all_columns = [*columns, *extra_names]
+    names = ", ".join(dialect.identifier_preparer.quote(name) for name in all_columns)
+    table_name = dialect.identifier_preparer.format_table(table)
+    if backend != "postgresql":
+        marks = ", ".join(["?" if dialect.paramstyle == "qmark" else "%s"] * len(all_columns))
         statement = f"INSERT INTO {table_name} ({names}) VALUES ({marks})"
-        if dialect.name != "sqlite" or not _checks_are_enum_checks(connection, table):
+        if backend != "sqlite" or not _checks_are_enum_checks(connection, table):
             connection.exec_driver_sql(statement, params)
             return
-        # Every CHECK on this table is an enum's ``col IN (...)``, and the converters above
-        # have just checked each value against the same list. SQLite evaluates such an IN by
-        # building a small temporary b-tree for every row (13 us a comment row, measured:
-        # as much as the insert itself), so it skips the CHECKs for this statement only.
+        # Every CHECK on this table is an enum's ``col IN (...)``, and stored_form has checked
+        # each value against the same list. SQLite evaluates such an IN by building a small
+        # temporary b-tree for every row (13 us a comment row, measured: as much as the insert
+        # itself), so it skips the CHECKs for this statement only.
         connection.exec_driver_sql("PRAGMA ignore_check_constraints=ON")
         try:
             connection.exec_driver_sql(statement, params)
@@ -268,27 +289,31 @@ def _enum_converter(column: sa.Column[Any]) -> Any:
     return convert
 
 
-@functools.lru_cache(maxsize=8192)
 def _sqlite_time(value: Any) -> Any:
     # SQLAlchemy's SQLite DATETIME text, naive UTC (as UTCDateTime stores it)
     if value is None:
         return None
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
+    tz = value.tzinfo
+    if tz is not None:
+        value = (value if tz is UTC else value.astimezone(UTC)).replace(tzinfo=None)
     return value.isoformat(" ", "microseconds")
 
 
 def _pg_time(value: Any) -> Any:
+    # ISO 8601 text with its offset, which COPY and the driver both take for a timestamptz
+    # (text, unlike a datetime, crosses the reader process's pipe with marshal)
     if value is None:
         return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).isoformat()
 
 
 def _sqlite_bool(value: Any) -> Any:
     return None if value is None else int(bool(value))
 
 
-def _converter(column: sa.Column[Any], backend: str) -> Any:
+def stored_form(column: sa.Column[Any], backend: str) -> Any:
+    """The function turning the column's Python values into what ``backend``'s driver stores
+    (the conversions the model's column types make; see ``threads.db.types.UTCDateTime``)."""
     kind = column.type
     if isinstance(kind, UTCDateTime):
         return _sqlite_time if backend == "sqlite" else _pg_time
@@ -299,6 +324,43 @@ def _converter(column: sa.Column[Any], backend: str) -> Any:
     if isinstance(kind, sa.Boolean) and backend == "sqlite":
         return _sqlite_bool
     return _identity
+
+
+def python_form(column: sa.Column[Any], backend: str) -> Any:
+    """The inverse of :func:`stored_form`: a stored value back as the model's Python value."""
+    kind = column.type
+    if isinstance(kind, UTCDateTime):
+        return _sqlite_time_back if backend == "sqlite" else _pg_time_back
+    if isinstance(kind, sa.JSON):
+        return _json_back
+    if isinstance(kind, sa.Enum) and kind.enum_class is not None:
+        return _enum_back(kind.enum_class)
+    if isinstance(kind, sa.Boolean) and backend == "sqlite":
+        return _sqlite_bool_back
+    return _identity
+
+
+def _sqlite_time_back(value: Any) -> Any:
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _pg_time_back(value: Any) -> Any:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _json_back(value: Any) -> Any:
+    return None if value is None else json.loads(value)
+
+
+def _enum_back(enum_class: type[enum.Enum]) -> Any:
+    def convert(value: Any) -> Any:
+        return None if value is None else enum_class(value)
+
+    return convert
+
+
+def _sqlite_bool_back(value: Any) -> Any:
+    return None if value is None else bool(value)
 
 
 def drop_indexes_if_empty(session: Session, table: sa.Table) -> list[str]:

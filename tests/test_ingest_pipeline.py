@@ -1,0 +1,246 @@
+"""Reading in a reader process: the same database as reading in one, errors intact, no leftovers."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import signal
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from tests.conftest import PgDatabases
+from tests.ingest_support import batches, counts, snapshot, write_disqus
+from threads.db import make_engine
+from threads.errors import InvalidInput
+from threads.ingest.pipeline import (
+    PARALLEL_MIN_BYTES,
+    ReaderProcess,
+    can_fork,
+    use_reader_process,
+)
+from threads.ingest.service import FileReport, ingest_paths
+from threads.ingest.sniff import sniff_file
+from threads.ingest.stream import UndeclaredPrefix, XmlSource
+
+#: set by the import, not by the source
+IMPORT_TIMES = {"created_at", "updated_at", "started_at", "finished_at"}
+
+
+@pytest.fixture
+def other_engine(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A second fresh database on the same backend, to import the same file into."""
+    if backend == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "other.db"
+        shutil.copyfile(template, path)
+        url = f"sqlite:///{path}"
+    else:
+        databases: PgDatabases = request.getfixturevalue("pg_databases")
+        url = databases.migrated()
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        if backend != "sqlite":
+            databases.drop(url)
+
+
+def one(engine: Engine, path: Path, *, parallel: bool) -> FileReport:
+    report = ingest_paths(engine, [path], parallel=parallel)
+    assert len(report.files) == 1
+    return report.files[0]
+
+
+def content(engine: Engine) -> dict[str, Any]:
+    """Every row the import wrote, without the times of the import itself."""
+    db = snapshot(engine)
+
+    def strip(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{k: v for k, v in row.items() if k not in IMPORT_TIMES} for row in rows]
+
+    return {
+        "articles": strip(db.articles),
+        "threads": strip(db.threads),
+        "comments": strip(db.comments),
+        "batches": [
+            {k: v for k, v in row.items() if k not in IMPORT_TIMES | {"source_path"}}
+            for row in batches(engine)
+        ],
+    }
+
+
+def test_a_reader_process_writes_what_one_process_writes(
+    engine: Engine, other_engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "export.xml"
+    # several messages across the pipe and several loader flushes
+    write_disqus(path, threads=60, posts=9000)
+    serial = one(engine, path, parallel=False)
+    parallel = one(other_engine, path, parallel=True)
+    assert serial.status == parallel.status == "ok", (serial.error, parallel.error)
+    assert not serial.reader_process and parallel.reader_process == can_fork()
+    assert parallel.reader_process, "forking is possible in the test process"
+    assert parallel.counts == serial.counts
+    assert parallel.warnings == serial.warnings
+    assert serial.counts["comments"] == 9000
+    assert serial.counts["orphans"] > 0 and serial.counts["replies"] > 0
+    assert any("missing" in w for w in serial.warnings)
+    assert content(other_engine) == content(engine)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "wxr/isso-wordpress.xml",
+        "wxr/wpimporter-serialized-comment-meta.xml",
+        "blogger/gbc-blogger-sample.xml",
+        "blogger/pelican-bloggerexport.xml",
+        "disqus/isso-disqus.xml",
+    ],
+)
+def test_every_xml_format_reads_the_same_in_a_reader_process(
+    engine: Engine, other_engine: Engine, corpora: Path, name: str
+) -> None:
+    serial = one(engine, corpora / name, parallel=False)
+    parallel = one(other_engine, corpora / name, parallel=True)
+    assert parallel.reader_process
+    assert (parallel.status, parallel.counts, parallel.warnings) == (
+        serial.status,
+        serial.counts,
+        serial.warnings,
+    )
+    assert content(other_engine) == content(engine)
+
+
+def test_errors_in_the_reader_process_are_those_of_one_process(
+    engine: Engine, other_engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "broken.xml"
+    write_disqus(path, threads=5, posts=3000)
+    data = path.read_bytes()
+    cut = data.index(b"<post", len(data) * 2 // 3)
+    path.write_bytes(data[:cut] + b"<post <<" + data[cut:])  # after the first batches
+    before = counts(other_engine)
+    serial = one(engine, path, parallel=False)
+    parallel = one(other_engine, path, parallel=True)
+    assert parallel.reader_process
+    assert parallel.status == serial.status == "failed"
+    assert parallel.error == serial.error
+    assert parallel.error is not None and "broken.xml" in parallel.error
+    assert "not well-formed" in parallel.error
+    # nothing half-written: the batches the reader had sent are rolled back with the rest
+    assert counts(other_engine) == before
+
+
+def test_an_undeclared_prefix_is_declared_and_read_again_in_a_reader_process(
+    engine: Engine, other_engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "prefix.xml"
+    write_disqus(path, threads=3, posts=300)
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("<forum>f</forum>", "<forum>f</forum><app:draft>no</app:draft>", 1)
+    path.write_text(text, encoding="utf-8")
+    serial = one(engine, path, parallel=False)
+    parallel = one(other_engine, path, parallel=True)
+    assert parallel.reader_process
+    assert parallel.status == serial.status == "ok"
+    assert parallel.warnings == serial.warnings
+    assert "app" in parallel.warnings[0]
+    assert content(other_engine) == content(engine)
+
+
+def test_errors_cross_the_pipe_whole() -> None:
+    error = UndeclaredPrefix("x.xml: prefix 'app' never declared", prefix="app")
+    back = pickle.loads(pickle.dumps(error))
+    assert type(back) is UndeclaredPrefix
+    assert (back.detail, back.prefix, back.code, back.extra) == (
+        error.detail,
+        "app",
+        "undeclared_prefix",
+        {"prefix": "app"},
+    )
+    invalid = pickle.loads(pickle.dumps(InvalidInput("bad", field="file", line=3)))
+    assert (str(invalid), invalid.field, invalid.extra) == (
+        "bad",
+        "file",
+        {"field": "file", "line": 3},
+    )
+
+
+def reader_process(path: Path, backend: str = "sqlite") -> ReaderProcess:
+    from threads.ingest.disqus import DisqusReader
+
+    sniffed = sniff_file(path, xml=True)
+
+    def make_reader() -> tuple[DisqusReader, XmlSource]:
+        source = XmlSource(path, sniffed)
+        return DisqusReader(source), source
+
+    return ReaderProcess(make_reader, backend)
+
+
+def test_closing_early_stops_the_reader_process(tmp_path: Path) -> None:
+    path = tmp_path / "big.xml"
+    write_disqus(path, threads=10, posts=20000)
+    stream = reader_process(path)
+    first = next(iter(stream))
+    assert first.thread is not None
+    pid = stream.pid
+    stream.close()  # as the service does when the writing side fails
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # gone, and reaped
+
+
+def test_a_reader_process_that_dies_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "big.xml"
+    write_disqus(path, threads=10, posts=20000)
+    stream = reader_process(path)
+    items = iter(stream)
+    next(items)
+    os.kill(stream.pid, signal.SIGKILL)
+    with pytest.raises(ChildProcessError, match="reader process ended without finishing"):
+        for _ in items:
+            pass
+    stream.close()
+
+
+def test_when_a_reader_process_is_used() -> None:
+    assert can_fork()
+    assert use_reader_process(10, True)
+    assert not use_reader_process(PARALLEL_MIN_BYTES * 10, False)
+    assert not use_reader_process(PARALLEL_MIN_BYTES - 1, None)
+    assert use_reader_process(PARALLEL_MIN_BYTES, None) == (len(os.sched_getaffinity(0)) > 1)
+    # never while another thread runs: a fork copies its locks held
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not can_fork()
+        assert not use_reader_process(PARALLEL_MIN_BYTES * 10, True)
+    finally:
+        stop.set()
+        other.join()
+
+
+def test_with_another_thread_running_the_file_is_read_in_process(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "export.xml"
+    write_disqus(path, threads=4, posts=500)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        result = one(engine, path, parallel=True)
+    finally:
+        stop.set()
+        other.join()
+    assert result.status == "ok" and not result.reader_process
+    assert result.counts["comments"] == 500

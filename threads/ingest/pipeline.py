@@ -1,0 +1,274 @@
+"""Where a file's items are read and prepared: in the importing process, or beside it.
+
+A large export is read on two cores: a forked reader process parses the XML and prepares the
+comments (``threads.ingest.prepare``) while the importing process writes the previous batches in
+its transaction. Prepared items cross a pipe in pickled batches; the pipe's small buffer keeps
+the reader at most a batch or two ahead, so memory stays bounded as it does in one process.
+
+Both kinds of stream give the same prepared items in the same order, and the same warnings,
+skipped-element counts and errors: the choice changes the speed of an import, never its result.
+A reader process is used only where forking is safe (the ``fork`` start method exists and the
+importing process runs no other thread, whose locks a fork would copy held), for files large
+enough that starting it pays off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import marshal
+import multiprocessing
+import os
+import pickle
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from multiprocessing.connection import Connection
+from typing import Any, Protocol
+
+from threads.ingest.prepare import Prepared, Preparer
+from threads.ingest.stream import Item, XmlSource
+
+#: files at least this large are read in a reader process when ``parallel`` is left to us
+PARALLEL_MIN_BYTES = 8 << 20
+#: prepared comments per message from the reader process (and items, for thread-only runs)
+SEND_COMMENTS = 2000
+SEND_ITEMS = 500
+PROTOCOL = pickle.HIGHEST_PROTOCOL
+#: batches the reader process may have ready before the importing process takes them
+SEND_AHEAD = 4
+
+
+class Reader(Protocol):
+    """What the format readers (Disqus, WXR, Blogger) share."""
+
+    warnings: list[str]
+    skipped: dict[str, int]
+
+    def __iter__(self) -> Iterator[Item]: ...
+
+
+class PreparedStream(Protocol):
+    """Prepared items of one file, with what the reader noticed (complete once iterated)."""
+
+    #: whether the items come from a reader process
+    in_child: bool
+
+    @property
+    def warnings(self) -> list[str]: ...
+
+    @property
+    def skipped(self) -> dict[str, int]: ...
+
+    @property
+    def bytes_read(self) -> int: ...
+
+    def __iter__(self) -> Iterator[Prepared]: ...
+
+    def close(self) -> None: ...
+
+
+def can_fork() -> bool:
+    """Whether a reader process can be forked safely here."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def use_reader_process(size: int, parallel: bool | None) -> bool:
+    """Whether to read a file of ``size`` bytes in a reader process (``parallel``: True to use
+    one whenever forking is safe, False never, None when the file is large and a second core is
+    there)."""
+    if parallel is False or not can_fork():
+        return False
+    if parallel:
+        return True
+    return size >= PARALLEL_MIN_BYTES and len(os.sched_getaffinity(0)) > 1
+
+
+class InProcess:
+    """The reader and the preparation run in the importing process, item by item."""
+
+    in_child = False
+
+    def __init__(self, make_reader: Callable[[], tuple[Reader, XmlSource]], backend: str):
+        self.reader, self.source = make_reader()
+        self.preparer = Preparer(backend)
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.reader.warnings
+
+    @property
+    def skipped(self) -> dict[str, int]:
+        return self.reader.skipped
+
+    @property
+    def bytes_read(self) -> int:
+        return self.source.bytes_read
+
+    def __iter__(self) -> Iterator[Prepared]:
+        return self.preparer.items(self.reader)
+
+    def close(self) -> None:
+        self.source.close()
+
+
+class ReaderProcess:
+    """The reader and the preparation run in a forked child; items arrive in batches.
+
+    Errors raised in the child (a file that is not well-formed, an undeclared namespace prefix,
+    a value a column refuses) are raised again here, with the same type and message. A child
+    that dies without a word is reported as such; :meth:`close` stops a child still running
+    (when the import fails on the writing side).
+    """
+
+    in_child = True
+
+    def __init__(self, make_reader: Callable[[], tuple[Reader, XmlSource]], backend: str):
+        self.warnings: list[str] = []
+        self.skipped: dict[str, int] = {}
+        self._bytes_read = 0
+        self._closed = False
+        context = multiprocessing.get_context("fork")
+        self._conn, child_end = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_read_in_child,
+            args=(child_end, make_reader, backend),
+            name="threads-ingest-reader",
+            daemon=True,
+        )
+        self._process.start()
+        child_end.close()  # so that a dead child reads as end of file here
+
+    @property
+    def bytes_read(self) -> int:
+        return self._bytes_read
+
+    @property
+    def pid(self) -> int:
+        """The reader process's id."""
+        assert self._process.pid is not None
+        return self._process.pid
+
+    def __iter__(self) -> Iterator[Prepared]:
+        receive = self._conn.recv_bytes
+        while True:
+            try:
+                message = marshal.loads(receive())
+            except EOFError:
+                self._process.join(5)
+                raise ChildProcessError(
+                    "the reader process ended without finishing "
+                    f"(exit code {self._process.exitcode})"
+                ) from None
+            kind = message[0]
+            if kind == "items":
+                self._bytes_read = message[1]
+                for (thread, ref, warnings), comments in zip(
+                    pickle.loads(message[2]), message[3], strict=True
+                ):
+                    yield Prepared(comments, thread, ref, warnings)
+            elif kind == "end":
+                self.warnings, self.skipped = pickle.loads(message[1])
+                return
+            else:
+                raise pickle.loads(message[1])
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._conn.close()
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
+        self._process.close()
+
+
+def open_stream(
+    make_reader: Callable[[], tuple[Reader, XmlSource]], backend: str, *, in_child: bool
+) -> PreparedStream:
+    """The prepared items of the reader ``make_reader`` builds, read here or in a child."""
+    if in_child:
+        return ReaderProcess(make_reader, backend)
+    return InProcess(make_reader, backend)
+
+
+def _read_in_child(
+    conn: Connection, make_reader: Callable[[], tuple[Reader, XmlSource]], backend: str
+) -> None:
+    """The reader process: read, prepare, send batches; then the warnings, or the error.
+
+    A thread sends while the main thread reads on: the importing process takes a batch only
+    between two writes of its own, and a reader that waited for it each time would leave a
+    core idle. The queue holds a few batches, so memory stays bounded.
+    """
+    # What the child inherited stays as it is: a collection here could otherwise finalise the
+    # parent's unreachable objects (a pooled database connection among them) in this process.
+    gc.freeze()
+    outbox: queue.Queue[bytes | None] = queue.Queue(maxsize=SEND_AHEAD)
+    stopped = threading.Event()
+
+    def sender() -> None:
+        try:
+            while (message := outbox.get()) is not None:
+                conn.send_bytes(message)
+        except (BrokenPipeError, EOFError, OSError):
+            pass  # the importing process has stopped listening: nothing to tell it
+        finally:
+            stopped.set()
+            conn.close()
+
+    thread = threading.Thread(target=sender, name="threads-ingest-sender", daemon=True)
+    thread.start()
+
+    def send(message: bytes | None) -> None:
+        while not stopped.is_set():
+            try:
+                outbox.put(message, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+        raise BrokenPipeError("the importing process has stopped listening")
+
+    try:
+        reader, source = make_reader()
+        prepare = Preparer(backend).item
+        batch: list[Prepared] = []
+        comments = 0
+        for item in reader:
+            prepared = prepare(item)
+            batch.append(prepared)
+            comments += len(prepared.comments)
+            if comments >= SEND_COMMENTS or len(batch) >= SEND_ITEMS:
+                send(_items_message(batch, source.bytes_read))
+                batch, comments = [], 0
+        send(_items_message(batch, source.bytes_read))
+        send(marshal.dumps(("end", pickle.dumps((reader.warnings, reader.skipped)))))
+    except BrokenPipeError:
+        pass
+    except BaseException as exc:  # noqa: BLE001 - everything is reported to the parent
+        with contextlib.suppress(BrokenPipeError):
+            send(_error_message(exc))
+    finally:
+        with contextlib.suppress(BrokenPipeError):
+            send(None)
+        thread.join()
+
+
+def _items_message(batch: list[Prepared], bytes_read: int) -> bytes:
+    """A batch on the wire: the comments (plain tuples of str, int and None) with marshal,
+    about twice as fast as pickle both ways; the few thread objects with pickle."""
+    threads = pickle.dumps([(p.thread, p.thread_ref, p.warnings) for p in batch], PROTOCOL)
+    return marshal.dumps(("items", bytes_read, threads, [p.comments for p in batch]))
+
+
+def _error_message(exc: BaseException) -> bytes:
+    """``exc`` pickled as it is when it survives the trip, else as a RuntimeError that names it."""
+    try:
+        payload = pickle.dumps(exc, PROTOCOL)
+        error: Any = pickle.loads(payload)
+        if type(error) is not type(exc) or str(error) != str(exc):
+            raise TypeError("changed on the way")
+    except Exception:  # noqa: BLE001 - some exceptions cannot be pickled
+        payload = pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}"), PROTOCOL)
+    return marshal.dumps(("error", payload))

@@ -1,0 +1,164 @@
+"""Comments made ready for the database before the loader sees them.
+
+Everything about an imported comment that does not depend on what the database already holds is
+worked out here: its base key (source id, else content hash), the key of its parent, its author
+key and content hash, the columns cut to fit (the full text kept in ``extra``), and every column
+value in the form the driver stores (timestamps, JSON text, enum values; refused, naming the
+column, when not a value the column allows). The loader (``threads.ingest.loader``) then only
+decides ids, duplicate numbering and reply links against the database.
+
+Pure and picklable: it runs beside the loader, or in a reader process of its own while the loader
+writes (``threads.ingest.pipeline``), so that a large import uses two cores.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from threads.db.queries import ingest as q
+from threads.ingest.parsed import ParsedComment, ParsedThread
+from threads.ingest.stream import Item, MoreComments
+
+#: the columns a prepared comment's values fill, in order (the loader adds the rest)
+STORED_COLUMNS: tuple[str, ...] = q.COMMENT_FIELDS
+#: positions in a prepared comment's values
+EXTERNAL_ID = STORED_COLUMNS.index("external_id")
+STATUS = STORED_COLUMNS.index("status")
+
+#: a prepared comment: (base key, parent key, parent index, stored values in STORED_COLUMNS
+#: order). A plain tuple: hundreds of thousands cross a pipe in a large import.
+PreparedComment = tuple[str, str | None, int | None, tuple[Any, ...]]
+
+
+@dataclass(slots=True)
+class Prepared:
+    """One reader item, its comments prepared: a thread yielded with its comments (``thread``,
+    whose own ``comments`` list is left empty) or comments for a thread yielded earlier
+    (``thread_ref``)."""
+
+    comments: list[PreparedComment]
+    thread: ParsedThread | None = None
+    thread_ref: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def comment_base_key(comment: ParsedComment) -> str:
+    """The key before duplicate numbering: the source id, else a content hash."""
+    if comment.external_id:
+        return id_key(comment.external_id)
+    text = f"{comment.author_name or ''}\x1f{comment.posted_text or ''}\x1f{comment.body}"
+    return "hash:" + sha256(text)
+
+
+def id_key(external_id: str) -> str:
+    """The key of a comment with this source id (a hash of the id when it is very long)."""
+    key = "id:" + external_id
+    return key if len(key) <= 240 else "id:" + sha256(external_id)
+
+
+def author_key(comment: ParsedComment) -> str | None:
+    """Lower-cased e-mail if any, else the lower-cased, whitespace-normalised name."""
+    if comment.author_email and comment.author_email.strip():
+        return comment.author_email.strip().lower()[:512]
+    if comment.author_name and comment.author_name.strip():
+        return " ".join(comment.author_name.split()).lower()[:512]
+    return None
+
+
+def fit(value: str | None, limit: int, extra: dict[str, Any], name: str) -> str | None:
+    """``value`` if it fits its column; else cut, with the full text kept in ``extra``."""
+    if value is None or len(value) <= limit:
+        return value
+    extra[name] = value
+    return value[:limit]
+
+
+def utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Preparer:
+    """Prepares comments for one database backend ("sqlite" or "postgresql")."""
+
+    def __init__(self, backend: str) -> None:
+        self.backend = backend
+        column = q.COMMENT.c
+        self._time = q.stored_form(column.posted_at, backend)
+        self._kind = q.stored_form(column.kind, backend)
+        self._status = q.stored_form(column.status, backend)
+        self._json = q.stored_form(column.extra, backend)
+        self._decoders: list[tuple[str, Callable[[Any], Any]]] = [
+            (name, q.python_form(column[name], backend)) for name in STORED_COLUMNS
+        ]
+
+    def comment(self, comment: ParsedComment) -> PreparedComment:
+        # once per comment: the hot path of a large import's reading side
+        extra = comment.extra
+        external_id = comment.external_id
+        author_name = comment.author_name
+        author_email = comment.author_email
+        posted_text = comment.posted_text
+        if (
+            (external_id is not None and len(external_id) > 255)
+            or (author_name is not None and len(author_name) > 512)
+            or (author_email is not None and len(author_email) > 512)
+            or (posted_text is not None and len(posted_text) > 128)
+        ):
+            extra = dict(extra)
+            external_id = fit(external_id, 255, extra, "external_id")
+            author_name = fit(author_name, 512, extra, "author_name")
+            author_email = fit(author_email, 512, extra, "author_email")
+            posted_text = fit(posted_text, 128, extra, "posted_text")
+        parent = comment.parent_external_id
+        body = comment.body
+        values = (
+            external_id,
+            comment.position,
+            self._kind(comment.kind),
+            author_name,
+            comment.author_url,
+            author_email,
+            author_key(comment),
+            self._time(comment.posted_at),
+            posted_text,
+            body,
+            comment.body_format,
+            self._status(comment.status),
+            sha256(body),
+            self._json(extra),
+        )
+        return (
+            comment_base_key(comment),
+            id_key(parent) if parent else None,
+            None if parent else comment.parent_index,
+            values,
+        )
+
+    def item(self, item: Item) -> Prepared:
+        prepare = self.comment
+        comments = [prepare(c) for c in item.comments]
+        if isinstance(item, MoreComments):
+            return Prepared(comments, thread_ref=item.thread_ref, warnings=item.warnings)
+        thread = copy.copy(item)
+        thread.comments = []  # the prepared copies travel instead
+        return Prepared(comments, thread=thread, warnings=item.warnings)
+
+    def items(self, items: Iterable[Item]) -> Iterator[Prepared]:
+        for item in items:
+            yield self.item(item)
+
+    def python_values(self, values: tuple[Any, ...]) -> dict[str, Any]:
+        """Stored values back as the model's Python values (to compare with a row read back)."""
+        pairs = zip(self._decoders, values, strict=True)
+        return {name: decode(value) for (name, decode), value in pairs}
