@@ -31,6 +31,14 @@ def ingest(
         "-f",
         help=f"Input format: auto (from each file's content) or one of {', '.join(FORMATS)}.",
     ),
+    parallel: bool | None = typer.Option(
+        None,
+        "--parallel/--serial",
+        help="Read WXR, Disqus and Blogger files in a second process while this one writes "
+        "(default: for files of 8 MiB or more, on a machine with two cores or more). The "
+        "result is the same either way.",
+        show_default=False,
+    ),
 ) -> None:
     """Import comment threads from saved pages (text, HTML) and WXR/Disqus/Blogger/JSONL files.
 
@@ -40,9 +48,9 @@ def ingest(
     engine = state(ctx).engine()
     console = make_console()
     if sys.stdout.isatty():
-        report = _with_progress(engine, paths, fmt, console)
+        report = _with_progress(engine, paths, fmt, console, parallel)
     else:
-        report = ingest_paths(engine, paths, fmt=fmt)
+        report = ingest_paths(engine, paths, fmt=fmt, parallel=parallel)
     render_report(report, console)
     if not report.ok:
         for failed in report.failed:
@@ -50,7 +58,9 @@ def ingest(
         raise typer.Exit(code=1)
 
 
-def _with_progress(engine: Engine, paths: list[Path], fmt: str, console: Console) -> IngestReport:
+def _with_progress(
+    engine: Engine, paths: list[Path], fmt: str, console: Console, parallel: bool | None
+) -> IngestReport:
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -74,7 +84,7 @@ def _with_progress(engine: Engine, paths: list[Path], fmt: str, console: Console
                 refresh=True,
             )
 
-        return ingest_paths(engine, paths, fmt=fmt, progress=update)
+        return ingest_paths(engine, paths, fmt=fmt, progress=update, parallel=parallel)
 
 
 def shown_path(path: Path) -> str:
