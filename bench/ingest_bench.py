@@ -4,7 +4,8 @@ Not a test. Generates a Disqus export of N comments (realistic bodies, threads o
 replies, some spam/deleted posts, some closed threads), then runs, each in its own child process
 so that peak memory (max RSS) is that run's alone:
 
-* ``threads ingest FILE`` into a fresh SQLite file;
+* ``threads ingest FILE`` into a fresh SQLite file (for a file this large the default reads it in
+  a reader process beside the writing one), and ``threads ingest --serial FILE`` (one process);
 * ``threads ingest FILE`` into a fresh PostgreSQL database (THREADS_TEST_POSTGRES_URL, else a
   throwaway cluster started like the tests do);
 * ``isso -c CFG import --empty-id --type disqus FILE`` on a smaller file (Isso imports about 600
@@ -249,19 +250,47 @@ def generate(path: Path, comments: int, seed: int = 7) -> dict[str, int]:
     return stats
 
 
-MEASURE = (
-    "import json, resource, subprocess, sys, time\n"
-    "start = time.perf_counter()\n"
-    "proc = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-    "elapsed = time.perf_counter() - start\n"
-    "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-    "print(json.dumps({'rc': proc.returncode, 'seconds': elapsed, 'max_rss_kb': usage.ru_maxrss,"
-    " 'cpu': usage.ru_utime + usage.ru_stime, 'stderr': proc.stderr[-2000:]}))\n"
-)
+MEASURE = r"""
+import json, os, resource, subprocess, sys, time
+
+def tree(pid):
+    found = [pid]
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as handle:
+            for child in handle.read().split():
+                found += tree(int(child))
+    return found
+
+def pss_kb(pids):
+    total = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+    return total
+
+start = time.perf_counter()
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+peak = 0
+while proc.poll() is None:
+    try:
+        peak = max(peak, pss_kb(tree(proc.pid)))
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        pass  # a process ended between two reads
+    time.sleep(0.05)
+out, err = proc.communicate()
+elapsed = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"rc": proc.returncode, "seconds": elapsed, "max_rss_kb": usage.ru_maxrss,
+    "peak_pss_kb": peak, "cpu": usage.ru_utime + usage.ru_stime, "stderr": err[-2000:]}))
+"""
 
 
 def measure(command: list[str], env: dict[str, str]) -> dict[str, object]:
-    """Run ``command`` in a child of a fresh wrapper: wall time and that child's max RSS."""
+    """Run ``command`` in a child of a fresh wrapper: wall time, CPU time of it and everything
+    it started, the largest max RSS among them, and the peak of their summed PSS (sampled every
+    50 ms: a reader process shares its parent's pages, which PSS counts once)."""
     out = subprocess.run(
         [sys.executable, "-c", MEASURE, *command],
         env=env,
@@ -279,10 +308,10 @@ def threads_bin() -> str:
     return str(Path(sys.executable).parent / "threads")
 
 
-def run_ours(file: Path, url: str) -> dict[str, object]:
+def run_ours(file: Path, url: str, *options: str) -> dict[str, object]:
     env = {**os.environ, "THREADS_DATABASE_URL": url, "NO_COLOR": "1"}
     subprocess.run([threads_bin(), "db", "upgrade"], env=env, check=True, capture_output=True)
-    return measure([threads_bin(), "ingest", "--format", "disqus", str(file)], env)
+    return measure([threads_bin(), "ingest", "--format", "disqus", *options, str(file)], env)
 
 
 def postgres_url(work: Path) -> tuple[str | None, object]:
@@ -360,9 +389,10 @@ def main() -> None:
         info = generate(big, args.comments)
         size_mb = big.stat().st_size / 1e6
         print(f"generated {big.name}: {info} ({size_mb:.1f} MB)")
-        for label, count, file in (("sqlite", args.comments, big),):
-            r = run_ours(file, f"sqlite:///{work / 'bench.db'}")
-            results[label] = {**r, "comments": count}
+        # the default (a reader process for a file this size) and one process (--serial)
+        for label, options in (("sqlite", ()), ("sqlite-serial", ("--serial",))):
+            r = run_ours(big, f"sqlite:///{work / (label + '.db')}", *options)
+            results[label] = {**r, "comments": args.comments}
         if not args.no_postgres:
             admin, cluster = postgres_url(work)
             if admin is None:
@@ -387,20 +417,21 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
     print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     header = f"{'run':<14}{'comments':>10}{'wall s':>9}{'/s wall':>10}{'cpu s':>8}{'/s cpu':>10}"
-    print(f"\n{header}{'peak MB':>9}")
+    print(f"\n{header}{'max RSS MB':>11}{'peak PSS MB':>12}")
     for label, r in results.items():
         comments = int(r["comments"])  # type: ignore[call-overload]
         seconds = float(r["seconds"])  # type: ignore[arg-type]
         cpu = float(r["cpu"])  # type: ignore[arg-type]
         r["rate"], r["cpu_rate"] = comments / seconds, comments / cpu
         peak = int(r["max_rss_kb"]) / 1024  # type: ignore[call-overload]
+        pss = int(r["peak_pss_kb"]) / 1024  # type: ignore[call-overload]
         print(
             f"{label:<14}{comments:>10}{seconds:>9.1f}{comments / seconds:>10.0f}"
-            f"{cpu:>8.1f}{comments / cpu:>10.0f}{peak:>9.0f}"
+            f"{cpu:>8.1f}{comments / cpu:>10.0f}{peak:>11.0f}{pss:>12.0f}"
         )
     if "isso" in results:
         baseline = results["isso"]
-        for label in ("sqlite", "postgresql", "sqlite-small"):
+        for label in ("sqlite", "sqlite-serial", "postgresql", "sqlite-small"):
             if label in results:
                 wall = float(results[label]["rate"]) / float(baseline["rate"])  # type: ignore[arg-type]
                 cpu_ratio = float(results[label]["cpu_rate"]) / float(baseline["cpu_rate"])  # type: ignore[arg-type]

@@ -244,3 +244,35 @@ def test_with_another_thread_running_the_file_is_read_in_process(
         other.join()
     assert result.status == "ok" and not result.reader_process
     assert result.counts["comments"] == 500
+
+
+def test_what_marshal_cannot_write_crosses_with_pickle(tmp_path: Path) -> None:
+    from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedThread
+    from threads.models import CommentStatus
+
+    path = tmp_path / "any.xml"
+    path.write_text("<disqus/>", encoding="utf-8")
+    sniffed = sniff_file(path, xml=True)
+    # a str subclass: JSON writes it, marshal refuses it
+    extra = {"was": CommentStatus.SPAM, "n": 1}
+    comments = [ParsedComment(body=f"c{n}", external_id=str(n), extra=extra) for n in range(3)]
+
+    class Reader:
+        warnings = ["noticed"]
+        skipped: dict[str, int] = {}
+
+        def __iter__(self) -> Iterator[ParsedThread]:
+            yield ParsedThread(article=ParsedArticle(title="T"), comments=comments)
+
+    def make_reader() -> tuple[Reader, XmlSource]:
+        return Reader(), XmlSource(path, sniffed)
+
+    stream = ReaderProcess(make_reader, "sqlite")
+    try:
+        (item,) = list(stream)
+    finally:
+        stream.close()
+    assert item.thread is not None and item.thread.article.title == "T"
+    assert [c[0] for c in item.comments] == ["id:0", "id:1", "id:2"]
+    assert item.comments[0][3][-1] == '{"was": "spam", "n": 1}'
+    assert stream.warnings == ["noticed"]

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
-from threads.ingest.prepare import Prepared, Preparer
+from threads.ingest.prepare import PackedComment, Prepared, Preparer
 from threads.ingest.stream import Item, XmlSource
 
 #: files at least this large are read in a reader process when ``parallel`` is left to us
@@ -128,6 +128,7 @@ class ReaderProcess:
         self.skipped: dict[str, int] = {}
         self._bytes_read = 0
         self._closed = False
+        self._preparer = Preparer(backend)
         context = multiprocessing.get_context("fork")
         self._conn, child_end = context.Pipe(duplex=False)
         self._process = context.Process(
@@ -163,10 +164,14 @@ class ReaderProcess:
             kind = message[0]
             if kind == "items":
                 self._bytes_read = message[1]
-                for (thread, ref, warnings), comments in zip(
-                    pickle.loads(message[2]), message[3], strict=True
+                finish, unpacked = self._preparer.finish, self._preparer.unpacked
+                comments = message[3]
+                if isinstance(comments, bytes):
+                    comments = pickle.loads(comments)
+                for (thread, ref, warnings), packed in zip(
+                    pickle.loads(message[2]), comments, strict=True
                 ):
-                    yield Prepared(comments, thread, ref, warnings)
+                    yield unpacked(thread, ref, warnings, [finish(c) for c in packed])
             elif kind == "end":
                 self.warnings, self.skipped = pickle.loads(message[1])
                 return
@@ -232,13 +237,14 @@ def _read_in_child(
 
     try:
         reader, source = make_reader()
-        prepare = Preparer(backend).item
-        batch: list[Prepared] = []
+        preparer = Preparer(backend)
+        pack, split = preparer.pack, preparer.split
+        batch: list[tuple[Any, list[PackedComment]]] = []
         comments = 0
         for item in reader:
-            prepared = prepare(item)
-            batch.append(prepared)
-            comments += len(prepared.comments)
+            packed = [pack(c) for c in item.comments]
+            batch.append((split(item), packed))
+            comments += len(packed)
             if comments >= SEND_COMMENTS or len(batch) >= SEND_ITEMS:
                 send(_items_message(batch, source.bytes_read))
                 batch, comments = [], 0
@@ -255,11 +261,16 @@ def _read_in_child(
         thread.join()
 
 
-def _items_message(batch: list[Prepared], bytes_read: int) -> bytes:
-    """A batch on the wire: the comments (plain tuples of str, int and None) with marshal,
-    about twice as fast as pickle both ways; the few thread objects with pickle."""
-    threads = pickle.dumps([(p.thread, p.thread_ref, p.warnings) for p in batch], PROTOCOL)
-    return marshal.dumps(("items", bytes_read, threads, [p.comments for p in batch]))
+def _items_message(batch: list[tuple[Any, list[PackedComment]]], bytes_read: int) -> bytes:
+    """A batch on the wire: the packed comments (plain tuples) with marshal, about twice as
+    fast as pickle both ways; the few thread objects with pickle. Comments whose ``extra``
+    holds what marshal cannot write go with pickle too."""
+    threads = pickle.dumps([parts for parts, _ in batch], PROTOCOL)
+    comments = [packed for _, packed in batch]
+    try:
+        return marshal.dumps(("items", bytes_read, threads, comments))
+    except ValueError:  # an object marshal does not know, in some comment's extra
+        return marshal.dumps(("items", bytes_read, threads, pickle.dumps(comments, PROTOCOL)))
 
 
 def _error_message(exc: BaseException) -> bytes:

@@ -31,8 +31,11 @@ EXTERNAL_ID = STORED_COLUMNS.index("external_id")
 STATUS = STORED_COLUMNS.index("status")
 
 #: a prepared comment: (base key, parent key, parent index, stored values in STORED_COLUMNS
-#: order). A plain tuple: hundreds of thousands cross a pipe in a large import.
+#: order)
 PreparedComment = tuple[str, str | None, int | None, tuple[Any, ...]]
+#: a packed comment (see Preparer.pack): a plain tuple, so that a reader process can send
+#: hundreds of thousands with marshal; preparing it is finished on the writing side
+PackedComment = tuple[Any, ...]
 
 
 @dataclass(slots=True)
@@ -53,10 +56,13 @@ def sha256(text: str) -> str:
 
 def comment_base_key(comment: ParsedComment) -> str:
     """The key before duplicate numbering: the source id, else a content hash."""
-    if comment.external_id:
-        return id_key(comment.external_id)
-    text = f"{comment.author_name or ''}\x1f{comment.posted_text or ''}\x1f{comment.body}"
-    return "hash:" + sha256(text)
+    return _base_key(comment.external_id, comment.author_name, comment.posted_text, comment.body)
+
+
+def _base_key(external_id: str | None, author: str | None, posted: str | None, body: str) -> str:
+    if external_id:
+        return id_key(external_id)
+    return "hash:" + sha256(f"{author or ''}\x1f{posted or ''}\x1f{body}")
 
 
 def id_key(external_id: str) -> str:
@@ -67,10 +73,14 @@ def id_key(external_id: str) -> str:
 
 def author_key(comment: ParsedComment) -> str | None:
     """Lower-cased e-mail if any, else the lower-cased, whitespace-normalised name."""
-    if comment.author_email and comment.author_email.strip():
-        return comment.author_email.strip().lower()[:512]
-    if comment.author_name and comment.author_name.strip():
-        return " ".join(comment.author_name.split()).lower()[:512]
+    return _author_key(comment.author_email, comment.author_name)
+
+
+def _author_key(email: str | None, name: str | None) -> str | None:
+    if email and (email := email.strip()):
+        return email.lower()[:512]
+    if name and name.strip():
+        return " ".join(name.split()).lower()[:512]
     return None
 
 
@@ -102,13 +112,46 @@ class Preparer:
             (name, q.python_form(column[name], backend)) for name in STORED_COLUMNS
         ]
 
-    def comment(self, comment: ParsedComment) -> PreparedComment:
-        # once per comment: the hot path of a large import's reading side
-        extra = comment.extra
-        external_id = comment.external_id
-        author_name = comment.author_name
-        author_email = comment.author_email
-        posted_text = comment.posted_text
+    def pack(self, comment: ParsedComment) -> PackedComment:
+        """What the reader knows of ``comment``, as a plain tuple: timestamp and enums already
+        in stored form (and refused, naming the column, when a column does not allow them)."""
+        return (
+            comment.body,
+            comment.external_id,
+            comment.parent_external_id,
+            comment.parent_index,
+            comment.author_name,
+            comment.author_url,
+            comment.author_email,
+            self._time(comment.posted_at),
+            comment.posted_text,
+            self._status(comment.status),
+            self._kind(comment.kind),
+            comment.body_format,
+            comment.position,
+            comment.extra,
+        )
+
+    def finish(self, packed: PackedComment) -> PreparedComment:
+        """The prepared comment of a packed one: keys, hashes, cut columns, JSON."""
+        (
+            body,
+            external_id,
+            parent,
+            parent_index,
+            author_name,
+            author_url,
+            author_email,
+            posted_at,
+            posted_text,
+            status,
+            kind,
+            body_format,
+            position,
+            extra,
+        ) = packed
+        key = _base_key(external_id, author_name, posted_text, body)
+        author = _author_key(author_email, author_name)
         if (
             (external_id is not None and len(external_id) > 255)
             or (author_name is not None and len(author_name) > 512)
@@ -120,43 +163,52 @@ class Preparer:
             author_name = fit(author_name, 512, extra, "author_name")
             author_email = fit(author_email, 512, extra, "author_email")
             posted_text = fit(posted_text, 128, extra, "posted_text")
-        parent = comment.parent_external_id
-        body = comment.body
         values = (
             external_id,
-            comment.position,
-            self._kind(comment.kind),
+            position,
+            kind,
             author_name,
-            comment.author_url,
+            author_url,
             author_email,
-            author_key(comment),
-            self._time(comment.posted_at),
+            author,
+            posted_at,
             posted_text,
             body,
-            comment.body_format,
-            self._status(comment.status),
+            body_format,
+            status,
             sha256(body),
             self._json(extra),
         )
-        return (
-            comment_base_key(comment),
-            id_key(parent) if parent else None,
-            None if parent else comment.parent_index,
-            values,
-        )
+        return (key, id_key(parent) if parent else None, None if parent else parent_index, values)
+
+    def comment(self, comment: ParsedComment) -> PreparedComment:
+        return self.finish(self.pack(comment))
 
     def item(self, item: Item) -> Prepared:
-        prepare = self.comment
-        comments = [prepare(c) for c in item.comments]
-        if isinstance(item, MoreComments):
-            return Prepared(comments, thread_ref=item.thread_ref, warnings=item.warnings)
-        thread = copy.copy(item)
-        thread.comments = []  # the prepared copies travel instead
-        return Prepared(comments, thread=thread, warnings=item.warnings)
+        pack, finish = self.pack, self.finish
+        return self.unpacked(*self.split(item), [finish(pack(c)) for c in item.comments])
 
     def items(self, items: Iterable[Item]) -> Iterator[Prepared]:
         for item in items:
             yield self.item(item)
+
+    @staticmethod
+    def split(item: Item) -> tuple[ParsedThread | None, str | None, list[str]]:
+        """The item without its comments: (thread, or the ref of an earlier one, warnings)."""
+        if isinstance(item, MoreComments):
+            return None, item.thread_ref, item.warnings
+        thread = copy.copy(item)
+        thread.comments = []  # the prepared copies travel instead
+        return thread, None, item.warnings
+
+    @staticmethod
+    def unpacked(
+        thread: ParsedThread | None,
+        thread_ref: str | None,
+        warnings: list[str],
+        comments: list[PreparedComment],
+    ) -> Prepared:
+        return Prepared(comments, thread, thread_ref, warnings)
 
     def python_values(self, values: tuple[Any, ...]) -> dict[str, Any]:
         """Stored values back as the model's Python values (to compare with a row read back)."""
