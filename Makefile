@@ -7,12 +7,12 @@ PYTEST_ARGS ?= -n 2
 
 .PHONY: install demo test lint format bench clean
 
+# The last step compiles our own modules' bytecode, as pip does for every other package: where
+# PYTHONDONTWRITEBYTECODE is set, each `threads` command would otherwise compile them (0.25 s).
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	# bytecode for our own modules too, as pip compiles every other package: where
-	# PYTHONDONTWRITEBYTECODE is set, each `threads` command would otherwise compile them (0.25 s)
 	$(BIN)/python -m compileall -q threads cli > /dev/null
 	touch $(STAMP)
 

@@ -6,21 +6,15 @@ tests can fill a database with every kind of row, including those no importer wr
 
 from __future__ import annotations
 
-import shutil
-import uuid
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from threads.db import make_engine
 from threads.models import (
     ALL_TABLES,
     ActorType,
@@ -43,38 +37,6 @@ from threads.models import (
 )
 
 # --------------------------------------------------------------------------- databases
-
-
-@pytest.fixture
-def new_db(
-    backend: str, request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[Callable[[], Engine]]:
-    """A factory of fresh migrated databases on the test's backend, all dropped at the end."""
-    engines: list[Engine] = []
-    pg_urls: list[str] = []
-
-    def make() -> Engine:
-        if backend == "sqlite":
-            template: Path = request.getfixturevalue("sqlite_template")
-            path = tmp_path / f"db-{uuid.uuid4().hex[:10]}.db"
-            shutil.copyfile(template, path)
-            url = f"sqlite:///{path}"
-        else:
-            url = request.getfixturevalue("pg_databases").migrated()
-            pg_urls.append(url)
-        engine = make_engine(url)
-        engines.append(engine)
-        return engine
-
-    try:
-        yield make
-    finally:
-        for engine in engines:
-            engine.dispose()
-        if pg_urls:
-            databases = request.getfixturevalue("pg_databases")
-            for url in pg_urls:
-                databases.drop(url)
 
 
 def table_rows(engine: Engine) -> dict[str, list[dict[str, Any]]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -201,6 +201,38 @@ def engine(db_url: str) -> Iterator[Engine]:
         yield eng
     finally:
         eng.dispose()
+
+
+@pytest.fixture
+def new_db(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Callable[[], Engine]]:
+    """A factory of fresh migrated databases on the test's backend, all dropped at the end."""
+    engines: list[Engine] = []
+    pg_urls: list[str] = []
+
+    def make() -> Engine:
+        if backend == "sqlite":
+            template: Path = request.getfixturevalue("sqlite_template")
+            path = tmp_path / f"db-{uuid.uuid4().hex[:10]}.db"
+            shutil.copyfile(template, path)
+            url = f"sqlite:///{path}"
+        else:
+            url = request.getfixturevalue("pg_databases").migrated()
+            pg_urls.append(url)
+        engine = make_engine(url)
+        engines.append(engine)
+        return engine
+
+    try:
+        yield make
+    finally:
+        for engine in engines:
+            engine.dispose()
+        if pg_urls:
+            databases = request.getfixturevalue("pg_databases")
+            for url in pg_urls:
+                databases.drop(url)
 
 
 @pytest.fixture

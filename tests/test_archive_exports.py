@@ -16,14 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from tests.archive_builders import Data, build, datasets, new_db, sample_data
+from tests.archive_builders import Data, build, datasets, sample_data
 from threads.archive import export, write_atomically
 from threads.archive.csv import BASE_COLUMNS, dump_csv
 from threads.archive.disqus import dump_disqus
 from threads.archive.wxr import NAMESPACES, dump_wxr
 from threads.models import Comment, Thread
-
-__all__ = ["new_db"]
 
 WP = "{" + NAMESPACES["wp"] + "}"
 CONTENT = "{" + NAMESPACES["content"] + "}"

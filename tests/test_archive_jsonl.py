@@ -14,13 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from tests.archive_builders import Data, build, datasets, new_db, sample_data, table_rows
+from tests.archive_builders import Data, build, datasets, sample_data, table_rows
 from threads.archive.jsonl import dump_archive, is_archive_header, load_archive
 from threads.db import session_scope
 from threads.errors import InvalidInput, NotFound
 from threads.models import Comment, CommentStatus, ImportBatch, Thread
-
-__all__ = ["new_db"]  # the fixture, imported for pytest
 
 
 def export(engine: Engine, thread_ids: list[int] | None = None) -> str:

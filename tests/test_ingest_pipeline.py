@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import os
 import pickle
-import shutil
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
 
-from tests.conftest import PgDatabases
 from tests.ingest_support import batches, counts, snapshot, write_disqus
-from threads.db import make_engine
 from threads.errors import InvalidInput
 from threads.ingest.pipeline import (
     PARALLEL_MIN_BYTES,
@@ -33,23 +30,9 @@ IMPORT_TIMES = {"created_at", "updated_at", "started_at", "finished_at"}
 
 
 @pytest.fixture
-def other_engine(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+def other_engine(new_db: Callable[[], Engine]) -> Engine:
     """A second fresh database on the same backend, to import the same file into."""
-    if backend == "sqlite":
-        template: Path = request.getfixturevalue("sqlite_template")
-        path = tmp_path / "other.db"
-        shutil.copyfile(template, path)
-        url = f"sqlite:///{path}"
-    else:
-        databases: PgDatabases = request.getfixturevalue("pg_databases")
-        url = databases.migrated()
-    engine = make_engine(url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        if backend != "sqlite":
-            databases.drop(url)
+    return new_db()
 
 
 def one(engine: Engine, path: Path, *, parallel: bool) -> FileReport:
