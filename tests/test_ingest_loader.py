@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -327,3 +327,29 @@ def test_bulk_insert_writes_json_and_enums_as_the_column_types_do() -> None:
     status = _enum_converter(COMMENT.c.status)
     assert type(status(CommentStatus.SPAM)) is str and status(CommentStatus.SPAM) == "spam"
     assert status("pending") == "pending" and status(None) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.datetimes(
+        timezones=st.one_of(
+            st.none(),
+            st.just(UTC),
+            st.integers(-14 * 60, 14 * 60).map(lambda m: timezone(timedelta(minutes=m))),
+        )
+    )
+)
+def test_stored_timestamps_are_what_sqlalchemy_stores_and_read_back(value: datetime) -> None:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from threads.db.queries import ingest as q
+
+    column = q.COMMENT.c.posted_at
+    as_utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    for backend, dialect in (("sqlite", sqlite.dialect()), ("postgresql", postgresql.dialect())):
+        stored = q.stored_form(column, backend)(value)
+        if backend == "sqlite":
+            # the text SQLAlchemy's own processing of the column would write
+            process = column.type.dialect_impl(dialect).bind_processor(dialect)
+            assert stored == (process(value) if process else value)
+        assert q.python_form(column, backend)(stored) == as_utc

@@ -17,7 +17,7 @@ import copy
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from threads.db.queries import ingest as q
@@ -29,6 +29,9 @@ STORED_COLUMNS: tuple[str, ...] = q.COMMENT_FIELDS
 #: positions in a prepared comment's values
 EXTERNAL_ID = STORED_COLUMNS.index("external_id")
 STATUS = STORED_COLUMNS.index("status")
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+US = timedelta(microseconds=1)
 
 #: a prepared comment: (base key, parent key, parent index, stored values in STORED_COLUMNS
 #: order)
@@ -113,8 +116,14 @@ class Preparer:
         ]
 
     def pack(self, comment: ParsedComment) -> PackedComment:
-        """What the reader knows of ``comment``, as a plain tuple: timestamp and enums already
-        in stored form (and refused, naming the column, when a column does not allow them)."""
+        """What the reader knows of ``comment``, as a plain tuple: the timestamp as microseconds
+        since 1970 UTC (exact, and cheap to make), the enums in stored form (refused, naming the
+        column, when a column does not allow them)."""
+        posted_at = comment.posted_at
+        posted: int | None = None
+        if posted_at is not None:
+            aware = posted_at if posted_at.tzinfo else posted_at.replace(tzinfo=UTC)
+            posted = (aware - EPOCH) // US
         return (
             comment.body,
             comment.external_id,
@@ -123,7 +132,7 @@ class Preparer:
             comment.author_name,
             comment.author_url,
             comment.author_email,
-            self._time(comment.posted_at),
+            posted,
             comment.posted_text,
             self._status(comment.status),
             self._kind(comment.kind),
@@ -150,6 +159,8 @@ class Preparer:
             position,
             extra,
         ) = packed
+        if posted_at is not None:
+            posted_at = self._time(EPOCH + timedelta(microseconds=posted_at))
         key = _base_key(external_id, author_name, posted_text, body)
         author = _author_key(author_email, author_name)
         if (

@@ -290,13 +290,19 @@ def _enum_converter(column: sa.Column[Any]) -> Any:
 
 
 def _sqlite_time(value: Any) -> Any:
-    # SQLAlchemy's SQLite DATETIME text, naive UTC (as UTCDateTime stores it)
+    """SQLAlchemy's SQLite DATETIME text, naive UTC (as UTCDateTime stores it): what
+    ``value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")`` gives, in
+    about half the time (once per imported comment)."""
     if value is None:
         return None
     tz = value.tzinfo
-    if tz is not None:
-        value = (value if tz is UTC else value.astimezone(UTC)).replace(tzinfo=None)
-    return value.isoformat(" ", "microseconds")
+    if tz is None:
+        text = value.isoformat(" ")
+    else:
+        if tz is not UTC:
+            value = value.astimezone(UTC)
+        text = value.isoformat(" ")[:-6]  # the "+00:00" of UTC
+    return text if value.microsecond else text + ".000000"
 
 
 def _pg_time(value: Any) -> Any:
