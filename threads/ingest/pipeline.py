@@ -1,9 +1,14 @@
 """Where a file's items are read and prepared: in the importing process, or beside it.
 
-A large export is read on two cores: a forked reader process parses the XML and prepares the
-comments (``threads.ingest.prepare``) while the importing process writes the previous batches in
-its transaction. Prepared items cross a pipe in pickled batches; the pipe's small buffer keeps
-the reader at most a batch or two ahead, so memory stays bounded as it does in one process.
+A large export is read on two cores. A forked reader process parses the XML and packs each
+comment (``threads.ingest.prepare.Preparer.pack``: plain values, the timestamp as microseconds,
+the enums in stored form) while the importing process finishes preparing the comments (keys,
+hashes, stored text, JSON) and writes the previous batches in its transaction; the work is split
+so that neither side waits long for the other. Batches cross a pipe with ``marshal`` for the
+packed comments (plain tuples, about twice as fast as pickle both ways; both ends are the same
+interpreter) and ``pickle`` for the few thread objects. A sending thread and a queue of a few
+batches let the reader run ahead of the writer by that much and no more, so memory stays bounded
+as it does in one process.
 
 Both kinds of stream give the same prepared items in the same order, and the same warnings,
 skipped-element counts and errors: the choice changes the speed of an import, never its result.
@@ -31,7 +36,7 @@ from threads.ingest.stream import Item, XmlSource
 
 #: files at least this large are read in a reader process when ``parallel`` is left to us
 PARALLEL_MIN_BYTES = 8 << 20
-#: prepared comments per message from the reader process (and items, for thread-only runs)
+#: packed comments per message from the reader process (and items, for runs of bare threads)
 SEND_COMMENTS = 2000
 SEND_ITEMS = 500
 PROTOCOL = pickle.HIGHEST_PROTOCOL
@@ -113,7 +118,8 @@ class InProcess:
 
 
 class ReaderProcess:
-    """The reader and the preparation run in a forked child; items arrive in batches.
+    """The reader runs in a forked child and packs the comments; batches arrive here, where
+    their preparation is finished.
 
     Errors raised in the child (a file that is not well-formed, an undeclared namespace prefix,
     a value a column refuses) are raised again here, with the same type and message. A child

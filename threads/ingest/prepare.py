@@ -7,8 +7,10 @@ value in the form the driver stores (timestamps, JSON text, enum values; refused
 column, when not a value the column allows). The loader (``threads.ingest.loader``) then only
 decides ids, duplicate numbering and reply links against the database.
 
-Pure and picklable: it runs beside the loader, or in a reader process of its own while the loader
-writes (``threads.ingest.pipeline``), so that a large import uses two cores.
+Pure, and in two steps so that a large import can use two cores (``threads.ingest.pipeline``):
+:meth:`Preparer.pack` turns a parsed comment into plain values (in the reader process, if there
+is one) and :meth:`Preparer.finish` does the rest (beside the loader). In one process the two
+simply follow each other.
 """
 
 from __future__ import annotations
