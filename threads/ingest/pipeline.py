@@ -26,6 +26,7 @@ import multiprocessing
 import os
 import pickle
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
@@ -74,8 +75,9 @@ class PreparedStream(Protocol):
 
 
 def can_fork() -> bool:
-    """Whether a reader process can be forked safely here."""
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    """Whether a reader process can be forked safely here: on Linux (macOS's system libraries
+    are not safe to use after a fork), with no other thread running."""
+    return sys.platform.startswith("linux") and threading.active_count() == 1
 
 
 def use_reader_process(size: int, parallel: bool | None) -> bool:
