@@ -172,14 +172,15 @@ class ReaderProcess:
             kind = message[0]
             if kind == "items":
                 self._bytes_read = message[1]
-                finish, unpacked = self._preparer.finish, self._preparer.unpacked
+                finish = self._preparer.finish
                 comments = message[3]
                 if isinstance(comments, bytes):
                     comments = pickle.loads(comments)
                 for (thread, ref, warnings), packed in zip(
                     pickle.loads(message[2]), comments, strict=True
                 ):
-                    yield unpacked(thread, ref, warnings, [finish(c) for c in packed])
+                    prepared = [finish(c) for c in packed]
+                    yield Prepared(prepared, thread=thread, thread_ref=ref, warnings=warnings)
             elif kind == "end":
                 self.warnings, self.skipped = pickle.loads(message[1])
                 return

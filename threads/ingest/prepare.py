@@ -107,7 +107,6 @@ class Preparer:
     """Prepares comments for one database backend ("sqlite" or "postgresql")."""
 
     def __init__(self, backend: str) -> None:
-        self.backend = backend
         column = q.COMMENT.c
         self._time = q.stored_form(column.posted_at, backend)
         self._kind = q.stored_form(column.kind, backend)
@@ -194,12 +193,11 @@ class Preparer:
         )
         return (key, id_key(parent) if parent else None, None if parent else parent_index, values)
 
-    def comment(self, comment: ParsedComment) -> PreparedComment:
-        return self.finish(self.pack(comment))
-
     def item(self, item: Item) -> Prepared:
         pack, finish = self.pack, self.finish
-        return self.unpacked(*self.split(item), [finish(pack(c)) for c in item.comments])
+        thread, thread_ref, warnings = self.split(item)
+        comments = [finish(pack(c)) for c in item.comments]
+        return Prepared(comments, thread=thread, thread_ref=thread_ref, warnings=warnings)
 
     def items(self, items: Iterable[Item]) -> Iterator[Prepared]:
         for item in items:
@@ -213,15 +211,6 @@ class Preparer:
         thread = copy.copy(item)
         thread.comments = []  # the prepared copies travel instead
         return thread, None, item.warnings
-
-    @staticmethod
-    def unpacked(
-        thread: ParsedThread | None,
-        thread_ref: str | None,
-        warnings: list[str],
-        comments: list[PreparedComment],
-    ) -> Prepared:
-        return Prepared(comments, thread, thread_ref, warnings)
 
     def python_values(self, values: tuple[Any, ...]) -> dict[str, Any]:
         """Stored values back as the model's Python values (to compare with a row read back)."""
