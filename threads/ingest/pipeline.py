@@ -163,7 +163,7 @@ class ReaderProcess:
         while True:
             try:
                 message = marshal.loads(receive())
-            except EOFError:
+            except (EOFError, OSError):  # closed, or cut off in the middle of a message
                 self._process.join(5)
                 raise ChildProcessError(
                     "the reader process ended without finishing "
