@@ -1,4 +1,4 @@
-"""The data model: SQLModel tables and the enums they use.
+"""The data model: SQLModel tables and the enums they use (defined in ``threads.enums``).
 
 Alembic owns the schema (``threads/db/migrations``); nothing here creates tables.
 Timestamps are timezone-aware UTC. Status and state columns are enums stored as short
@@ -15,6 +15,17 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from threads.db.types import UTCDateTime, utcnow
+from threads.enums import (
+    ActorType,
+    AutoCloseFrom,
+    CommentKind,
+    CommentStatus,
+    EventTarget,
+    LabelSource,
+    PreModeration,
+    Role,
+    ThreadState,
+)
 
 # Named constraints make SQLite batch migrations and autogenerate comparisons reliable.
 SQLModel.metadata.naming_convention = {
@@ -24,66 +35,6 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-class ThreadState(enum.StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"
-
-
-class CommentStatus(enum.StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    FLAGGED = "flagged"
-    REJECTED = "rejected"
-    SPAM = "spam"
-    DELETED = "deleted"
-
-
-class CommentKind(enum.StrEnum):
-    """Pingbacks and trackbacks are kept, but apart from people's comments."""
-
-    COMMENT = "comment"
-    PINGBACK = "pingback"
-    TRACKBACK = "trackback"
-
-
-class AutoCloseFrom(enum.StrEnum):
-    PUBLISHED = "published"
-    LAST_COMMENT = "last_comment"
-
-
-class PreModeration(enum.StrEnum):
-    ALL = "all"
-    FIRST_TIME = "first_time"
-    LINKS = "links"
-    NONE = "none"
-
-
-class LabelSource(enum.StrEnum):
-    AUTO = "auto"
-    MODERATOR = "moderator"
-
-
-class Role(enum.StrEnum):
-    VIEWER = "viewer"
-    MODERATOR = "moderator"
-    ADMIN = "admin"
-
-
-class EventTarget(enum.StrEnum):
-    COMMENT = "comment"
-    THREAD = "thread"
-    ARTICLE = "article"
-    API_KEY = "api_key"
-
-
-class ActorType(enum.StrEnum):
-    USER = "user"
-    API_KEY = "api_key"
-    RULE = "rule"
-    SYSTEM = "system"
-    IMPORT = "import"
 
 
 def enum_type(enum_cls: type[enum.Enum], name: str) -> sa.Enum:

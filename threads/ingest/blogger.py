@@ -26,9 +26,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from xml.etree.ElementTree import Element
 
+from threads.enums import CommentStatus
 from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedThread
 from threads.ingest.stream import Item, MoreComments, XmlSource, iter_xml, local, namespace, text_of
-from threads.models import CommentStatus
 
 ATOM = "http://www.w3.org/2005/Atom"
 THR = "http://purl.org/syndication/thread/1.0"

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from xml.etree.ElementTree import Element
 
+from threads.enums import CommentStatus, ThreadState
 from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedThread
 from threads.ingest.stream import (
     XML_ERRORS,
@@ -27,7 +28,6 @@ from threads.ingest.stream import (
     text_of,
     xml_error,
 )
-from threads.models import CommentStatus, ThreadState
 
 #: posts per yielded batch
 BATCH = 2000

@@ -29,6 +29,7 @@ import lxml.html
 from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
+from threads.enums import CommentKind, CommentStatus, ThreadState
 from threads.errors import InvalidInput
 from threads.ingest.dates import ParsedTime, epoch_from_show_comment, parse_timestamp_info
 from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedThread
@@ -40,7 +41,6 @@ from threads.ingest.text import (
     removed_notice,
     split_authors,
 )
-from threads.models import CommentKind, CommentStatus, ThreadState
 
 __all__ = ["parse_html"]
 

@@ -32,6 +32,7 @@ from sqlmodel import Session
 
 from threads.db.queries import ingest as q
 from threads.db.types import utcnow
+from threads.enums import CommentStatus, ThreadState
 from threads.errors import InvalidInput
 from threads.ingest.parsed import ParsedThread
 from threads.ingest.prepare import (
@@ -46,7 +47,6 @@ from threads.ingest.prepare import (
 from threads.ingest.prepare import fit as _fit
 from threads.ingest.prepare import utc as _utc
 from threads.ingest.stream import Item
-from threads.models import CommentStatus, ThreadState
 
 #: comments per write batch
 FLUSH_COMMENTS = 5000

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from threads.models import CommentKind, CommentStatus, ThreadState
+from threads.enums import CommentKind, CommentStatus, ThreadState
 
 
 @dataclass(slots=True)

@@ -21,10 +21,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from threads.enums import CommentKind, CommentStatus, ThreadState
 from threads.errors import InvalidInput
 from threads.ingest.dates import parse_timestamp_info
 from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedThread
-from threads.models import CommentKind, CommentStatus, ThreadState
 
 __all__ = [
     "closed_notice",

@@ -25,9 +25,9 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from xml.etree.ElementTree import Element
 
+from threads.enums import CommentKind, CommentStatus, ThreadState
 from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedThread
 from threads.ingest.stream import Item, XmlSource, iter_xml, local, namespace, text_of
-from threads.models import CommentKind, CommentStatus, ThreadState
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 SKIPPED_POST_TYPES = frozenset(

@@ -1,0 +1,70 @@
+"""The enums of the data model, apart from the tables.
+
+Plain ``StrEnum`` classes with no database import, so that code which only needs the values (the
+import readers, among them the reader process that starts before the database layer is loaded)
+stays light. ``threads.models`` re-exports them, and its enum columns are built from them.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ThreadState(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class CommentStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    FLAGGED = "flagged"
+    REJECTED = "rejected"
+    SPAM = "spam"
+    DELETED = "deleted"
+
+
+class CommentKind(enum.StrEnum):
+    """Pingbacks and trackbacks are kept, but apart from people's comments."""
+
+    COMMENT = "comment"
+    PINGBACK = "pingback"
+    TRACKBACK = "trackback"
+
+
+class AutoCloseFrom(enum.StrEnum):
+    PUBLISHED = "published"
+    LAST_COMMENT = "last_comment"
+
+
+class PreModeration(enum.StrEnum):
+    ALL = "all"
+    FIRST_TIME = "first_time"
+    LINKS = "links"
+    NONE = "none"
+
+
+class LabelSource(enum.StrEnum):
+    AUTO = "auto"
+    MODERATOR = "moderator"
+
+
+class Role(enum.StrEnum):
+    VIEWER = "viewer"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class EventTarget(enum.StrEnum):
+    COMMENT = "comment"
+    THREAD = "thread"
+    ARTICLE = "article"
+    API_KEY = "api_key"
+
+
+class ActorType(enum.StrEnum):
+    USER = "user"
+    API_KEY = "api_key"
+    RULE = "rule"
+    SYSTEM = "system"
+    IMPORT = "import"
