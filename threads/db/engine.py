@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +30,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         connect_args = {"check_same_thread": False, "timeout": 30}
+        # the sqlite3 module looks a None up among its adapters before binding it as NULL,
+        # and the failed lookup raises and clears an exception each time: about 0.7 us a
+        # None, ten times an integer, and an import binds a few per comment. With an adapter
+        # for None (which gives None back) the lookup succeeds at once. Process-wide, and
+        # nothing changes but the speed: None is bound as NULL either way.
+        sqlite3.register_adapter(type(None), _none)
         engine = create_engine(url, connect_args=connect_args, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
         return engine
@@ -47,6 +54,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 #: page size of a new SQLite database file, in bytes (SQLite's default is 4096)
 SQLITE_PAGE_SIZE = 16384
+
+
+def _none(value: None) -> None:
+    return None
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from threads.db.types import UTCDateTime
 from threads.models import Article, Comment, ImportBatch, Thread
+from threads.stored import sqlite_time as _sqlite_time
 
 ARTICLE: sa.Table = Article.__table__  # type: ignore[attr-defined]
 THREAD: sa.Table = Thread.__table__  # type: ignore[attr-defined]
@@ -158,30 +159,22 @@ def insert_stored(
     connection = session.connection()
     dialect = connection.dialect
     backend = dialect.name
-    extra_names = list(same or {})
-    shared = tuple(
-        stored_form(table.c[name], backend)(value) for name, value in (same or {}).items()
-    )
-    if shared:
-        params = [row + shared for row in params]
-    all_columns = [*columns, *extra_names]
-    names = ", ".join(dialect.identifier_preparer.quote(name) for name in all_columns)
+    quote = dialect.identifier_preparer.quote
     table_name = dialect.identifier_preparer.format_table(table)
+    shared = {
+        name: stored_form(table.c[name], backend)(value) for name, value in (same or {}).items()
+    }
+    if backend == "sqlite":
+        _insert_sqlite(connection, table, table_name, quote, columns, params, shared)
+        return
+    all_columns = [*columns, *shared]
+    if shared:
+        values = tuple(shared.values())
+        params = [row + values for row in params]
+    names = ", ".join(quote(name) for name in all_columns)
     if backend != "postgresql":
         marks = ", ".join(["?" if dialect.paramstyle == "qmark" else "%s"] * len(all_columns))
-        statement = f"INSERT INTO {table_name} ({names}) VALUES ({marks})"
-        if backend != "sqlite" or not _checks_are_enum_checks(connection, table):
-            connection.exec_driver_sql(statement, params)
-            return
-        # Every CHECK on this table is an enum's ``col IN (...)``, and stored_form has checked
-        # each value against the same list. SQLite evaluates such an IN by building a small
-        # temporary b-tree for every row (13 us a comment row, measured: as much as the insert
-        # itself), so it skips the CHECKs for this statement only.
-        connection.exec_driver_sql("PRAGMA ignore_check_constraints=ON")
-        try:
-            connection.exec_driver_sql(statement, params)
-        finally:
-            connection.exec_driver_sql("PRAGMA ignore_check_constraints=OFF")
+        connection.exec_driver_sql(f"INSERT INTO {table_name} ({names}) VALUES ({marks})", params)
         return
     # PostgreSQL: COPY. An executemany is one statement per row, and the statement-level
     # triggers on ``comment`` (the tally) would fire per row (+100 us a comment, measured); a
@@ -191,6 +184,76 @@ def insert_stored(
     with driver.cursor() as cursor, cursor.copy(f"COPY {table_name} ({names}) FROM STDIN") as copy:
         for row_values in params:
             copy.write_row(row_values)
+
+
+def _insert_sqlite(
+    connection: sa.Connection,
+    table: sa.Table,
+    table_name: str,
+    quote: Any,
+    columns: Sequence[str],
+    params: list[tuple[Any, ...]],
+    shared: dict[str, Any],
+) -> None:
+    """:func:`insert_stored` on SQLite, where binding the values costs about as much as the
+    insert itself (the sqlite3 module binds a None through its adapter lookup, which fails with
+    an exception each time: 0.7 us, ten times an integer). So the statement binds only what
+    differs: a value shared by every row is written into it as a literal, and a column with no
+    default that is None in every row of this batch is left out (it is NULL all the same)."""
+    literals = {name: _sqlite_literal(value) for name, value in shared.items()}
+    bound = [name for name, text in literals.items() if text is None]
+    names = list(columns)
+    keep = list(range(len(columns)))
+    if params:
+        for index, name in enumerate(columns):
+            column = table.c[name]
+            if (
+                column.nullable
+                and column.server_default is None
+                and all(row[index] is None for row in params)
+            ):
+                keep.remove(index)
+        if len(keep) < len(columns):
+            pick = operator.itemgetter(*keep)
+            names = [columns[i] for i in keep]
+            params = (
+                [pick(row) for row in params]
+                if len(keep) > 1
+                else [(row[keep[0]],) for row in params]
+            )
+    if bound:
+        extra = tuple(shared[name] for name in bound)
+        params = [row + extra for row in params]
+    all_names = [*names, *bound, *(n for n, t in literals.items() if t is not None)]
+    marks = ["?"] * (len(names) + len(bound))
+    marks += [t for t in literals.values() if t is not None]
+    statement = (
+        f"INSERT INTO {table_name} ({', '.join(quote(n) for n in all_names)}) "
+        f"VALUES ({', '.join(marks)})"
+    )
+    if not _checks_are_enum_checks(connection, table):
+        connection.exec_driver_sql(statement, params)
+        return
+    # Every CHECK on this table is an enum's ``col IN (...)``, and stored_form has checked
+    # each value against the same list. SQLite evaluates such an IN by building a small
+    # temporary b-tree for every row (13 us a comment row, measured: as much as the insert
+    # itself), so it skips the CHECKs for this statement only.
+    connection.exec_driver_sql("PRAGMA ignore_check_constraints=ON")
+    try:
+        connection.exec_driver_sql(statement, params)
+    finally:
+        connection.exec_driver_sql("PRAGMA ignore_check_constraints=OFF")
+
+
+def _sqlite_literal(value: Any) -> str | None:
+    """``value`` as an SQLite literal, for the plain kinds that have an exact one (None else)."""
+    if value is None:
+        return "NULL"
+    if type(value) is int:
+        return str(value)
+    if type(value) is str and "\x00" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    return None
 
 
 _CHECK = re.compile(r"\bCHECK\s*\(", re.I)
@@ -287,22 +350,6 @@ def _enum_converter(column: sa.Column[Any]) -> Any:
             ) from None
 
     return convert
-
-
-def _sqlite_time(value: Any) -> Any:
-    """SQLAlchemy's SQLite DATETIME text, naive UTC (as UTCDateTime stores it): what
-    ``value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")`` gives, in
-    about half the time (once per imported comment)."""
-    if value is None:
-        return None
-    tz = value.tzinfo
-    if tz is None:
-        text = value.isoformat(" ")
-    else:
-        if tz is not UTC:
-            value = value.astimezone(UTC)
-        text = value.isoformat(" ")[:-6]  # the "+00:00" of UTC
-    return text if value.microsecond else text + ".000000"
 
 
 def _pg_time(value: Any) -> Any:
