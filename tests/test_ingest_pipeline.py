@@ -206,7 +206,7 @@ def test_errors_cross_the_pipe_whole() -> None:
     )
 
 
-def reader_process(path: Path, backend: str = "sqlite") -> ReaderProcess:
+def reader_process(path: Path) -> ReaderProcess:
     from threads.ingest.disqus import DisqusReader
 
     sniffed = sniff_file(path, xml=True)
@@ -215,14 +215,14 @@ def reader_process(path: Path, backend: str = "sqlite") -> ReaderProcess:
         source = XmlSource(path, sniffed)
         return DisqusReader(source), source
 
-    return ReaderProcess(make_reader, backend)
+    return ReaderProcess(make_reader)
 
 
 def test_closing_early_stops_the_reader_process(tmp_path: Path) -> None:
     path = tmp_path / "big.xml"
     write_disqus(path, threads=10, posts=20000)
     stream = reader_process(path)
-    first = next(iter(stream))
+    first = next(stream.prepared("sqlite"))
     assert first.thread is not None
     pid = stream.pid
     stream.close()  # as the service does when the writing side fails
@@ -234,7 +234,7 @@ def test_a_reader_process_that_dies_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "big.xml"
     write_disqus(path, threads=10, posts=20000)
     stream = reader_process(path)
-    items = iter(stream)
+    items = stream.prepared("sqlite")
     next(items)
     os.kill(stream.pid, signal.SIGKILL)
     with pytest.raises(ChildProcessError, match="reader process ended without finishing"):
@@ -307,9 +307,9 @@ def test_what_marshal_cannot_write_crosses_with_pickle(tmp_path: Path) -> None:
     def make_reader() -> tuple[Reader, XmlSource]:
         return Reader(), XmlSource(path, sniffed)
 
-    stream = ReaderProcess(make_reader, "sqlite")
+    stream = ReaderProcess(make_reader)
     try:
-        (item,) = list(stream)
+        (item,) = list(stream.prepared("sqlite"))
     finally:
         stream.close()
     assert item.thread is not None and item.thread.article.title == "T"

@@ -30,10 +30,16 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from threads.ingest.prepare import PackedComment, Prepared, Preparer
+from threads.ingest.blogger import BloggerReader
+from threads.ingest.disqus import DisqusReader
+from threads.ingest.pack import PackedComment, pack, split
 from threads.ingest.stream import Item, XmlSource
+from threads.ingest.wxr import WxrReader
+
+if TYPE_CHECKING:
+    from threads.ingest.prepare import Prepared
 
 #: files at least this large are read in a reader process when ``parallel`` is left to us
 PARALLEL_MIN_BYTES = 8 << 20
@@ -42,7 +48,9 @@ SEND_COMMENTS = 2000
 SEND_ITEMS = 500
 PROTOCOL = pickle.HIGHEST_PROTOCOL
 #: batches the reader process may have ready before the importing process takes them
-SEND_AHEAD = 4
+SEND_AHEAD = 32
+#: the garbage collector's thresholds while a file is read (see ``threads.ingest.service``)
+FEW_COLLECTIONS = (50_000, 20, 100)
 
 
 class Reader(Protocol):
@@ -69,9 +77,20 @@ class PreparedStream(Protocol):
     @property
     def bytes_read(self) -> int: ...
 
-    def __iter__(self) -> Iterator[Prepared]: ...
+    def prepared(self, backend: str) -> Iterator[Prepared]:
+        """The items, their comments prepared for ``backend`` ("sqlite" or "postgresql")."""
+        ...
 
     def close(self) -> None: ...
+
+
+def xml_reader(fmt: str, source: XmlSource) -> Reader:
+    """The streaming reader of an XML format ("wxr", "disqus" or "blogger")."""
+    if fmt == "wxr":
+        return WxrReader(source)
+    if fmt == "disqus":
+        return DisqusReader(source)
+    return BloggerReader(source)
 
 
 def can_fork() -> bool:
@@ -96,9 +115,8 @@ class InProcess:
 
     in_child = False
 
-    def __init__(self, make_reader: Callable[[], tuple[Reader, XmlSource]], backend: str):
+    def __init__(self, make_reader: Callable[[], tuple[Reader, XmlSource]]):
         self.reader, self.source = make_reader()
-        self.preparer = Preparer(backend)
 
     @property
     def warnings(self) -> list[str]:
@@ -112,8 +130,10 @@ class InProcess:
     def bytes_read(self) -> int:
         return self.source.bytes_read
 
-    def __iter__(self) -> Iterator[Prepared]:
-        return self.preparer.items(self.reader)
+    def prepared(self, backend: str) -> Iterator[Prepared]:
+        from threads.ingest.prepare import Preparer
+
+        return Preparer(backend).items(self.reader)
 
     def close(self) -> None:
         self.source.close()
@@ -131,17 +151,16 @@ class ReaderProcess:
 
     in_child = True
 
-    def __init__(self, make_reader: Callable[[], tuple[Reader, XmlSource]], backend: str):
+    def __init__(self, make_reader: Callable[[], tuple[Reader, XmlSource]]):
         self.warnings: list[str] = []
         self.skipped: dict[str, int] = {}
         self._bytes_read = 0
         self._closed = False
-        self._preparer = Preparer(backend)
         context = multiprocessing.get_context("fork")
         self._conn, child_end = context.Pipe(duplex=False)
         self._process = context.Process(
             target=_read_in_child,
-            args=(child_end, make_reader, backend),
+            args=(child_end, make_reader),
             name="threads-ingest-reader",
             daemon=True,
         )
@@ -158,7 +177,10 @@ class ReaderProcess:
         assert self._process.pid is not None
         return self._process.pid
 
-    def __iter__(self) -> Iterator[Prepared]:
+    def prepared(self, backend: str) -> Iterator[Prepared]:
+        from threads.ingest.prepare import Prepared, Preparer
+
+        finish = Preparer(backend).finish
         receive = self._conn.recv_bytes
         while True:
             try:
@@ -172,7 +194,6 @@ class ReaderProcess:
             kind = message[0]
             if kind == "items":
                 self._bytes_read = message[1]
-                finish = self._preparer.finish
                 comments = message[3]
                 if isinstance(comments, bytes):
                     comments = pickle.loads(comments)
@@ -199,17 +220,15 @@ class ReaderProcess:
 
 
 def open_stream(
-    make_reader: Callable[[], tuple[Reader, XmlSource]], backend: str, *, in_child: bool
+    make_reader: Callable[[], tuple[Reader, XmlSource]], *, in_child: bool
 ) -> PreparedStream:
-    """The prepared items of the reader ``make_reader`` builds, read here or in a child."""
+    """The items of the reader ``make_reader`` builds, read here or in a child."""
     if in_child:
-        return ReaderProcess(make_reader, backend)
-    return InProcess(make_reader, backend)
+        return ReaderProcess(make_reader)
+    return InProcess(make_reader)
 
 
-def _read_in_child(
-    conn: Connection, make_reader: Callable[[], tuple[Reader, XmlSource]], backend: str
-) -> None:
+def _read_in_child(conn: Connection, make_reader: Callable[[], tuple[Reader, XmlSource]]) -> None:
     """The reader process: read, prepare, send batches; then the warnings, or the error.
 
     A thread sends while the main thread reads on: the importing process takes a batch only
@@ -219,6 +238,7 @@ def _read_in_child(
     # What the child inherited stays as it is: a collection here could otherwise finalise the
     # parent's unreachable objects (a pooled database connection among them) in this process.
     gc.freeze()
+    gc.set_threshold(*FEW_COLLECTIONS)
     outbox: queue.Queue[bytes | None] = queue.Queue(maxsize=SEND_AHEAD)
     stopped = threading.Event()
 
@@ -246,8 +266,6 @@ def _read_in_child(
 
     try:
         reader, source = make_reader()
-        preparer = Preparer(backend)
-        pack, split = preparer.pack, preparer.split
         batch: list[tuple[Any, list[PackedComment]]] = []
         comments = 0
         for item in reader:

@@ -8,23 +8,23 @@ column, when not a value the column allows). The loader (``threads.ingest.loader
 decides ids, duplicate numbering and reply links against the database.
 
 Pure, and in two steps so that a large import can use two cores (``threads.ingest.pipeline``):
-:meth:`Preparer.pack` turns a parsed comment into plain values (in the reader process, if there
-is one) and :meth:`Preparer.finish` does the rest (beside the loader). In one process the two
-simply follow each other.
+:func:`threads.ingest.pack.pack` turns a parsed comment into plain values (in the reader process,
+if there is one) and :meth:`Preparer.finish` does the rest (beside the loader). In one process
+the two simply follow each other.
 """
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from threads.db.queries import ingest as q
+from threads.ingest.pack import PackedComment, pack, split
 from threads.ingest.parsed import ParsedComment, ParsedThread
-from threads.ingest.stream import Item, MoreComments
+from threads.ingest.stream import Item
 
 #: the columns a prepared comment's values fill, in order (the loader adds the rest)
 STORED_COLUMNS: tuple[str, ...] = q.COMMENT_FIELDS
@@ -32,15 +32,9 @@ STORED_COLUMNS: tuple[str, ...] = q.COMMENT_FIELDS
 EXTERNAL_ID = STORED_COLUMNS.index("external_id")
 STATUS = STORED_COLUMNS.index("status")
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-US = timedelta(microseconds=1)
-
 #: a prepared comment: (base key, parent key, parent index, stored values in STORED_COLUMNS
 #: order)
 PreparedComment = tuple[str, str | None, int | None, tuple[Any, ...]]
-#: a packed comment (see Preparer.pack): a plain tuple, so that a reader process can send
-#: hundreds of thousands with marshal; preparing it is finished on the writing side
-PackedComment = tuple[Any, ...]
 
 
 @dataclass(slots=True)
@@ -108,39 +102,12 @@ class Preparer:
 
     def __init__(self, backend: str) -> None:
         column = q.COMMENT.c
-        self._time = q.stored_form(column.posted_at, backend)
-        self._kind = q.stored_form(column.kind, backend)
-        self._status = q.stored_form(column.status, backend)
+        # a packed timestamp is SQLite's UTC text; PostgreSQL takes it with its offset
+        self._time_suffix = "" if backend == "sqlite" else "+00:00"
         self._json = q.stored_form(column.extra, backend)
         self._decoders: list[tuple[str, Callable[[Any], Any]]] = [
             (name, q.python_form(column[name], backend)) for name in STORED_COLUMNS
         ]
-
-    def pack(self, comment: ParsedComment) -> PackedComment:
-        """What the reader knows of ``comment``, as a plain tuple: the timestamp as microseconds
-        since 1970 UTC (exact, and cheap to make), the enums in stored form (refused, naming the
-        column, when a column does not allow them)."""
-        posted_at = comment.posted_at
-        posted: int | None = None
-        if posted_at is not None:
-            aware = posted_at if posted_at.tzinfo else posted_at.replace(tzinfo=UTC)
-            posted = (aware - EPOCH) // US
-        return (
-            comment.body,
-            comment.external_id,
-            comment.parent_external_id,
-            comment.parent_index,
-            comment.author_name,
-            comment.author_url,
-            comment.author_email,
-            posted,
-            comment.posted_text,
-            self._status(comment.status),
-            self._kind(comment.kind),
-            comment.body_format,
-            comment.position,
-            comment.extra,
-        )
 
     def finish(self, packed: PackedComment) -> PreparedComment:
         """The prepared comment of a packed one: keys, hashes, cut columns, JSON."""
@@ -160,8 +127,8 @@ class Preparer:
             position,
             extra,
         ) = packed
-        if posted_at is not None:
-            posted_at = self._time(EPOCH + timedelta(microseconds=posted_at))
+        if posted_at is not None and self._time_suffix:
+            posted_at += self._time_suffix
         key = _base_key(external_id, author_name, posted_text, body)
         author = _author_key(author_email, author_name)
         if (
@@ -194,23 +161,14 @@ class Preparer:
         return (key, id_key(parent) if parent else None, None if parent else parent_index, values)
 
     def item(self, item: Item) -> Prepared:
-        pack, finish = self.pack, self.finish
-        thread, thread_ref, warnings = self.split(item)
+        finish = self.finish
+        thread, thread_ref, warnings = split(item)
         comments = [finish(pack(c)) for c in item.comments]
         return Prepared(comments, thread=thread, thread_ref=thread_ref, warnings=warnings)
 
     def items(self, items: Iterable[Item]) -> Iterator[Prepared]:
         for item in items:
             yield self.item(item)
-
-    @staticmethod
-    def split(item: Item) -> tuple[ParsedThread | None, str | None, list[str]]:
-        """The item without its comments: (thread, or the ref of an earlier one, warnings)."""
-        if isinstance(item, MoreComments):
-            return None, item.thread_ref, item.warnings
-        thread = copy.copy(item)
-        thread.comments = []  # the prepared copies travel instead
-        return thread, None, item.warnings
 
     def python_values(self, values: tuple[Any, ...]) -> dict[str, Any]:
         """Stored values back as the model's Python values (to compare with a row read back)."""

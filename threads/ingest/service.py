@@ -8,7 +8,6 @@ whose sha256 was already imported successfully is reported as unchanged and not 
 from __future__ import annotations
 
 import gc
-import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,15 +22,21 @@ from threads.db import session_scope
 from threads.db.queries.ingest import successful_batch
 from threads.db.types import utcnow
 from threads.errors import InvalidInput, ThreadsError
-from threads.ingest.blogger import BloggerReader
+from threads.ingest.ahead import ReadAhead
 from threads.ingest.detect import FORMATS, XML_FORMATS, detect_format
-from threads.ingest.disqus import DisqusReader
+from threads.ingest.files import expand_paths, file_sha256
 from threads.ingest.loader import LoadStats, load_prepared
-from threads.ingest.pipeline import Reader, open_stream, use_reader_process
+from threads.ingest.pipeline import (
+    FEW_COLLECTIONS,
+    PreparedStream,
+    Reader,
+    open_stream,
+    use_reader_process,
+    xml_reader,
+)
 from threads.ingest.prepare import Prepared, Preparer
 from threads.ingest.sniff import HEAD_BYTES, decode_with_warnings, sniff_file
 from threads.ingest.stream import Item, UndeclaredPrefix, XmlSource
-from threads.ingest.wxr import WxrReader
 from threads.models import ImportBatch
 
 #: how many undeclared namespace prefixes one file may need before we give up
@@ -108,32 +113,6 @@ class IngestReport:
 ProgressCallback = Callable[[Progress], None]
 
 
-def expand_paths(paths: Sequence[Path]) -> list[Path]:
-    """Files under ``paths``: folders walked recursively, sorted, hidden entries skipped."""
-    files: list[Path] = []
-    for path in paths:
-        if not path.exists():
-            raise InvalidInput(f"{path}: no such file or directory", field="path")
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                relative = child.relative_to(path)
-                if any(part.startswith(".") for part in relative.parts):
-                    continue
-                if child.is_file():
-                    files.append(child)
-        else:
-            files.append(path)
-    return files
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def ingest_paths(
     engine: Engine,
     paths: Sequence[Path],
@@ -141,13 +120,16 @@ def ingest_paths(
     fmt: str = "auto",
     progress: ProgressCallback | None = None,
     parallel: bool | None = None,
+    ahead: ReadAhead | None = None,
 ) -> IngestReport:
     """Import every file under ``paths``; one transaction and ImportBatch per file.
 
     ``fmt`` forces a format (one of :data:`threads.ingest.detect.FORMATS`) or ``"auto"`` detects
     it from each file's content. ``parallel``: read WXR, Disqus and Blogger files in a reader
     process beside the writing one (True: whenever it is safe to; False: never; None: for large
-    files, see :mod:`threads.ingest.pipeline`); the result is the same either way. Raises
+    files, see :mod:`threads.ingest.pipeline`); the result is the same either way. ``ahead``:
+    a reader process already started for one of the files (:mod:`threads.ingest.ahead`), taken
+    when that file comes, stopped at the end if it was not. Raises
     InvalidInput for a missing path or an unknown format (before anything is written); a problem
     inside a file is reported, not raised.
     """
@@ -156,10 +138,16 @@ def ingest_paths(
             f"unknown format {fmt!r} (expected auto or one of {', '.join(FORMATS)})",
             field="format",
         )
-    files = expand_paths(paths)
-    report = IngestReport()
-    for index, path in enumerate(files):
-        report.files.append(_ingest_file(engine, path, fmt, progress, index, len(files), parallel))
+    try:
+        files = expand_paths(paths)
+        report = IngestReport()
+        for index, path in enumerate(files):
+            report.files.append(
+                _ingest_file(engine, path, fmt, progress, (index, len(files)), parallel, ahead)
+            )
+    finally:
+        if ahead is not None:
+            ahead.close()
     return report
 
 
@@ -168,9 +156,9 @@ def _ingest_file(
     path: Path,
     fmt: str,
     progress: ProgressCallback | None,
-    index: int,
-    total: int,
+    place: tuple[int, int],
     parallel: bool | None,
+    ahead: ReadAhead | None,
 ) -> FileReport:
     result = FileReport(path=path, status="failed")
     declared: set[str] = set()
@@ -194,8 +182,9 @@ def _ingest_file(
                         result,
                         frozenset(declared),
                         progress,
-                        (index, total),
+                        place,
                         parallel,
+                        ahead,
                     )
                 break
             except UndeclaredPrefix as exc:
@@ -234,7 +223,7 @@ def _few_collections() -> Iterator[None]:
     comments). Every 50,000 allocations during the import; the thresholds come back after.
     """
     old = gc.get_threshold()
-    gc.set_threshold(max(old[0], 50_000), max(old[1], 20), max(old[2], 100))
+    gc.set_threshold(*(max(now, few) for now, few in zip(old, FEW_COLLECTIONS, strict=True)))
     try:
         yield
     finally:
@@ -249,6 +238,7 @@ def _run(
     progress: ProgressCallback | None,
     place: tuple[int, int],
     parallel: bool | None,
+    ahead: ReadAhead | None,
 ) -> None:
     index, total = place
     fmt = result.format
@@ -275,20 +265,24 @@ def _run(
         result.batch_id = batch.id
         done = 0
         backend = session.get_bind().dialect.name
-        stream = None
+        stream: PreparedStream | None = None
         if fmt in XML_FORMATS:
-            sniffed = sniff_file(path, xml=True)
+            taken = ahead.take(path, fmt, declared) if ahead is not None else None
+            if taken is not None:
+                sniffed, stream = taken
+            else:
+                sniffed = sniff_file(path, xml=True)
+
+                def make_reader() -> tuple[Reader, XmlSource]:
+                    source = XmlSource(path, sniffed, declared)
+                    return xml_reader(fmt, source), source
+
+                in_child = use_reader_process(size, parallel)
+                stream = open_stream(make_reader, in_child=in_child)
             warnings.extend(sniffed.warnings)
             batch.encoding = sniffed.encoding
-
-            def make_reader() -> tuple[Reader, XmlSource]:
-                source = XmlSource(path, sniffed, declared)
-                return _xml_reader(fmt, source), source
-
-            in_child = use_reader_process(size, parallel)
-            stream = open_stream(make_reader, backend, in_child=in_child)
-            result.reader_process = in_child
-            items: Iterable[Prepared] = stream
+            result.reader_process = stream.in_child
+            items: Iterable[Prepared] = stream.prepared(backend)
         else:
             text, encoding, decode_warnings = decode_with_warnings(
                 path.read_bytes(), name=path.name
@@ -335,14 +329,6 @@ def _run(
     if progress is not None:
         done_comments = int(result.counts.get("comments", 0))
         progress(Progress(path, size, size, done_comments, index + 1, total))
-
-
-def _xml_reader(fmt: str, source: XmlSource) -> Reader:
-    if fmt == "wxr":
-        return WxrReader(source)
-    if fmt == "disqus":
-        return DisqusReader(source)
-    return BloggerReader(source)
 
 
 def _page_threads(fmt: str, text: str, name: str) -> Iterator[Item]:

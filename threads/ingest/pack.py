@@ -1,0 +1,79 @@
+"""A parsed comment as plain values: the first half of preparing it for the database.
+
+:func:`pack` keeps what the reader knows of a comment as a plain tuple (strings, numbers,
+``None``, the ``extra`` dict) that a reader process can send by the hundred thousand with
+``marshal``: the timestamp already as the UTC text the database keeps, the enums as their
+stored values (refused, naming the column, when the column does not allow them).
+``threads.ingest.prepare`` finishes the preparation beside the loader.
+
+This module needs no database layer: a large import's reader process is started before
+SQLAlchemy is even imported (see ``threads.ingest.pipeline``), and runs it.
+"""
+
+from __future__ import annotations
+
+import copy
+import enum
+from typing import Any
+
+from threads.enums import CommentKind, CommentStatus
+from threads.ingest.parsed import ParsedComment, ParsedThread
+from threads.ingest.stream import Item, MoreComments
+from threads.stored import sqlite_time
+
+#: a packed comment (see :func:`pack`)
+PackedComment = tuple[Any, ...]
+
+
+def _enum_texts(enum_class: type[enum.StrEnum]) -> dict[Any, str]:
+    # text -> text; a StrEnum member finds its text's entry (same hash, equal), and gets the
+    # plain text back: one dict lookup a value
+    return {member.value: member.value for member in enum_class}
+
+
+#: the stored text of each value the comment table's enum columns allow (a test checks them
+#: against the model's columns)
+STATUS_TEXTS = _enum_texts(CommentStatus)
+KIND_TEXTS = _enum_texts(CommentKind)
+
+
+def _refused(column: str, value: Any, allowed: dict[Any, str]) -> ValueError:
+    text = value.value if isinstance(value, enum.Enum) else value
+    return ValueError(f"comment.{column}: {text!r} is not one of {sorted(allowed.values())}")
+
+
+def pack(comment: ParsedComment) -> PackedComment:
+    """What the reader knows of ``comment``, as a plain tuple (see the module's docstring)."""
+    try:
+        status = STATUS_TEXTS[comment.status]
+    except (KeyError, TypeError):
+        raise _refused("status", comment.status, STATUS_TEXTS) from None
+    try:
+        kind = KIND_TEXTS[comment.kind]
+    except (KeyError, TypeError):
+        raise _refused("kind", comment.kind, KIND_TEXTS) from None
+    return (
+        comment.body,
+        comment.external_id,
+        comment.parent_external_id,
+        comment.parent_index,
+        comment.author_name,
+        comment.author_url,
+        comment.author_email,
+        sqlite_time(comment.posted_at),
+        comment.posted_text,
+        status,
+        kind,
+        comment.body_format,
+        comment.position,
+        comment.extra,
+    )
+
+
+def split(item: Item) -> tuple[ParsedThread | None, str | None, list[str]]:
+    """The item without its comments: (thread, or the ref of an earlier one, warnings)."""
+    if isinstance(item, MoreComments):
+        return None, item.thread_ref, item.warnings
+    thread = copy.copy(item)
+    thread.comments = []  # the packed copies travel instead
+    return thread, None, item.warnings
