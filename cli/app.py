@@ -1,26 +1,46 @@
-"""The `threads` command. Each sub-module parses its options, calls the library and renders."""
+"""The `threads` command. Each sub-module parses its options, calls the library and renders.
+
+A command's module is imported when that command runs (or when the help lists it), not at
+start: each command loads only what it uses, and ``threads ingest`` can start reading a large
+export before the database layer is even loaded (see ``cli.ingest_cmd``).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 import typer
 from typer.core import TyperGroup
 
-from cli import (
-    db_cmd,
-    export_cmd,
-    ingest_cmd,
-    keys_cmd,
-    moderation_cmd,
-    report_cmd,
-    serve_cmd,
-    topics_cmd,
-)
+if TYPE_CHECKING:  # the click that Typer carries (and builds its commands with)
+    from typer._click import Command, Context
+
 from cli.context import AppState
-from threads import __version__
 from threads.config import Settings
 from threads.errors import ThreadsError
+
+#: every command, in the order the help lists them: name -> (module, function); a group of
+#: commands is its module's Typer ``app``
+COMMANDS: dict[str, tuple[str, str]] = {
+    "serve": ("cli.serve_cmd", "serve"),
+    "report": ("cli.report_cmd", "report"),
+    "queue": ("cli.moderation_cmd", "queue"),
+    "moderate": ("cli.moderation_cmd", "moderate"),
+    "history": ("cli.moderation_cmd", "history"),
+    "close": ("cli.moderation_cmd", "close"),
+    "reopen": ("cli.moderation_cmd", "reopen"),
+    "close-stale": ("cli.moderation_cmd", "close_stale_cmd"),
+    "policy": ("cli.moderation_cmd", "policy"),
+    "export": ("cli.export_cmd", "export_cmd"),
+    "ingest": ("cli.ingest_cmd", "ingest"),
+    "classify": ("cli.topics_cmd", "classify"),
+    "label": ("cli.topics_cmd", "label"),
+    "train": ("cli.topics_cmd", "train"),
+    "evaluate": ("cli.topics_cmd", "evaluate_cmd"),
+    "db": ("cli.db_cmd", "app"),
+    "keys": ("cli.keys_cmd", "app"),
+}
 
 
 def fail(error: ThreadsError) -> typer.Exit:
@@ -30,7 +50,17 @@ def fail(error: ThreadsError) -> typer.Exit:
 
 
 class ThreadsGroup(TyperGroup):
-    """Maps ThreadsError to a one-line message and exit code 1, never a traceback."""
+    """Maps ThreadsError to a one-line message and exit code 1, never a traceback; loads each
+    command from :data:`COMMANDS` when it is first asked for."""
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        return [*self.commands, *(name for name in COMMANDS if name not in self.commands)]
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        command = self.commands.get(cmd_name)
+        if command is None and cmd_name in COMMANDS:
+            command = self.commands[cmd_name] = _load(cmd_name)
+        return command
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -52,8 +82,24 @@ app = typer.Typer(
 )
 
 
+def _load(name: str) -> Command:
+    """The click command of ``name``, built from its module as Typer would have built it."""
+    module, attribute = COMMANDS[name]
+    found = getattr(importlib.import_module(module), attribute)
+    if isinstance(found, typer.Typer):
+        command = typer.main.get_command(found)
+    else:
+        single = typer.Typer(pretty_exceptions_show_locals=False, add_completion=False)
+        single.command(name)(found)
+        command = typer.main.get_command(single)
+    command.name = name
+    return command
+
+
 def _version(value: bool) -> None:
     if value:
+        from threads import __version__
+
         typer.echo(f"threads {__version__}")
         raise typer.Exit()
 
@@ -78,25 +124,6 @@ def root(
     except ThreadsError as exc:
         raise fail(exc) from None
     ctx.obj = AppState(settings)
-
-
-app.add_typer(db_cmd.app, name="db")
-app.add_typer(keys_cmd.app, name="keys")
-app.command("serve")(serve_cmd.serve)
-app.command("report")(report_cmd.report)
-app.command("queue")(moderation_cmd.queue)
-app.command("moderate")(moderation_cmd.moderate)
-app.command("history")(moderation_cmd.history)
-app.command("close")(moderation_cmd.close)
-app.command("reopen")(moderation_cmd.reopen)
-app.command("close-stale")(moderation_cmd.close_stale_cmd)
-app.command("policy")(moderation_cmd.policy)
-app.command("export")(export_cmd.export_cmd)
-app.command("ingest")(ingest_cmd.ingest)
-app.command("classify")(topics_cmd.classify)
-app.command("label")(topics_cmd.label)
-app.command("train")(topics_cmd.train)
-app.command("evaluate")(topics_cmd.evaluate_cmd)
 
 
 def main() -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import typer
-from sqlalchemy.engine import Engine
 
 from threads.config import Settings
-from threads.db import ensure_schema, make_engine
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 @dataclass
@@ -19,6 +21,10 @@ class AppState:
     def engine(self, *, migrate: bool = True) -> Engine:
         """The database engine; the embedded SQLite file is migrated on first use."""
         if self._engine is None:
+            # the database layer is loaded here, when a command first needs it (a large
+            # import starts reading its file before; see cli.ingest_cmd)
+            from threads.db import ensure_schema, make_engine
+
             self._engine = make_engine(self.settings.database_url)
             if migrate:
                 ensure_schema(self._engine, auto_migrate=self.settings.auto_migrate)

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich import box
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
-from rich.table import Table
-from rich.text import Text
-from sqlalchemy.engine import Engine
 
-from cli.console import make_console
 from cli.context import state
+from threads.ingest.ahead import ReadAhead
 from threads.ingest.detect import FORMATS
-from threads.ingest.service import IngestReport, ingest_paths
-from threads.ingest.service import Progress as IngestProgress
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from sqlalchemy.engine import Engine
+
+    from threads.ingest.service import IngestReport
 
 
 def ingest(
@@ -45,12 +44,21 @@ def ingest(
     Each file is one transaction: a file that fails leaves nothing behind, and the others still
     import. A file already imported (same sha256) is reported as unchanged.
     """
-    engine = state(ctx).engine()
-    console = make_console()
-    if sys.stdout.isatty():
-        report = _with_progress(engine, paths, fmt, console, parallel)
-    else:
-        report = ingest_paths(engine, paths, fmt=fmt, parallel=parallel)
+    # A large export's reader process starts first, with only the readers loaded: it parses
+    # while this process loads the database layer and opens the database.
+    ahead = ReadAhead.start(paths, fmt, parallel)
+    try:
+        from cli.console import make_console
+        from threads.ingest.service import ingest_paths
+
+        engine = state(ctx).engine()
+        console = make_console()
+        if sys.stdout.isatty():
+            report = _with_progress(engine, paths, fmt, console, parallel, ahead)
+        else:
+            report = ingest_paths(engine, paths, fmt=fmt, parallel=parallel, ahead=ahead)
+    finally:
+        ahead.close()
     render_report(report, console)
     if not report.ok:
         for failed in report.failed:
@@ -59,8 +67,24 @@ def ingest(
 
 
 def _with_progress(
-    engine: Engine, paths: list[Path], fmt: str, console: Console, parallel: bool | None
+    engine: Engine,
+    paths: list[Path],
+    fmt: str,
+    console: Console,
+    parallel: bool | None,
+    ahead: ReadAhead,
 ) -> IngestReport:
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TransferSpeedColumn,
+    )
+
+    from threads.ingest.service import Progress as IngestProgress
+    from threads.ingest.service import ingest_paths
+
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -84,7 +108,7 @@ def _with_progress(
                 refresh=True,
             )
 
-        return ingest_paths(engine, paths, fmt=fmt, progress=update, parallel=parallel)
+        return ingest_paths(engine, paths, fmt=fmt, progress=update, parallel=parallel, ahead=ahead)
 
 
 def shown_path(path: Path) -> str:
@@ -98,6 +122,10 @@ def shown_path(path: Path) -> str:
 
 def render_report(report: IngestReport, console: Console) -> None:
     """Per-file lines and a summary table: articles, comments by status, closed, warnings."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
     files = Table(title="Files", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     files.add_column("file", overflow="fold", ratio=1)
     files.add_column("read as", no_wrap=True)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer
 from typer.main import get_command
 from typer.testing import CliRunner
 
@@ -14,17 +16,21 @@ README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encodi
 runner = CliRunner()
 
 
+def _subcommand(command: Any, name: str) -> Any:
+    # through the group's interface: commands are loaded when first asked for
+    return command.get_command(typer.Context(command), name)
+
+
 def _command_paths() -> list[tuple[str, ...]]:
     root = get_command(app)
     paths: list[tuple[str, ...]] = []
 
-    def walk(command: object, prefix: tuple[str, ...]) -> None:
-        subcommands = getattr(command, "commands", None)
-        if not subcommands:
+    def walk(command: Any, prefix: tuple[str, ...]) -> None:
+        if not hasattr(command, "list_commands"):
             paths.append(prefix)
             return
-        for name, sub in sorted(subcommands.items()):
-            walk(sub, (*prefix, name))
+        for name in sorted(command.list_commands(typer.Context(command))):
+            walk(_subcommand(command, name), (*prefix, name))
 
     walk(root, ())
     return paths
@@ -42,9 +48,9 @@ def test_every_command_has_help(path: tuple[str, ...]) -> None:
     result = runner.invoke(app, [*path, "--help"])
     assert result.exit_code == 0, result.output
     assert "Usage:" in result.output
-    command = get_command(app)
+    command: Any = get_command(app)
     for name in path:
-        command = command.commands[name]  # type: ignore[attr-defined]
+        command = _subcommand(command, name)
     assert (command.help or "").strip(), f"`threads {' '.join(path)}` has no help text"
 
 
