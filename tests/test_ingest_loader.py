@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
@@ -13,8 +14,9 @@ from sqlalchemy.engine import Engine
 from tests.ingest_support import snapshot
 from threads.db import session_scope
 from threads.ingest.loader import Loader, LoadStats, article_key, normalise_url
+from threads.ingest.pack import KIND_TEXTS, STATUS_TEXTS, pack
 from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedThread
-from threads.ingest.prepare import author_key, comment_base_key, sha256
+from threads.ingest.prepare import STORED_COLUMNS, Preparer, author_key, comment_base_key, sha256
 from threads.ingest.stream import Item, MoreComments
 from threads.models import CommentKind, CommentStatus, ImportBatch, ThreadState
 
@@ -353,3 +355,60 @@ def test_stored_timestamps_are_what_sqlalchemy_stores_and_read_back(value: datet
             process = column.type.dialect_impl(dialect).bind_processor(dialect)
             assert stored == (process(value) if process else value)
         assert q.python_form(column, backend)(stored) == as_utc
+        # a packed comment carries SQLite's UTC text (made in the reader process); finished
+        # for either backend, it reads back as the same instant
+        packed = pack(ParsedComment(body="b", posted_at=value))
+        values = Preparer(backend).finish(packed)[3]
+        assert q.python_form(column, backend)(values[STORED_COLUMNS.index("posted_at")]) == as_utc
+
+
+def test_packed_enum_values_are_those_the_columns_allow() -> None:
+    from threads.db.queries import ingest as q
+
+    # the reader process checks them without the database layer: the same lists
+    assert sorted(STATUS_TEXTS.values()) == sorted(q.COMMENT.c.status.type.enums)  # type: ignore[attr-defined]
+    assert sorted(KIND_TEXTS.values()) == sorted(q.COMMENT.c.kind.type.enums)  # type: ignore[attr-defined]
+    assert pack(ParsedComment(body="b", status="spam"))[9] == "spam"
+    assert pack(ParsedComment(body="b", status=CommentStatus.SPAM))[9] == "spam"
+    with pytest.raises(ValueError, match=r"^comment\.status: 'hidden' is not one of \['approved'"):
+        pack(ParsedComment(body="b", status="hidden"))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"^comment\.kind: 'like' is not one of"):
+        pack(ParsedComment(body="b", kind="like"))  # type: ignore[arg-type]
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text())
+def test_values_written_into_an_sqlite_statement_read_back_exactly(text: str) -> None:
+    import sqlite3
+
+    from threads.db.queries.ingest import _sqlite_literal
+
+    connection = sqlite3.connect(":memory:")
+    try:
+        for value in (text, len(text), -len(text), None):
+            literal = _sqlite_literal(value)
+            if literal is None:  # left to a bound parameter
+                assert isinstance(value, str) and "\x00" in value
+                continue
+            assert connection.execute(f"SELECT {literal}").fetchone()[0] == value
+    finally:
+        connection.close()
+
+
+def test_a_column_none_in_a_whole_batch_is_null_and_one_set_in_part_keeps_its_values(
+    engine: Engine,
+) -> None:
+    first = [ParsedComment(body=f"a{n}", external_id=f"a{n}") for n in range(3)]
+    second = [
+        ParsedComment(body=f"b{n}", external_id=f"b{n}", author_url="https://e.org/" if n else None)
+        for n in range(3)
+    ]
+    load(engine, [thread(*first), thread(*second, external_id="t2")], flush=3)
+    rows = {c["external_id"]: c for c in snapshot(engine).comments}
+    assert [rows[f"a{n}"]["author_url"] for n in range(3)] == [None, None, None]
+    assert [rows[f"b{n}"]["author_url"] for n in range(3)] == [
+        None,
+        "https://e.org/",
+        "https://e.org/",
+    ]
+    assert all(rows[k]["version"] == 1 and rows[k]["report_count"] == 0 for k in rows)

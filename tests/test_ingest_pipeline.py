@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from tests.ingest_support import batches, counts, snapshot, write_disqus
 from threads.db import make_engine
 from threads.errors import InvalidInput
+from threads.ingest.ahead import ReadAhead
 from threads.ingest.pipeline import (
     PARALLEL_MIN_BYTES,
     ReaderProcess,
@@ -67,8 +68,12 @@ def in_fresh_process(code: str, *args: str) -> str:
     return done.stdout
 
 
-def one_in_fresh_process(engine: Engine, path: Path) -> SimpleNamespace:
-    """Import ``path`` into ``engine``'s database with ``parallel=True``, in a new interpreter."""
+def one_in_fresh_process(
+    engine: Engine, path: Path, *, ahead: bool = False, change: bool = False
+) -> SimpleNamespace:
+    """Import ``path`` into ``engine``'s database with ``parallel=True``, in a new interpreter;
+    ``ahead``: with its reader started ahead, before the database layer is loaded (as the CLI
+    does); ``change``: the file is changed after that start."""
     url = engine.url.render_as_string(hide_password=False)
     out = in_fresh_process(
         "import sys\n"
@@ -76,19 +81,34 @@ def one_in_fresh_process(engine: Engine, path: Path) -> SimpleNamespace:
         "report_import(*sys.argv[1:])",
         url,
         str(path),
+        "ahead" if ahead else "",
+        "change" if change else "",
     )
     return SimpleNamespace(**json.loads(out))
 
 
-def report_import(url: str, path: str) -> None:
+def report_import(url: str, path: str, ahead: str = "", change: str = "") -> None:
     """(In the fresh process) import with a reader process allowed; print the file's report."""
+    import multiprocessing
+
+    started = None
+    if ahead:
+        read_ahead = ReadAhead.start([Path(path)], parallel=True)
+        started = read_ahead.path is not None
+    if change:  # another export in its place, as a re-download would leave it
+        write_disqus(Path(path), threads=4, posts=500, seed=2)
     engine = make_engine(url)
     try:
-        (result,) = ingest_paths(engine, [Path(path)], parallel=True).files
+        (result,) = ingest_paths(
+            engine, [Path(path)], parallel=True, ahead=read_ahead if ahead else None
+        ).files
     finally:
         engine.dispose()
     fields = ("status", "counts", "warnings", "error", "reader_process")
-    print(json.dumps({name: getattr(result, name) for name in fields}))
+    report = {name: getattr(result, name) for name in fields}
+    report["started_ahead"] = started
+    report["children_left"] = len(multiprocessing.active_children())
+    print(json.dumps(report))
 
 
 def content(engine: Engine) -> dict[str, Any]:
@@ -185,6 +205,141 @@ def test_an_undeclared_prefix_is_declared_and_read_again_in_a_reader_process(
     assert parallel.status == serial.status == "ok"
     assert parallel.warnings == serial.warnings
     assert "app" in parallel.warnings[0]
+    assert content(other_engine) == content(engine)
+
+
+def test_a_reader_started_ahead_writes_what_one_process_writes(
+    engine: Engine, other_engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "export.xml"
+    write_disqus(path, threads=30, posts=5000)
+    serial = one(engine, path, parallel=False)
+    ahead = one_in_fresh_process(other_engine, path, ahead=True)
+    assert ahead.started_ahead and ahead.reader_process and ahead.children_left == 0
+    assert (ahead.status, ahead.counts, ahead.warnings) == (
+        serial.status,
+        serial.counts,
+        serial.warnings,
+    )
+    assert content(other_engine) == content(engine)
+
+
+def test_a_file_read_ahead_with_an_undeclared_prefix_is_read_again(
+    engine: Engine, other_engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "prefix.xml"
+    write_disqus(path, threads=3, posts=300)
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("<forum>f</forum>", "<forum>f</forum><app:draft>no</app:draft>", 1)
+    path.write_text(text, encoding="utf-8")
+    serial = one(engine, path, parallel=False)
+    ahead = one_in_fresh_process(other_engine, path, ahead=True)
+    assert ahead.started_ahead and ahead.children_left == 0
+    assert (
+        (ahead.status, ahead.warnings) == (serial.status, serial.warnings) == ("ok", ahead.warnings)
+    )
+    assert content(other_engine) == content(engine)
+
+
+def test_a_file_changed_after_its_reader_started_is_read_again(
+    engine: Engine, other_engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "export.xml"
+    write_disqus(path, threads=3, posts=400)
+    changed = one_in_fresh_process(other_engine, path, ahead=True, change=True)
+    assert changed.started_ahead and changed.children_left == 0
+    serial = one(engine, path, parallel=False)  # the file as it is now
+    assert changed.status == serial.status == "ok"
+    assert changed.counts == serial.counts and serial.counts["comments"] == 500
+    assert content(other_engine) == content(engine)
+
+
+def test_a_reader_started_ahead_for_a_file_imported_before_is_stopped(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "export.xml"
+    write_disqus(path, threads=3, posts=400)
+    assert one(engine, path, parallel=False).status == "ok"
+    before = counts(engine)
+    again = one_in_fresh_process(engine, path, ahead=True)
+    assert again.started_ahead and again.status == "unchanged"
+    assert again.children_left == 0
+    assert counts(engine) == before
+
+
+def test_which_file_is_read_ahead(tmp_path: Path, corpora: Path) -> None:
+    in_fresh_process(
+        "import sys\n"
+        "from tests.test_ingest_pipeline import check_which_file_is_read_ahead as check\n"
+        "check(*sys.argv[1:])",
+        str(tmp_path),
+        str(corpora),
+    )
+
+
+def check_which_file_is_read_ahead(folder: str, corpora: str) -> None:
+    """(In a fresh process.) The first file the import would read in a reader process."""
+    import shutil
+
+    tmp = Path(folder)
+    pages = tmp / "pages"
+    pages.mkdir()
+    shutil.copy(REPO / "fixtures" / "consortiumnews-us-policy-unites-iran-and-china.txt", pages)
+    disqus = tmp / "pages" / "z-export.xml"
+    write_disqus(disqus, threads=2, posts=50)
+
+    def started(*args: Any, **kwargs: Any) -> Path | None:
+        ahead = ReadAhead.start(*args, **kwargs)
+        try:
+            return ahead.path
+        finally:
+            ahead.close()
+
+    # a folder: the text page is read in process, the export is the first file to read ahead
+    assert started([pages], parallel=True) == disqus.resolve()
+    assert started([pages], fmt="disqus", parallel=True) is not None
+    assert started([pages], fmt="text", parallel=True) is None
+    # the import's own rules: never with --serial, small files only when asked
+    assert started([disqus], parallel=False) is None
+    assert started([disqus]) is None  # under PARALLEL_MIN_BYTES
+    assert started([Path(corpora) / "wxr" / "isso-wordpress.xml"], parallel=True) is not None
+    # what the import will report is left to it
+    assert started([tmp / "missing.xml"], parallel=True) is None
+    broken = tmp / "broken.xml"
+    broken.write_bytes(b"\x00\x01 not xml")
+    assert started([broken], parallel=True) is None
+    import multiprocessing
+
+    assert multiprocessing.active_children() == []
+
+
+def test_the_readers_load_without_the_database_layer() -> None:
+    out = in_fresh_process(
+        "import sys\n"
+        "import cli.app, cli.ingest_cmd, threads.ingest.ahead\n"
+        "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'alembic', 'rich') "
+        "if m in sys.modules))"
+    )
+    assert out.strip() == "[]"
+
+
+def test_the_cli_reads_a_large_export_ahead_and_writes_what_one_process_writes(
+    engine: Engine, other_engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "export.xml"
+    write_disqus(path, threads=20, posts=3000)
+    url = other_engine.url.render_as_string(hide_password=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "cli", "ingest", "--parallel", str(path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "THREADS_DATABASE_URL": url, "NO_COLOR": "1"},
+    )
+    assert done.returncode == 0, done.stderr
+    serial = one(engine, path, parallel=False)
+    assert serial.status == "ok" and str(serial.counts["comments"]) in done.stdout
     assert content(other_engine) == content(engine)
 
 
