@@ -412,3 +412,35 @@ def test_a_column_none_in_a_whole_batch_is_null_and_one_set_in_part_keeps_its_va
         "https://e.org/",
     ]
     assert all(rows[k]["version"] == 1 and rows[k]["report_count"] == 0 for k in rows)
+
+
+def test_into_an_empty_table_only_indexes_on_keys_in_no_order_wait_for_the_end(
+    engine: Engine,
+) -> None:
+    from threads.db.queries import ingest as q
+    from threads.ingest.loader import LIVE_INDEX_LEADS
+
+    with session_scope(engine) as session:
+        rebuild = q.drop_indexes_if_empty(session, q.COMMENT, keep_led_by=LIVE_INDEX_LEADS)
+        left = (
+            {
+                name
+                for (name,) in session.connection().exec_driver_sql(
+                    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'comment'"
+                )
+            }
+            if engine.dialect.name == "sqlite"
+            else set()
+        )
+        session.rollback()
+    if engine.dialect.name != "sqlite":
+        assert rebuild == []  # PostgreSQL keeps its indexes (COPY fills them)
+        return
+    dropped = sorted(sql.split()[2] for sql in rebuild)
+    assert dropped == ["ix_comment_author_key", "ix_comment_content_hash", "ix_comment_posted_at"]
+    assert {
+        "ix_comment_parent_id",
+        "ix_comment_status_thread_id",
+        "ix_comment_thread_id_position",
+    } <= left
+    assert not left & set(dropped)

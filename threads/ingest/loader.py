@@ -50,6 +50,14 @@ from threads.ingest.stream import Item
 
 #: comments per write batch
 FLUSH_COMMENTS = 5000
+#: comment indexes kept up to date during an import into an empty table (SQLite), by their
+#: first column: the import gives out thread and comment ids in ascending order, and a status
+#: has few values, so their inserts land at the right edge of the b-tree (of each status). The
+#: others (content hash, author key, posted time) take keys in no order and are built once at
+#: the end, which is cheaper. With two cores, this keeps the importing process busy while the
+#: reader process parses and leaves less to do after the last comment (measured: 0.5 s of 10
+#: for 200,000 comments).
+LIVE_INDEX_LEADS = ("thread_id", "parent_id", "status")
 #: threads per write batch
 FLUSH_THREADS = 500
 #: comment ids kept in memory for linking replies; beyond this the cache starts over and
@@ -217,7 +225,7 @@ class Loader:
         table (SQLite), the comment indexes are built once at the end instead of row by row;
         the caller rolls back on error, which restores them too.
         """
-        rebuild = q.drop_indexes_if_empty(self.session, q.COMMENT)
+        rebuild = q.drop_indexes_if_empty(self.session, q.COMMENT, keep_led_by=LIVE_INDEX_LEADS)
         for item in items:
             self.add(item)
         self.finish()
