@@ -211,29 +211,37 @@ class DisqusReader:
         get = fields.get
         dsq_id = elem.get(DSQ_ID)
         dsq_id = (dsq_id.strip() or None) if dsq_id is not None else _dsq_id(elem)
-        where = f"post {dsq_id}" if dsq_id else "a post without dsq:id"
         warnings = self.warnings
         child = get("thread")
         ref = child.get(DSQ_ID) if child is not None else None
         ref = (ref.strip() or None) if ref is not None else _dsq_id(child)
         if ref is None:
             ref = "(none)"
-            warnings.append(f"{self.name}: {where} names no thread")
+            warnings.append(f"{self.name}: {_where(dsq_id)} names no thread")
         child = get("createdAt")
         created_text = "" if child is None else _leaf_text(child).strip()
-        created = _parse_time(created_text) if created_text else None
-        if created_text and created is None:
-            warnings.append(
-                f"{self.name}: {where}: createdAt {created_text!r} is not a date; kept as text"
-            )
+        created = None
+        if created_text:
+            try:  # the usual "2014-02-01T00:00:00Z", at once; anything else by _parse_time
+                created = _fromisoformat(created_text)
+            except ValueError:
+                created = _parse_time(created_text)
+            else:
+                if created.tzinfo is not UTC:
+                    created = _in_utc(created)
+            if created is None:
+                warnings.append(
+                    f"{self.name}: {_where(dsq_id)}: createdAt {created_text!r} is not a date; "
+                    "kept as text"
+                )
         child = get("isDeleted")
         deleted = _FLAGS.get(child.text) if child is not None and len(child) == 0 else None
         if deleted is None and child is not None:
-            deleted = _flag(child, where, "isDeleted", warnings, self.name)
+            deleted = _flag(child, _where(dsq_id), "isDeleted", warnings, self.name)
         child = get("isSpam")
         spam = _FLAGS.get(child.text) if child is not None and len(child) == 0 else None
         if spam is None and child is not None:
-            spam = _flag(child, where, "isSpam", warnings, self.name)
+            spam = _flag(child, _where(dsq_id), "isSpam", warnings, self.name)
         status = (
             CommentStatus.DELETED
             if deleted
@@ -278,6 +286,17 @@ class DisqusReader:
             extra=extra,
         )
         return ref, comment
+
+
+def _where(dsq_id: str | None) -> str:
+    return f"post {dsq_id}" if dsq_id else "a post without dsq:id"
+
+
+_fromisoformat = datetime.fromisoformat
+
+
+def _in_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _leaf_text(element: Element) -> str:
