@@ -75,3 +75,29 @@ def test_threads_command_runs_as_a_real_process_with_the_default_database(
     assert (tmp_path / "threads.db").exists()
     version = subprocess.run([*command, "--version"], capture_output=True, text=True, env=env)
     assert version.stdout.startswith("threads ")
+
+
+def test_a_real_process_ends_with_the_command_s_exit_code_and_all_its_output(
+    tmp_path: Path,
+) -> None:
+    # the command ends without tearing the interpreter down: what it printed must all be
+    # there, and the exit code must be the command's
+    env = {**os.environ, "THREADS_DATABASE_URL": f"sqlite:///{tmp_path / 't.db'}"}
+    command = [sys.executable, "-m", "cli"]
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*command, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+        )
+
+    listing = run("--help")
+    assert listing.returncode == 0 and "ingest" in listing.stdout and "keys" in listing.stdout
+    assert run("no-such-command").returncode == 2
+    missing = run("ingest", str(tmp_path / "missing.xml"))
+    assert missing.returncode == 1
+    assert "missing.xml: no such file or directory" in missing.stderr
+    # a longer output through a pipe arrives whole, down to its last table row
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures"
+    done = run("ingest", *map(str, sorted(fixtures.glob("*.txt"))))
+    assert done.returncode == 0, done.stderr
+    assert "files failed" in done.stdout.rstrip().splitlines()[-2]
