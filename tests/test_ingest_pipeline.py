@@ -254,6 +254,31 @@ def test_a_file_changed_after_its_reader_started_is_read_again(
     assert content(other_engine) == content(engine)
 
 
+def test_a_file_read_ahead_as_utf_8_that_is_not_is_read_again_as_it_is(
+    engine: Engine, other_engine: Engine, tmp_path: Path
+) -> None:
+    # the reader started ahead takes the encoding from the file's first 64 KiB; a byte
+    # further on that is not UTF-8 changes it (to cp1252, with a warning) for the whole file
+    path = tmp_path / "export.xml"
+    write_disqus(path, threads=4, posts=1200)
+    data = path.read_bytes()
+    assert len(data) > 2 * 65536
+    cut = data.index(b"<message>", len(data) // 2) + len(b"<message>")
+    data = data[:cut] + b"caf\xe9 " + data[cut:]
+    # undeclared, so that the bytes are taken for cp1252 (declared UTF-8 would be an error)
+    path.write_bytes(data.replace(b' encoding="utf-8"', b"", 1))
+    serial = one(engine, path, parallel=False)
+    ahead = one_in_fresh_process(other_engine, path, ahead=True)
+    assert ahead.started_ahead and ahead.children_left == 0
+    assert serial.status == "ok" and any("cp1252" in w for w in serial.warnings)
+    assert (ahead.status, ahead.counts, ahead.warnings) == (
+        serial.status,
+        serial.counts,
+        serial.warnings,
+    )
+    assert content(other_engine) == content(engine)
+
+
 def test_a_reader_started_ahead_for_a_file_imported_before_is_stopped(
     engine: Engine, tmp_path: Path
 ) -> None:

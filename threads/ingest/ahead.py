@@ -82,7 +82,8 @@ class ReadAhead:
                 found = fmt
             if found not in XML_FORMATS:
                 continue
-            sniffed = sniff_file(path, xml=True)
+            # from the head alone (the whole file is checked when the import takes the stream)
+            sniffed = sniff_file(path, xml=True, whole=False)
 
             def make_reader(
                 path: Path = path, sniffed: Sniffed = sniffed, found: str = found
@@ -103,14 +104,20 @@ class ReadAhead:
         self, path: Path, fmt: str, declared: frozenset[str]
     ) -> tuple[Sniffed, ReaderProcess] | None:
         """The stream started for ``path``, if it reads the file as the import now would: the
-        same format, no namespace prefixes to declare, and the file unchanged since (else it is
-        stopped). None for another file, whose stream stays."""
+        same format, no namespace prefixes to declare, the file unchanged since, and the
+        encoding its head suggested right for the whole file (else it is stopped). None for
+        another file, whose stream stays."""
         started = self._started
         if started is None or started.path != path.resolve():
             return None
         self._started = None
         try:
-            same = started.fmt == fmt and not declared and started.stat == _stat(path)
+            same = (
+                started.fmt == fmt
+                and not declared
+                and started.stat == _stat(path)
+                and sniff_file(path, xml=True) == started.sniffed
+            )
         except OSError:
             same = False
         if not same:

@@ -32,11 +32,8 @@ from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any, Protocol
 
-from threads.ingest.blogger import BloggerReader
-from threads.ingest.disqus import DisqusReader
 from threads.ingest.pack import PackedComment, pack, split
 from threads.ingest.stream import Item, XmlSource
-from threads.ingest.wxr import WxrReader
 
 if TYPE_CHECKING:
     from threads.ingest.prepare import Prepared
@@ -86,10 +83,17 @@ class PreparedStream(Protocol):
 
 def xml_reader(fmt: str, source: XmlSource) -> Reader:
     """The streaming reader of an XML format ("wxr", "disqus" or "blogger")."""
+    # imported here: a reader process started ahead loads only the reader it runs
     if fmt == "wxr":
+        from threads.ingest.wxr import WxrReader
+
         return WxrReader(source)
     if fmt == "disqus":
+        from threads.ingest.disqus import DisqusReader
+
         return DisqusReader(source)
+    from threads.ingest.blogger import BloggerReader
+
     return BloggerReader(source)
 
 

@@ -88,8 +88,21 @@ def is_utf8(stream: BinaryIO, chunk_size: int = 1 << 20) -> bool:
     return True
 
 
-def sniff_file(path: Path, *, xml: bool) -> Sniffed:
-    """Decide how to read the file at ``path`` without holding it in memory."""
+def _starts_as_utf8(head: bytes) -> bool:
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head)  # a cut character may follow
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def sniff_file(path: Path, *, xml: bool, whole: bool = True) -> Sniffed:
+    """Decide how to read the file at ``path`` without holding it in memory.
+
+    ``whole=False`` looks at the first 64 KiB only and takes the rest for UTF-8 when they are:
+    the answer ``sniff_file(path, xml=xml)`` gives for a file that is UTF-8 throughout, at once
+    (a reader started ahead uses it, and the import checks it against the whole file later).
+    """
     with path.open("rb") as stream:
         head = stream.read(HEAD_BYTES)
         skip = xml_junk_prefix(head) if xml else 0
@@ -104,7 +117,7 @@ def sniff_file(path: Path, *, xml: bool) -> Sniffed:
         if bom is not None:
             return Sniffed(bom, skip, declared, warnings)
         stream.seek(skip)
-        if is_utf8(stream):
+        if is_utf8(stream) if whole else _starts_as_utf8(head[skip:]):
             return Sniffed("utf-8", skip, declared, warnings)
     if declared is not None and declared != "utf-8":
         return Sniffed(declared, skip, declared, warnings)
