@@ -1,20 +1,20 @@
 """Where a file's items are read and prepared: in the importing process, or beside it.
 
 A large export is read on two cores. A forked reader process parses the XML and packs each
-comment (``threads.ingest.prepare.Preparer.pack``: plain values, the timestamp as microseconds,
-the enums in stored form) while the importing process finishes preparing the comments (keys,
-hashes, stored text, JSON) and writes the previous batches in its transaction; the work is split
-so that neither side waits long for the other. Batches cross a pipe with ``marshal`` for the
-packed comments (plain tuples, about twice as fast as pickle both ways; both ends are the same
-interpreter) and ``pickle`` for the few thread objects. A sending thread and a queue of a few
-batches let the reader run ahead of the writer by that much and no more, so memory stays bounded
-as it does in one process.
+comment (``threads.ingest.pack.pack``: plain values, the timestamp as its stored UTC text, the
+enums in stored form) while the importing process finishes preparing the comments (keys,
+hashes, JSON) and writes the previous batches in its transaction. Batches cross a pipe with
+``marshal`` for the packed comments (plain tuples, about twice as fast as pickle both ways; both
+ends are the same interpreter) and ``pickle`` for the few thread objects. A sending thread and a
+queue of up to 32 batches (about 30 MB) let the reader run ahead of the writer by that much and
+no more, so memory stays bounded as it does in one process; the head start matters when the
+reader is started before the database layer is loaded (``threads.ingest.ahead``).
 
 Both kinds of stream give the same prepared items in the same order, and the same warnings,
 skipped-element counts and errors: the choice changes the speed of an import, never its result.
 A reader process is used only where forking is safe (the ``fork`` start method exists and the
 importing process runs no other thread, whose locks a fork would copy held), for files large
-enough that starting it pays off.
+enough that starting it pays off. This module and the readers need no database layer.
 """
 
 from __future__ import annotations
