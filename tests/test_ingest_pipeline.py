@@ -129,22 +129,42 @@ def content(engine: Engine) -> dict[str, Any]:
     }
 
 
+def same_as_one_process(
+    engine: Engine, other_engine: Engine, path: Path, *, ahead: bool = False
+) -> tuple[FileReport, SimpleNamespace]:
+    """Import ``path`` in one process into ``engine``, and in a fresh interpreter with a reader
+    process (started ahead if ``ahead``) into ``other_engine``: the same report, the same rows."""
+    serial = one(engine, path, parallel=False)
+    other = one_in_fresh_process(other_engine, path, ahead=ahead)
+    assert other.reader_process or other.status != "ok"
+    assert (other.status, other.counts, other.warnings, other.error) == (
+        serial.status,
+        serial.counts,
+        serial.warnings,
+        serial.error,
+    )
+    assert content(other_engine) == content(engine)
+    return serial, other
+
+
+def add_undeclared_prefix(path: Path) -> None:
+    """An ``app:`` element whose prefix the file never declares (as in Blogger exports)."""
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("<forum>f</forum>", "<forum>f</forum><app:draft>no</app:draft>", 1)
+    path.write_text(text, encoding="utf-8")
+
+
 def test_a_reader_process_writes_what_one_process_writes(
     engine: Engine, other_engine: Engine, tmp_path: Path
 ) -> None:
     path = tmp_path / "export.xml"
     # several messages across the pipe and several loader flushes
     write_disqus(path, threads=60, posts=9000)
-    serial = one(engine, path, parallel=False)
-    parallel = one_in_fresh_process(other_engine, path)
-    assert serial.status == parallel.status == "ok", (serial.error, parallel.error)
-    assert not serial.reader_process and parallel.reader_process
-    assert parallel.counts == serial.counts
-    assert parallel.warnings == serial.warnings
+    serial, parallel = same_as_one_process(engine, other_engine, path)
+    assert serial.status == "ok" and not serial.reader_process and parallel.reader_process
     assert serial.counts["comments"] == 9000
     assert serial.counts["orphans"] > 0 and serial.counts["replies"] > 0
     assert any("missing" in w for w in serial.warnings)
-    assert content(other_engine) == content(engine)
 
 
 @pytest.mark.parametrize(
@@ -160,15 +180,8 @@ def test_a_reader_process_writes_what_one_process_writes(
 def test_every_xml_format_reads_the_same_in_a_reader_process(
     engine: Engine, other_engine: Engine, corpora: Path, name: str
 ) -> None:
-    serial = one(engine, corpora / name, parallel=False)
-    parallel = one_in_fresh_process(other_engine, corpora / name)
-    assert parallel.reader_process
-    assert (parallel.status, parallel.counts, parallel.warnings) == (
-        serial.status,
-        serial.counts,
-        serial.warnings,
-    )
-    assert content(other_engine) == content(engine)
+    serial, parallel = same_as_one_process(engine, other_engine, corpora / name)
+    assert serial.status == "ok" and parallel.reader_process
 
 
 def test_errors_in_the_reader_process_are_those_of_one_process(
@@ -180,11 +193,9 @@ def test_errors_in_the_reader_process_are_those_of_one_process(
     cut = data.index(b"<post", len(data) * 2 // 3)
     path.write_bytes(data[:cut] + b"<post <<" + data[cut:])  # after the first batches
     before = counts(other_engine)
-    serial = one(engine, path, parallel=False)
-    parallel = one_in_fresh_process(other_engine, path)
+    serial, parallel = same_as_one_process(engine, other_engine, path)
     assert parallel.reader_process
-    assert parallel.status == serial.status == "failed"
-    assert parallel.error == serial.error
+    assert parallel.status == "failed"
     assert parallel.error is not None and "broken.xml" in parallel.error
     assert "not well-formed" in parallel.error
     # nothing half-written: the batches the reader had sent are rolled back with the rest
@@ -196,16 +207,10 @@ def test_an_undeclared_prefix_is_declared_and_read_again_in_a_reader_process(
 ) -> None:
     path = tmp_path / "prefix.xml"
     write_disqus(path, threads=3, posts=300)
-    text = path.read_text(encoding="utf-8")
-    text = text.replace("<forum>f</forum>", "<forum>f</forum><app:draft>no</app:draft>", 1)
-    path.write_text(text, encoding="utf-8")
-    serial = one(engine, path, parallel=False)
-    parallel = one_in_fresh_process(other_engine, path)
-    assert parallel.reader_process
-    assert parallel.status == serial.status == "ok"
-    assert parallel.warnings == serial.warnings
+    add_undeclared_prefix(path)
+    _serial, parallel = same_as_one_process(engine, other_engine, path)
+    assert parallel.reader_process and parallel.status == "ok"
     assert "app" in parallel.warnings[0]
-    assert content(other_engine) == content(engine)
 
 
 def test_a_reader_started_ahead_writes_what_one_process_writes(
@@ -213,15 +218,9 @@ def test_a_reader_started_ahead_writes_what_one_process_writes(
 ) -> None:
     path = tmp_path / "export.xml"
     write_disqus(path, threads=30, posts=5000)
-    serial = one(engine, path, parallel=False)
-    ahead = one_in_fresh_process(other_engine, path, ahead=True)
+    serial, ahead = same_as_one_process(engine, other_engine, path, ahead=True)
+    assert serial.status == "ok" and serial.counts["comments"] == 5000
     assert ahead.started_ahead and ahead.reader_process and ahead.children_left == 0
-    assert (ahead.status, ahead.counts, ahead.warnings) == (
-        serial.status,
-        serial.counts,
-        serial.warnings,
-    )
-    assert content(other_engine) == content(engine)
 
 
 def test_a_file_read_ahead_with_an_undeclared_prefix_is_read_again(
@@ -229,16 +228,10 @@ def test_a_file_read_ahead_with_an_undeclared_prefix_is_read_again(
 ) -> None:
     path = tmp_path / "prefix.xml"
     write_disqus(path, threads=3, posts=300)
-    text = path.read_text(encoding="utf-8")
-    text = text.replace("<forum>f</forum>", "<forum>f</forum><app:draft>no</app:draft>", 1)
-    path.write_text(text, encoding="utf-8")
-    serial = one(engine, path, parallel=False)
-    ahead = one_in_fresh_process(other_engine, path, ahead=True)
+    add_undeclared_prefix(path)
+    _serial, ahead = same_as_one_process(engine, other_engine, path, ahead=True)
     assert ahead.started_ahead and ahead.children_left == 0
-    assert (
-        (ahead.status, ahead.warnings) == (serial.status, serial.warnings) == ("ok", ahead.warnings)
-    )
-    assert content(other_engine) == content(engine)
+    assert ahead.status == "ok" and "app" in ahead.warnings[0]
 
 
 def test_a_file_changed_after_its_reader_started_is_read_again(
@@ -267,16 +260,9 @@ def test_a_file_read_ahead_as_utf_8_that_is_not_is_read_again_as_it_is(
     data = data[:cut] + b"caf\xe9 " + data[cut:]
     # undeclared, so that the bytes are taken for cp1252 (declared UTF-8 would be an error)
     path.write_bytes(data.replace(b' encoding="utf-8"', b"", 1))
-    serial = one(engine, path, parallel=False)
-    ahead = one_in_fresh_process(other_engine, path, ahead=True)
+    serial, ahead = same_as_one_process(engine, other_engine, path, ahead=True)
     assert ahead.started_ahead and ahead.children_left == 0
     assert serial.status == "ok" and any("cp1252" in w for w in serial.warnings)
-    assert (ahead.status, ahead.counts, ahead.warnings) == (
-        serial.status,
-        serial.counts,
-        serial.warnings,
-    )
-    assert content(other_engine) == content(engine)
 
 
 def test_a_reader_started_ahead_for_a_file_imported_before_is_stopped(
