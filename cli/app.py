@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # the click that Typer carries (and builds its commands with)
 
 from cli.context import AppState
 from threads.config import Settings
-from threads.errors import ThreadsError
+from threads.errors import DatabaseUnavailable, ThreadsError
 
 #: every command, in the order the help lists them: name -> (module, function); a group of
 #: commands is its module's Typer ``app``
@@ -71,9 +71,37 @@ class ThreadsGroup(TyperGroup):
             return super().invoke(ctx)
         except ThreadsError as exc:
             raise fail(exc) from None
+        except Exception as exc:
+            unreachable = _database_unreachable(exc, ctx.obj)
+            if unreachable is None:
+                raise
+            raise fail(unreachable) from None
         finally:
             if isinstance(ctx.obj, AppState):
                 ctx.obj.close()
+
+
+def _database_unreachable(exc: Exception, obj: object) -> DatabaseUnavailable | None:
+    """The one-line error for a database that cannot be reached or used (a server that is
+    down, a password refused, a file that cannot be opened), instead of a traceback."""
+    errors = sys.modules.get("sqlalchemy.exc")  # loaded if the error can come from it
+    if errors is None or not isinstance(exc, errors.OperationalError):
+        return None
+    where, check = "the database", "THREADS_DATABASE_URL"
+    if isinstance(obj, AppState):
+        from sqlalchemy.engine import make_url
+
+        with contextlib.suppress(Exception):
+            url = make_url(obj.settings.database_url)
+            where = f"the database {url.render_as_string(hide_password=True)}"
+            if url.get_backend_name() == "sqlite":
+                check += " and that the file can be opened for writing"
+            else:
+                check += " and that the server is running and accepts these credentials"
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return DatabaseUnavailable(
+        f"{where} cannot be used: {reason[0] if reason else type(exc).__name__} (check {check})"
+    )
 
 
 app = typer.Typer(

@@ -101,3 +101,25 @@ def test_a_real_process_ends_with_the_command_s_exit_code_and_all_its_output(
     done = run("ingest", *map(str, sorted(fixtures.glob("*.txt"))))
     assert done.returncode == 0, done.stderr
     assert "files failed" in done.stdout.rstrip().splitlines()[-2]
+
+
+def test_a_database_that_cannot_be_used_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    down = "postgresql+psycopg://someone:s3cret@127.0.0.1:1/threads"  # nothing listens on port 1
+    result = runner.invoke(app, ["queue"], env={"THREADS_DATABASE_URL": down})
+    assert result.exit_code == 1
+    assert "cannot be used" in result.output and "Connection refused" in result.output
+    assert "the server is running" in result.output
+    assert "s3cret" not in result.output and "Traceback" not in result.output
+    # a SQLite path that is a folder, and one whose folder cannot be made
+    folder = tmp_path / "a-folder.db"
+    folder.mkdir()
+    result = runner.invoke(app, ["queue"], env={"THREADS_DATABASE_URL": f"sqlite:///{folder}"})
+    assert result.exit_code == 1
+    assert "unable to open database file" in result.output
+    assert "the file can be opened" in result.output
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    url = f"sqlite:///{blocked}/threads.db"
+    result = runner.invoke(app, ["ingest", str(tmp_path)], env={"THREADS_DATABASE_URL": url})
+    assert result.exit_code == 1
+    assert "cannot create the folder" in result.output and "THREADS_DATABASE_URL" in result.output

@@ -98,6 +98,14 @@ class DatabaseNotReady(ThreadsError):
     title = "Database not ready"
 
 
+class DatabaseUnavailable(ThreadsError):
+    """The database cannot be reached or used: a server down, a password refused, a file that
+    cannot be opened."""
+
+    code = "database_unavailable"
+    title = "Database unavailable"
+
+
 class Blocked(InvalidInput):
     """A submission that an automatic check refused outright (nothing is stored).
 

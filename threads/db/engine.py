@@ -28,7 +28,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(parsed.database).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise InvalidInput(
+                    f"THREADS_DATABASE_URL {url!r}: cannot create the folder {str(folder)!r} "
+                    f"for the SQLite file ({exc.strerror or exc})",
+                    field="THREADS_DATABASE_URL",
+                ) from exc
         connect_args = {"check_same_thread": False, "timeout": 30}
         # the sqlite3 module looks a None up among its adapters before binding it as NULL,
         # and the failed lookup raises and clears an exception each time: about 0.7 us a
