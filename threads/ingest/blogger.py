@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from xml.etree.ElementTree import Element
 
 from threads.enums import CommentStatus
+from threads.ingest.dates import parse_iso_utc
 from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedThread
 from threads.ingest.stream import Item, MoreComments, XmlSource, iter_xml, local, namespace, text_of
 
@@ -51,17 +51,6 @@ _TAKEOUT_COMMENT_STATUS = {
 }
 _ARTICLE_KINDS = ("post", "page")
 _TRAILING_NUMBER = re.compile(r"(\d+)$")
-
-
-def _parse_time(text: str) -> datetime | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class BloggerReader:
@@ -184,7 +173,7 @@ class BloggerReader:
                 source_url=url,
                 byline=author.get("name"),
                 authors=[author["name"]] if author.get("name") else [],
-                published_at=_parse_time(published_text),
+                published_at=parse_iso_utc(published_text),
                 published_text=published_text or None,
                 body=text_of(content),
                 key=f"blogger:{entry_id}" if entry_id else None,
@@ -216,7 +205,7 @@ class BloggerReader:
             post = self._comment_post[ref]
             parent = parent or ref
         published_text = text_of(fields.get("published")).strip()
-        posted_at = _parse_time(published_text)
+        posted_at = parse_iso_utc(published_text)
         author = _author(fields.get("author"))
         extra: dict[str, object] = {}
         for prop in entry.iter(f"{{{GD}}}extendedProperty"):

@@ -17,13 +17,38 @@ from datetime import UTC, datetime, timedelta, timezone
 
 __all__ = [
     "ParsedTime",
+    "as_utc",
     "epoch_from_show_comment",
     "looks_like_timestamp",
     "parse_timestamp",
+    "parse_iso_utc",
     "parse_timestamp_info",
 ]
 
 _MONTHS: dict[str, int] = {}
+
+
+def as_utc(value: datetime) -> datetime:
+    """``value`` in UTC; a naive value is taken to be UTC already."""
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def parse_iso_utc(text: str) -> datetime | None:
+    """An ISO 8601 time (a ``Z``, an offset, or none: then UTC) in UTC; None if it is not one.
+
+    Once per comment of a Disqus or Blogger export: the usual ``2014-02-01T00:00:00Z`` is parsed
+    in one call (Python 3.11's ``fromisoformat`` takes the ``Z``)."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return value if value.tzinfo is UTC else as_utc(value)
 
 
 def _add_months(names: str) -> None:

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from xml.etree.ElementTree import Element
 
 from threads.enums import CommentStatus, ThreadState
+from threads.ingest.dates import parse_iso_utc
 from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedThread
 from threads.ingest.stream import (
     XML_ERRORS,
@@ -47,17 +47,6 @@ def _dsq_id(element: Element | None) -> str | None:
             value = value.strip()
             return value or None
     return None
-
-
-def _parse_time(text: str) -> datetime | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class DisqusReader:
@@ -149,7 +138,7 @@ class DisqusReader:
                 f"{self.name}: a <thread> without dsq:id (link {link!r}); keyed by hash"
             )
         created_text = text_of(fields.get("createdAt")).strip()
-        created = _parse_time(created_text)
+        created = parse_iso_utc(created_text)
         if created_text and created is None:
             warnings.append(f"{self.name}: thread {dsq_id}: createdAt {created_text!r} not a date")
         closed = _flag(fields.get("isClosed"), f"thread {dsq_id}", "isClosed", warnings, self.name)
@@ -220,20 +209,12 @@ class DisqusReader:
             warnings.append(f"{self.name}: {_where(dsq_id)} names no thread")
         child = get("createdAt")
         created_text = "" if child is None else _leaf_text(child).strip()
-        created = None
-        if created_text:
-            try:  # the usual "2014-02-01T00:00:00Z", at once; anything else by _parse_time
-                created = _fromisoformat(created_text)
-            except ValueError:
-                created = _parse_time(created_text)
-            else:
-                if created.tzinfo is not UTC:
-                    created = _in_utc(created)
-            if created is None:
-                warnings.append(
-                    f"{self.name}: {_where(dsq_id)}: createdAt {created_text!r} is not a date; "
-                    "kept as text"
-                )
+        created = parse_iso_utc(created_text) if created_text else None
+        if created_text and created is None:
+            warnings.append(
+                f"{self.name}: {_where(dsq_id)}: createdAt {created_text!r} is not a date; "
+                "kept as text"
+            )
         child = get("isDeleted")
         deleted = _FLAGS.get(child.text) if child is not None and len(child) == 0 else None
         if deleted is None and child is not None:
@@ -290,13 +271,6 @@ class DisqusReader:
 
 def _where(dsq_id: str | None) -> str:
     return f"post {dsq_id}" if dsq_id else "a post without dsq:id"
-
-
-_fromisoformat = datetime.fromisoformat
-
-
-def _in_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _leaf_text(element: Element) -> str:

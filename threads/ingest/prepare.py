@@ -18,10 +18,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from threads.db.queries import ingest as q
+from threads.ingest.dates import as_utc
 from threads.ingest.pack import PackedComment, pack, split
 from threads.ingest.parsed import ParsedComment, ParsedThread
 from threads.ingest.stream import Item
@@ -92,9 +93,7 @@ def fit(value: str | None, limit: int, extra: dict[str, Any], name: str) -> str 
 
 
 def utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return None if value is None else as_utc(value)
 
 
 class Preparer:

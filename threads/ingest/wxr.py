@@ -26,6 +26,7 @@ from email.utils import parsedate_to_datetime
 from xml.etree.ElementTree import Element
 
 from threads.enums import CommentKind, CommentStatus, ThreadState
+from threads.ingest.dates import as_utc
 from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedThread
 from threads.ingest.stream import Item, XmlSource, iter_xml, local, namespace, text_of
 
@@ -292,6 +293,6 @@ def _post_date(fields: dict[str, str]) -> tuple[datetime | None, str | None]:
         except (TypeError, ValueError):
             parsed = None
         if parsed is not None and parsed.year > 1900:
-            return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC), pub
+            return as_utc(parsed), pub
     local_text = fields.get("post_date", "").strip()
     return _wp_time(local_text), (local_text or pub or None)
