@@ -23,11 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from threads.errors import ThreadsError
-from threads.ingest.detect import XML_FORMATS, detect_format
+from threads.ingest.detect import XML_FORMATS, file_format
 from threads.ingest.files import expand_paths
-from threads.ingest.pipeline import Reader, ReaderProcess, use_reader_process, xml_reader
-from threads.ingest.sniff import HEAD_BYTES, Sniffed, sniff_file
-from threads.ingest.stream import XmlSource
+from threads.ingest.pipeline import ReaderProcess, use_reader_process, xml_readers
+from threads.ingest.sniff import Sniffed, sniff_file
 
 
 @dataclass
@@ -71,27 +70,15 @@ class ReadAhead:
             stat = _stat(path)
             if not use_reader_process(stat[0], parallel):
                 continue
-            if fmt == "auto":
-                with path.open("rb") as handle:
-                    head = handle.read(HEAD_BYTES)
-                try:
-                    found = detect_format(head, path)
-                except ThreadsError:
-                    continue
-            else:
-                found = fmt
+            try:
+                found = file_format(path, fmt)
+            except ThreadsError:
+                continue
             if found not in XML_FORMATS:
                 continue
             # from the head alone (the whole file is checked when the import takes the stream)
             sniffed = sniff_file(path, xml=True, whole=False)
-
-            def make_reader(
-                path: Path = path, sniffed: Sniffed = sniffed, found: str = found
-            ) -> tuple[Reader, XmlSource]:
-                source = XmlSource(path, sniffed)
-                return xml_reader(found, source), source
-
-            stream = ReaderProcess(make_reader)
+            stream = ReaderProcess(xml_readers(path, found, sniffed))
             self._started = _Started(path.resolve(), found, stat, sniffed, stream)
             return
 

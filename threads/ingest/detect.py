@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from threads.errors import InvalidInput
+from threads.ingest.sniff import HEAD_BYTES
 
 FORMATS = ("text", "html", "wxr", "disqus", "blogger", "jsonl")
 XML_FORMATS = frozenset({"wxr", "disqus", "blogger"})
@@ -22,6 +23,15 @@ _BLOGGER = re.compile(
     re.I,
 )
 _HTML = re.compile(r"<!doctype\s+html|<html[\s>]", re.I)  # matched at the document start
+
+
+def file_format(path: Path, fmt: str = "auto") -> str:
+    """The format to read the file at ``path`` in: ``fmt`` when it names one, else detected
+    from the file's first 64 KiB (see :func:`detect_format`, whose errors it raises)."""
+    if fmt != "auto":
+        return fmt
+    with path.open("rb") as handle:
+        return detect_format(handle.read(HEAD_BYTES), path)
 
 
 def detect_format(head: bytes | str, path: Path | str) -> str:

@@ -30,9 +30,11 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from threads.ingest.pack import PackedComment, pack, split
+from threads.ingest.sniff import Sniffed
 from threads.ingest.stream import Item, XmlSource
 
 if TYPE_CHECKING:
@@ -95,6 +97,19 @@ def xml_reader(fmt: str, source: XmlSource) -> Reader:
     from threads.ingest.blogger import BloggerReader
 
     return BloggerReader(source)
+
+
+def xml_readers(
+    path: Path, fmt: str, sniffed: Sniffed, declared: frozenset[str] = frozenset()
+) -> Callable[[], tuple[Reader, XmlSource]]:
+    """What makes the reader of ``path`` (and its source), where the file is read: in this
+    process, or in a reader process."""
+
+    def make_reader() -> tuple[Reader, XmlSource]:
+        source = XmlSource(path, sniffed, declared)
+        return xml_reader(fmt, source), source
+
+    return make_reader
 
 
 def can_fork() -> bool:

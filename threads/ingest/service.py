@@ -23,20 +23,19 @@ from threads.db.queries.ingest import successful_batch
 from threads.db.types import utcnow
 from threads.errors import InvalidInput, ThreadsError
 from threads.ingest.ahead import ReadAhead
-from threads.ingest.detect import FORMATS, XML_FORMATS, detect_format
+from threads.ingest.detect import FORMATS, XML_FORMATS, file_format
 from threads.ingest.files import expand_paths, file_sha256
 from threads.ingest.loader import LoadStats, load_prepared
 from threads.ingest.pipeline import (
     FEW_COLLECTIONS,
     PreparedStream,
-    Reader,
     open_stream,
     use_reader_process,
-    xml_reader,
+    xml_readers,
 )
 from threads.ingest.prepare import Prepared, Preparer
-from threads.ingest.sniff import HEAD_BYTES, decode_with_warnings, sniff_file
-from threads.ingest.stream import Item, UndeclaredPrefix, XmlSource
+from threads.ingest.sniff import decode_with_warnings, sniff_file
+from threads.ingest.stream import Item, UndeclaredPrefix
 from threads.models import ImportBatch
 
 #: how many undeclared namespace prefixes one file may need before we give up
@@ -164,9 +163,7 @@ def _ingest_file(
     declared: set[str] = set()
     try:
         result.sha256 = digest = file_sha256(path)
-        with path.open("rb") as handle:
-            head = handle.read(HEAD_BYTES)
-        result.format = fmt if fmt != "auto" else detect_format(head, path)
+        result.format = file_format(path, fmt)
         with Session(engine) as session:
             earlier = successful_batch(session, digest)
         if earlier is not None:
@@ -272,13 +269,10 @@ def _run(
                 sniffed, stream = taken
             else:
                 sniffed = sniff_file(path, xml=True)
-
-                def make_reader() -> tuple[Reader, XmlSource]:
-                    source = XmlSource(path, sniffed, declared)
-                    return xml_reader(fmt, source), source
-
-                in_child = use_reader_process(size, parallel)
-                stream = open_stream(make_reader, in_child=in_child)
+                stream = open_stream(
+                    xml_readers(path, fmt, sniffed, declared),
+                    in_child=use_reader_process(size, parallel),
+                )
             warnings.extend(sniffed.warnings)
             batch.encoding = sniffed.encoding
             result.reader_process = stream.in_child
