@@ -19,6 +19,7 @@ from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedThread
 from threads.ingest.prepare import STORED_COLUMNS, Preparer, author_key, comment_base_key, sha256
 from threads.ingest.stream import Item, MoreComments
 from threads.models import CommentKind, CommentStatus, ImportBatch, ThreadState
+from threads.stored import sqlite_time
 
 
 def load(engine: Engine, items: Iterable[Item], *, flush: int = 5000) -> tuple[LoadStats, int]:
@@ -360,6 +361,28 @@ def test_stored_timestamps_are_what_sqlalchemy_stores_and_read_back(value: datet
         packed = pack(ParsedComment(body="b", posted_at=value))
         values = Preparer(backend).finish(packed)[3]
         assert q.python_form(column, backend)(values[STORED_COLUMNS.index("posted_at")]) == as_utc
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    value=st.datetimes(
+        timezones=st.one_of(
+            st.none(),
+            st.just(UTC),
+            st.integers(-14 * 60, 14 * 60).map(lambda m: timezone(timedelta(minutes=m))),
+        )
+    )
+)
+def test_timestamp_text_is_isoformat_of_the_utc_time(value: datetime) -> None:
+    # sqlite_time puts the text together from remembered pieces; it must be exactly the
+    # isoformat of the naive UTC time, whatever the year, offset or microseconds
+    try:
+        utc = value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:  # an instant before year 1 or after 9999 in UTC: no text either
+        with pytest.raises(OverflowError):
+            sqlite_time(value)
+        return
+    assert sqlite_time(value) == utc.isoformat(" ", "microseconds")
 
 
 def test_packed_enum_values_are_those_the_columns_allow() -> None:
