@@ -136,6 +136,58 @@ def test_disqus_without_default_namespace_and_posts_before_threads(
     assert result.counts["orphans"] == 1 and result.counts["replies"] == 1
 
 
+def test_every_field_of_a_post_lands_in_its_column(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "full.xml"
+    path.write_text(
+        """<?xml version="1.0"?>
+<disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals">
+  <thread dsq:id="10"><link>https://ex.org/a</link><title>A</title></thread>
+  <post dsq:id="1"><id> wp-7 </id><message> <![CDATA[<p>first</p>]]> </message>
+    <createdAt>2020-01-02T03:04:05Z</createdAt><isDeleted>true</isDeleted><isSpam>true</isSpam>
+    <author><email> a@ex.org </email><name> Ann </name><isAnonymous>true</isAnonymous>
+      <username>ann</username></author><ipAddress>10.0.0.1</ipAddress>
+    <thread dsq:id="10"/></post>
+  <post dsq:id="2"><message>reply</message><createdAt>2020-01-02T03:05:00+02:00</createdAt>
+    <author><name>Bo</name><isAnonymous>false</isAnonymous></author>
+    <thread dsq:id="10"/><parent dsq:id="1"/></post>
+</disqus>
+""",
+        encoding="utf-8",
+    )
+    result = ingest_one(engine, path)
+    assert result.status == "ok", result.error
+    db = snapshot(engine)
+    first, reply = db.comment("1"), db.comment("2")
+    assert {k: first[k] for k in ("body", "author_name", "author_email", "author_url")} == {
+        "body": "<p>first</p>",
+        "author_name": "Ann",
+        "author_email": "a@ex.org",
+        "author_url": None,
+    }
+    assert (first["posted_text"], first["position"], first["body_format"]) == (
+        "2020-01-02T03:04:05Z",
+        0,
+        "html",
+    )
+    assert first["posted_at"].isoformat() == "2020-01-02T03:04:05+00:00"
+    assert (first["status"].value, first["kind"].value, first["parent_id"]) == (
+        "deleted",
+        "comment",
+        None,
+    )
+    # the order of extra's keys is part of its stored text
+    assert list(first["extra"].items()) == [
+        ("username", "ann"),
+        ("is_anonymous", True),
+        ("author_ip", "10.0.0.1"),
+        ("identifier", "wp-7"),
+        ("spam", True),
+    ]
+    assert reply["parent_id"] == first["id"] and reply["position"] == 1
+    assert reply["posted_at"].isoformat() == "2020-01-02T01:05:00+00:00"
+    assert reply["extra"] == {"is_anonymous": False} and reply["author_email"] is None
+
+
 def test_disqus_reimport_of_same_content_changes_nothing(
     engine: Engine, corpora: Path, tmp_path: Path
 ) -> None:

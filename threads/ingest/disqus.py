@@ -15,7 +15,7 @@ import hashlib
 from collections.abc import Iterator
 from xml.etree.ElementTree import Element
 
-from threads.enums import CommentStatus, ThreadState
+from threads.enums import CommentKind, CommentStatus, ThreadState
 from threads.ingest.dates import parse_iso_utc
 from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedThread
 from threads.ingest.stream import (
@@ -230,14 +230,27 @@ class DisqusReader:
             if spam
             else CommentStatus.APPROVED
         )
-        extra: dict[str, object] = {}
+        name = email = username = anonymous = None
         child = get("author")
-        author = _author(child) if child is not None else {}
-        if author:
-            if author.get("username"):
-                extra["username"] = author["username"]
-            if "isAnonymous" in author:
-                extra["is_anonymous"] = author["isAnonymous"] == "true"
+        if child is not None:
+            # _author, inlined: once per post
+            for field in child:
+                value = field.text if len(field) == 0 else text_of(field)
+                if value and (value := value.strip()):
+                    key = local(field.tag)
+                    if key == "name":
+                        name = value
+                    elif key == "email":
+                        email = value
+                    elif key == "username":
+                        username = value
+                    elif key == "isAnonymous":
+                        anonymous = value == "true"
+        extra: dict[str, object] = {}
+        if username:
+            extra["username"] = username
+        if anonymous is not None:
+            extra["is_anonymous"] = anonymous
         child = get("ipAddress")
         if child is not None and (ip := _leaf_text(child).strip()):
             extra["author_ip"] = ip
@@ -253,18 +266,24 @@ class DisqusReader:
         parent = child.get(DSQ_ID) if child is not None else None
         parent = (parent.strip() or None) if parent is not None else _dsq_id(child)
         message = get("message")
+        # positional: body, external_id, parent_external_id, parent_index, author_name,
+        # author_url, author_email, posted_at, posted_text, status, kind, body_format, position,
+        # extra (a third cheaper than by keyword)
         comment = ParsedComment(
-            body="" if message is None else _leaf_text(message).strip(),
-            external_id=dsq_id,
-            parent_external_id=parent,
-            author_name=author.get("name") or None,
-            author_email=author.get("email") or None,
-            posted_at=created,
-            posted_text=created_text or None,
-            status=status,
-            body_format="html",
-            position=position,
-            extra=extra,
+            "" if message is None else _leaf_text(message).strip(),
+            dsq_id,
+            parent,
+            None,
+            name,
+            None,
+            email,
+            created,
+            created_text or None,
+            status,
+            CommentKind.COMMENT,
+            "html",
+            position,
+            extra,
         )
         return ref, comment
 
