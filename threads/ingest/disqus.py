@@ -12,11 +12,13 @@ namespace; ``isDeleted`` -> deleted, ``isSpam`` -> spam, ``isClosed`` -> a close
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 from xml.etree.ElementTree import Element
 
 from threads.enums import CommentKind, CommentStatus, ThreadState
 from threads.ingest.dates import parse_iso_utc
+from threads.ingest.pack import ItemParts, PackedComment, packed
 from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedThread
 from threads.ingest.stream import (
     XML_ERRORS,
@@ -61,11 +63,29 @@ class DisqusReader:
         self.warnings: list[str] = []
         self.skipped: dict[str, int] = {}
         self._threads: set[str] = set()
-        self._waiting: dict[str, list[ParsedComment]] = {}
+        self._waiting: dict[str, list[Any]] = {}
         self._positions: dict[str, int] = {}
 
     def __iter__(self) -> Iterator[Item]:
+        for item, comments in self._items(ParsedComment):
+            item.comments = comments
+            yield item
+
+    def packed_items(self) -> Iterator[tuple[ItemParts, list[PackedComment]]]:
+        """The items as :func:`threads.ingest.pack.split` parts and packed comments, for a
+        reader process: the same as packing what iterating gives, without building each
+        post's ParsedComment first (the reader process's hot path)."""
+        for item, comments in self._items(packed):
+            if isinstance(item, MoreComments):
+                yield (None, item.thread_ref, item.warnings), comments
+            else:
+                yield (item, None, item.warnings), comments
+
+    def _items(self, make: Callable[..., Any]) -> Iterator[tuple[Item, list[Any]]]:
+        """Each item with its comments beside it (its own list left empty), every comment
+        made by ``make`` from a post's fields in ParsedComment's order."""
         pending: MoreComments | None = None
+        comments: list[Any] = []
         threads = self._threads
         records = TopLevel(self.source)
         try:
@@ -73,21 +93,21 @@ class DisqusReader:
                 for elem in batch:
                     name = local(elem.tag)
                     if name == "post":
-                        ref, comment = self._post(elem)
+                        ref, comment = self._post(elem, make)
                         if ref in threads:
                             if pending is not None and (
-                                pending.thread_ref != ref or len(pending.comments) >= self.batch
+                                pending.thread_ref != ref or len(comments) >= self.batch
                             ):
-                                yield pending
+                                yield pending, comments
                                 pending = None
                             if pending is None:
-                                pending = MoreComments(ref)
-                            pending.comments.append(comment)
+                                pending, comments = MoreComments(ref), []
+                            comments.append(comment)
                         else:
                             self._waiting.setdefault(ref, []).append(comment)
                     elif name == "thread":
                         if pending is not None:
-                            yield pending
+                            yield pending, comments
                             pending = None
                         yield from self._thread(elem)
                     elif name != "category":
@@ -100,30 +120,30 @@ class DisqusReader:
         if root is not None and local(root.tag) != "disqus":
             self.warnings.append(f"{self.name}: root element is <{local(root.tag)}>, not <disqus>")
         if pending is not None:
-            yield pending
+            yield pending, comments
         yield from self._placeholders()
 
-    def _placeholders(self) -> Iterator[Item]:
+    def _placeholders(self) -> Iterator[tuple[Item, list[Any]]]:
         for ref, comments in self._waiting.items():
             self.warnings.append(
                 f"{self.name}: {len(comments)} post(s) name thread {ref!r}, which is not in the "
                 f"export; attached to a placeholder article disqus:{ref}"
             )
-            yield ParsedThread(
+            thread = ParsedThread(
                 article=ParsedArticle(
                     title=f"Disqus thread {ref} (not in the export)",
                     key=f"disqus:{ref}",
                     extra={"placeholder": True},
                 ),
-                comments=comments,
                 state=None,
                 state_note="placeholder for a Disqus thread missing from the export",
                 external_id=ref,
                 extra={"placeholder": True},
             )
+            yield thread, comments
         self._waiting = {}
 
-    def _thread(self, elem: Element) -> Iterator[Item]:
+    def _thread(self, elem: Element) -> Iterator[tuple[Item, list[Any]]]:
         fields = {local(child.tag): child for child in elem}
         dsq_id = _dsq_id(elem)
         warnings: list[str] = []
@@ -172,7 +192,7 @@ class DisqusReader:
             if closed is False
             else "Disqus export does not say whether the thread is closed"
         )
-        yield ParsedThread(
+        thread = ParsedThread(
             article=ParsedArticle(
                 title=title,
                 source_url=link,
@@ -188,12 +208,13 @@ class DisqusReader:
             extra={"deleted": True} if deleted else {},
             warnings=warnings,
         )
+        yield thread, []
         waiting = self._waiting.pop(dsq_id, None)
         if waiting:
             for start in range(0, len(waiting), self.batch):
-                yield MoreComments(dsq_id, waiting[start : start + self.batch])
+                yield MoreComments(dsq_id), waiting[start : start + self.batch]
 
-    def _post(self, elem: Element) -> tuple[str, ParsedComment]:
+    def _post(self, elem: Element, make: Callable[..., Any]) -> tuple[str, Any]:
         # Once per post: the hot path of a Disqus import, hence the inlined fast paths (a leaf's
         # text, a clean dsq:id, a plain true/false); anything unusual takes the general helpers.
         fields: dict[str, Element] = {local(child.tag): child for child in elem}
@@ -266,10 +287,10 @@ class DisqusReader:
         parent = child.get(DSQ_ID) if child is not None else None
         parent = (parent.strip() or None) if parent is not None else _dsq_id(child)
         message = get("message")
-        # positional: body, external_id, parent_external_id, parent_index, author_name,
-        # author_url, author_email, posted_at, posted_text, status, kind, body_format, position,
-        # extra (a third cheaper than by keyword)
-        comment = ParsedComment(
+        # ParsedComment's fields in order: body, external_id, parent_external_id,
+        # parent_index, author_name, author_url, author_email, posted_at, posted_text, status,
+        # kind, body_format, position, extra (positional: a third cheaper than by keyword)
+        comment = make(
             "" if message is None else _leaf_text(message).strip(),
             dsq_id,
             parent,

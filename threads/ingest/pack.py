@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import enum
+from datetime import datetime
 from typing import Any
 
 from threads.enums import CommentKind, CommentStatus
@@ -23,6 +24,8 @@ from threads.stored import sqlite_time
 
 #: a packed comment (see :func:`pack`)
 PackedComment = tuple[Any, ...]
+#: an item without its comments (see :func:`split`)
+ItemParts = tuple[ParsedThread | None, str | None, list[str]]
 
 
 def _enum_texts(enum_class: type[enum.StrEnum]) -> dict[Any, str]:
@@ -42,17 +45,53 @@ def _refused(column: str, value: Any, allowed: dict[Any, str]) -> ValueError:
     return ValueError(f"comment.{column}: {text!r} is not one of {sorted(allowed.values())}")
 
 
+def packed(
+    body: str,
+    external_id: str | None,
+    parent_external_id: str | None,
+    parent_index: int | None,
+    author_name: str | None,
+    author_url: str | None,
+    author_email: str | None,
+    posted_at: datetime | None,
+    posted_text: str | None,
+    status: CommentStatus,
+    kind: CommentKind,
+    body_format: str,
+    position: int,
+    extra: dict[str, Any],
+) -> PackedComment:
+    """The packed form of a comment with these fields (a ParsedComment's, in its order): a
+    reader process's reader can pack a comment without building its ParsedComment first."""
+    try:
+        status_text = STATUS_TEXTS[status]
+    except (KeyError, TypeError):
+        raise _refused("status", status, STATUS_TEXTS) from None
+    try:
+        kind_text = KIND_TEXTS[kind]
+    except (KeyError, TypeError):
+        raise _refused("kind", kind, KIND_TEXTS) from None
+    return (
+        body,
+        external_id,
+        parent_external_id,
+        parent_index,
+        author_name,
+        author_url,
+        author_email,
+        sqlite_time(posted_at),
+        posted_text,
+        status_text,
+        kind_text,
+        body_format,
+        position,
+        extra,
+    )
+
+
 def pack(comment: ParsedComment) -> PackedComment:
     """What the reader knows of ``comment``, as a plain tuple (see the module's docstring)."""
-    try:
-        status = STATUS_TEXTS[comment.status]
-    except (KeyError, TypeError):
-        raise _refused("status", comment.status, STATUS_TEXTS) from None
-    try:
-        kind = KIND_TEXTS[comment.kind]
-    except (KeyError, TypeError):
-        raise _refused("kind", comment.kind, KIND_TEXTS) from None
-    return (
+    return packed(
         comment.body,
         comment.external_id,
         comment.parent_external_id,
@@ -60,17 +99,17 @@ def pack(comment: ParsedComment) -> PackedComment:
         comment.author_name,
         comment.author_url,
         comment.author_email,
-        sqlite_time(comment.posted_at),
+        comment.posted_at,
         comment.posted_text,
-        status,
-        kind,
+        comment.status,
+        comment.kind,
         comment.body_format,
         comment.position,
         comment.extra,
     )
 
 
-def split(item: Item) -> tuple[ParsedThread | None, str | None, list[str]]:
+def split(item: Item) -> ItemParts:
     """The item without its comments: (thread, or the ref of an earlier one, warnings)."""
     if isinstance(item, MoreComments):
         return None, item.thread_ref, item.warnings

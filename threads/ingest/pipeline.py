@@ -33,7 +33,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from threads.ingest.pack import PackedComment, pack, split
+from threads.ingest.pack import ItemParts, PackedComment, pack, split
 from threads.ingest.sniff import Sniffed
 from threads.ingest.stream import Item, XmlSource
 
@@ -53,7 +53,10 @@ FEW_COLLECTIONS = (50_000, 20, 100)
 
 
 class Reader(Protocol):
-    """What the format readers (Disqus, WXR, Blogger) share."""
+    """What the format readers (Disqus, WXR, Blogger) share. A reader may also have a
+    ``packed_items()`` method, which a reader process then uses: the items as
+    :func:`threads.ingest.pack.split` parts with their comments packed, exactly what splitting
+    and packing the iterated items gives."""
 
     warnings: list[str]
     skipped: dict[str, int]
@@ -287,9 +290,8 @@ def _read_in_child(conn: Connection, make_reader: Callable[[], tuple[Reader, Xml
         reader, source = make_reader()
         batch: list[tuple[Any, list[PackedComment]]] = []
         comments = 0
-        for item in reader:
-            packed = [pack(c) for c in item.comments]
-            batch.append((split(item), packed))
+        for parts, packed in _packed_items(reader):
+            batch.append((parts, packed))
             comments += len(packed)
             if comments >= SEND_COMMENTS or len(batch) >= SEND_ITEMS:
                 send(_items_message(batch, source.bytes_read))
@@ -305,6 +307,18 @@ def _read_in_child(conn: Connection, make_reader: Callable[[], tuple[Reader, Xml
         with contextlib.suppress(BrokenPipeError):
             send(None)
         thread.join()
+
+
+def _packed_items(reader: Reader) -> Iterator[tuple[ItemParts, list[PackedComment]]]:
+    """The reader's items as split parts and packed comments: its own ``packed_items`` where it
+    has one (the Disqus reader, whose posts are the bulk of a large import), else each item
+    split and its comments packed."""
+    packed_items = getattr(reader, "packed_items", None)
+    if packed_items is not None:
+        yield from packed_items()
+        return
+    for item in reader:
+        yield split(item), [pack(c) for c in item.comments]
 
 
 def _items_message(batch: list[tuple[Any, list[PackedComment]]], bytes_read: int) -> bytes:
