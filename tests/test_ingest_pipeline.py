@@ -396,6 +396,24 @@ def test_closing_early_stops_the_reader_process(tmp_path: Path) -> None:
         os.kill(pid, 0)  # gone, and reaped
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="F_SETPIPE_SZ is Linux's")
+def test_the_reader_process_pipe_holds_a_whole_batch(tmp_path: Path) -> None:
+    import fcntl
+
+    from threads.ingest.pipeline import PIPE_BYTES
+
+    path = tmp_path / "small.xml"
+    write_disqus(path, threads=2, posts=10)
+    stream = reader_process(path)
+    try:
+        limit = int(Path("/proc/sys/fs/pipe-max-size").read_text())
+        size = fcntl.fcntl(stream._conn.fileno(), fcntl.F_GETPIPE_SZ)  # type: ignore[attr-defined]
+        assert size >= min(PIPE_BYTES, limit) > 64 * 1024
+        assert sum(len(p.comments) for p in stream.prepared("sqlite")) == 10
+    finally:
+        stream.close()
+
+
 def test_a_reader_process_that_dies_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "big.xml"
     write_disqus(path, threads=10, posts=20000)
