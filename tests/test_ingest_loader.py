@@ -332,16 +332,18 @@ def test_bulk_insert_writes_json_and_enums_as_the_column_types_do() -> None:
     assert status("pending") == "pending" and status(None) is None
 
 
-@settings(max_examples=300, deadline=None)
-@given(
-    value=st.datetimes(
-        timezones=st.one_of(
-            st.none(),
-            st.just(UTC),
-            st.integers(-14 * 60, 14 * 60).map(lambda m: timezone(timedelta(minutes=m))),
-        )
+#: naive, UTC and fixed-offset datetimes, any year
+ANY_TIME = st.datetimes(
+    timezones=st.one_of(
+        st.none(),
+        st.just(UTC),
+        st.integers(-14 * 60, 14 * 60).map(lambda m: timezone(timedelta(minutes=m))),
     )
 )
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=ANY_TIME)
 def test_stored_timestamps_are_what_sqlalchemy_stores_and_read_back(value: datetime) -> None:
     from sqlalchemy.dialects import postgresql, sqlite
 
@@ -364,15 +366,7 @@ def test_stored_timestamps_are_what_sqlalchemy_stores_and_read_back(value: datet
 
 
 @settings(max_examples=500, deadline=None)
-@given(
-    value=st.datetimes(
-        timezones=st.one_of(
-            st.none(),
-            st.just(UTC),
-            st.integers(-14 * 60, 14 * 60).map(lambda m: timezone(timedelta(minutes=m))),
-        )
-    )
-)
+@given(value=ANY_TIME)
 def test_timestamp_text_is_isoformat_of_the_utc_time(value: datetime) -> None:
     # sqlite_time puts the text together from remembered pieces; it must be exactly the
     # isoformat of the naive UTC time, whatever the year, offset or microseconds
