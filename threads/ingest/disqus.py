@@ -345,9 +345,8 @@ def _author(element: Element | None) -> dict[str, str]:
     if element is None:
         return {}
     out: dict[str, str] = {}
-    for child in element:
-        # text_of, inlined: the author's fields are leaves
-        value = (child.text or "" if len(child) == 0 else text_of(child)).strip()
+    for child in element:  # a thread's author (posts read theirs inline, see _post)
+        value = text_of(child).strip()
         if value:
             out[local(child.tag)] = value
     return out
