@@ -321,12 +321,17 @@ def test_bulk_insert_refuses_a_value_outside_the_enum_and_checks_again_after(
 def test_bulk_insert_writes_json_and_enums_as_the_column_types_do() -> None:
     import json
 
-    from threads.db.queries.ingest import COMMENT, _enum_converter, _json_writer
+    from threads.db.queries.ingest import COMMENT, _enum_converter, stored_form
 
-    write = _json_writer()
-    for value in ({"a": 1, "b": [1, 2.5, None, True], "é": 'ü\u2028"'}, ["x"], {"p": True}):
-        assert write(value) == json.dumps(value)
-    assert (write(None), write({}), write([])) == (None, "{}", "[]")
+    for backend in ("sqlite", "postgresql"):
+        write = stored_form(COMMENT.c.extra, backend)
+        for value in ({"a": 1, "b": [1, 2.5, None, True], "é": 'ü\u2028"'}, ["x"], {"p": True}):
+            assert write(value) == json.dumps(value)
+        assert (write(None), write({}), write([]), write("s")) == (None, "{}", "[]", '"s"')
+        with pytest.raises(ValueError, match="Circular"):
+            looped: dict[str, object] = {}
+            looped["self"] = looped
+            write(looped)
     status = _enum_converter(COMMENT.c.status)
     assert type(status(CommentStatus.SPAM)) is str and status(CommentStatus.SPAM) == "spam"
     assert status("pending") == "pending" and status(None) is None

@@ -327,7 +327,7 @@ def check_which_file_is_read_ahead(folder: str, corpora: str) -> None:
 def test_the_readers_load_without_the_database_layer() -> None:
     out = in_fresh_process(
         "import sys\n"
-        "import cli.app, cli.ingest_cmd, threads.ingest.ahead\n"
+        "import cli.app, cli.ingest_cmd, threads.ingest.ahead, threads.ingest.prepare\n"
         "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'alembic', 'rich') "
         "if m in sys.modules))"
     )

@@ -9,8 +9,10 @@ decides ids, duplicate numbering and reply links against the database.
 
 Pure, and in two steps so that a large import can use two cores (``threads.ingest.pipeline``):
 :func:`threads.ingest.pack.pack` turns a parsed comment into plain values (in the reader process,
-if there is one) and :meth:`Preparer.finish` does the rest (beside the loader). In one process
-the two simply follow each other.
+if there is one) and :meth:`Preparer.finish` does the rest (beside the loader, or in the reader
+process when the loader is the slower side). In one process the two simply follow each other.
+Finishing needs no database layer, so that a reader process started before it is loaded can
+finish comments too.
 """
 
 from __future__ import annotations
@@ -21,14 +23,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from threads.db.queries import ingest as q
 from threads.ingest.dates import as_utc
 from threads.ingest.pack import PackedComment, pack, split
 from threads.ingest.parsed import ParsedComment, ParsedThread
 from threads.ingest.stream import Item
+from threads.stored import COMMENT_VALUES, json_writer
 
 #: the columns a prepared comment's values fill, in order (the loader adds the rest)
-STORED_COLUMNS: tuple[str, ...] = q.COMMENT_FIELDS
+STORED_COLUMNS: tuple[str, ...] = COMMENT_VALUES
 #: positions in a prepared comment's values
 EXTERNAL_ID = STORED_COLUMNS.index("external_id")
 STATUS = STORED_COLUMNS.index("status")
@@ -100,13 +102,11 @@ class Preparer:
     """Prepares comments for one database backend ("sqlite" or "postgresql")."""
 
     def __init__(self, backend: str) -> None:
-        column = q.COMMENT.c
+        self.backend = backend
         # a packed timestamp is SQLite's UTC text; PostgreSQL takes it with its offset
         self._time_suffix = "" if backend == "sqlite" else "+00:00"
-        self._json = q.stored_form(column.extra, backend)
-        self._decoders: list[tuple[str, Callable[[Any], Any]]] = [
-            (name, q.python_form(column[name], backend)) for name in STORED_COLUMNS
-        ]
+        self._json = json_writer()  # the extra column's stored form, on either backend
+        self._decoders: list[tuple[str, Callable[[Any], Any]]] | None = None
 
     def finish(self, packed: PackedComment) -> PreparedComment:
         """The prepared comment of a packed one: keys, hashes, cut columns, JSON."""
@@ -171,5 +171,12 @@ class Preparer:
 
     def python_values(self, values: tuple[Any, ...]) -> dict[str, Any]:
         """Stored values back as the model's Python values (to compare with a row read back)."""
+        if self._decoders is None:
+            from threads.db.queries import ingest as q  # the database layer, loaded by now
+
+            column = q.COMMENT.c
+            self._decoders = [
+                (name, q.python_form(column[name], self.backend)) for name in STORED_COLUMNS
+            ]
         pairs = zip(self._decoders, values, strict=True)
         return {name: decode(value) for (name, decode), value in pairs}

@@ -13,7 +13,6 @@ import operator
 import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +21,7 @@ from sqlmodel import Session
 
 from threads.db.types import UTCDateTime
 from threads.models import Article, Comment, ImportBatch, Thread
+from threads.stored import COMMENT_VALUES, json_writer
 from threads.stored import sqlite_time as _sqlite_time
 
 ARTICLE: sa.Table = Article.__table__  # type: ignore[attr-defined]
@@ -45,22 +45,7 @@ ARTICLE_FIELDS = (
     "extra",
 )
 THREAD_FIELDS = ("external_id", "state", "state_note", "closed_at", "close_reason", "extra")
-COMMENT_FIELDS = (
-    "external_id",
-    "position",
-    "kind",
-    "author_name",
-    "author_url",
-    "author_email",
-    "author_key",
-    "posted_at",
-    "posted_text",
-    "body",
-    "body_format",
-    "status",
-    "content_hash",
-    "extra",
-)
+COMMENT_FIELDS = COMMENT_VALUES
 
 
 def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -287,46 +272,6 @@ def _identity(value: Any) -> Any:
     return value
 
 
-_JSON = json.JSONEncoder()
-_encode_json = _JSON.encode
-
-
-def _json_text(value: Any) -> Any:
-    if value is None:
-        return None
-    return _encode_json(value) if value else ("{}" if isinstance(value, dict) else "[]")
-
-
-def _json_writer() -> Any:
-    """:func:`_json_text` with one C encoder for a whole batch (``encode`` builds one per value,
-    which cost more than the encoding): the same text, as ``json.dumps`` writes it."""
-    if c_make_encoder is None:  # pragma: no cover - CPython has the C encoder
-        return _json_text
-    encode = c_make_encoder(
-        {},  # markers: circular references are refused, as by json.dumps
-        _JSON.default,
-        encode_basestring_ascii,
-        None,
-        _JSON.key_separator,
-        _JSON.item_separator,
-        False,
-        False,
-        True,
-    )
-    join = "".join
-
-    def convert(value: Any) -> Any:
-        if value is None:
-            return None
-        if not value:
-            return "{}" if isinstance(value, dict) else "[]"
-        if isinstance(value, str):
-            return _encode_json(value)
-        return join(encode(value, 0))
-
-    return convert
-
-
 @functools.lru_cache(maxsize=64)
 def _enum_converter(column: sa.Column[Any]) -> Any:
     """The column's enum value as text, refused (as its CHECK would) when not one it allows."""
@@ -371,7 +316,7 @@ def stored_form(column: sa.Column[Any], backend: str) -> Any:
     if isinstance(kind, UTCDateTime):
         return _sqlite_time if backend == "sqlite" else _pg_time
     if isinstance(kind, sa.JSON):
-        return _json_writer()
+        return json_writer()
     if isinstance(kind, sa.Enum):
         return _enum_converter(column)
     if isinstance(kind, sa.Boolean) and backend == "sqlite":
