@@ -23,6 +23,8 @@ from threads.errors import InvalidInput
 from threads.ingest.ahead import ReadAhead
 from threads.ingest.pipeline import (
     PARALLEL_MIN_BYTES,
+    SEND_COMMENTS,
+    InProcess,
     ReaderProcess,
     can_fork,
     use_reader_process,
@@ -372,7 +374,7 @@ def test_errors_cross_the_pipe_whole() -> None:
     )
 
 
-def reader_process(path: Path) -> ReaderProcess:
+def disqus_reader(path: Path) -> Callable[[], tuple[Any, XmlSource]]:
     from threads.ingest.disqus import DisqusReader
 
     sniffed = sniff_file(path, xml=True)
@@ -381,7 +383,44 @@ def reader_process(path: Path) -> ReaderProcess:
         source = XmlSource(path, sniffed)
         return DisqusReader(source), source
 
-    return ReaderProcess(make_reader)
+    return make_reader
+
+
+def reader_process(path: Path, **options: Any) -> ReaderProcess:
+    return ReaderProcess(disqus_reader(path), **options)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_comments_finished_in_the_reader_process_are_those_finished_here(
+    tmp_path: Path, backend: str
+) -> None:
+    path = tmp_path / "export.xml"
+    write_disqus(path, threads=30, posts=9000)  # at least five batches across the pipe
+    here = InProcess(disqus_reader(path))
+    expected = list(here.prepared(backend))
+    here.close()
+    # finishing in the reader process whenever it can, from the first batch
+    always = reader_process(path, backend=backend, finish_when_waiting=0)
+    try:
+        got = list(always.prepared(backend))
+    finally:
+        always.close()
+    assert always.finished_batches >= 9000 // SEND_COMMENTS + 1
+    assert got == expected
+    assert (always.warnings, always.skipped) == (here.warnings, here.skipped)
+    # never: every batch finished here, the same
+    never = reader_process(path, backend=backend, finish_when_waiting=None)
+    try:
+        assert list(never.prepared(backend)) == expected
+    finally:
+        never.close()
+    assert never.finished_batches == 0
+    # the backend known only when the items are asked for (a reader started ahead)
+    later = reader_process(path, finish_when_waiting=0)
+    try:
+        assert list(later.prepared(backend)) == expected
+    finally:
+        later.close()
 
 
 def test_closing_early_stops_the_reader_process(tmp_path: Path) -> None:
