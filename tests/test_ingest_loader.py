@@ -267,11 +267,16 @@ def _disqus_export(path: Path, posts: int, *, tail: str = "</disqus>\n") -> Path
 def test_import_into_empty_database_leaves_the_comment_indexes_as_migrated(
     engine: Engine, tmp_path: Path
 ) -> None:
+    import threading
+
     from tests.ingest_support import ingest_one
 
-    before = _comment_indexes(engine)
+    before, running = _comment_indexes(engine), threading.active_count()
     assert ingest_one(engine, _disqus_export(tmp_path / "a.xml", 7000)).status == "ok"
     assert _comment_indexes(engine) == before
+    # the helper that writes the WAL out while the indexes are built is gone (a reader
+    # process is forked only while no other thread runs)
+    assert threading.active_count() == running
     again = ingest_one(engine, _disqus_export(tmp_path / "b.xml", 7001))
     assert again.status == "ok" and again.counts["comments_new"] == 1
     assert _comment_indexes(engine) == before

@@ -6,12 +6,16 @@ one statement per batch of rows, never one per row.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
 import json
 import operator
+import os
 import re
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -402,10 +406,56 @@ def drop_indexes_if_empty(
 
 
 def create_indexes(session: Session, statements: Sequence[str]) -> None:
-    """Run the CREATE INDEX statements :func:`drop_indexes_if_empty` returned."""
+    """Run the CREATE INDEX statements :func:`drop_indexes_if_empty` returned.
+
+    Meanwhile a helper thread asks the system to write the SQLite WAL to disk. The commit that
+    follows must make the WAL durable before its checkpoint copies it into the database file,
+    and after a large import that was one wait for the whole of it (~0.1 s for 170 MB); the
+    index builds, which use the processor and not the disk, now hide most of it.
+    """
+    if not statements:
+        return
     connection = session.connection()
-    for statement in statements:
-        connection.exec_driver_sql(statement)
+    with _wal_written_meanwhile(connection):
+        for statement in statements:
+            connection.exec_driver_sql(statement)
+
+
+@contextmanager
+def _wal_written_meanwhile(connection: sa.Connection) -> Iterator[None]:
+    """While the block runs, ``fdatasync`` the connection's WAL file in a helper thread (when
+    there is one: an SQLite file in WAL mode), waited for at the end. Best effort: the commit
+    syncs the WAL itself, so a failure here changes nothing."""
+    fd = _open_wal(connection)
+    if fd is None:
+        yield
+        return
+
+    def write() -> None:
+        with contextlib.suppress(OSError):
+            os.fdatasync(fd)
+
+    helper = threading.Thread(target=write, name="threads-wal-sync", daemon=True)
+    helper.start()
+    try:
+        yield
+    finally:
+        helper.join()  # no thread outlives this (a reader process is forked only without one)
+        os.close(fd)
+
+
+def _open_wal(connection: sa.Connection) -> int | None:
+    if connection.dialect.name != "sqlite" or not hasattr(os, "fdatasync"):
+        return None
+    mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+    files = {row[1]: row[2] for row in connection.exec_driver_sql("PRAGMA database_list")}
+    path = files.get("main")
+    if str(mode).lower() != "wal" or not path:  # not WAL, or in memory
+        return None
+    try:
+        return os.open(f"{path}-wal", os.O_RDONLY)
+    except OSError:
+        return None
 
 
 def update_by_id(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -> None:
