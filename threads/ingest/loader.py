@@ -505,10 +505,10 @@ class Loader:
                 self.stats.comments_kept_moderated += 1
             old_extra = {k: v for k, v in (found.extra or {}).items() if k != "orphan_parent"}
             differs = any(
-                _differs(getattr(found, f), values[f]) for f in q.COMMENT_FIELDS if f != "extra"
+                _differs(getattr(found, f), values[f]) for f in STORED_COLUMNS if f != "extra"
             ) or _differs(old_extra, values["extra"])
             if differs:
-                update = {f: values[f] for f in q.COMMENT_FIELDS}
+                update = {f: values[f] for f in STORED_COLUMNS}
                 update.update(
                     id=found.id,
                     version=found.version + 1,

@@ -49,7 +49,6 @@ ARTICLE_FIELDS = (
     "extra",
 )
 THREAD_FIELDS = ("external_id", "state", "state_note", "closed_at", "close_reason", "extra")
-COMMENT_FIELDS = COMMENT_VALUES
 
 
 def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -500,7 +499,7 @@ def comments_by_key(
     """Existing comments by (thread id, key): one query per thread batch (chunked by keys)."""
     cols = [COMMENT.c.id, COMMENT.c.thread_id, COMMENT.c.key, COMMENT.c.parent_id]
     if full:
-        cols += [COMMENT.c.version, COMMENT.c.purged, *(COMMENT.c[f] for f in COMMENT_FIELDS)]
+        cols += [COMMENT.c.version, COMMENT.c.purged, *(COMMENT.c[f] for f in COMMENT_VALUES)]
     found: dict[tuple[int, str], sa.Row[Any]] = {}
     thread_ids = sorted(wanted)
     keys = sorted({k for ks in wanted.values() for k in ks})
