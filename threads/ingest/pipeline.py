@@ -72,9 +72,13 @@ SWITCH_INTERVAL = 0.0005
 #: the importing process finishes them (it waits for the reader then). Measured on 200,000
 #: comments: the importing process ended 0.03-0.5 s after the reader instead of 0.7-1.7 s.
 FINISH_WHEN_WAITING = 2
-#: the backends a reader process can finish comments for, by the code the importing process
-#: writes in their shared byte (0 while it has not said)
-BACKEND_CODES = {"sqlite": 1, "postgresql": 2}
+#: the backends a reader process can finish comments for; the byte it shares with the importing
+#: process holds one's place here plus one (0 while the importing process has not said)
+BACKENDS = ("sqlite", "postgresql")
+
+
+def _backend_code(backend: str) -> int:
+    return BACKENDS.index(backend) + 1 if backend in BACKENDS else 0
 
 
 class Reader(Protocol):
@@ -219,7 +223,7 @@ class ReaderProcess:
         # shared memory, inherited by the fork)
         self._backend = mmap.mmap(-1, 1)
         if backend is not None:
-            self._backend[0] = BACKEND_CODES.get(backend, 0)
+            self._backend[0] = _backend_code(backend)
         context = multiprocessing.get_context("fork")
         self._conn, child_end = context.Pipe(duplex=False)
         _widen(child_end)
@@ -244,7 +248,7 @@ class ReaderProcess:
 
     def prepared(self, backend: str) -> Iterator[Prepared]:
         if not self._closed:
-            self._backend[0] = BACKEND_CODES.get(backend, 0)  # the child may finish from now
+            self._backend[0] = _backend_code(backend)  # the child may finish from now
         return self._received(backend)
 
     def _received(self, backend: str) -> Iterator[Prepared]:
@@ -360,8 +364,7 @@ def _read_in_child(
             if finish is None:
                 from threads.ingest.prepare import Preparer  # no database layer
 
-                name = next(name for name, known in BACKEND_CODES.items() if known == code)
-                finish = finishes[code] = Preparer(name).finish
+                finish = finishes[code] = Preparer(BACKENDS[code - 1]).finish
             finished += 1
         send(_items_message(batch, bytes_read, finish))
 
