@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, create_engine
 
 from threads.errors import InvalidInput
@@ -38,12 +37,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                     field="THREADS_DATABASE_URL",
                 ) from exc
         connect_args = {"check_same_thread": False, "timeout": 30}
-        # the sqlite3 module looks a None up among its adapters before binding it as NULL,
-        # and the failed lookup raises and clears an exception each time: about 0.7 us a
-        # None, ten times an integer, and an import binds a few per comment. With an adapter
-        # for None (which gives None back) the lookup succeeds at once. Process-wide, and
-        # nothing changes but the speed: None is bound as NULL either way.
-        sqlite3.register_adapter(type(None), _none)
         engine = create_engine(url, connect_args=connect_args, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
         return engine
@@ -64,10 +57,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 SQLITE_PAGE_SIZE = 16384
 
 
-def _none(value: None) -> None:
-    return None
-
-
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -83,10 +72,17 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One unit of work: commit when the block succeeds, roll back when it raises."""
+def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
+    """One unit of work: commit when the block succeeds, roll back when it raises.
+
+    ``write=True``: the unit writes, and on SQLite it takes the write lock at once (see
+    :func:`begin_write`), so that everything in it, schema changes included, is one
+    transaction.
+    """
     session = Session(engine, expire_on_commit=False)
     try:
+        if write:
+            begin_write(session.connection())
         yield session
         session.commit()
     except BaseException:
@@ -94,3 +90,19 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def begin_write(connection: Connection) -> None:
+    """Start the connection's transaction as a writer, now.
+
+    SQLite's Python driver begins a transaction only before the first INSERT, UPDATE or DELETE
+    and runs anything before it, CREATE and DROP among them, on its own: a failure half-way
+    would leave the schema changed. ``BEGIN IMMEDIATE`` starts the transaction and takes the
+    write lock at once (another writer waits for it, up to the busy timeout), so everything
+    that follows commits or rolls back together. PostgreSQL needs nothing: its transactions
+    start with the first statement and include DDL.
+    """
+    if connection.dialect.name != "sqlite":
+        return
+    if not connection.connection.driver_connection.in_transaction:  # type: ignore[union-attr]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from threads.db.engine import begin_write
 from threads.errors import DatabaseNotReady
 
 if TYPE_CHECKING:
@@ -63,17 +66,50 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Upgrade the schema to ``revision``, all steps in one transaction (on SQLite too)."""
     from alembic import command
 
-    with engine.begin() as conn:
+    with _migrating(engine) as conn:
         command.upgrade(alembic_config(conn), revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
+    """Downgrade the schema to ``revision``, all steps in one transaction."""
     from alembic import command
 
-    with engine.begin() as conn:
+    with _migrating(engine) as conn:
         command.downgrade(alembic_config(conn), revision)
+
+
+@contextmanager
+def _migrating(engine: Engine) -> Iterator[Connection]:
+    """A connection in one write transaction for a migration.
+
+    On SQLite, a migration that rebuilds a table other tables refer to (Alembic's batch mode)
+    drops it while references to it exist: SQLite's procedure for that is to switch foreign
+    key enforcement off for the connection, make the change in one transaction and check every
+    reference before the commit (``PRAGMA foreign_key_check``), which is what happens here.
+    """
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # outside a transaction only
+            conn.commit()
+        try:
+            with conn.begin():
+                begin_write(conn)
+                yield conn
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
+                    if broken is not None:
+                        raise DatabaseNotReady(
+                            f"the migration left a {broken[0]} row whose reference to "
+                            f"{broken[2]} points nowhere; nothing was changed"
+                        )
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
 
 
 def ensure_schema(engine: Engine, *, auto_migrate: bool = True) -> None:
