@@ -4,8 +4,7 @@ Not a test. Generates a Disqus export of N comments (realistic bodies, threads o
 replies, some spam/deleted posts, some closed threads), then runs, each in its own child process
 so that peak memory (max RSS) is that run's alone:
 
-* ``threads ingest FILE`` into a fresh SQLite file (for a file this large the default reads it in
-  a reader process beside the writing one), and ``threads ingest --serial FILE`` (one process);
+* ``threads ingest FILE`` into a fresh SQLite file (one process, as every import);
 * ``threads ingest FILE`` into a fresh PostgreSQL database (THREADS_TEST_POSTGRES_URL, else a
   throwaway cluster started like the tests do);
 * ``isso -c CFG import --empty-id --type disqus FILE`` on a smaller file (Isso imports about 600
@@ -290,8 +289,8 @@ print(json.dumps({"rc": proc.returncode, "seconds": elapsed, "max_rss_kb": usage
 def measure(command: list[str], env: dict[str, str]) -> dict[str, object]:
     """Run ``command`` in a child of a fresh wrapper: wall time, CPU time of it and everything
     it started, the largest max RSS among them, and the peak of their summed PSS (sampled every
-    200 ms: a reader process shares its parent's pages, which PSS counts once; reading every
-    process's smaps every 50 ms took ~5 % of a core from the import it measured)."""
+    200 ms; reading every process's smaps every 50 ms took ~5 % of a core from the import it
+    measured)."""
     out = subprocess.run(
         [sys.executable, "-c", MEASURE, *command],
         env=env,
@@ -390,10 +389,8 @@ def main() -> None:
         info = generate(big, args.comments)
         size_mb = big.stat().st_size / 1e6
         print(f"generated {big.name}: {info} ({size_mb:.1f} MB)")
-        # the default (a reader process for a file this size) and one process (--serial)
-        for label, options in (("sqlite", ()), ("sqlite-serial", ("--serial",))):
-            r = run_ours(big, f"sqlite:///{work / (label + '.db')}", *options)
-            results[label] = {**r, "comments": args.comments}
+        r = run_ours(big, f"sqlite:///{work / 'sqlite.db'}")
+        results["sqlite"] = {**r, "comments": args.comments}
         if not args.no_postgres:
             admin, cluster = postgres_url(work)
             if admin is None:
@@ -432,7 +429,7 @@ def main() -> None:
         )
     if "isso" in results:
         baseline = results["isso"]
-        for label in ("sqlite", "sqlite-serial", "postgresql", "sqlite-small"):
+        for label in ("sqlite", "postgresql", "sqlite-small"):
             if label in results:
                 wall = float(results[label]["rate"]) / float(baseline["rate"])  # type: ignore[arg-type]
                 cpu_ratio = float(results[label]["cpu_rate"]) / float(baseline["cpu_rate"])  # type: ignore[arg-type]

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from cli.context import state
-from threads.ingest.ahead import ReadAhead
-from threads.ingest.detect import FORMATS
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -28,15 +26,20 @@ def ingest(
         "auto",
         "--format",
         "-f",
-        help=f"Input format: auto (from each file's content) or one of {', '.join(FORMATS)}.",
+        help="Input format: auto (from each file's content) or one of wxr, disqus, blogger, "
+        "jsonl, html, text.",
     ),
-    parallel: bool | None = typer.Option(
+    site: str | None = typer.Option(
         None,
-        "--parallel/--serial",
-        help="Read WXR, Disqus and Blogger files in a second process while this one writes "
-        "(default: for files of 8 MiB or more, on a machine with two cores or more). The "
-        "result is the same either way.",
-        show_default=False,
+        "--site",
+        help="Put every thread in the site with this key (created if new) instead of the "
+        "site each file names.",
+    ),
+    dry_run: bool = typer.Option(
+        False,
+        "--dry-run",
+        help="Read and match everything, report what an import would add and change, and "
+        "write nothing.",
     ),
 ) -> None:
     """Import comment threads from saved pages (text, HTML) and WXR/Disqus/Blogger/JSONL files.
@@ -44,21 +47,15 @@ def ingest(
     Each file is one transaction: a file that fails leaves nothing behind, and the others still
     import. A file already imported (same sha256) is reported as unchanged.
     """
-    # A large export's reader process starts first, with only the readers loaded: it parses
-    # while this process loads the database layer and opens the database.
-    ahead = ReadAhead.start(paths, fmt, parallel)
-    try:
-        from cli.console import make_console
-        from threads.ingest.service import ingest_paths
+    from cli.console import make_console
+    from threads.ingest.service import ingest_paths
 
-        engine = state(ctx).engine()
-        console = make_console()
-        if sys.stdout.isatty():
-            report = _with_progress(engine, paths, fmt, console, parallel, ahead)
-        else:
-            report = ingest_paths(engine, paths, fmt=fmt, parallel=parallel, ahead=ahead)
-    finally:
-        ahead.close()
+    engine = state(ctx).engine()
+    console = make_console()
+    if sys.stdout.isatty():
+        report = _with_progress(engine, paths, fmt, site, dry_run, console)
+    else:
+        report = ingest_paths(engine, paths, fmt=fmt, site=site, dry_run=dry_run)
     render_report(report, console)
     if not report.ok:
         for failed in report.failed:
@@ -70,9 +67,9 @@ def _with_progress(
     engine: Engine,
     paths: list[Path],
     fmt: str,
+    site: str | None,
+    dry_run: bool,
     console: Console,
-    parallel: bool | None,
-    ahead: ReadAhead,
 ) -> IngestReport:
     from rich.progress import (
         BarColumn,
@@ -86,29 +83,32 @@ def _with_progress(
     from threads.ingest.service import ingest_paths
 
     columns = (
-        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.description}"),
         BarColumn(),
         TextColumn("{task.fields[comments]} comments"),
         TransferSpeedColumn(),
         TimeElapsedColumn(),
     )
-    # Redrawn from the import's own progress calls (several a second on a large file), not by
-    # Rich's refresh thread: an import reads a large export in a forked reader process, which it
-    # starts only while no other thread runs.
-    with Progress(*columns, console=console, transient=True, auto_refresh=False) as bar:
+    with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("ingest", total=None, comments=0)
 
         def update(event: IngestProgress) -> None:
             bar.update(
                 task,
-                description=event.path.name,
+                description=_safe(event.path.name),
                 completed=event.bytes_done,
                 total=event.bytes_total or None,
                 comments=event.comments,
-                refresh=True,
             )
 
-        return ingest_paths(engine, paths, fmt=fmt, progress=update, parallel=parallel, ahead=ahead)
+        return ingest_paths(engine, paths, fmt=fmt, site=site, dry_run=dry_run, progress=update)
+
+
+def _safe(text: str) -> str:
+    """A file name as Rich markup that shows it as it is."""
+    from rich.markup import escape
+
+    return escape(text)
 
 
 def shown_path(path: Path) -> str:
@@ -121,16 +121,20 @@ def shown_path(path: Path) -> str:
 
 
 def render_report(report: IngestReport, console: Console) -> None:
-    """Per-file lines and a summary table: articles, comments by status, closed, warnings."""
+    """Per-file lines (what each file added, changed and left as it was) and a summary: sites,
+    articles, comments by status, closed threads, warnings; then the existing comments whose
+    text or status an import changes, and the warnings."""
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    files = Table(title="Files", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    files.add_column("file", overflow="fold", ratio=1)
+    title = "Files (dry run: nothing was written)" if report.dry_run else "Files"
+    files = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    files.add_column("file", overflow="fold", ratio=1, min_width=16)
     files.add_column("read as", no_wrap=True)
     files.add_column("status", no_wrap=True)
-    files.add_column("comments", justify="right", no_wrap=True)
+    files.add_column("articles", no_wrap=True)
+    files.add_column("comments", no_wrap=True)
     files.add_column("warnings", justify="right", no_wrap=True)
     folder: str | None = None
     for item in report.files:
@@ -141,32 +145,74 @@ def render_report(report: IngestReport, console: Console) -> None:
             if parent:
                 files.add_row(Text(parent + "/", style="dim"))
         batch = f" #{item.batch_id}" if item.batch_id is not None else ""
+        counts = item.counts
         files.add_row(
-            ("  " if parent else "") + name,
+            Text(("  " if parent else "") + name),
             f"{item.format or '-'} {item.encoding or ''}".rstrip(),
             item.status + batch,
-            str(item.counts.get("comments", "-")),
+            _changes(counts, "articles"),
+            _changes(counts, "comments"),
             str(len(item.warnings)),
         )
     console.print(files)
+    console.print("articles, comments: + new  ~ updated  = unchanged", style="dim")
     totals = report.totals()
-    summary = Table(title="Imported", title_justify="left")
+    summary = Table(title="Would import" if report.dry_run else "Imported", title_justify="left")
     summary.add_column("what")
     summary.add_column("count", justify="right")
+    summary.add_row("sites", Text(", ".join(totals["sites"]) or "-"))
+    summary.add_row("  new sites", str(totals["sites_new"]))
     summary.add_row("articles", str(totals["articles"]))
     summary.add_row("threads", str(totals["threads"]))
     summary.add_row("threads closed", str(totals["threads_closed"]))
     summary.add_row("comments", str(totals["comments"]))
     for status, count in totals["comments_by_status"].items():
         summary.add_row(f"  {status}", str(count))
+    summary.add_row("comments new", str(totals["comments_new"]))
+    summary.add_row("comments updated", str(totals["comments_updated"]))
+    summary.add_row("  text changed", str(totals["comments_text_changed"]))
+    summary.add_row("  status changed", str(totals["comments_status_changed"]))
+    summary.add_row("comments unchanged", str(totals["comments_unchanged"]))
     summary.add_row("replies linked", str(totals["replies"]))
     summary.add_row("orphan replies", str(totals["orphans"]))
     summary.add_row("warnings", str(totals["warnings"]))
     summary.add_row("files unchanged", str(totals["files_unchanged"]))
     summary.add_row("files failed", str(totals["files_failed"]))
     console.print(summary)
+    verb = "would change" if report.dry_run else "changes"
+    for item in report.files:
+        text = item.counts.get("comments_text_changed", 0)
+        status = item.counts.get("comments_status_changed", 0)
+        if text or status:
+            listed = ", ".join(_change(c) for c in item.counts.get("changed", []))
+            more = " ..." if len(item.counts.get("changed", [])) < text + status else ""
+            console.print(
+                Text(
+                    f"{item.path.name} {verb} existing comments: the text of {text}, the "
+                    f"status of {status} (comment ids: {listed}{more})"
+                )
+            )
     for item in report.files:
         for warning in item.warnings[:20]:
-            console.print(f"warning: {warning}", markup=False)
+            console.print(Text(f"warning: {warning}"))
         if len(item.warnings) > 20:
-            console.print(f"... and {len(item.warnings) - 20} more warnings for {item.path.name}")
+            console.print(
+                Text(f"... and {len(item.warnings) - 20} more warnings for {item.path.name}")
+            )
+
+
+def _changes(counts: dict[str, Any], what: str) -> str:
+    """``+3 ~1 =40``: new, updated and unchanged rows of one kind."""
+    if not counts:
+        return "-"
+    new, updated, same = (counts.get(f"{what}_{k}", 0) for k in ("new", "updated", "unchanged"))
+    return f"+{new} ~{updated} ={same}"
+
+
+def _change(change: dict[str, Any]) -> str:
+    """``12 (status approved -> spam)`` or ``12 (body)``."""
+    what = [c for c in change.get("changed", []) if c in ("body", "status")]
+    if "status" in change:
+        old, new = change["status"]
+        what = [w if w != "status" else f"status {old} -> {new}" for w in what]
+    return f"{change['id']} ({', '.join(what)})"

@@ -12,6 +12,7 @@ from litestar.testing import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from tests.sites import site_id
 from threads.api import create_app
 from threads.config import Settings
 from threads.db import session_scope
@@ -94,6 +95,7 @@ def _comment(session: Session, thread_id: int, n: int, status: CommentStatus, **
 def seed_data(engine: Engine) -> Seed:
     with session_scope(engine) as session:
         article = Article(
+            site_id=site_id(session),
             key="url:https://example.org/a",
             title="Gold and the P5+1",
             source_url="https://example.org/a",
@@ -102,6 +104,7 @@ def seed_data(engine: Engine) -> Seed:
             content_hash="a" * 64,
         )
         closed_article = Article(
+            site_id=site_id(session),
             key="url:https://example.org/b",
             title="Closed one",
             source_format="text",

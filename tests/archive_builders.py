@@ -31,6 +31,7 @@ from threads.models import (
     LabelSource,
     ModerationEvent,
     PreModeration,
+    Site,
     Thread,
     ThreadState,
     TopicModel,
@@ -62,7 +63,9 @@ class Data:
     """What to write: plain dicts of model fields, references by list index."""
 
     batches: list[dict[str, Any]] = field(default_factory=list)
-    articles: list[dict[str, Any]] = field(default_factory=list)  # each with "thread" dict
+    #: when empty, one site ("example.org") holds every article
+    sites: list[dict[str, Any]] = field(default_factory=list)
+    articles: list[dict[str, Any]] = field(default_factory=list)  # "thread" dict, "site": idx
     comments: list[dict[str, Any]] = field(default_factory=list)  # "thread": idx, "parent": idx
     labels: list[dict[str, Any]] = field(default_factory=list)  # "comment": idx
     models: list[dict[str, Any]] = field(default_factory=list)
@@ -72,7 +75,7 @@ class Data:
 
 def build(engine: Engine, data: Data) -> dict[str, list[int]]:
     """Write ``data`` in one transaction; returns the ids given, per kind."""
-    ids: dict[str, list[int]] = {k: [] for k in ("batch", "article", "thread", "comment")}
+    ids: dict[str, list[int]] = {k: [] for k in ("batch", "site", "article", "thread", "comment")}
     with Session(engine) as session:
         for spec in data.batches:
             batch = ImportBatch(**spec)
@@ -88,12 +91,29 @@ def build(engine: Engine, data: Data) -> dict[str, list[int]]:
                 else ids["batch"][index % len(ids["batch"])]
             )
 
+        default_site = {
+            "key": "example.org",
+            "name": "Example",
+            "created_at": _T0,
+            "updated_at": _T0,
+        }
+        for spec in data.sites or [default_site]:
+            spec = dict(spec)
+            site = Site(**spec, import_batch_id=batch_id(spec))
+            session.add(site)
+            session.flush()
+            ids["site"].append(_id(site))
         for spec in data.articles:
             spec = dict(spec)
             thread_spec = dict(spec.pop("thread"))
+            site_index = spec.pop("site", 0)
             article_batch = batch_id(spec)
             thread_batch = batch_id(thread_spec)
-            article = Article(**spec, import_batch_id=article_batch)
+            article = Article(
+                **spec,
+                site_id=ids["site"][site_index % len(ids["site"])],
+                import_batch_id=article_batch,
+            )
             session.add(article)
             session.flush()
             ids["article"].append(_id(article))
@@ -189,10 +209,23 @@ def datasets(draw: st.DrawFn, max_threads: int = 3, max_comments: int = 6) -> Da
             }
         )
     batch_ref = st.none() | st.integers(0, 1)
+    for i in range(draw(st.integers(1, 2))):
+        data.sites.append(
+            {
+                "key": f"site{i}." + draw(st.text("abcdefgh", max_size=6)),
+                "name": draw(text),
+                "base_url": draw(maybe_text),
+                "batch": draw(batch_ref),
+                "extra": draw(json_object),
+                "created_at": draw(times),
+                "updated_at": draw(times),
+            }
+        )
     n_threads = draw(st.integers(1, max_threads))
     for i in range(n_threads):
         data.articles.append(
             {
+                "site": draw(st.integers(0, 1)),
                 "key": f"k{i}:" + draw(short),
                 "source_url": draw(maybe_text),
                 "title": draw(text),

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from tests.sites import site_id
 from threads.db import session_scope
 from threads.models import (
     Article,
@@ -34,6 +35,7 @@ def make_thread(
     with session_scope(engine) as session:
         n = session.execute(sa.select(sa.func.count()).select_from(Article)).scalar_one()
         article = Article(
+            site_id=site_id(session),
             key=key or f"test:{n}:{title}",
             title=title,
             source_format="test",
@@ -48,6 +50,36 @@ def make_thread(
         session.flush()
         assert thread.id is not None
         return thread.id
+
+
+def make_thread_before_sites(engine: Engine) -> int:
+    """A thread in a database at a revision before sites (0001-0003), written with plain SQL."""
+    now = datetime.now(UTC)
+    article = sa.table(
+        "article",
+        *(sa.column(n) for n in ("id", "key", "title", "source_format", "content_hash")),
+        *(sa.column(n) for n in ("authors", "body", "extra", "created_at", "updated_at")),
+    )
+    thread = sa.table(
+        "thread",
+        *(sa.column(n) for n in ("id", "article_id", "state", "version", "extra")),
+        *(sa.column(n) for n in ("created_at", "updated_at")),
+    )
+    with engine.begin() as conn:
+        article_id = conn.execute(
+            sa.insert(article)
+            .values(key="test:old", title="Old", source_format="test", content_hash="h" * 64)
+            .values(authors="[]", body="", extra="{}", created_at=now, updated_at=now)
+            .returning(article.c.id)
+        ).scalar_one()
+        return int(
+            conn.execute(
+                sa.insert(thread)
+                .values(article_id=article_id, state="open", version=1, extra="{}")
+                .values(created_at=now, updated_at=now)
+                .returning(thread.c.id)
+            ).scalar_one()
+        )
 
 
 def make_comment(

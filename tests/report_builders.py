@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from tests.sites import site_id
 from threads.models import (
     ActorType,
     Article,
@@ -57,6 +58,7 @@ class Builder:
 
     def thread(self, name: str, title: str, **thread_fields: Any) -> Thread:
         article = Article(
+            site_id=site_id(self.session),
             key=f"test:{name}",
             title=title,
             byline=thread_fields.pop("byline", "By A. Writer"),

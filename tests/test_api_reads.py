@@ -9,6 +9,7 @@ from litestar.testing import TestClient
 from sqlalchemy.engine import Engine
 
 from tests.api_fixtures import T0, Keys, Seed, client, keys, seed  # noqa: F401
+from tests.sites import site_id
 from threads.db import session_scope
 from threads.models import Article, Thread
 
@@ -39,7 +40,13 @@ def test_thread_list_pages_walk_every_thread_once(
 ) -> None:
     with session_scope(engine) as session:
         for i in range(7):
-            article = Article(key=f"k{i}", title=f"t{i}", source_format="text", content_hash="h")
+            article = Article(
+                site_id=site_id(session),
+                key=f"k{i}",
+                title=f"t{i}",
+                source_format="text",
+                content_hash="h",
+            )
             session.add(article)
             session.flush()
             assert article.id is not None

@@ -79,7 +79,10 @@ def test_restore_through_an_import_batch_keeps_every_id_and_adds_only_that_batch
     assert (
         counts["comment"] == 7
         and counts["inserted"]
-        == sum(counts[t] for t in ("import_batch", "article", "thread", "comment", "topic_label"))
+        == sum(
+            counts[t]
+            for t in ("import_batch", "site", "article", "thread", "comment", "topic_label")
+        )
         + counts["topic_model"]
         + counts["event"]
         + counts["report"]
@@ -111,10 +114,11 @@ def test_export_is_byte_reproducible_and_documented_fields_are_there(
     lines = records(text)
     header = lines[0]
     assert header["type"] == "archive"
-    assert header["format"] == "threads-archive" and header["version"] == 1
+    assert header["format"] == "threads-archive" and header["version"] == 2
     assert header["as_of"] == "2014-11-04T09:32:00Z"  # the newest time held, not "now"
     assert header["counts"] == {
         "import_batch": 1,
+        "site": 1,
         "article": 2,
         "thread": 2,
         "comment": 7,
@@ -206,13 +210,14 @@ def test_loading_into_a_non_empty_database_merges_idempotently(
     build(target, other)
 
     first = restore(target, archive, new_batch())
-    assert first["inserted"] == 18 and first["unchanged"] == 0
+    # both databases hold the site example.org: matched by its key, not added again
+    assert first["inserted"] == 18 and first["unchanged"] == 1
     rows = table_rows(target)
     assert len(rows["comment"]) == 8 and len(rows["thread"]) == 3
     assert len(rows["import_batch"]) == 2  # the archived batch, and this load's
     second = restore(target, archive, new_batch())
     assert second["inserted"] == 0 and second["updated"] == 0
-    assert second["unchanged"] == first["inserted"]
+    assert second["unchanged"] == first["inserted"] + first["unchanged"]
     again = table_rows(target)
     again["import_batch"] = [b for b in again["import_batch"] if b["id"] != 3]
     assert again == rows
@@ -268,8 +273,8 @@ def test_bad_json_names_the_line(new_db: Callable[[], Engine]) -> None:
 
 def test_unknown_version_is_refused(new_db: Callable[[], Engine]) -> None:
     lines = _sample_archive(new_db)
-    lines[0] = lines[0].replace('"version":1', '"version":2')
-    error = _fails(new_db, lines, "line 1", "unsupported archive version 2")
+    lines[0] = lines[0].replace('"version":2', '"version":3')
+    error = _fails(new_db, lines, "line 1", "unsupported archive version 3")
     assert error.field == "version"
 
 

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from cli.app import app
 from tests.conftest import PgDatabases
 from tests.ingest_support import ingest_one
-from tests.moderation_support import make_comment, make_thread
+from tests.moderation_support import make_comment, make_thread, make_thread_before_sites
 from threads.db import downgrade, make_engine, session_scope, upgrade
 from threads.db.probe import ClockProbe
 from threads.db.queries.clock import (
@@ -225,7 +225,7 @@ def test_upgrade_and_downgrade(empty_db_url: str) -> None:
     engine = make_engine(empty_db_url)
     try:
         upgrade(engine, "0002")
-        tid = make_thread(engine)
+        tid = make_thread_before_sites(engine)
         make_comment(engine, tid)
         upgrade(engine)
         with session_scope(engine) as session:

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from cli.app import app
 from tests.ingest_support import ingest_one
-from tests.moderation_support import T0, make_comment, make_thread
+from tests.moderation_support import T0, make_comment, make_thread, make_thread_before_sites
 from threads.db import downgrade, make_engine, session_scope, upgrade
 from threads.db.queries.tally import rebuild_tally, tally_drift
 from threads.errors import ActionNotAllowed
@@ -198,7 +198,7 @@ def test_upgrade_counts_the_comments_already_there(empty_db_url: str) -> None:
     engine = make_engine(empty_db_url)
     try:
         upgrade(engine, "0001")
-        tid = make_thread(engine)
+        tid = make_thread_before_sites(engine)
         for status in (P, P, F, A):
             make_comment(engine, tid, status=status)
         upgrade(engine)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from tests.ingest_support import ingest_one, snapshot
-from threads.ingest.detect import detect_format
+from threads.ingest.registry import detect_format
 
 # file -> (articles, comments, drafts, skipped entries)
 EXPECTED = {

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
 from tests.ingest_support import counts, ingest_one, snapshot
-from threads.ingest.detect import detect_format
+from threads.ingest.registry import detect_format
 
 REMARK42 = (
     "remark42-disqus.xml",
@@ -267,36 +267,3 @@ def test_records_stream_out_of_the_tree_as_they_are_read(tmp_path: Path) -> None
     source.close()
     assert sum(batches) == 3001 and len(batches) > 10
     assert records.root is not None and records.root.tag == "{http://disqus.com}disqus"
-
-
-@pytest.mark.parametrize("batch", [1, 7, 2000])
-def test_packed_items_are_the_iterated_items_split_and_packed(tmp_path: Path, batch: int) -> None:
-    # a reader process takes the posts packed straight from the reader: the same items,
-    # comments, warnings and skipped elements as iterating, splitting and packing
-    from tests.ingest_support import write_disqus
-    from threads.ingest.disqus import DisqusReader
-    from threads.ingest.pack import pack, split
-    from threads.ingest.sniff import sniff_file
-    from threads.ingest.stream import XmlSource
-
-    path = tmp_path / "export.xml"
-    write_disqus(path, threads=12, posts=400)
-    text = path.read_text(encoding="utf-8")
-    # posts before their thread, a thread twice, an element the reader does not know
-    first_post = text.index("<post ")
-    moved = text.index("<thread ", text.index("<thread ") + 1)
-    end = text.index("</thread>", moved) + len("</thread>\n")
-    text = text[:moved] + text[end:first_post] + text[moved:end] + text[first_post:]
-    first_thread = text[text.index("<thread ") : text.index("</thread>") + len("</thread>")]
-    # a thread that appears twice (a warning on the thread item itself)
-    text = text.replace("</disqus>", f"{first_thread}<importer>x</importer></disqus>")
-    path.write_text(text, "utf-8")
-    sniffed = sniff_file(path, xml=True)
-    iterated = DisqusReader(XmlSource(path, sniffed), batch=batch)
-    expected = [(split(item), [pack(c) for c in item.comments]) for item in iterated]
-    packed = DisqusReader(XmlSource(path, sniffed), batch=batch)
-    assert list(packed.packed_items()) == expected
-    assert (packed.warnings, packed.skipped) == (iterated.warnings, iterated.skipped)
-    assert any("placeholder" in w for w in packed.warnings) and packed.skipped == {"importer": 1}
-    assert any("appears twice" in w for (_, _, warnings), _ in expected for w in warnings)
-    assert sum(len(comments) for _, comments in expected) == 400

@@ -7,23 +7,22 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
 from tests.ingest_support import snapshot
 from threads.db import session_scope
-from threads.ingest.loader import Loader, LoadStats, article_key, normalise_url
-from threads.ingest.pack import KIND_TEXTS, STATUS_TEXTS, pack
+from threads.ingest.loader import Loader, LoadStats
 from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedThread
-from threads.ingest.prepare import STORED_COLUMNS, Preparer, author_key, comment_base_key, sha256
+from threads.ingest.rows import article_key, author_key, comment_row, normalise_url, sha256
 from threads.ingest.stream import Item, MoreComments
 from threads.models import CommentKind, CommentStatus, ImportBatch, ThreadState
-from threads.stored import sqlite_time
 
 
 def load(engine: Engine, items: Iterable[Item], *, flush: int = 5000) -> tuple[LoadStats, int]:
-    with session_scope(engine) as session:
+    with session_scope(engine, write=True) as session:
         batch = ImportBatch(source_name="test", sha256="0" * 64, format="test")
         session.add(batch)
         session.flush()
@@ -52,11 +51,11 @@ def test_keys_are_stable_and_documented() -> None:
     assert article_key(bare) == "hash:" + sha256("x\x1fy")
     assert normalise_url("HTTP://Host.EXAMPLE:80/p/#frag") == "http://host.example/p"
     c = ParsedComment(body="hi", external_id="42")
-    assert comment_base_key(c) == "id:42"
+    assert comment_row(c).key == "id:42"
     c2 = ParsedComment(body="hi", author_name="A", posted_text="today")
-    assert comment_base_key(c2) == "hash:" + sha256("A\x1ftoday\x1fhi")
-    assert author_key(ParsedComment(body="", author_name="  Ann   Lee ")) == "ann lee"
-    assert author_key(ParsedComment(body="", author_name="A", author_email="A@X.org")) == "a@x.org"
+    assert comment_row(c2).key == "hash:" + sha256("A\x1ftoday\x1fhi")
+    assert author_key(None, "  Ann   Lee ") == "ann lee"
+    assert author_key("A@X.org", "A") == "a@x.org"
 
 
 def test_identical_comments_without_ids_both_stay(engine: Engine) -> None:
@@ -199,7 +198,7 @@ def test_decode_prefers_utf8_then_declared_charset_then_cp1252() -> None:
 
 def test_detect_format_from_content_not_name() -> None:
     from threads.errors import InvalidInput
-    from threads.ingest.detect import detect_format
+    from threads.ingest.registry import detect_format
 
     assert detect_format(b"`<?xml version='1.0'?>\n<disqus>", "x.txt") == "disqus"
     assert detect_format("<rss xmlns:wp='http://wordpress.org/export/1.2/'>", "a.json") == "wxr"
@@ -267,16 +266,11 @@ def _disqus_export(path: Path, posts: int, *, tail: str = "</disqus>\n") -> Path
 def test_import_into_empty_database_leaves_the_comment_indexes_as_migrated(
     engine: Engine, tmp_path: Path
 ) -> None:
-    import threading
-
     from tests.ingest_support import ingest_one
 
-    before, running = _comment_indexes(engine), threading.active_count()
+    before = _comment_indexes(engine)
     assert ingest_one(engine, _disqus_export(tmp_path / "a.xml", 7000)).status == "ok"
     assert _comment_indexes(engine) == before
-    # the helper that writes the WAL out while the indexes are built is gone (a reader
-    # process is forked only while no other thread runs)
-    assert threading.active_count() == running
     again = ingest_one(engine, _disqus_export(tmp_path / "b.xml", 7001))
     assert again.status == "ok" and again.counts["comments_new"] == 1
     assert _comment_indexes(engine) == before
@@ -326,20 +320,18 @@ def test_bulk_insert_refuses_a_value_outside_the_enum_and_checks_again_after(
 def test_bulk_insert_writes_json_and_enums_as_the_column_types_do() -> None:
     import json
 
-    from threads.db.queries.ingest import COMMENT, _enum_converter, stored_form
+    from threads.db.queries.ingest import COMMENT, stored_form
 
     for backend in ("sqlite", "postgresql"):
         write = stored_form(COMMENT.c.extra, backend)
         for value in ({"a": 1, "b": [1, 2.5, None, True], "é": 'ü\u2028"'}, ["x"], {"p": True}):
-            assert write(value) == json.dumps(value)
-        assert (write(None), write({}), write([]), write("s")) == (None, "{}", "[]", '"s"')
-        with pytest.raises(ValueError, match="Circular"):
-            looped: dict[str, object] = {}
-            looped["self"] = looped
-            write(looped)
-    status = _enum_converter(COMMENT.c.status)
-    assert type(status(CommentStatus.SPAM)) is str and status(CommentStatus.SPAM) == "spam"
-    assert status("pending") == "pending" and status(None) is None
+            assert json.loads(write(value)) == value
+        assert write(None) is None
+        status = stored_form(COMMENT.c.status, backend)
+        assert type(status(CommentStatus.SPAM)) is str and status(CommentStatus.SPAM) == "spam"
+        assert status("pending") == "pending" and status(None) is None
+        with pytest.raises(ValueError, match=r"^comment\.status: 'hidden' is not one of"):
+            status("hidden")
 
 
 #: naive, UTC and fixed-offset datetimes, any year
@@ -354,120 +346,36 @@ ANY_TIME = st.datetimes(
 
 @settings(max_examples=300, deadline=None)
 @given(value=ANY_TIME)
-def test_stored_timestamps_are_what_sqlalchemy_stores_and_read_back(value: datetime) -> None:
-    from sqlalchemy.dialects import postgresql, sqlite
+def test_stored_timestamps_are_what_sqlalchemy_stores(value: datetime) -> None:
+    from sqlalchemy.dialects import sqlite
 
     from threads.db.queries import ingest as q
 
     column = q.COMMENT.c.posted_at
-    as_utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    for backend, dialect in (("sqlite", sqlite.dialect()), ("postgresql", postgresql.dialect())):
-        stored = q.stored_form(column, backend)(value)
-        if backend == "sqlite":
-            # the text SQLAlchemy's own processing of the column would write
-            process = column.type.dialect_impl(dialect).bind_processor(dialect)
-            assert stored == (process(value) if process else value)
-        assert q.python_form(column, backend)(stored) == as_utc
-        # a packed comment carries SQLite's UTC text (made in the reader process); finished
-        # for either backend, it reads back as the same instant
-        packed = pack(ParsedComment(body="b", posted_at=value))
-        values = Preparer(backend).finish(packed)[3]
-        assert q.python_form(column, backend)(values[STORED_COLUMNS.index("posted_at")]) == as_utc
-
-
-@settings(max_examples=500, deadline=None)
-@given(value=ANY_TIME)
-def test_timestamp_text_is_isoformat_of_the_utc_time(value: datetime) -> None:
-    # sqlite_time puts the text together from remembered pieces; it must be exactly the
-    # isoformat of the naive UTC time, whatever the year, offset or microseconds
+    dialect = sqlite.dialect()
     try:
-        utc = value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
+        process = column.type.dialect_impl(dialect).bind_processor(dialect)
+        expected = process(value) if process else value
     except OverflowError:  # an instant before year 1 or after 9999 in UTC: no text either
         with pytest.raises(OverflowError):
-            sqlite_time(value)
+            q.stored_form(column, "sqlite")(value)
         return
-    assert sqlite_time(value) == utc.isoformat(" ", "microseconds")
+    # the text SQLAlchemy's own processing of the column writes on SQLite
+    assert q.stored_form(column, "sqlite")(value) == expected
+    # PostgreSQL takes the instant, a naive time being UTC
+    as_utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    assert q.stored_form(column, "postgresql")(value) == as_utc
 
 
-def test_packed_enum_values_are_those_the_columns_allow() -> None:
+def test_into_an_empty_table_the_secondary_indexes_wait_for_the_end(engine: Engine) -> None:
     from threads.db.queries import ingest as q
 
-    # the reader process checks them without the database layer: the same lists
-    assert sorted(STATUS_TEXTS.values()) == sorted(q.COMMENT.c.status.type.enums)  # type: ignore[attr-defined]
-    assert sorted(KIND_TEXTS.values()) == sorted(q.COMMENT.c.kind.type.enums)  # type: ignore[attr-defined]
-    assert pack(ParsedComment(body="b", status="spam"))[9] == "spam"
-    assert pack(ParsedComment(body="b", status=CommentStatus.SPAM))[9] == "spam"
-    with pytest.raises(ValueError, match=r"^comment\.status: 'hidden' is not one of \['approved'"):
-        pack(ParsedComment(body="b", status="hidden"))  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match=r"^comment\.kind: 'like' is not one of"):
-        pack(ParsedComment(body="b", kind="like"))  # type: ignore[arg-type]
-
-
-@settings(max_examples=200, deadline=None)
-@given(text=st.text())
-def test_values_written_into_an_sqlite_statement_read_back_exactly(text: str) -> None:
-    import sqlite3
-
-    from threads.db.queries.ingest import _sqlite_literal
-
-    connection = sqlite3.connect(":memory:")
-    try:
-        for value in (text, len(text), -len(text), None):
-            literal = _sqlite_literal(value)
-            if literal is None:  # left to a bound parameter
-                assert isinstance(value, str) and "\x00" in value
-                continue
-            assert connection.execute(f"SELECT {literal}").fetchone()[0] == value
-    finally:
-        connection.close()
-
-
-def test_a_column_none_in_a_whole_batch_is_null_and_one_set_in_part_keeps_its_values(
-    engine: Engine,
-) -> None:
-    first = [ParsedComment(body=f"a{n}", external_id=f"a{n}") for n in range(3)]
-    second = [
-        ParsedComment(body=f"b{n}", external_id=f"b{n}", author_url="https://e.org/" if n else None)
-        for n in range(3)
-    ]
-    load(engine, [thread(*first), thread(*second, external_id="t2")], flush=3)
-    rows = {c["external_id"]: c for c in snapshot(engine).comments}
-    assert [rows[f"a{n}"]["author_url"] for n in range(3)] == [None, None, None]
-    assert [rows[f"b{n}"]["author_url"] for n in range(3)] == [
-        None,
-        "https://e.org/",
-        "https://e.org/",
-    ]
-    assert all(rows[k]["version"] == 1 and rows[k]["report_count"] == 0 for k in rows)
-
-
-def test_into_an_empty_table_only_indexes_on_keys_in_no_order_wait_for_the_end(
-    engine: Engine,
-) -> None:
-    from threads.db.queries import ingest as q
-    from threads.ingest.loader import LIVE_INDEX_LEADS
-
-    with session_scope(engine) as session:
-        rebuild = q.drop_indexes_if_empty(session, q.COMMENT, keep_led_by=LIVE_INDEX_LEADS)
-        left = (
-            {
-                name
-                for (name,) in session.connection().exec_driver_sql(
-                    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'comment'"
-                )
-            }
-            if engine.dialect.name == "sqlite"
-            else set()
-        )
+    with session_scope(engine, write=True) as session:
+        rebuild = q.drop_indexes_if_empty(session, q.COMMENT)
+        left = {i["name"] for i in sa.inspect(session.connection()).get_indexes("comment")}
         session.rollback()
-    if engine.dialect.name != "sqlite":
-        assert rebuild == []  # PostgreSQL keeps its indexes (COPY fills them)
-        return
-    dropped = sorted(sql.split()[2] for sql in rebuild)
-    assert dropped == ["ix_comment_author_key", "ix_comment_content_hash", "ix_comment_posted_at"]
-    assert {
-        "ix_comment_parent_id",
-        "ix_comment_status_thread_id",
-        "ix_comment_thread_id_position",
-    } <= left
-    assert not left & set(dropped)
+    assert sorted(str(i.name) for i in rebuild) == sorted(str(i.name) for i in q.COMMENT.indexes)
+    assert not left & {str(i.name) for i in rebuild}
+    load(engine, [thread(ParsedComment(body="x"))])
+    with session_scope(engine) as session:
+        assert q.drop_indexes_if_empty(session, q.COMMENT) == []  # rows: indexes stay

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from tests.ingest_support import ingest_one, snapshot
-from threads.ingest.detect import detect_format
+from threads.ingest.registry import detect_format
 
 # file -> (articles, comments by status, closed threads, reply links, orphans, pingbacks)
 EXPECTED = {

@@ -14,6 +14,7 @@ from threads.db import upgrade as upgrade_db
 from threads.errors import DatabaseNotReady
 
 EXPECTED_TABLES = {
+    "site",
     "article",
     "thread",
     "comment",

@@ -8,15 +8,18 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from tests.sites import site_id
 from threads.models import Article, Comment, CommentStatus, Thread, ThreadState
 
 
-def _article(key: str = "url:https://example.org/a") -> Article:
-    return Article(key=key, title="A", source_format="text", content_hash="h" * 64)
+def _article(session: Session, key: str = "url:https://example.org/a", site: str = "a") -> Article:
+    return Article(
+        site_id=site_id(session, site), key=key, title="A", source_format="text", content_hash="h"
+    )
 
 
 def _thread_with_article(session: Session) -> Thread:
-    article = _article()
+    article = _article(session)
     session.add(article)
     session.flush()
     assert article.id is not None
@@ -26,11 +29,13 @@ def _thread_with_article(session: Session) -> Thread:
     return thread
 
 
-def test_article_key_is_unique(engine: sa.Engine) -> None:
+def test_article_key_is_unique_within_its_site(engine: sa.Engine) -> None:
     with Session(engine) as session:
-        session.add(_article())
+        session.add(_article(session))
         session.commit()
-        session.add(_article())
+        session.add(_article(session, site="b"))  # another site may use the same key
+        session.commit()
+        session.add(_article(session))
         with pytest.raises(sa.exc.IntegrityError):
             session.commit()
 

@@ -1,8 +1,7 @@
 """The enums of the data model, apart from the tables.
 
-Plain ``StrEnum`` classes with no database import, so that code which only needs the values (the
-import readers, among them the reader process that starts before the database layer is loaded)
-stays light. ``threads.models`` re-exports them, and its enum columns are built from them.
+Plain ``StrEnum`` classes with no database import, for code that needs only the values.
+``threads.models`` re-exports them, and its enum columns are built from them.
 """
 
 from __future__ import annotations

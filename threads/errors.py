@@ -22,18 +22,6 @@ class ThreadsError(Exception):
             self.code = code
         self.extra = extra
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        # pickled whole (the reader process sends its errors to the importing one): the default
-        # would call cls(*args) and lose ``field``, ``extra`` and a subclass's own attributes
-        return (_restore, (type(self), self.args, self.__dict__))
-
-
-def _restore(cls: type[ThreadsError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
-    error = cls.__new__(cls, *args)
-    Exception.__init__(error, *args)
-    error.__dict__.update(state)
-    return error
-
 
 class InvalidInput(ThreadsError):
     """Input that does not have the expected shape (a file, a field, an option)."""

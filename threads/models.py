@@ -8,6 +8,7 @@ strings with a CHECK constraint, never magic numbers.
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -77,13 +78,32 @@ class ImportBatch(SQLModel, table=True):
     errors: list[str] = _json(list)
 
 
-class Article(SQLModel, table=True):
-    """The page a thread hangs under. ``key`` is the stable identity used by re-imports."""
+class Site(SQLModel, table=True):
+    """Where articles come from: a blog, a news site, a Disqus forum. ``key`` is its stable
+    identity (derived from the imported file, or given with ``threads ingest --site``)."""
 
-    __tablename__ = "article"
+    __tablename__ = "site"
 
     id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=512, unique=True)
+    key: str = Field(max_length=255, unique=True)
+    name: str = Field(default="", sa_type=sa.Text)
+    base_url: str | None = Field(default=None, sa_type=sa.Text)
+    import_batch_id: int | None = Field(default=None, foreign_key="import_batch.id")
+    extra: dict[str, Any] = _json()
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
+
+
+class Article(SQLModel, table=True):
+    """The page a thread hangs under. ``key`` is its stable identity within its site, used by
+    re-imports; two sites may use the same key (two blogs both have ``?p=1``)."""
+
+    __tablename__ = "article"
+    __table_args__ = (sa.UniqueConstraint("site_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id")
+    key: str = Field(max_length=512)
     source_url: str | None = Field(default=None, sa_type=sa.Text)
     title: str = Field(default="", sa_type=sa.Text)
     byline: str | None = Field(default=None, sa_type=sa.Text)
@@ -322,6 +342,7 @@ class ApiKey(SQLModel, table=True):
 
 ALL_TABLES = [
     ImportBatch,
+    Site,
     Article,
     Thread,
     Comment,
@@ -331,3 +352,88 @@ ALL_TABLES = [
     CommentReport,
     ApiKey,
 ]
+
+
+# --------------------------------------------------------------------------- import shapes
+#
+# What a source says about a site, an article, its thread and its comments, before anything
+# touches the database: every reader yields these (``threads.ingest``), and one step
+# (``threads.ingest.rows``) turns them into rows. A field whose name is a column of the table
+# travels to that column as it is, so a new field a source carries is a field here, a column
+# above (and its migration), and the reader that fills it: nothing else on the ingest path.
+
+
+@dataclass(slots=True)
+class ParsedSite:
+    """The site a file's threads belong to, as the file says (see ``threads.ingest.sites``)."""
+
+    key: str
+    name: str = ""
+    base_url: str | None = None
+
+
+@dataclass(slots=True)
+class ParsedComment:
+    """One comment as its source gives it; every field but the two reply links is a column."""
+
+    body: str
+    #: the id the source gave this comment (None when it had none: the loader then uses a hash)
+    external_id: str | None = None
+    #: the source id of the parent comment; None for a top-level comment
+    parent_external_id: str | None = None
+    #: for sources without ids: the parent's index in ``ParsedThread.comments``
+    parent_index: int | None = None
+    author_name: str | None = None
+    author_url: str | None = None
+    author_email: str | None = None
+    posted_at: datetime | None = None
+    posted_text: str | None = None
+    status: CommentStatus = CommentStatus.APPROVED
+    kind: CommentKind = CommentKind.COMMENT
+    #: "text" or "html"
+    body_format: str = "text"
+    #: 0-based order of appearance in the source
+    position: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+#: the fields of ParsedComment that are not columns: how a reply finds its parent
+COMMENT_LINK_FIELDS = ("parent_external_id", "parent_index")
+
+
+@dataclass
+class ParsedArticle:
+    """The page as its source gives it; every field is a column of ``article``."""
+
+    title: str = ""
+    source_url: str | None = None
+    byline: str | None = None
+    authors: list[str] = field(default_factory=list)
+    standfirst: str | None = None
+    published_at: datetime | None = None
+    published_text: str | None = None
+    body: str = ""
+    #: a stable identity within the site across re-imports (e.g. "wxr:<guid>",
+    #: "disqus:<thread id>"); None lets the loader derive one from the source URL, else from a
+    #: hash of title and body
+    key: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ParsedThread:
+    """A comment section: its article, its comments, its state and the site it belongs to."""
+
+    article: ParsedArticle
+    comments: list[ParsedComment] = field(default_factory=list)
+    #: None when the source says nothing about the thread state (kept open, with a note)
+    state: ThreadState | None = None
+    #: why the state is what it is (e.g. 'page says "Comments are closed."')
+    state_note: str | None = None
+    closed_at: datetime | None = None
+    external_id: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    #: the site, when the source names it (else the loader derives it from the article's URL)
+    site: ParsedSite | None = None
+    #: problems the reader noticed but worked around; the loader records them on the batch
+    warnings: list[str] = field(default_factory=list)

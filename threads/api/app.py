@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import importlib.util
 from collections.abc import Callable
 from typing import Any
@@ -149,30 +148,16 @@ def create_app(settings: Settings) -> Litestar:
 
 
 def app_from_env() -> Litestar:
-    """Factory for ``uvicorn --factory threads.api.app:app_from_env`` (settings from THREADS_*).
-
-    The server process's start-up objects (models, codebook, lexicon, routes: ~150,000 of them)
-    live as long as the process: they are moved out of the cyclic collector's sight, so that a
-    full collection during traffic does not walk them all (100-250 ms with every request of
-    the worker waiting, measured).
-    """
-    app = create_app(Settings.from_env())
-    gc.collect()
-    gc.freeze()
-    return app
+    """Factory for ``uvicorn --factory threads.api.app:app_from_env`` (settings from THREADS_*)."""
+    return create_app(Settings.from_env())
 
 
 __all__: list[Any] = ["create_app", "app_from_env"]
 
 
 def _logging_config() -> LoggingConfig:
-    """Litestar's and our own errors to stderr, written where they happen.
-
-    Litestar's default hands records to a queue listener thread, which each app starts and
-    never stops, and takes over the process's root logger. Neither suits a library: an app
-    made in a process that goes on to import a large export would keep that process from
-    forking its reader (threads.ingest.pipeline), and the root logger is the caller's.
-    """
+    """Litestar's and our own records to stderr, leaving the root logger to the caller (an
+    app is made inside other programs too: tests, scripts, the CLI)."""
 
     def stderr() -> dict[str, Any]:
         return {"class": "logging.StreamHandler", "level": "DEBUG", "formatter": "standard"}

@@ -1,13 +1,17 @@
 """The lossless JSONL archive: every row of every table (API keys aside), one JSON object a line.
 
-Format (version 1, documented in the README):
+Format (version 2, documented in the README):
 
-* line 1 is the header ``{"type": "archive", "format": "threads-archive", "version": 1, ...}``;
-* then one record per row, sections in the order ``import_batch``, ``article``, ``thread``,
-  ``comment``, ``topic_label``, ``topic_model``, ``event``, ``report``, each ordered by id;
+* line 1 is the header ``{"type": "archive", "format": "threads-archive", "version": 2, ...}``;
+* then one record per row, sections in the order ``import_batch``, ``site``, ``article``,
+  ``thread``, ``comment``, ``topic_label``, ``topic_model``, ``event``, ``report``, each ordered
+  by id;
 * a record is ``{"type": <section>, <column>: <value>, ...}`` with the columns in table order;
   times are ISO 8601 in UTC with a ``Z`` suffix, enums are their string values, JSON columns are
   written with sorted keys.
+
+Version 1 archives (before sites) still load: their articles go to the sites their addresses
+name, as a database from before sites is migrated.
 
 The same database always gives the same bytes (there is no "now" in the header: ``as_of`` is the
 newest timestamp held in the archived rows), which makes archives diffable and checksummable.
@@ -54,16 +58,21 @@ from threads.models import (
     EventTarget,
     ImportBatch,
     ModerationEvent,
+    ParsedSite,
+    Site,
     Thread,
     TopicModel,
 )
 
 FORMAT = "threads-archive"
-VERSION = 1
+VERSION = 2
+#: the versions a load reads (1: before sites)
+READS = (1, 2)
 #: record types in the order an archive holds them
 RECORD_TYPES: list[str] = [name for name, _ in ARCHIVE_SECTIONS]
 _MODELS: dict[str, Any] = {
     "import_batch": ImportBatch,
+    "site": Site,
     "article": Article,
     "thread": Thread,
     "comment": Comment,
@@ -269,6 +278,9 @@ class _Loader:
         self.fixups: list[tuple[int, int, int, int]] = []  # db id, archive parent, line, arch id
         self.header_counts: dict[str, Any] | None = None
         self.lineno = 0
+        self.version = VERSION
+        #: version 1: the sites made for its articles, by key
+        self.derived_sites: dict[str, int] = {}
 
     # ---------------------------------------------------------------- errors
 
@@ -350,12 +362,13 @@ class _Loader:
                 field="format",
             )
         version = header.get("version")
-        if version != VERSION or isinstance(version, bool):
+        if version not in READS or isinstance(version, bool):
             raise self.fail(
                 f"field 'version': unsupported archive version {version!r} "
-                f"(threads {__version__} reads version {VERSION})",
+                f"(threads {__version__} reads versions {', '.join(map(str, READS))})",
                 field="version",
             )
+        self.version = version
         counts = header.get("counts")
         if counts is not None and not isinstance(counts, dict):
             raise self.fail("field 'counts': expected an object of counts per type", "counts")
@@ -396,6 +409,9 @@ class _Loader:
         row: dict[str, Any] = {}
         for name, spec in specs.items():
             if name not in obj:
+                if record_type == "article" and name == "site_id" and self.version == 1:
+                    row[name] = None  # derived in add()
+                    continue
                 if spec.required:
                     raise self.field_error(record_type, rec_id, name, "missing (required)")
                 row[name] = spec.default() if spec.default is not None else None
@@ -498,8 +514,15 @@ class _Loader:
         table: sa.Table = _MODELS[record_type].__table__
         if record_type == "import_batch":
             self.claim(record_type, row)
-        elif record_type == "article":
+        elif record_type == "site":
             self.claim(record_type, row, "key")
+            row["import_batch_id"] = self.ref(record_type, row, "import_batch_id", "import_batch")
+        elif record_type == "article":
+            if self.version == 1:
+                row["site_id"] = self.derived_site(row)
+            else:
+                row["site_id"] = self.ref(record_type, row, "site_id", "site")
+            self.claim(record_type, row, "site_id", "key")
             row["import_batch_id"] = self.ref(record_type, row, "import_batch_id", "import_batch")
         elif record_type == "thread":
             self.claim(record_type, row, "article_id")
@@ -543,6 +566,34 @@ class _Loader:
         self.ids[record_type][arch_id] = db_id
         if parent is not None and row["parent_id"] is None:
             self.fixups.append((db_id, parent, self.lineno, arch_id))
+
+    def derived_site(self, article: dict[str, Any]) -> int:
+        """The site of an article of a version 1 archive: that of its address (made once)."""
+        from threads.ingest.sites import site_of_page
+
+        site = site_of_page(article["source_url"])
+        forum = (article["extra"] or {}).get("forum")
+        if article["source_format"] == "disqus" and forum:
+            site = ParsedSite(f"disqus:{str(forum).lower()}", str(forum))
+        found = self.derived_sites.get(site.key)
+        if found is None:
+            existing = find_rows(self.session, table_of(Site), {"key": site.key})
+            if existing:
+                found = int(existing[0]["id"])
+            else:
+                now = datetime.now(UTC)
+                values = {
+                    "key": site.key,
+                    "name": site.name,
+                    "base_url": site.base_url,
+                    "import_batch_id": None,
+                    "extra": {"derived_by": "archive version 1"},
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                found = insert_row_returning_id(self.session, table_of(Site), values)
+            self.derived_sites[site.key] = found
+        return found
 
     def remap_event(self, row: dict[str, Any]) -> None:
         target = {
@@ -648,7 +699,8 @@ class _Loader:
 #: how a merge recognises a row already present, and which time says which version is newer
 _MERGE_KEYS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "import_batch": (("sha256", "source_name", "format", "started_at"), None),
-    "article": (("key",), "updated_at"),
+    "site": (("key",), "updated_at"),
+    "article": (("site_id", "key"), "updated_at"),
     "thread": (("article_id",), "updated_at"),
     "comment": (("thread_id", "key"), "updated_at"),
     "topic_label": (("comment_id", "topic_id", "source", "labeler"), "created_at"),

@@ -27,7 +27,9 @@ from xml.etree.ElementTree import Element
 
 from threads.enums import CommentStatus
 from threads.ingest.dates import parse_iso_utc
-from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedThread
+from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedSite, ParsedThread
+from threads.ingest.registry import Format, Head
+from threads.ingest.sites import site_of_page
 from threads.ingest.stream import Item, MoreComments, XmlSource, iter_xml, local, namespace, text_of
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -51,6 +53,7 @@ _TAKEOUT_COMMENT_STATUS = {
 }
 _ARTICLE_KINDS = ("post", "page")
 _TRAILING_NUMBER = re.compile(r"(\d+)$")
+_BLOG_ID = re.compile(r"blog-(\d+)")
 
 
 class BloggerReader:
@@ -67,6 +70,20 @@ class BloggerReader:
         self._comment_post: dict[str, str] = {}
         self._waiting: dict[str, list[ParsedComment]] = {}
         self._positions: dict[str, int] = {}
+        self._feed: dict[str, str] = {}
+
+    def _site(self) -> ParsedSite | None:
+        """The blog: ``blogger:<blog id>`` from the feed's id, else the host of its address
+        (None when the feed says neither: each page's host is taken then)."""
+        title = self._feed.get("title", "").strip()
+        address = self._feed.get("link", "").strip() or None
+        blog = _BLOG_ID.search(self._feed.get("id", ""))
+        if blog is not None:
+            return ParsedSite(f"blogger:{blog.group(1)}", title or blog.group(1), address)
+        if address is None:
+            return None
+        site = site_of_page(address)
+        return ParsedSite(site.key, title or site.name, site.base_url)
 
     def __iter__(self) -> Iterator[Item]:
         depth = 0
@@ -80,8 +97,14 @@ class BloggerReader:
             depth -= 1
             if depth != 1 or root is None:
                 continue
-            if local(elem.tag) == "entry":
-                yield from self._entry(elem)
+            name = local(elem.tag)
+            if name == "entry":
+                for item in self._entry(elem):
+                    if isinstance(item, ParsedThread):
+                        item.site = self._site()
+                    yield item
+            elif name in ("id", "title") or (name == "link" and elem.get("rel") == "alternate"):
+                self._feed[name] = (elem.get("href") if name == "link" else text_of(elem)) or ""
             root.clear()
         # comments whose ref was a comment seen later, or a post that never came
         for ref, comments in list(self._waiting.items()):
@@ -96,6 +119,7 @@ class BloggerReader:
                 "in the export; attached to a placeholder article"
             )
             yield ParsedThread(
+                site=self._site(),
                 article=ParsedArticle(
                     title=f"Blogger post {ref} (not in the export)",
                     key=f"blogger:{ref}",
@@ -308,3 +332,24 @@ def _is_draft(entry: Element) -> bool:
         if local(element.tag) == "draft" and text_of(element).strip().lower() == "yes":
             return True
     return False
+
+
+_BLOGGER = re.compile(
+    r"schemas\.google\.com/blogger|tag:blogger\.com|blogger\.com/atom|in-reply-to"
+    r"|<(?:\w+:)?generator[^>]*>\s*Blogger",
+    re.I,
+)
+
+
+def _detect(head: Head) -> bool:
+    """An Atom feed that carries Blogger kinds, ids, a Blogger generator or replies."""
+    return head.root == "feed" and _BLOGGER.search(head.text) is not None
+
+
+FORMAT = Format(
+    name="blogger",
+    description="a Blogger export (Atom, also Google Takeout's feed.atom)",
+    detect=_detect,
+    open=lambda source: BloggerReader(source.xml()),
+    xml=True,
+)

@@ -12,14 +12,13 @@ namespace; ``isDeleted`` -> deleted, ``isSpam`` -> spam, ``isClosed`` -> a close
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 from xml.etree.ElementTree import Element
 
 from threads.enums import CommentKind, CommentStatus, ThreadState
 from threads.ingest.dates import parse_iso_utc
-from threads.ingest.pack import ItemParts, PackedComment, packed
-from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedThread
+from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedSite, ParsedThread
+from threads.ingest.registry import Format, Head
 from threads.ingest.stream import (
     XML_ERRORS,
     Item,
@@ -63,29 +62,12 @@ class DisqusReader:
         self.warnings: list[str] = []
         self.skipped: dict[str, int] = {}
         self._threads: set[str] = set()
-        self._waiting: dict[str, list[Any]] = {}
+        self._waiting: dict[str, list[ParsedComment]] = {}
         self._positions: dict[str, int] = {}
 
     def __iter__(self) -> Iterator[Item]:
-        for item, comments in self._items(ParsedComment):
-            item.comments = comments
-            yield item
-
-    def packed_items(self) -> Iterator[tuple[ItemParts, list[PackedComment]]]:
-        """The items as :func:`threads.ingest.pack.split` parts and packed comments, for a
-        reader process: the same as packing what iterating gives, without building each
-        post's ParsedComment first (the reader process's hot path)."""
-        for item, comments in self._items(packed):
-            if isinstance(item, MoreComments):
-                yield (None, item.thread_ref, item.warnings), comments
-            else:
-                yield (item, None, item.warnings), comments
-
-    def _items(self, make: Callable[..., Any]) -> Iterator[tuple[Item, list[Any]]]:
-        """Each item with its comments beside it (its own list left empty), every comment
-        made by ``make`` from a post's fields in ParsedComment's order."""
+        """Each thread (its comments come after it, in MoreComments batches)."""
         pending: MoreComments | None = None
-        comments: list[Any] = []
         threads = self._threads
         records = TopLevel(self.source)
         try:
@@ -93,21 +75,21 @@ class DisqusReader:
                 for elem in batch:
                     name = local(elem.tag)
                     if name == "post":
-                        ref, comment = self._post(elem, make)
+                        ref, comment = self._post(elem)
                         if ref in threads:
                             if pending is not None and (
-                                pending.thread_ref != ref or len(comments) >= self.batch
+                                pending.thread_ref != ref or len(pending.comments) >= self.batch
                             ):
-                                yield pending, comments
+                                yield pending
                                 pending = None
                             if pending is None:
-                                pending, comments = MoreComments(ref), []
-                            comments.append(comment)
+                                pending = MoreComments(ref)
+                            pending.comments.append(comment)
                         else:
                             self._waiting.setdefault(ref, []).append(comment)
                     elif name == "thread":
                         if pending is not None:
-                            yield pending, comments
+                            yield pending
                             pending = None
                         yield from self._thread(elem)
                     elif name != "category":
@@ -120,10 +102,10 @@ class DisqusReader:
         if root is not None and local(root.tag) != "disqus":
             self.warnings.append(f"{self.name}: root element is <{local(root.tag)}>, not <disqus>")
         if pending is not None:
-            yield pending, comments
+            yield pending
         yield from self._placeholders()
 
-    def _placeholders(self) -> Iterator[tuple[Item, list[Any]]]:
+    def _placeholders(self) -> Iterator[Item]:
         for ref, comments in self._waiting.items():
             self.warnings.append(
                 f"{self.name}: {len(comments)} post(s) name thread {ref!r}, which is not in the "
@@ -139,11 +121,12 @@ class DisqusReader:
                 state_note="placeholder for a Disqus thread missing from the export",
                 external_id=ref,
                 extra={"placeholder": True},
+                comments=comments,
             )
-            yield thread, comments
+            yield thread
         self._waiting = {}
 
-    def _thread(self, elem: Element) -> Iterator[tuple[Item, list[Any]]]:
+    def _thread(self, elem: Element) -> Iterator[Item]:
         fields = {local(child.tag): child for child in elem}
         dsq_id = _dsq_id(elem)
         warnings: list[str] = []
@@ -192,7 +175,9 @@ class DisqusReader:
             if closed is False
             else "Disqus export does not say whether the thread is closed"
         )
+        forum = extra.get("forum")
         thread = ParsedThread(
+            site=ParsedSite(f"disqus:{str(forum).lower()}", str(forum)) if forum else None,
             article=ParsedArticle(
                 title=title,
                 source_url=link,
@@ -208,13 +193,13 @@ class DisqusReader:
             extra={"deleted": True} if deleted else {},
             warnings=warnings,
         )
-        yield thread, []
+        yield thread
         waiting = self._waiting.pop(dsq_id, None)
         if waiting:
             for start in range(0, len(waiting), self.batch):
-                yield MoreComments(dsq_id), waiting[start : start + self.batch]
+                yield MoreComments(dsq_id, waiting[start : start + self.batch])
 
-    def _post(self, elem: Element, make: Callable[..., Any]) -> tuple[str, Any]:
+    def _post(self, elem: Element) -> tuple[str, ParsedComment]:
         # Once per post: the hot path of a Disqus import, hence the inlined fast paths (a leaf's
         # text, a clean dsq:id, a plain true/false); anything unusual takes the general helpers.
         fields: dict[str, Element] = {local(child.tag): child for child in elem}
@@ -287,24 +272,19 @@ class DisqusReader:
         parent = child.get(DSQ_ID) if child is not None else None
         parent = (parent.strip() or None) if parent is not None else _dsq_id(child)
         message = get("message")
-        # ParsedComment's fields in order: body, external_id, parent_external_id,
-        # parent_index, author_name, author_url, author_email, posted_at, posted_text, status,
-        # kind, body_format, position, extra (positional: a third cheaper than by keyword)
-        comment = make(
-            "" if message is None else _leaf_text(message).strip(),
-            dsq_id,
-            parent,
-            None,
-            name,
-            None,
-            email,
-            created,
-            created_text or None,
-            status,
-            CommentKind.COMMENT,
-            "html",
-            position,
-            extra,
+        comment = ParsedComment(
+            body="" if message is None else _leaf_text(message).strip(),
+            external_id=dsq_id,
+            parent_external_id=parent,
+            author_name=name,
+            author_email=email,
+            posted_at=created,
+            posted_text=created_text or None,
+            status=status,
+            kind=CommentKind.COMMENT,
+            body_format="html",
+            position=position,
+            extra=extra,
         )
         return ref, comment
 
@@ -350,3 +330,17 @@ def _author(element: Element | None) -> dict[str, str]:
         if value:
             out[local(child.tag)] = value
     return out
+
+
+def _detect(head: Head) -> bool:
+    """A ``<disqus>`` root (with or without the default namespace)."""
+    return head.root == "disqus"
+
+
+FORMAT = Format(
+    name="disqus",
+    description="a Disqus export (XML)",
+    detect=_detect,
+    open=lambda source: DisqusReader(source.xml()),
+    xml=True,
+)

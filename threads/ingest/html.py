@@ -33,6 +33,7 @@ from threads.enums import CommentKind, CommentStatus, ThreadState
 from threads.errors import InvalidInput
 from threads.ingest.dates import ParsedTime, epoch_from_show_comment, parse_timestamp_info
 from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedThread
+from threads.ingest.registry import Format, Head, PageReader
 from threads.ingest.text import (
     closed_notice,
     comment_count,
@@ -1246,3 +1247,19 @@ def _in_comment_area(el: HtmlElement) -> bool:
         if "comment" in marks or "kommentar" in marks:
             return True
     return False
+
+
+def _detect(head: Head) -> bool:
+    """``<!doctype html>``/``<html>`` first, or markup that is not an XML document (a saved
+    page or a fragment of one)."""
+    if head.html_start or head.root in ("html", "head", "body"):
+        return True
+    return head.root is not None and not head.xml_declaration and head.root not in ("rss", "feed")
+
+
+FORMAT = Format(
+    name="html",
+    description="a saved HTML page (WordPress, Blogger, Drupal, wpDiscuz, ... comment markup)",
+    detect=_detect,
+    open=lambda source: PageReader(source, parse_html),
+)

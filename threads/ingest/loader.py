@@ -1,22 +1,20 @@
 """The one loader: writes parsed threads into the database, in batches, idempotently.
 
-Rows are matched by stable keys, so importing the same source twice changes nothing and an
-updated export adds what is new and updates what changed:
+Rows are matched by stable keys (see ``threads.ingest.rows``), so importing the same source
+twice changes nothing and an updated export adds what is new and updates what changed:
 
-* ``Article.key``: the reader's key, else ``"url:"`` + the normalised source URL, else
-  ``"hash:"`` + sha256 of (title, body);
-* ``Comment.key`` (unique within its thread): ``"id:"`` + the source id, else ``"hash:"`` + sha256
-  of (author, timestamp text, body), with ``"#2"``, ``"#3"``... for exact duplicates in one thread
-  (so two identical comments both stay);
-* ``content_hash`` is the sha256 of the body.
+* a site by its key; an article by its key within its site; a thread by its article;
+* a comment by its key within its thread (``#2``, ``#3``... for exact duplicates, which all
+  stay).
 
 The loader takes an iterator of :data:`threads.ingest.stream.Item` and writes as it goes with
-SQLAlchemy Core (one executemany per batch, one round of key lookups per batch); what it keeps
-between batches is small per-thread metadata and a bounded cache of comment ids for linking
+SQLAlchemy Core (one executemany or COPY per batch, one round of key lookups per batch); what it
+keeps between batches is small per-thread metadata and a bounded cache of comment ids for linking
 replies. Replies link by ``parent_external_id`` within the thread, else ``parent_index``; a
 parent that comes later is linked in a second pass; a parent that never comes leaves the reply at
 the thread root with a warning and ``extra["orphan_parent"]``. Every row written or updated
-carries the batch's ``import_batch_id``.
+carries the batch's ``import_batch_id``. A moderator's decisions stand: a thread they closed or
+reopened keeps its state, a comment whose status they set keeps it, a purged comment stays purged.
 """
 
 from __future__ import annotations
@@ -24,9 +22,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from sqlmodel import Session
 
@@ -34,30 +31,13 @@ from threads.db.queries import ingest as q
 from threads.db.types import utcnow
 from threads.enums import CommentStatus, ThreadState
 from threads.errors import InvalidInput
-from threads.ingest.parsed import ParsedThread
-from threads.ingest.prepare import (
-    EXTERNAL_ID,
-    STATUS,
-    STORED_COLUMNS,
-    Prepared,
-    PreparedComment,
-    Preparer,
-    sha256,
-)
-from threads.ingest.prepare import fit as _fit
-from threads.ingest.prepare import utc as _utc
-from threads.ingest.stream import Item
+from threads.ingest import rows as r
+from threads.ingest.sites import site_of_page
+from threads.ingest.stream import Item, MoreComments
+from threads.models import ParsedSite, ParsedThread
 
 #: comments per write batch
 FLUSH_COMMENTS = 5000
-#: comment indexes kept up to date during an import into an empty table (SQLite), by their
-#: first column: the import gives out thread and comment ids in ascending order, and a status
-#: has few values, so their inserts land at the right edge of the b-tree (of each status). The
-#: others (content hash, author key, posted time) take keys in no order and are built once at
-#: the end, which is cheaper. With two cores, this keeps the importing process busy while the
-#: reader process parses and leaves less to do after the last comment (measured: 0.5 s of 10
-#: for 200,000 comments).
-LIVE_INDEX_LEADS = ("thread_id", "parent_id", "status")
 #: threads per write batch
 FLUSH_THREADS = 500
 #: comment ids kept in memory for linking replies; beyond this the cache starts over and
@@ -65,13 +45,19 @@ FLUSH_THREADS = 500
 CACHE_LIMIT = 300_000
 #: thread fields a moderator's close or reopen owns: a re-import leaves them as they are
 MODERATED_THREAD_FIELDS = ("state", "state_note", "closed_at", "close_reason")
-UNKNOWN_STATE_NOTE = "the source does not say whether comments are closed; kept open"
+#: comment columns compared on a re-import (what the source fills and what follows from it)
+COMPARED_COMMENT_COLUMNS = (*r.COMMENT_SOURCE_COLUMNS, *r.COMMENT_DERIVED_COLUMNS)
+ARTICLE_COLUMNS = (*r.ARTICLE_SOURCE_COLUMNS, "content_hash")
+#: how many changed comments a load lists by id (the counts are always complete)
+LISTED_CHANGES = 10
 
 
 @dataclass
 class LoadStats:
-    """What one load wrote: plain data, JSON-ready via :meth:`as_dict`."""
+    """What one load found and wrote: plain data, JSON-ready via :meth:`as_dict`."""
 
+    sites: int = 0
+    sites_new: int = 0
     articles: int = 0
     threads: int = 0
     comments: int = 0
@@ -81,17 +67,28 @@ class LoadStats:
     orphans: int = 0
     articles_new: int = 0
     articles_updated: int = 0
+    articles_unchanged: int = 0
     threads_new: int = 0
     threads_updated: int = 0
+    threads_unchanged: int = 0
     comments_new: int = 0
     comments_updated: int = 0
     comments_unchanged: int = 0
+    #: existing comments whose text (body) or status this load changes
+    comments_text_changed: int = 0
+    comments_status_changed: int = 0
+    #: the first few of them: {"id", "changed": [...], "status": [old, new]}
+    changed: list[dict[str, Any]] = field(default_factory=list)
     #: existing comments whose moderated status (or purge) the source did not override
     comments_kept_moderated: int = 0
+    site_keys: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "sites": self.sites,
+            "sites_new": self.sites_new,
+            "site_keys": list(self.site_keys),
             "articles": self.articles,
             "threads": self.threads,
             "comments": self.comments,
@@ -101,40 +98,19 @@ class LoadStats:
             "orphans": self.orphans,
             "articles_new": self.articles_new,
             "articles_updated": self.articles_updated,
+            "articles_unchanged": self.articles_unchanged,
             "threads_new": self.threads_new,
             "threads_updated": self.threads_updated,
+            "threads_unchanged": self.threads_unchanged,
             "comments_new": self.comments_new,
             "comments_updated": self.comments_updated,
             "comments_unchanged": self.comments_unchanged,
+            "comments_text_changed": self.comments_text_changed,
+            "comments_status_changed": self.comments_status_changed,
+            "changed": list(self.changed),
             "comments_kept_moderated": self.comments_kept_moderated,
             "warnings": len(self.warnings),
         }
-
-
-def normalise_url(url: str) -> str:
-    """Scheme and host lower-cased, default port and fragment dropped, no trailing slash."""
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    host = (parts.hostname or "").lower()
-    port = parts.port if parts.port not in (None, 80, 443) else None
-    netloc = f"{host}:{port}" if port else host
-    path = parts.path.rstrip("/") or ""
-    return urlunsplit((parts.scheme.lower(), netloc, path, parts.query, ""))
-
-
-def article_key(thread: ParsedThread) -> str:
-    """The stable key of the thread's article (see the module docstring)."""
-    article = thread.article
-    if article.key:
-        key = article.key
-    elif article.source_url and article.source_url.strip():
-        key = "url:" + normalise_url(article.source_url)
-    else:
-        key = "hash:" + sha256(f"{article.title}\x1f{article.body}")
-    return key if len(key) <= 512 else key[:440] + "#" + sha256(key)
 
 
 @dataclass
@@ -142,8 +118,9 @@ class _Pending:
     """A thread waiting to be written, with its comments."""
 
     thread: ParsedThread
+    site: str
     key: str
-    comments: list[PreparedComment]
+    comments: list[r.CommentRow]
 
 
 @dataclass(slots=True)
@@ -152,8 +129,7 @@ class _Row:
 
     thread_id: int
     key: str
-    #: stored values, in STORED_COLUMNS order (see threads.ingest.prepare)
-    values: tuple[Any, ...]
+    values: dict[str, Any]
     parent_key: str | None
     parent_index: int | None
     #: index of the first comment of the same ParsedThread in this flush (for parent_index)
@@ -164,12 +140,12 @@ class _Row:
     existing: bool = False
 
 
-#: the columns of an inserted comment row, besides those every new row shares
-INSERT_COLUMNS = (*STORED_COLUMNS, "thread_id", "key", "id", "parent_id")
-
-
 class Loader:
-    """Writes an item stream into ``session`` under import batch ``batch_id``."""
+    """Writes an item stream into ``session`` under import batch ``batch_id``.
+
+    ``site``: the key of the site every thread goes to (``threads ingest --site``), instead of
+    the site each thread names (or its page's host).
+    """
 
     def __init__(
         self,
@@ -178,6 +154,7 @@ class Loader:
         batch_id: int,
         source_format: str,
         source_name: str,
+        site: str | None = None,
         on_comments: Callable[[int], None] | None = None,
         flush_comments: int = FLUSH_COMMENTS,
     ) -> None:
@@ -185,17 +162,19 @@ class Loader:
         self.batch_id = batch_id
         self.source_format = source_format
         self.source_name = source_name
+        self.site_override = site
         self.on_comments = on_comments
         self.flush_comments = flush_comments
         self.stats = LoadStats()
         self.now = utcnow()
-        self.preparer = Preparer(session.get_bind().dialect.name)
         self._threads: list[_Pending] = []
-        self._more: list[Prepared] = []
+        self._more: list[MoreComments] = []
         self._buffered = 0
+        self._sites: dict[str, ParsedSite] = {}  # site key -> the site as the file names it
+        self._site_ids: dict[str, int] = {}
         self._thread_ids: dict[str, int] = {}  # reader's thread ref -> thread id
         self._new_threads: set[int] = set()
-        self._article_keys: set[str] = set()
+        self._article_keys: set[tuple[str, str]] = set()
         self._ids: dict[int, dict[str, int]] = {}  # thread id -> comment key -> comment id
         self._cached = 0
         self._evicted = False
@@ -215,30 +194,31 @@ class Loader:
     # ------------------------------------------------------------------ driving
 
     def load(self, items: Iterable[Item]) -> LoadStats:
-        """Prepare and write every item (see :meth:`load_prepared`); returns the stats."""
-        return self.load_prepared(self.preparer.items(items))
+        """Write every item, then link late parents and mark orphans; returns the stats.
 
-    def load_prepared(self, items: Iterable[Prepared]) -> LoadStats:
-        """Write every prepared item, then link late parents and mark orphans; returns the stats.
-
-        The items must have been prepared for this session's backend. Into an empty comment
-        table (SQLite), the comment indexes are built once at the end instead of row by row;
-        the caller rolls back on error, which restores them too.
+        Into an empty comment table the comment indexes are built once at the end instead of
+        row by row; the caller rolls back on error, which restores them too.
         """
-        rebuild = q.drop_indexes_if_empty(self.session, q.COMMENT, keep_led_by=LIVE_INDEX_LEADS)
+        rebuild = q.drop_indexes_if_empty(self.session, q.COMMENT)
         for item in items:
             self.add(item)
         self.finish()
         q.create_indexes(self.session, rebuild)
+        self.stats.site_keys = sorted(self._site_ids)
+        self.stats.sites = len(self._site_ids)
         return self.stats
 
-    def add(self, item: Prepared) -> None:
-        if item.thread is None:
+    def add(self, item: Item) -> None:
+        if isinstance(item, MoreComments):
             self._more.append(item)
+            count = len(item.comments)
         else:
-            key = self._unique_article_key(item.thread)
-            self._threads.append(_Pending(item.thread, key, item.comments))
-        self._buffered += len(item.comments)
+            site = self._site_of(item)
+            key = self._unique_article_key(site, item)
+            comments = [r.comment_row(c) for c in item.comments]
+            self._threads.append(_Pending(item, site, key, comments))
+            count = len(comments)
+        self._buffered += count
         self.stats.warnings.extend(item.warnings)
         if self._buffered >= self.flush_comments or len(self._threads) >= FLUSH_THREADS:
             self.flush()
@@ -256,7 +236,6 @@ class Loader:
             for comment in pending.comments:
                 rows.append(self._row(thread_id, comment, base))
         for batch in more:
-            assert batch.thread_ref is not None
             found = self._thread_ids.get(batch.thread_ref)
             if found is None:
                 raise InvalidInput(
@@ -264,8 +243,8 @@ class Loader:
                     "reader never produced",
                     field="file",
                 )
-            for comment in batch.comments:
-                rows.append(self._row(found, comment, None))
+            for parsed in batch.comments:
+                rows.append(self._row(found, r.comment_row(parsed), None))
         self._write_comments(rows)
         if self.on_comments is not None:
             self.on_comments(len(rows))
@@ -286,7 +265,7 @@ class Loader:
             wanted: dict[int, set[str]] = {}
             for _child, thread_id, parent_key in unresolved:
                 wanted.setdefault(thread_id, set()).add(parent_key)
-            found = q.comments_by_key(self.session, wanted, full=False)
+            found = q.comments_by_key(self.session, wanted)
             orphans: list[tuple[int, str]] = []
             for child, thread_id, parent_key in unresolved:
                 row = found.get((thread_id, parent_key))
@@ -299,77 +278,74 @@ class Loader:
         q.set_parents(self.session, links)
         self._waiting = []
 
+    # ------------------------------------------------------------------ sites
+
+    def _site_of(self, thread: ParsedThread) -> str:
+        """The key of the thread's site, remembering the site as the file names it."""
+        named = thread.site or site_of_page(thread.article.source_url)
+        key = self.site_override or named.key
+        if key not in self._sites:
+            self._sites[key] = ParsedSite(key, named.name or key, named.base_url)
+        return key
+
+    def _site_ids_for(self, keys: set[str]) -> None:
+        """Make sure every site in ``keys`` exists; new ones are created."""
+        missing = keys - self._site_ids.keys()
+        if not missing:
+            return
+        existing = q.sites_by_key(self.session, missing)
+        new: list[dict[str, Any]] = []
+        for key in sorted(missing):
+            found = existing.get(key)
+            if found is not None:
+                self._site_ids[key] = found.id
+                continue
+            site = self._sites[key]
+            new.append(
+                {
+                    "key": key,
+                    "name": site.name,
+                    "base_url": site.base_url,
+                    "import_batch_id": self.batch_id,
+                    "extra": {},
+                    "created_at": self.now,
+                    "updated_at": self.now,
+                }
+            )
+        ids = q.insert_returning_ids(self.session, q.SITE, new)
+        for values, new_id in zip(new, ids, strict=True):
+            self._site_ids[values["key"]] = new_id
+        self.stats.sites_new += len(new)
+
     # ------------------------------------------------------------------ articles + threads
 
-    def _unique_article_key(self, thread: ParsedThread) -> str:
-        key = article_key(thread)
-        if key in self._article_keys and not thread.extra.get("placeholder"):
+    def _unique_article_key(self, site: str, thread: ParsedThread) -> str:
+        key = r.article_key(thread)
+        if (site, key) in self._article_keys and not thread.extra.get("placeholder"):
             number = 2
-            while f"{key}#{number}" in self._article_keys:
+            while (site, f"{key}#{number}") in self._article_keys:
                 number += 1
             self.stats.warnings.append(
                 f"{self.source_name}: two articles share the key {key!r}; the second is kept "
                 f"as {key}#{number}"
             )
             key = f"{key}#{number}"
-        self._article_keys.add(key)
+        self._article_keys.add((site, key))
         return key
 
     def _write_threads(self, pending: list[_Pending]) -> list[int]:
         if not pending:
             return []
-        existing = q.articles_by_key(self.session, [p.key for p in pending])
-        new_rows: list[dict[str, Any]] = []
-        new_index: list[int] = []
-        changed: list[dict[str, Any]] = []
-        article_ids: list[int | None] = []
-        for index, item in enumerate(pending):
-            values = self._article_values(item.thread)
-            row = existing.get(item.key)
-            self.stats.articles += 1
-            if row is None:
-                new_rows.append(
-                    {
-                        **values,
-                        "key": item.key,
-                        "source_format": self.source_format,
-                        "import_batch_id": self.batch_id,
-                        "created_at": self.now,
-                        "updated_at": self.now,
-                    }
-                )
-                new_index.append(index)
-                article_ids.append(None)
-                self.stats.articles_new += 1
-            else:
-                article_ids.append(row.id)
-                if any(_differs(getattr(row, f), values[f]) for f in q.ARTICLE_FIELDS):
-                    changed.append(
-                        {
-                            "id": row.id,
-                            **values,
-                            "import_batch_id": self.batch_id,
-                            "updated_at": self.now,
-                        }
-                    )
-                    self.stats.articles_updated += 1
-        for index, new_id in zip(
-            new_index, q.insert_returning_ids(self.session, q.ARTICLE, new_rows), strict=True
-        ):
-            article_ids[index] = new_id
-        q.update_by_id(self.session, q.ARTICLE, changed)
-
-        ids = [i for i in article_ids if i is not None]
-        existing_threads = (
-            q.threads_by_article(self.session, ids) if len(new_rows) < len(ids) else {}
-        )
+        self._site_ids_for({p.site for p in pending})
+        article_ids = self._write_articles(pending)
+        ids = list(article_ids)
+        existing_threads = q.threads_by_article(self.session, ids, r.THREAD_COLUMNS)
         new_threads: list[dict[str, Any]] = []
         new_thread_index: list[int] = []
         changed_threads: list[dict[str, Any]] = []
         thread_ids: list[int] = [0] * len(pending)
         for index, (item, article_id) in enumerate(zip(pending, article_ids, strict=True)):
-            assert article_id is not None
-            values = self._thread_values(item.thread)
+            values = r.thread_values(item.thread)
             self.stats.threads += 1
             if values["state"] == ThreadState.CLOSED:
                 self.stats.threads_closed += 1
@@ -387,22 +363,24 @@ class Loader:
                 )
                 new_thread_index.append(index)
                 self.stats.threads_new += 1
+                continue
+            thread_ids[index] = row.id
+            if row.closed_by is not None or row.reopened_by is not None:
+                # a moderator closed or reopened this thread: their decision stands
+                values.update({f: getattr(row, f) for f in MODERATED_THREAD_FIELDS})
+            if any(_differs(getattr(row, f), values[f]) for f in r.THREAD_COLUMNS):
+                changed_threads.append(
+                    {
+                        "id": row.id,
+                        **values,
+                        "version": row.version + 1,
+                        "import_batch_id": self.batch_id,
+                        "updated_at": self.now,
+                    }
+                )
+                self.stats.threads_updated += 1
             else:
-                thread_ids[index] = row.id
-                if row.closed_by is not None or row.reopened_by is not None:
-                    # a moderator closed or reopened this thread: their decision stands
-                    values.update({f: getattr(row, f) for f in MODERATED_THREAD_FIELDS})
-                if any(_differs(getattr(row, f), values[f]) for f in q.THREAD_FIELDS):
-                    changed_threads.append(
-                        {
-                            "id": row.id,
-                            **values,
-                            "version": row.version + 1,
-                            "import_batch_id": self.batch_id,
-                            "updated_at": self.now,
-                        }
-                    )
-                    self.stats.threads_updated += 1
+                self.stats.threads_unchanged += 1
         inserted = q.insert_returning_ids(self.session, q.THREAD, new_threads)
         for index, new_id in zip(new_thread_index, inserted, strict=True):
             thread_ids[index] = new_id
@@ -414,44 +392,64 @@ class Loader:
                 self._thread_ids[ref] = thread_id
         return thread_ids
 
-    def _article_values(self, thread: ParsedThread) -> dict[str, Any]:
-        article = thread.article
-        extra = dict(article.extra)
-        return {
-            "title": article.title,
-            "source_url": article.source_url,
-            "byline": article.byline,
-            "authors": list(article.authors),
-            "standfirst": article.standfirst,
-            "published_at": _utc(article.published_at),
-            "published_text": _fit(article.published_text, 128, extra, "published_text"),
-            "body": article.body,
-            "content_hash": sha256(article.body),
-            "extra": extra,
+    def _write_articles(self, pending: list[_Pending]) -> list[int]:
+        """The article id of each pending thread: found by key in its site, else inserted."""
+        by_site: dict[str, list[str]] = {}
+        for item in pending:
+            by_site.setdefault(item.site, []).append(item.key)
+        existing = {
+            (site, key): row
+            for site, keys in by_site.items()
+            for key, row in q.articles_by_key(
+                self.session, self._site_ids[site], keys, ARTICLE_COLUMNS
+            ).items()
         }
-
-    def _thread_values(self, thread: ParsedThread) -> dict[str, Any]:
-        extra = dict(thread.extra)
-        external = _fit(thread.external_id, 255, extra, "external_id")
-        note: str | None
-        if thread.state is None:
-            state, note = ThreadState.OPEN, thread.state_note or UNKNOWN_STATE_NOTE
-        else:
-            state, note = thread.state, thread.state_note
-        closed = state == ThreadState.CLOSED
-        return {
-            "external_id": external,
-            "state": state,
-            "state_note": note,
-            "closed_at": _utc(thread.closed_at) if closed else None,
-            "close_reason": (thread.extra.get("close_reason") or note) if closed else None,
-            "extra": extra,
-        }
+        new_rows: list[dict[str, Any]] = []
+        new_index: list[int] = []
+        changed: list[dict[str, Any]] = []
+        article_ids: list[int] = [0] * len(pending)
+        for index, item in enumerate(pending):
+            values = r.article_values(item.thread.article)
+            row = existing.get((item.site, item.key))
+            self.stats.articles += 1
+            if row is None:
+                new_rows.append(
+                    {
+                        **values,
+                        "site_id": self._site_ids[item.site],
+                        "key": item.key,
+                        "source_format": self.source_format,
+                        "import_batch_id": self.batch_id,
+                        "created_at": self.now,
+                        "updated_at": self.now,
+                    }
+                )
+                new_index.append(index)
+                self.stats.articles_new += 1
+                continue
+            article_ids[index] = row.id
+            if any(_differs(getattr(row, f), values[f]) for f in ARTICLE_COLUMNS):
+                changed.append(
+                    {
+                        "id": row.id,
+                        **values,
+                        "import_batch_id": self.batch_id,
+                        "updated_at": self.now,
+                    }
+                )
+                self.stats.articles_updated += 1
+            else:
+                self.stats.articles_unchanged += 1
+        inserted = q.insert_returning_ids(self.session, q.ARTICLE, new_rows)
+        for index, new_id in zip(new_index, inserted, strict=True):
+            article_ids[index] = new_id
+        q.update_by_id(self.session, q.ARTICLE, changed)
+        return article_ids
 
     # ------------------------------------------------------------------ comments
 
-    def _row(self, thread_id: int, comment: PreparedComment, base: int | None) -> _Row:
-        key, parent_key, parent_index, values = comment
+    def _row(self, thread_id: int, comment: r.CommentRow, base: int | None) -> _Row:
+        key = comment.key
         known = self._ids.get(thread_id)
         taken = self._batch_keys
         if (thread_id, key) in taken or (known is not None and key in known):
@@ -460,7 +458,7 @@ class Loader:
                 known is not None and f"{key}#{number}" in known
             ):
                 number += 1
-            external_id = values[EXTERNAL_ID]
+            external_id = comment.values["external_id"]
             if external_id:
                 self.stats.warnings.append(
                     f"{self.source_name}: comment id {external_id!r} appears "
@@ -468,9 +466,9 @@ class Loader:
                 )
             key = f"{key}#{number}"
         taken.add((thread_id, key))
-        self.stats.by_status[values[STATUS]] += 1
+        self.stats.by_status[str(comment.values["status"])] += 1
         self.stats.comments += 1
-        return _Row(thread_id, key, values, parent_key, parent_index, base)
+        return _Row(thread_id, key, comment.values, comment.parent_key, comment.parent_index, base)
 
     def _write_comments(self, rows: list[_Row]) -> None:
         if not rows:
@@ -479,7 +477,13 @@ class Loader:
         for row in rows:
             if row.thread_id not in self._new_threads:
                 wanted.setdefault(row.thread_id, set()).add(row.key)
-        existing = q.comments_by_key(self.session, wanted) if wanted else {}
+        existing = (
+            q.comments_by_key(
+                self.session, wanted, ("version", "purged", *COMPARED_COMMENT_COLUMNS)
+            )
+            if wanted
+            else {}
+        )
         moderated = (
             q.moderated_comment_ids(self.session, [f.id for f in existing.values()])
             if existing
@@ -498,36 +502,63 @@ class Loader:
             if found.purged:  # a purge is final: the source's copy never comes back
                 self.stats.comments_kept_moderated += 1
                 continue
-            values = self.preparer.python_values(row.values)
-            if found.id in moderated and values["status"] != found.status:
+            values = row.values
+            if found.id in moderated and _differs(found.status, values["status"]):
                 # a moderator (or a reader's report) decided this status: it stays
                 values = {**values, "status": found.status}
                 self.stats.comments_kept_moderated += 1
-            old_extra = {k: v for k, v in (found.extra or {}).items() if k != "orphan_parent"}
-            differs = any(
-                _differs(getattr(found, f), values[f]) for f in STORED_COLUMNS if f != "extra"
-            ) or _differs(old_extra, values["extra"])
-            if differs:
-                update = {f: values[f] for f in STORED_COLUMNS}
-                update.update(
-                    id=found.id,
-                    version=found.version + 1,
-                    import_batch_id=self.batch_id,
-                    updated_at=self.now,
-                )
-                changed.append(update)
-                self.stats.comments_updated += 1
-            else:
+            stored = {name: getattr(found, name) for name in COMPARED_COMMENT_COLUMNS}
+            # the loader's own mark of an orphan is not the source's
+            stored["extra"] = {k: v for k, v in (found.extra or {}).items() if k != "orphan_parent"}
+            differs = [n for n in COMPARED_COMMENT_COLUMNS if _differs(stored[n], values[n])]
+            if not differs:
                 self.stats.comments_unchanged += 1
+                continue
+            changed.append(
+                {
+                    **{name: values[name] for name in COMPARED_COMMENT_COLUMNS},
+                    "id": found.id,
+                    "version": found.version + 1,
+                    "import_batch_id": self.batch_id,
+                    "updated_at": self.now,
+                }
+            )
+            self.stats.comments_updated += 1
+            self._note_change(found, values, differs)
         for row, new_id in zip(new, q.reserve_ids(self.session, q.COMMENT, len(new)), strict=True):
             row.db_id = new_id
         links, lookups = self._resolve(rows)
-        inserts = [(*row.values, row.thread_id, row.key, row.db_id, row.parent_id) for row in new]
-        q.insert_stored(self.session, q.COMMENT, INSERT_COLUMNS, inserts, same=self._new_comment)
+        q.insert_rows(
+            self.session,
+            q.COMMENT,
+            [
+                {
+                    **row.values,
+                    "id": row.db_id,
+                    "thread_id": row.thread_id,
+                    "key": row.key,
+                    "parent_id": row.parent_id,
+                }
+                for row in new
+            ],
+            shared=self._new_comment,
+        )
         self.stats.comments_new += len(new)
         q.update_by_id(self.session, q.COMMENT, changed)
         links.extend(self._look_up_parents(lookups))
         q.set_parents(self.session, links)
+
+    def _note_change(self, found: Any, values: dict[str, Any], differs: list[str]) -> None:
+        """Count an update that changes what readers see (the text or the status)."""
+        text = "body" in differs
+        status = "status" in differs
+        self.stats.comments_text_changed += text
+        self.stats.comments_status_changed += status
+        if (text or status) and len(self.stats.changed) < LISTED_CHANGES:
+            change: dict[str, Any] = {"id": found.id, "changed": differs}
+            if status:
+                change["status"] = [str(found.status), str(values["status"])]
+            self.stats.changed.append(change)
 
     def _remember(self, row: _Row) -> None:
         if self._cached >= CACHE_LIMIT:
@@ -592,7 +623,7 @@ class Loader:
             wanted: dict[int, set[str]] = {}
             for row, key in lookups:
                 wanted.setdefault(row.thread_id, set()).add(key)
-            found = q.comments_by_key(self.session, wanted, full=False)
+            found = q.comments_by_key(self.session, wanted)
             for row, key in lookups:
                 hit = found.get((row.thread_id, key))
                 assert row.db_id is not None
@@ -627,6 +658,7 @@ class Loader:
 
 
 def _differs(old: Any, new: Any) -> bool:
+    """Whether a stored value and a parsed one differ (times compared in UTC, enums by value)."""
     if isinstance(old, datetime) and isinstance(new, datetime):
         return _utc(old) != _utc(new)
     if isinstance(old, str) and isinstance(new, ThreadState | CommentStatus):
@@ -634,22 +666,27 @@ def _differs(old: Any, new: Any) -> bool:
     return bool(old != new)
 
 
-def load_prepared(
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def load_items(
     session: Session,
-    items: Iterable[Prepared],
+    items: Iterable[Item],
     *,
     batch_id: int,
     source_format: str,
     source_name: str,
+    site: str | None = None,
     on_comments: Callable[[int], None] | None = None,
 ) -> LoadStats:
-    """Write prepared ``items`` (threads and comment batches; see ``threads.ingest.prepare``)
-    into ``session`` under ``batch_id``."""
+    """Write ``items`` (threads and comment batches) into ``session`` under ``batch_id``."""
     loader = Loader(
         session,
         batch_id=batch_id,
         source_format=source_format,
         source_name=source_name,
+        site=site,
         on_comments=on_comments,
     )
-    return loader.load_prepared(items)
+    return loader.load(items)

@@ -25,6 +25,7 @@ from threads.enums import CommentKind, CommentStatus, ThreadState
 from threads.errors import InvalidInput
 from threads.ingest.dates import parse_timestamp_info
 from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedThread
+from threads.ingest.registry import Format, Head, PageReader
 
 __all__ = [
     "closed_notice",
@@ -863,3 +864,16 @@ def _join(lines: list[Line], start: int, end: int) -> str:
     chosen = lines[start:end]
     text = "\n".join(ln.raw for ln in chosen)
     return text.strip("\n")
+
+
+def _detect(head: Head) -> bool:
+    """Anything that is not markup or JSON: a page saved as text."""
+    return head.root is None and not head.xml_declaration and not head.json
+
+
+FORMAT = Format(
+    name="text",
+    description="a page saved as text (WordPress and Blogger comment layouts)",
+    detect=_detect,
+    open=lambda source: PageReader(source, parse_text),
+)

@@ -20,6 +20,7 @@ Decisions, for archivists:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -27,7 +28,9 @@ from xml.etree.ElementTree import Element
 
 from threads.enums import CommentKind, CommentStatus, ThreadState
 from threads.ingest.dates import as_utc
-from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedThread
+from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedSite, ParsedThread
+from threads.ingest.registry import Format, Head
+from threads.ingest.sites import wordpress_site
 from threads.ingest.stream import Item, XmlSource, iter_xml, local, namespace, text_of
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
@@ -97,11 +100,18 @@ class WxrReader:
                     if thread is not None:
                         yield thread
                 elif name in ("title", "link", "base_site_url", "base_blog_url", "language"):
-                    self.site[name] = text_of(elem).strip()
+                    value = text_of(elem).strip()
+                    if value:  # an <atom:link/> has none
+                        self.site[name] = value
             elif depth == 1 and root is not None and local(elem.tag) != "channel":
                 root.remove(elem)
         if seen_root and root is not None and local(root.tag) != "rss":
             self.warnings.append(f"{self.name}: root element is <{local(root.tag)}>, not <rss>")
+
+    def _site(self) -> ParsedSite | None:
+        """The blog, from the channel read so far (its header comes before the items)."""
+        base = self.site.get("base_site_url") or self.site.get("link")
+        return wordpress_site(base, self.site.get("title"))
 
     # ------------------------------------------------------------------ items
 
@@ -183,6 +193,7 @@ class WxrReader:
                 warnings.append(f"{self.name}: item {title!r}: {note}; kept open")
         parsed = [self._comment(c, i, title, warnings) for i, c in enumerate(comments)]
         return ParsedThread(
+            site=self._site(),
             article=article,
             comments=parsed,
             state=state,
@@ -296,3 +307,20 @@ def _post_date(fields: dict[str, str]) -> tuple[datetime | None, str | None]:
             return as_utc(parsed), pub
     local_text = fields.get("post_date", "").strip()
     return _wp_time(local_text), (local_text or pub or None)
+
+
+_WP_NS = re.compile(r"xmlns:wp\s*=|<wp:|wordpress\.org/export/", re.I)
+
+
+def _detect(head: Head) -> bool:
+    """RSS with WordPress's ``wp:`` namespace."""
+    return head.root == "rss" and _WP_NS.search(head.text) is not None
+
+
+FORMAT = Format(
+    name="wxr",
+    description="a WordPress export (WXR)",
+    detect=_detect,
+    open=lambda source: WxrReader(source.xml()),
+    xml=True,
+)

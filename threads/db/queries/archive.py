@@ -24,6 +24,7 @@ from threads.models import (
     EventTarget,
     ImportBatch,
     ModerationEvent,
+    Site,
     Thread,
     TopicModel,
 )
@@ -37,6 +38,7 @@ def _table(model: Any) -> sa.Table:
 #: (archive record type, table), in the order an archive holds them. ``api_key`` is never archived.
 ARCHIVE_SECTIONS: list[tuple[str, sa.Table]] = [
     ("import_batch", _table(ImportBatch)),
+    ("site", _table(Site)),
     ("article", _table(Article)),
     ("thread", _table(Thread)),
     ("comment", _table(Comment)),
@@ -57,13 +59,14 @@ class Section:
 def archive_sections(thread_ids: Sequence[int] | None = None) -> list[Section]:
     """One ordered SELECT per archive section; with ``thread_ids``, only what those threads hold.
 
-    A thread's share is: the threads themselves, their articles, comments, the comments' topic
-    labels and reports, the events about any of them, and the import batches they reference.
+    A thread's share is: the threads themselves, their articles and the articles' sites,
+    comments, the comments' topic labels and reports, the events about any of them, and the
+    import batches they reference.
     Topic models belong to the codebook, not to a thread, so a partial archive has none.
     """
     article, thread, comment = _table(Article), _table(Thread), _table(Comment)
     label, event, report = _table(CommentTopic), _table(ModerationEvent), _table(CommentReport)
-    batch = _table(ImportBatch)
+    batch, site = _table(ImportBatch), _table(Site)
     if thread_ids is None:
         return [
             Section(name, table, sa.select(table).order_by(table.c.id))
@@ -73,13 +76,16 @@ def archive_sections(thread_ids: Sequence[int] | None = None) -> list[Section]:
     thread_where = thread.c.id.in_(ids)
     article_ids = sa.select(thread.c.article_id).where(thread_where)
     comment_ids = sa.select(comment.c.id).where(comment.c.thread_id.in_(ids))
+    site_ids = sa.select(article.c.site_id).where(article.c.id.in_(article_ids))
     batch_ids = sa.union(
+        sa.select(site.c.import_batch_id).where(site.c.id.in_(site_ids)),
         sa.select(article.c.import_batch_id).where(article.c.id.in_(article_ids)),
         sa.select(thread.c.import_batch_id).where(thread_where),
         sa.select(comment.c.import_batch_id).where(comment.c.thread_id.in_(ids)),
     ).subquery()
     wheres: dict[str, sa.ColumnElement[bool]] = {
         "import_batch": batch.c.id.in_(sa.select(batch_ids.c[0])),
+        "site": site.c.id.in_(site_ids),
         "article": article.c.id.in_(article_ids),
         "thread": thread_where,
         "comment": comment.c.thread_id.in_(ids),

@@ -1,0 +1,223 @@
+"""The formats ``threads ingest`` reads: one module each, registered here by one line.
+
+A reader module defines ``FORMAT``, a :class:`Format`: its name, how to recognise a file of it
+from the file's first bytes (:class:`Head`), and how to read it (``open``: a :class:`Reader`
+whose items are parsed threads) or, for our own archive, how it loads itself (``load``).
+Detection asks the formats in the order of :data:`MODULES` (the most specific first, saved page
+text last) and takes the first that claims the file; content decides, never the file name.
+
+Adding a format: write its module with a ``FORMAT`` and add the module's name to
+:data:`MODULES`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from threads.errors import InvalidInput
+from threads.ingest.source import SourceFile
+from threads.ingest.stream import Item
+from threads.models import ParsedThread
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from threads.models import ImportBatch
+
+#: the reader modules, in the order detection asks them (the catch-all, page text, last)
+MODULES = (
+    "threads.ingest.wxr",
+    "threads.ingest.disqus",
+    "threads.ingest.blogger",
+    "threads.ingest.archive",
+    "threads.ingest.html",
+    "threads.ingest.text",
+)
+
+
+class Reader(Protocol):
+    """What reading one file gives: the items, and what the reader noticed on the way
+    (complete once the items have been iterated)."""
+
+    warnings: list[str]
+    #: elements the reader passed over on purpose, by kind (attachments, menu items, ...)
+    skipped: dict[str, int]
+
+    def __iter__(self) -> Iterator[Item]: ...
+
+
+@dataclass(frozen=True)
+class Format:
+    """One input format."""
+
+    name: str
+    #: what the format is, for help texts and errors
+    description: str
+    #: whether a file whose head is this is in this format
+    detect: Callable[[Head], bool]
+    #: a reader of the file (None for a format that loads itself)
+    open: Callable[[SourceFile], Reader] | None = None
+    #: a format that writes into the session itself (our JSONL archive): returns the counts
+    load: Callable[[Session, Path, ImportBatch], dict[str, Any]] | None = None
+    #: an XML format: undeclared namespace prefixes are declared and the file read again
+    xml: bool = False
+
+
+_registry: dict[str, Format] | None = None
+
+
+def formats() -> dict[str, Format]:
+    """Every registered format by name, in detection order."""
+    global _registry
+    if _registry is None:
+        found: dict[str, Format] = {}
+        for module in MODULES:
+            fmt: Format = importlib.import_module(module).FORMAT
+            found[fmt.name] = fmt
+        _registry = found
+    return _registry
+
+
+def format_names() -> tuple[str, ...]:
+    return tuple(formats())
+
+
+def get_format(name: str) -> Format:
+    """The format called ``name``; InvalidInput naming the known ones otherwise."""
+    found = formats().get(name)
+    if found is None:
+        raise InvalidInput(
+            f"unknown format {name!r} (expected auto or one of {', '.join(formats())})",
+            field="format",
+        )
+    return found
+
+
+#: how much of a file detection looks at
+HEAD_BYTES = 64 * 1024
+
+_PROLOG = re.compile(
+    r"\A(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?!\s+html)[^\[>]*(?:\[.*?\])?\s*>)*", re.S | re.I
+)
+_FIRST_TAG = re.compile(r"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
+_HTML_START = re.compile(r"<!doctype\s+html|<html[\s>]", re.I)
+_JSON_START = re.compile(r'\A[\[{]\s*(?:["{\[\]}\d-]|true\b|false\b|null\b|\Z)')
+
+
+class Head:
+    """The first bytes of a file as detection looks at them (decoded leniently)."""
+
+    def __init__(self, raw: bytes | str) -> None:
+        text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+        self.text = text.lstrip("\ufeff")
+
+    @cached_property
+    def stripped(self) -> str:
+        return self.text.lstrip()
+
+    @cached_property
+    def xml_declaration(self) -> bool:
+        """Whether an ``<?xml`` declaration starts the document (after at most a few stray
+        characters, as a broken export may have)."""
+        return 0 <= self.text.find("<?xml") <= 16
+
+    @cached_property
+    def after_prolog(self) -> str:
+        """The text from the first element on (declaration, comments, DOCTYPE skipped)."""
+        body = self.text
+        declaration = body.find("<?xml")
+        if 0 < declaration <= 16:
+            body = body[declaration:]
+        prolog = _PROLOG.match(body)
+        return body[prolog.end() if prolog else 0 :]
+
+    @cached_property
+    def html_start(self) -> bool:
+        """``<!doctype html`` or ``<html`` first."""
+        return _HTML_START.match(self.after_prolog) is not None
+
+    @cached_property
+    def markup(self) -> bool:
+        """Whether the document starts with an element (or declares itself XML)."""
+        return self.xml_declaration or self.after_prolog.startswith("<")
+
+    @cached_property
+    def root(self) -> str | None:
+        """The local name of the first element, lower-cased (None when not markup)."""
+        if not self.markup:
+            return None
+        tag = _FIRST_TAG.match(self.after_prolog)
+        return tag.group(2).lower() if tag else None
+
+    @cached_property
+    def json(self) -> bool:
+        """Whether the file starts like JSON: an object or an array whose first value starts
+        (prose that opens with a bracket, "[Update] ...", is not JSON)."""
+        return _JSON_START.match(self.stripped) is not None
+
+    @cached_property
+    def first_line_json(self) -> Any:
+        """The first line parsed as JSON (None when it is not JSON)."""
+        try:
+            return json.loads(self.stripped.split("\n", 1)[0])
+        except ValueError:
+            return None
+
+
+def read_head(path: Path) -> Head:
+    with path.open("rb") as handle:
+        return Head(handle.read(HEAD_BYTES))
+
+
+def detect(head: Head, name: str) -> Format:
+    """The first registered format that claims a file starting with ``head``.
+
+    A file no format claims is refused with an InvalidInput naming it (``name``) and the
+    formats there are: JSON and XML that are not ours are refused, never read as page text.
+    """
+    for fmt in formats().values():
+        if fmt.detect(head):
+            return fmt
+    supported = ", ".join(formats())
+    if head.json:
+        what = "JSON that no reader recognises"
+    elif head.root is not None:
+        what = f"an XML document with root <{head.root}>, which no reader recognises"
+    elif head.xml_declaration:
+        what = "an XML declaration but no root element"
+    else:
+        what = "content that no reader recognises"
+    raise InvalidInput(f"{name}: {what} (supported formats: {supported})", field="format")
+
+
+def file_format(path: Path, fmt: str = "auto") -> Format:
+    """The format to read ``path`` in: the one named ``fmt``, else detected from the file."""
+    if fmt != "auto":
+        return get_format(fmt)
+    return detect(read_head(path), path.name)
+
+
+class PageReader:
+    """A saved page (text or HTML): read whole and parsed in one go by ``parse``."""
+
+    def __init__(self, source: SourceFile, parse: Callable[..., Iterable[ParsedThread]]) -> None:
+        self.source = source
+        self.parse = parse
+        self.warnings: list[str] = []
+        self.skipped: dict[str, int] = {}
+
+    def __iter__(self) -> Iterator[Item]:
+        yield from self.parse(self.source.text(), source_name=self.source.name)
+
+
+def detect_format(head: bytes | str, name: str) -> str:
+    """The name of the format of a file called ``name`` that starts with ``head`` (see
+    :func:`detect`)."""
+    return detect(Head(head), name).name
