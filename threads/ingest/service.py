@@ -327,7 +327,7 @@ def _run(
 
 def _page_threads(fmt: str, text: str, name: str) -> Iterator[Item]:
     if fmt == "text":
-        from threads.ingest.text import parse_text
+        from threads.ingest.plaintext import parse_text
 
         yield from parse_text(text, source_name=name)
     else:

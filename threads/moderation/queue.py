@@ -15,7 +15,7 @@ from sqlmodel import Session
 from threads.db.queries import moderation as q
 from threads.errors import InvalidInput
 from threads.models import Comment, CommentStatus
-from threads.moderation.text import author_key_of
+from threads.moderation.matching import author_key_of
 
 QueueSort = q.QueueSort
 SORTS: tuple[str, ...] = get_args(QueueSort)

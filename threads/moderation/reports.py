@@ -11,7 +11,7 @@ from threads.db.types import utcnow
 from threads.errors import Conflict, InvalidInput, NotFound
 from threads.models import ActorType, Comment, CommentReport, CommentStatus, EventTarget
 from threads.moderation.audit import Actor, record_event
-from threads.moderation.text import hash_client
+from threads.moderation.matching import hash_client
 
 REASON_CODES: tuple[str, ...] = ("spam", "abuse", "off_topic", "personal_info", "other")
 MAX_DETAIL_CHARS = 1000

@@ -22,7 +22,7 @@ from threads.models import Comment, CommentStatus, EventTarget, ModerationEvent,
 from threads.moderation import lifecycle
 from threads.moderation.audit import Actor, record_event
 from threads.moderation.queue import QueueFilter
-from threads.moderation.text import author_key_of, content_hash_of
+from threads.moderation.matching import author_key_of, content_hash_of
 
 #: how many comments one bulk action on a queue filter touches at most
 BULK_FILTER_LIMIT = 1000

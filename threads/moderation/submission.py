@@ -38,7 +38,7 @@ from threads.models import (
 )
 from threads.moderation import rules
 from threads.moderation.audit import Actor, record_event
-from threads.moderation.text import author_key_of, content_hash_of, hash_client, links_in
+from threads.moderation.matching import author_key_of, content_hash_of, hash_client, links_in
 from threads.moderation.threads import effective_state, get_thread_or_404
 
 SUBMISSION_RULE = "submission"

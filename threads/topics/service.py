@@ -22,7 +22,7 @@ from threads.db.queries import topics as q
 from threads.db.types import utcnow
 from threads.errors import NotFound
 from threads.models import Comment, LabelSource, Thread, TopicModel
-from threads.text import plain_text
+from threads.body_text import plain_text
 from threads.topics.classifier import Classification, Classifier
 from threads.topics.learn import FEW_LABELS, Example, LearnedModel, TopicLabels, fit_models
 from threads.topics.sentiment import sentiment_of
