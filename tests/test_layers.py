@@ -43,3 +43,40 @@ def test_library_module_respects_the_layers(path: Path) -> None:
 @pytest.mark.parametrize("path", _sources("cli"), ids=lambda p: str(p.relative_to(ROOT)))
 def test_cli_module_does_not_import_the_web_framework(path: Path) -> None:
     assert "litestar" not in _imports(path), "the CLI runs the app through threads.api"
+
+
+def _threads_imports(path: Path) -> set[str]:
+    """The ``threads.*`` modules ``path`` imports, under ``TYPE_CHECKING`` too."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names if a.name.startswith("threads."))
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module.startswith("threads."):
+                names.add(node.module)
+    return names
+
+
+#: the service packages; the database layer below them imports none (no import circle such as
+#: db/queries/moderation.py <-> moderation/queue.py)
+SERVICES = ("moderation", "analysis", "topics", "archive", "ingest", "api")
+
+
+@pytest.mark.parametrize("path", _sources("threads/db"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_database_layer_imports_no_service(path: Path) -> None:
+    above = {m for m in _threads_imports(path) if m.split(".")[1] in SERVICES}
+    assert not above, f"{path.relative_to(ROOT)} imports {sorted(above)}"
+
+
+def test_module_names_say_what_they_hold() -> None:
+    """No two library modules share a vague name such as ``text.py`` (three unrelated ones
+    once did), and the HTML reader is split by concern, no module of it over 300 lines."""
+    names = [p.name for p in _sources("threads") if p.name != "__init__.py"]
+    assert "text.py" not in names
+    big = {
+        str(p.relative_to(ROOT)): n
+        for p in _sources("threads/ingest/html")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 300
+    }
+    assert not big
