@@ -27,9 +27,9 @@ from threads.analysis.data import (
 )
 from threads.analysis.logodds import DEFAULT_ALPHA0, count_terms, log_odds, tokens
 from threads.analysis.manifest import DEFAULT_SALT, Codebook, pseudonym
+from threads.body_text import plain_text
 from threads.db.queries import analysis as q
 from threads.models import CommentStatus
-from threads.body_text import plain_text
 
 #: statuses counted unless ``--status`` says otherwise: everything but spam and deleted
 DEFAULT_STATUSES: tuple[str, ...] = tuple(

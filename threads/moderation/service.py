@@ -21,8 +21,8 @@ from threads.errors import Conflict, Forbidden, InvalidInput, NotFound, ThreadsE
 from threads.models import Comment, CommentStatus, EventTarget, ModerationEvent, Role
 from threads.moderation import lifecycle
 from threads.moderation.audit import Actor, record_event
-from threads.moderation.queue import QueueFilter
 from threads.moderation.matching import author_key_of, content_hash_of
+from threads.moderation.queue import QueueFilter
 
 #: how many comments one bulk action on a queue filter touches at most
 BULK_FILTER_LIMIT = 1000
