@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,12 @@ from threads.api import create_app
 from threads.config import Settings
 
 Call = Callable[[TestClient[Any], Keys, Seed], Any]
+
+
+def forged(kind: str, *values: object) -> str:
+    """A cursor a client made up: the right shape, values no listing ever wrote."""
+    return base64.urlsafe_b64encode(json.dumps([kind, *values]).encode()).decode()
+
 
 #: (name, request, expected status, expected code, expected field or None)
 ERROR_CASES: list[tuple[str, Call, int, str, str | None]] = [
@@ -76,6 +84,48 @@ ERROR_CASES: list[tuple[str, Call, int, str, str | None]] = [
     (
         "bad cursor",
         lambda c, k, s: c.get("/api/queue?cursor=garbage", headers=k.header(k.viewer)),
+        422,
+        "invalid_input",
+        "cursor",
+    ),
+    (
+        "cursor with a huge integer on the thread list",
+        lambda c, k, s: c.get(f"/api/threads?cursor={forged('t', 2**63)}"),
+        422,
+        "invalid_input",
+        "cursor",
+    ),
+    (
+        "cursor with a huge integer on a thread's comments",
+        lambda c, k, s: c.get(
+            f"/api/threads/{s.thread_id}/comments?view=flat&cursor={forged('f', 2**63, 1)}"
+        ),
+        422,
+        "invalid_input",
+        "cursor",
+    ),
+    (
+        "cursor with a huge integer on tree roots",
+        lambda c, k, s: c.get(f"/api/threads/{s.thread_id}/comments?cursor={forged('r', 1, -1)}"),
+        422,
+        "invalid_input",
+        "cursor",
+    ),
+    (
+        "cursor with a huge integer on the queue",
+        lambda c, k, s: c.get(
+            f"/api/queue?sort=most_reported&cursor={forged('most_reported', 2**63, 1)}",
+            headers=k.header(k.viewer),
+        ),
+        422,
+        "invalid_input",
+        "cursor",
+    ),
+    (
+        "deeply nested cursor on the thread list",
+        lambda c, k, s: c.get(
+            "/api/threads?cursor=" + base64.urlsafe_b64encode(b"[" * 5000).decode()
+        ),
         422,
         "invalid_input",
         "cursor",
