@@ -25,7 +25,7 @@ from collections.abc import Callable
 
 from threads.ingest.html.article import parse_article
 from threads.ingest.html.checks import announced_count, check, drop_duplicate_ids
-from threads.ingest.html.document import Item, Page, load_document
+from threads.ingest.html.document import CommentItem, HtmlPage, load_document
 from threads.ingest.html.fallbacks import blogger_classic_items, generic_items, heading_items
 from threads.ingest.html.fields import link_parents, to_comment
 from threads.ingest.html.markup import structured_items
@@ -43,7 +43,7 @@ def parse_html(text: str, *, source_name: str) -> list[ParsedThread]:
     """
     warnings: list[str] = []
     doc = load_document(text, source_name, warnings)
-    page = Page(doc)
+    page = HtmlPage(doc)
     items = find_items(page, warnings)
     article = parse_article(page)
     default_year = article.published_at.year if article.published_at else None
@@ -70,8 +70,8 @@ def parse_html(text: str, *, source_name: str) -> list[ParsedThread]:
     return [thread]
 
 
-def find_items(page: Page, warnings: list[str]) -> list[Item]:
-    strategies: tuple[Callable[[Page], list[Item]], ...] = (
+def find_items(page: HtmlPage, warnings: list[str]) -> list[CommentItem]:
+    strategies: tuple[Callable[[HtmlPage], list[CommentItem]], ...] = (
         structured_items,
         blogger_classic_items,
         generic_items,

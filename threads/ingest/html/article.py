@@ -9,7 +9,7 @@ from datetime import datetime
 from lxml.html import HtmlElement
 
 from threads.ingest.dates import parse_timestamp_info
-from threads.ingest.html.document import Page, has_text, in_form, self_and_ancestors
+from threads.ingest.html.document import HtmlPage, has_text, in_form, self_and_ancestors
 from threads.ingest.html.readable import block_text, inline_text
 from threads.ingest.parsed import ParsedArticle
 from threads.ingest.saved_page import split_authors
@@ -29,7 +29,7 @@ _ARTICLE_BODY_SELECTORS = (
 )
 
 
-def _meta(page: Page, *names: str) -> str | None:
+def _meta(page: HtmlPage, *names: str) -> str | None:
     for name in names:
         for el in page.select(f'meta[property="{name}"], meta[name="{name}"]'):
             value = (el.get("content") or "").strip()
@@ -38,7 +38,7 @@ def _meta(page: Page, *names: str) -> str | None:
     return None
 
 
-def parse_article(page: Page) -> ParsedArticle:
+def parse_article(page: HtmlPage) -> ParsedArticle:
     article = ParsedArticle(title=_title(page))
     canonical = [el.get("href") for el in page.select("link[rel=canonical]") if el.get("href")]
     article.source_url = (canonical[0] if canonical else None) or _meta(page, "og:url")
@@ -63,7 +63,7 @@ def parse_article(page: Page) -> ParsedArticle:
     return article
 
 
-def _title(page: Page) -> str:
+def _title(page: HtmlPage) -> str:
     site = _meta(page, "og:site_name")
     candidates = [_meta(page, "og:title", "twitter:title")]
     for selector in ("h1.entry-title", ".entry-title", "h1.post-title", ".post-title", "title"):
@@ -83,7 +83,7 @@ def _strip_site_name(title: str, site: str | None) -> str:
     return title.strip()
 
 
-def _published(page: Page) -> tuple[datetime | None, str | None]:
+def _published(page: HtmlPage) -> tuple[datetime | None, str | None]:
     meta = _meta(page, "article:published_time", "published_time", "datePublished")
     if meta:
         parsed = parse_timestamp_info(meta)
@@ -120,7 +120,7 @@ _BYLINE_SELECTORS = (
 )
 
 
-def _byline(page: Page) -> str | None:
+def _byline(page: HtmlPage) -> str | None:
     meta = _meta(page, "author", "article:author")
     if meta and not meta.startswith("http"):
         return meta
@@ -134,7 +134,7 @@ def _byline(page: Page) -> str | None:
 _STANDFIRST_SELECTORS = (".standfirst", ".dek", ".subtitle", ".entry-subtitle", ".lead", ".teaser")
 
 
-def _article_body(page: Page) -> HtmlElement | None:
+def _article_body(page: HtmlPage) -> HtmlElement | None:
     """The article text: a known container when it holds real text, else the densest block."""
     known = [el for el in _outside_comments(page, _ARTICLE_BODY_SELECTORS)]
     for el in known:
@@ -150,7 +150,7 @@ _MIN_BODY_CHARS = 200
 _TEXT_CHILDREN = {"p", "blockquote", "ul", "ol", "pre", "h2", "h3", "h4", "h5", "h6", "br", "a"}
 
 
-def _outside_comments(page: Page, selectors: Iterable[str]) -> Iterator[HtmlElement]:
+def _outside_comments(page: HtmlPage, selectors: Iterable[str]) -> Iterator[HtmlElement]:
     for selector in selectors:
         for el in page.select(selector):
             if page.in_comments(el) or page.in_sidebar(el) or _contains_comments(page, el):
@@ -159,7 +159,7 @@ def _outside_comments(page: Page, selectors: Iterable[str]) -> Iterator[HtmlElem
                 yield el
 
 
-def _densest_block(page: Page) -> HtmlElement | None:
+def _densest_block(page: HtmlPage) -> HtmlElement | None:
     """The block with the most text of its own that is not link text (navigation is links)."""
     best: tuple[int, HtmlElement | None] = (0, None)
     for el in page.doc.iter("div", "article", "section", "td", "main"):
@@ -174,7 +174,7 @@ def _densest_block(page: Page) -> HtmlElement | None:
     return best[1] if best[0] >= 80 else None
 
 
-def _eligible_body(page: Page, el: HtmlElement) -> bool:
+def _eligible_body(page: HtmlPage, el: HtmlElement) -> bool:
     if page.in_comments(el) or page.in_sidebar(el) or in_form(el):
         return False
     if any(a.tag in ("nav", "footer", "header") for a in self_and_ancestors(el)):
@@ -182,7 +182,7 @@ def _eligible_body(page: Page, el: HtmlElement) -> bool:
     return not _contains_comments(page, el)
 
 
-def _contains_comments(page: Page, el: HtmlElement) -> bool:
+def _contains_comments(page: HtmlPage, el: HtmlElement) -> bool:
     """True when ``el`` holds a comment: then it is the page, not the article body."""
     if el.tag in ("article", "main", "div") and page.zone_owner:
         return any(node in page.zone_owner for node in el.iterdescendants())

@@ -6,15 +6,15 @@ from __future__ import annotations
 from lxml.html import HtmlElement
 
 from threads.enums import CommentKind
-from threads.ingest.html.document import Item, Page, self_and_ancestors
+from threads.ingest.html.document import CommentItem, HtmlPage, self_and_ancestors
 from threads.ingest.html.readable import inline_text
 from threads.ingest.parsed import ParsedComment
 from threads.ingest.saved_page import comment_count
 
 
 def check(
-    page: Page,
-    items: list[Item],
+    page: HtmlPage,
+    items: list[CommentItem],
     comments: list[ParsedComment],
     source_name: str,
     warnings: list[str],
@@ -70,14 +70,14 @@ _SCRIPT_WIDGETS = (
 )
 
 
-def _script_widget(page: Page) -> str | None:
+def _script_widget(page: HtmlPage) -> str | None:
     for selector, name in _SCRIPT_WIDGETS:
         if page.select(selector):
             return name
     return None
 
 
-def _depth(items: list[Item], index: int) -> int:
+def _depth(items: list[CommentItem], index: int) -> int:
     depth = 1
     parent = items[index].parent
     while parent is not None and depth <= len(items):
@@ -86,7 +86,7 @@ def _depth(items: list[Item], index: int) -> int:
     return depth
 
 
-def announced_count(page: Page) -> int | None:
+def announced_count(page: HtmlPage) -> int | None:
     """The count in the comment section's heading ("13 Comments", "2 Kommentare:")."""
     found: list[tuple[bool, int]] = []
     for el in page.doc.iter("h1", "h2", "h3", "h4", "h5", "h6"):

@@ -53,7 +53,7 @@ def load_document(text: str, source_name: str, warnings: list[str]) -> HtmlEleme
     return doc
 
 
-class Page:
+class HtmlPage:
     """The parsed document plus what is known about its comment items."""
 
     def __init__(self, doc: HtmlElement) -> None:
@@ -175,7 +175,7 @@ def is_sidebar_box(el: HtmlElement) -> bool:
 
 
 @dataclass
-class Item:
+class CommentItem:
     """One comment on the page: its outermost element and its parent item."""
 
     root: HtmlElement

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from lxml.html import HtmlElement
 
 from threads.ingest.dates import parse_timestamp_info
-from threads.ingest.html.document import Item, Page, classes
+from threads.ingest.html.document import CommentItem, HtmlPage, classes
 from threads.ingest.html.readable import block_text, clean_author, inline_text
 
 _HEADING_COMMENT_RE = re.compile(
@@ -19,14 +19,14 @@ _HEADING_COMMENT_RE = re.compile(
 )
 
 
-def blogger_classic_items(page: Page) -> list[Item]:
-    items: list[Item] = []
+def blogger_classic_items(page: HtmlPage) -> list[CommentItem]:
+    items: list[CommentItem] = []
     for block in page.select("dl#comments-block, dl.comments-block"):
-        current: Item | None = None
+        current: CommentItem | None = None
         for child in block:
             names = classes(child)
             if child.tag == "dt":
-                current = Item(root=child, source="blogger-classic")
+                current = CommentItem(root=child, source="blogger-classic")
                 current.author = clean_author(inline_text(child))
                 items.append(current)
             elif current is not None and child.tag == "dd":
@@ -49,7 +49,7 @@ def _class_has(el: HtmlElement, hints: Iterable[str]) -> bool:
     return any(h in value for h in hints)
 
 
-def generic_items(page: Page) -> list[Item]:
+def generic_items(page: HtmlPage) -> list[CommentItem]:
     qualifying: list[tuple[HtmlElement, HtmlElement, HtmlElement]] = []
     for el in page.doc.iter("div", "li", "article", "section"):
         value = (el.get("class") or "").lower()
@@ -60,14 +60,14 @@ def generic_items(page: Page) -> list[Item]:
         if author is not None and body is not None and author is not body:
             qualifying.append((el, author, body))
     signature = {el: (author, body) for el, author, body in qualifying}
-    found: list[Item] = []
+    found: list[CommentItem] = []
     index_of: dict[HtmlElement, int] = {}
     for el, author, body in qualifying:
         # A wrapper around one comment has the same author and text elements as the comment
         # inside it; a comment holding replies has its own.
         if any(signature.get(d) == (author, body) for d in el.iterdescendants()):
             continue
-        item = Item(root=el, source="generic")
+        item = CommentItem(root=el, source="generic")
         item.author = inline_text(author) or None
         item.body_el = body
         item.parent = next((index_of[a] for a in el.iterancestors() if a in index_of), None)
@@ -90,13 +90,13 @@ def _first_descendant(el: HtmlElement, hints: Iterable[str]) -> HtmlElement | No
     return None
 
 
-def heading_items(page: Page) -> list[Item]:
-    items: list[Item] = []
+def heading_items(page: HtmlPage) -> list[CommentItem]:
+    items: list[CommentItem] = []
     for heading in page.doc.iter("h2", "h3", "h4", "h5", "h6", "strong", "b"):
         match = _HEADING_COMMENT_RE.match(inline_text(heading))
         if not match or page.in_sidebar(heading):
             continue
-        item = Item(root=heading, source="heading")
+        item = CommentItem(root=heading, source="heading")
         item.author = match.group("author").strip() or None
         lines = _lines_after(heading)
         if lines and parse_timestamp_info(lines[0]) is not None:

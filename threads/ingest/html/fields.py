@@ -7,7 +7,7 @@ import lxml.etree as etree
 from lxml.html import HtmlElement
 
 from threads.enums import CommentKind, CommentStatus
-from threads.ingest.html.document import Item, Page, self_and_ancestors
+from threads.ingest.html.document import CommentItem, HtmlPage, self_and_ancestors
 from threads.ingest.html.markup import depth_class, external_id, inner_id
 from threads.ingest.html.readable import (
     BLOCK_TAGS,
@@ -71,7 +71,7 @@ _BODY_SELECTORS = (
 )
 
 
-def _owned(page: Page, item: Item, selector: str) -> list[HtmlElement]:
+def _owned(page: HtmlPage, item: CommentItem, selector: str) -> list[HtmlElement]:
     """Matches of ``selector`` inside ``item`` that do not belong to a reply inside it.
 
     The item's own element never counts (``li.comment-author-anna`` is not an author name).
@@ -79,7 +79,9 @@ def _owned(page: Page, item: Item, selector: str) -> list[HtmlElement]:
     return [el for el in page.owned(selector, item.root) if el is not item.root]
 
 
-def to_comment(page: Page, item: Item, position: int, default_year: int | None) -> ParsedComment:
+def to_comment(
+    page: HtmlPage, item: CommentItem, position: int, default_year: int | None
+) -> ParsedComment:
     if item.source == "markup":
         _fill_from_markup(page, item)
     extra = {k: v for k, v in item.extra.items() if k not in ("date_el", "author_el")}
@@ -117,7 +119,7 @@ def to_comment(page: Page, item: Item, position: int, default_year: int | None) 
     )
 
 
-def _residual_text(page: Page, item: Item) -> str:
+def _residual_text(page: HtmlPage, item: CommentItem) -> str:
     skip = {item.extra.get("author_el"), item.extra.get("date_el")}
     pieces: list[str] = []
     walker = etree.iterwalk(item.root, events=("start", "end"))
@@ -144,7 +146,7 @@ def _residual_text(page: Page, item: Item) -> str:
     return tidy("".join(pieces))
 
 
-def _is_removed(item: Item, body: str) -> bool:
+def _is_removed(item: CommentItem, body: str) -> bool:
     """A placeholder for a removed comment (Blogger wraps it in ``span.deleted-comment``)."""
     if removed_notice(body):
         return True
@@ -153,7 +155,7 @@ def _is_removed(item: Item, body: str) -> bool:
     return any("deleted-comment" in (span.get("class") or "") for span in item.body_el.iter("span"))
 
 
-def _fill_from_markup(page: Page, item: Item) -> None:
+def _fill_from_markup(page: HtmlPage, item: CommentItem) -> None:
     if item.kind is not CommentKind.COMMENT:
         _fill_pingback(page, item)
         return
@@ -185,7 +187,7 @@ def _fill_from_markup(page: Page, item: Item) -> None:
         item.extra["depth"] = depth
 
 
-def _fill_pingback(page: Page, item: Item) -> None:
+def _fill_pingback(page: HtmlPage, item: CommentItem) -> None:
     links = _owned(page, item, "a[href]")
     link = next((a for a in links if inline_text(a)), None)
     if link is not None:
@@ -194,7 +196,7 @@ def _fill_pingback(page: Page, item: Item) -> None:
     item.body_el = body[0] if body else item.root
 
 
-def _author_url(page: Page, item: Item) -> str | None:
+def _author_url(page: HtmlPage, item: CommentItem) -> str | None:
     """The link on the author's name (inside it, or the link around it)."""
     author_el = item.extra.get("author_el")
     if isinstance(author_el, HtmlElement):
@@ -215,7 +217,7 @@ def _author_url(page: Page, item: Item) -> str | None:
     return None
 
 
-def link_parents(comments: list[ParsedComment], items: list[Item]) -> None:
+def link_parents(comments: list[ParsedComment], items: list[CommentItem]) -> None:
     for comment, item in zip(comments, items, strict=True):
         if item.parent is None:
             continue

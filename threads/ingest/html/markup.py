@@ -9,7 +9,7 @@ import lxml.etree as etree
 from lxml.html import HtmlElement
 
 from threads.enums import CommentKind
-from threads.ingest.html.document import Item, Page, classes, in_form
+from threads.ingest.html.document import CommentItem, HtmlPage, classes, in_form
 
 _COMMENT_CLASSES = {"comment", "pingback", "trackback"}
 # comment-12, li-comment-12, div-comment-12, comment_12, wpd-comm-12_7 (wpDiscuz: id_parent)
@@ -36,7 +36,7 @@ def _is_candidate(el: HtmlElement) -> bool:
     return el.tag == "li" and bool(_COMMENT_ID_RE.match(el.get("id") or ""))
 
 
-def structured_items(page: Page) -> list[Item]:
+def structured_items(page: HtmlPage) -> list[CommentItem]:
     candidates = [
         el for el in page.doc.iter("li", "div", "article", "section") if _is_candidate(el)
     ]
@@ -46,7 +46,7 @@ def structured_items(page: Page) -> list[Item]:
         if not page.in_sidebar(el) and not in_form(el) and _text_outside_forms(el)
     ]  # (an element without text outside forms is no comment: dropped before indexing)
     owner: dict[HtmlElement, int] = {}
-    items: list[Item] = []
+    items: list[CommentItem] = []
     candidate_set = set(candidates)
     for el in candidates:
         parent_el, through_list = _enclosing_candidate(el, candidate_set)
@@ -60,7 +60,7 @@ def structured_items(page: Page) -> list[Item]:
                 owner[el] = index
                 continue
             # another comment id or depth: a reply, even without a children list
-        item = Item(root=el, kind=_kind_of(el))
+        item = CommentItem(root=el, kind=_kind_of(el))
         if parent_el is not None and parent_el in owner:
             item.parent = owner[parent_el]
         owner[el] = len(items)
@@ -128,7 +128,7 @@ def element_id(el: HtmlElement) -> str | None:
     return match.group("id") if match else None
 
 
-def external_id(item: Item) -> str | None:
+def external_id(item: CommentItem) -> str | None:
     for el in (item.root, *item.parts):
         ident = element_id(el)
         if ident is not None:
@@ -139,7 +139,7 @@ def external_id(item: Item) -> str | None:
     return None
 
 
-def inner_id(page: Page, item: Item) -> str | None:
+def inner_id(page: HtmlPage, item: CommentItem) -> str | None:
     """A comment id on an element inside the comment (``li > div#comment-7``), not a reply's."""
     for el in page.owned("[id]", item.root):
         ident = element_id(el)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from threads.enums import ThreadState
-from threads.ingest.html.document import Page, css
+from threads.ingest.html.document import HtmlPage, css
 from threads.ingest.saved_page import closed_notice, open_notice
 
 _OPEN_FORM_SELECTORS = (
@@ -22,7 +22,7 @@ _OPEN_FORM_SELECTORS = (
 )
 
 
-def thread_state(page: Page) -> tuple[ThreadState | None, str]:
+def thread_state(page: HtmlPage) -> tuple[ThreadState | None, str]:
     notices = list(_notices(page))
     closed = [text for text, is_closed in notices if is_closed]
     if closed:
@@ -39,7 +39,7 @@ def thread_state(page: Page) -> tuple[ThreadState | None, str]:
     return None, "no comment-state notice or comment form found on the page (kept open)"
 
 
-def _notices(page: Page) -> Iterator[tuple[str, bool]]:
+def _notices(page: HtmlPage) -> Iterator[tuple[str, bool]]:
     for node in page.doc.xpath("//text()"):
         text = " ".join(str(node).split())
         if not text or len(text) > 80:

@@ -8,11 +8,11 @@ from datetime import datetime
 from lxml.html import HtmlElement
 
 from threads.ingest.dates import ParsedTime, epoch_from_show_comment, parse_timestamp_info
-from threads.ingest.html.document import Item
+from threads.ingest.html.document import CommentItem
 
 
 def posted(
-    item: Item, date_el: HtmlElement | None, default_year: int | None
+    item: CommentItem, date_el: HtmlElement | None, default_year: int | None
 ) -> tuple[datetime | None, dict[str, object]]:
     attribute, parsed_attr, attribute_name = (
         _date_attribute(date_el) if date_el is not None else (None, None, None)
@@ -56,7 +56,7 @@ def _date_attribute(
     return None, None, None
 
 
-def _show_comment_time(item: Item, date_el: HtmlElement | None) -> datetime | None:
+def _show_comment_time(item: CommentItem, date_el: HtmlElement | None) -> datetime | None:
     scopes = [date_el] if date_el is not None else []
     scopes.append(item.root)
     for scope in scopes:
