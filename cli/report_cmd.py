@@ -12,7 +12,7 @@ import typer
 from cli.console import make_console
 from cli.context import state
 from cli.render import render_csv, render_json, render_markdown, render_rich
-from threads.analysis.common import DEFAULT_STATUSES, ReportRequest
+from threads.analysis.common import DEFAULT_STATUSES, ReportQuery
 from threads.analysis.manifest import DEFAULT_SALT, parse_bound, report_time
 from threads.analysis.report import build_report, comment_table, threads_from_files
 from threads.models import CommentStatus
@@ -97,7 +97,7 @@ def report(
     thread_ids = tuple(threads or ())
     if source:
         thread_ids += threads_from_files(engine, source)
-    request = ReportRequest(
+    request = ReportQuery(
         thread_ids=thread_ids,
         all_threads=all_threads,
         topic=topic,

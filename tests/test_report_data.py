@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from tests.report_builders import Built, build_dataset
-from threads.analysis.common import ReportRequest
+from threads.analysis.common import ReportQuery
 from threads.analysis.data import CorpusReport, ThreadReport, to_jsonable
 from threads.analysis.logodds import log_odds, tokens
 from threads.analysis.manifest import parse_bound, pseudonym, report_time
@@ -36,8 +36,8 @@ def built(engine: Engine) -> Built:
     return build_dataset(engine)
 
 
-def _request(**kw: Any) -> ReportRequest:
-    return ReportRequest(generated_at=FIXED, **kw)
+def _request(**kw: Any) -> ReportQuery:
+    return ReportQuery(generated_at=FIXED, **kw)
 
 
 # --------------------------------------------------------------------------- independent truth

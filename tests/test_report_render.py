@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from cli.render import render_csv, render_json, render_markdown, render_rich, sparkline
 from tests.report_builders import Built, build_dataset
-from threads.analysis.common import ReportRequest
+from threads.analysis.common import ReportQuery
 from threads.analysis.data import CorpusReport, Report
 from threads.analysis.report import build_report, comment_table
 
@@ -51,7 +51,7 @@ def built(engine: Engine) -> Built:
 
 
 def _report(engine: Engine, **kw: object) -> Report:
-    return build_report(engine, ReportRequest(generated_at=FIXED, **kw))  # type: ignore[arg-type]
+    return build_report(engine, ReportQuery(generated_at=FIXED, **kw))  # type: ignore[arg-type]
 
 
 def test_thread_report_matches_the_expected_text(engine: Engine, built: Built) -> None:
@@ -146,7 +146,7 @@ def test_markdown_thread_report_lists_the_tree_and_bolds_evidence(
 
 
 def test_csv_parses_back_with_one_row_per_comment(engine: Engine, built: Built) -> None:
-    records, manifest = comment_table(engine, ReportRequest(all_threads=True, generated_at=FIXED))
+    records, manifest = comment_table(engine, ReportQuery(all_threads=True, generated_at=FIXED))
     text = "".join(render_csv(records, manifest))
     data_lines = [line for line in text.splitlines(keepends=True) if not line.startswith("# ")]
     rows = list(csv.DictReader(io.StringIO("".join(data_lines))))
