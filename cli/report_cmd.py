@@ -11,8 +11,9 @@ import typer
 
 from cli.console import make_console
 from cli.context import state
-from cli.render import render_csv, render_json, render_markdown, render_rich
+from cli.render import render_markdown, render_rich
 from threads.analysis.common import DEFAULT_STATUSES, ReportQuery
+from threads.analysis.formats import report_csv, report_json
 from threads.analysis.manifest import DEFAULT_SALT, parse_bound, report_time
 from threads.analysis.report import build_report, comment_table, threads_from_files
 from threads.models import CommentStatus
@@ -112,13 +113,13 @@ def report(
     )
     if fmt is Format.CSV:
         records, manifest = comment_table(engine, request, full_body=full_body)
-        for chunk in render_csv(records, manifest):
+        for chunk in report_csv(records, manifest):
             sys.stdout.write(chunk)
         sys.stdout.flush()
         return
     data = build_report(engine, request)
     if fmt is Format.JSON:
-        typer.echo(render_json(data))
+        typer.echo(report_json(data))
     elif fmt is Format.MARKDOWN:
         typer.echo(render_markdown(data), nl=False)
     else:

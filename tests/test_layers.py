@@ -90,3 +90,9 @@ def test_a_report_class_name_means_one_thing() -> None:
             if isinstance(node, ast.ClassDef) and "Report" in node.name:
                 defined.setdefault(node.name, []).append(str(path.relative_to(ROOT)))
     assert {name: where for name, where in defined.items() if len(where) > 1} == {}
+
+
+def test_cli_renderers_keep_to_rich_and_markdown() -> None:
+    """The report's CSV and JSON shapes are the library's (threads.analysis.formats, written by
+    the one CSV writer of threads.archive.csv); cli/render.py only draws."""
+    assert not _imports(ROOT / "cli" / "render.py") & {"csv", "json", "io"}
