@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import cast, get_args
 
 from sqlmodel import Session
 
 from threads.cursor import Part, decode_cursor, encode_cursor
 from threads.db.queries import moderation as q
-from threads.errors import InvalidInput
+from threads.errors import InvalidInput, refuse_nul
 from threads.models import Comment, CommentStatus
 from threads.moderation.matching import author_key_of
 
@@ -47,6 +47,18 @@ class QueueFilter:
                 field="status",
             ) from exc
         object.__setattr__(self, "statuses", statuses)
+        for name in ("topic", "author", "text"):
+            refuse_nul(getattr(self, name), name)
+        for name in ("since", "until"):
+            when = getattr(self, name)
+            if when is None:
+                continue
+            if when.tzinfo is None:  # a naive time is UTC, as the database takes it
+                when = when.replace(tzinfo=UTC)
+            try:  # a time whose UTC value falls outside the years 1-9999 cannot be stored
+                object.__setattr__(self, name, when.astimezone(UTC))
+            except OverflowError:
+                raise InvalidInput(f"{name} {when} is out of range", field=name) from None
         if self.thread_id is not None and not 0 < self.thread_id <= q.MAX_ID:
             raise InvalidInput(f"thread {self.thread_id} is not a thread id", field="thread_id")
         if self.since and self.until and self.since >= self.until:

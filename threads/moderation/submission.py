@@ -27,7 +27,7 @@ from sqlmodel import Session
 
 from threads.config import Settings
 from threads.db.queries import moderation as q
-from threads.errors import Blocked, InvalidInput, ThreadClosed
+from threads.errors import Blocked, InvalidInput, ThreadClosed, refuse_nul
 from threads.models import (
     Comment,
     CommentKind,
@@ -91,8 +91,13 @@ def _clean(sub: Submission) -> Submission:
         raise InvalidInput(f"author_url {url[:80]!r} is not an http(s) URL", field="author_url")
     if not isinstance(sub.body, str):
         raise InvalidInput("body must be text", field="body")
-    if "\x00" in sub.body:
-        raise InvalidInput("body contains a NUL character", field="body")
+    for name_, value in (
+        ("author_name", name),
+        ("author_email", email),
+        ("author_url", url),
+        ("body", sub.body),
+    ):
+        refuse_nul(value, name_)
     return Submission(name, sub.body, email, url, sub.parent_id)
 
 

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from threads.config import Settings
 from threads.db.queries import moderation as q
 from threads.db.types import utcnow
-from threads.errors import Conflict, InvalidInput, NotFound
+from threads.errors import Conflict, InvalidInput, NotFound, refuse_nul
 from threads.models import AutoCloseFrom, EventTarget, PreModeration, Thread, ThreadState
 from threads.moderation.audit import Actor, record_event
 
@@ -147,6 +147,7 @@ def state_at(
 
 def _clean_reason(reason: str | None, *, required: bool) -> str | None:
     text = reason.strip() if reason else None
+    refuse_nul(text, "reason")
     if required and not text:
         raise InvalidInput("a reason is required to close a thread", field="reason")
     if text and len(text) > MAX_REASON_CHARS:
