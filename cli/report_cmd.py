@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import os
 import sys
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from cli.context import state
 from cli.render import render_markdown, render_rich
 from threads.analysis.common import DEFAULT_STATUSES, ReportQuery
 from threads.analysis.formats import report_csv, report_json
-from threads.analysis.manifest import DEFAULT_SALT, parse_bound, report_time
+from threads.analysis.manifest import parse_bound
 from threads.analysis.report import build_report, comment_table, threads_from_files
 from threads.models import CommentStatus
 
@@ -63,12 +62,11 @@ def report(
     anonymize: bool = typer.Option(
         False, "--anonymize", help="Show authors as stable salted pseudonyms (author-xxxxxx)."
     ),
-    salt: str = typer.Option(
-        DEFAULT_SALT,
+    salt: str | None = typer.Option(
+        None,
         "--salt",
-        envvar="THREADS_REPORT_SALT",
-        show_envvar=True,
-        help="Secret salt of the --anonymize pseudonyms.",
+        help="Secret salt of the --anonymize pseudonyms (default: THREADS_REPORT_SALT, else a "
+        "public built-in salt).",
         show_default=False,
     ),
     taxonomy: Path | None = typer.Option(
@@ -106,9 +104,9 @@ def report(
         until=parse_bound(until, "--until", end=True),
         statuses=statuses,
         anonymize=anonymize,
-        salt=salt,
+        salt=salt or app_state.settings.report_salt,
         taxonomy_path=taxonomy or app_state.settings.taxonomy_path,
-        generated_at=report_time(os.environ),
+        generated_at=app_state.settings.generated_at(),
         terms=terms,
     )
     if fmt is Format.CSV:

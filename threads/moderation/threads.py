@@ -66,17 +66,9 @@ def auto_close_policy(thread: Thread, settings: Settings) -> tuple[int | None, A
     days = (
         thread.auto_close_days if thread.auto_close_days is not None else settings.auto_close_days
     )
-    if not days:  # a bad default start point matters only where auto-close applies
+    if not days:
         return None, AutoCloseFrom(thread.auto_close_from or AutoCloseFrom.PUBLISHED)
-    raw_from = thread.auto_close_from or settings.auto_close_from
-    try:
-        start = AutoCloseFrom(raw_from)
-    except ValueError:
-        raise InvalidInput(
-            f"THREADS_AUTO_CLOSE_FROM={raw_from!r}: expected published or last_comment",
-            field="auto_close_from",
-        ) from None
-    return days, start
+    return days, AutoCloseFrom(thread.auto_close_from or settings.auto_close_from)
 
 
 def auto_close_time(
