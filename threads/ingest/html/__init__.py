@@ -71,6 +71,8 @@ def parse_html(text: str, *, source_name: str) -> list[ParsedThread]:
 
 
 def find_items(page: HtmlPage, warnings: list[str]) -> list[CommentItem]:
+    """The page's comment items: found by their markup, else by the first fallback that finds
+    any (with a warning saying which); each is registered on the page."""
     strategies: tuple[Callable[[HtmlPage], list[CommentItem]], ...] = (
         structured_items,
         blogger_classic_items,

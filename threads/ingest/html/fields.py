@@ -7,12 +7,10 @@ import lxml.etree as etree
 from lxml.html import HtmlElement
 
 from threads.enums import CommentKind, CommentStatus
-from threads.ingest.html.document import CommentItem, HtmlPage, self_and_ancestors
+from threads.ingest.html.document import BREAK, PARA, CommentItem, HtmlPage, self_and_ancestors
 from threads.ingest.html.markup import depth_class, external_id, inner_id
 from threads.ingest.html.readable import (
     BLOCK_TAGS,
-    BREAK,
-    PARA,
     block_text,
     inline_text,
     inner_html,
