@@ -38,8 +38,8 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cli.render import render_json  # noqa: E402
-from threads.analysis.common import ReportRequest  # noqa: E402
+from threads.analysis.common import ReportQuery  # noqa: E402
+from threads.analysis.formats import report_json  # noqa: E402
 from threads.analysis.report import build_report  # noqa: E402
 from threads.db import make_engine, upgrade  # noqa: E402
 
@@ -217,8 +217,8 @@ def run(backend: str, url: str, n: int, threads: int, seed: int) -> dict[str, An
 
         def report(terms: bool) -> Callable[[], int]:
             def go() -> int:
-                request = ReportRequest(all_threads=True, terms=terms)
-                return len(render_json(build_report(engine, request)))
+                request = ReportQuery(all_threads=True, terms=terms)
+                return len(report_json(build_report(engine, request)))
 
             return go
 

@@ -140,9 +140,7 @@ def root(
     database_url: str | None = typer.Option(
         None,
         "--database-url",
-        envvar="THREADS_DATABASE_URL",
-        help="Database URL (default: the SQLite file ./threads.db).",
-        show_envvar=True,
+        help="Database URL (default: THREADS_DATABASE_URL, else the SQLite file ./threads.db).",
     ),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."

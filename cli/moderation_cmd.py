@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import getpass
 import json
-import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -43,8 +42,8 @@ TERMINAL_ROLE = Role.ADMIN
 BY_HELP = "Who is acting, as recorded in the audit log (default: $USER)."
 
 
-def _actor(by: str | None) -> Actor:
-    name = (by or os.environ.get("USER") or _login() or "").strip()
+def _actor(ctx: typer.Context, by: str | None) -> Actor:
+    name = (by or state(ctx).settings.user or _login() or "").strip()
     if not name:
         raise InvalidInput("cannot tell who is acting: pass --by NAME", field="--by")
     if len(name) > 200:
@@ -206,7 +205,7 @@ def moderate(
     ),
 ) -> None:
     """Take a moderation action on a comment (audited; the terminal user acts as admin)."""
-    actor = _actor(by)
+    actor = _actor(ctx, by)
     with session_scope(state(ctx).engine()) as session:
         before = CommentStatus(get_comment_or_404(session, comment_id).status).value
         comment = apply_action(
@@ -253,7 +252,7 @@ def close(
     by: str | None = typer.Option(None, "--by", help=BY_HELP),
 ) -> None:
     """Close a thread: it accepts no new comments or replies (audited)."""
-    actor = _actor(by)
+    actor = _actor(ctx, by)
     with session_scope(state(ctx).engine()) as session:
         thread = close_thread(session, thread_id, actor=actor, reason=reason)
     typer.echo(f"thread {thread_id} closed by {actor.name}: {thread.close_reason}")
@@ -266,7 +265,7 @@ def reopen(
     by: str | None = typer.Option(None, "--by", help=BY_HELP),
 ) -> None:
     """Reopen a closed or auto-closed thread; auto-close stops until its policy is set again."""
-    actor = _actor(by)
+    actor = _actor(ctx, by)
     app_state = state(ctx)
     with session_scope(app_state.engine()) as session:
         reopen_thread(session, thread_id, actor=actor, reason=reason, settings=app_state.settings)
@@ -280,7 +279,7 @@ def close_stale_cmd(
 ) -> None:
     """Close every thread past its auto-close time (thread policy, else THREADS_AUTO_CLOSE_*)."""
     app_state = state(ctx)
-    actor = _actor(by)
+    actor = _actor(ctx, by)
     with session_scope(app_state.engine()) as session:
         ids = close_stale(session, app_state.settings, utcnow(), actor=actor, dry_run=dry_run)
     verb = "would close" if dry_run else "closed"
@@ -315,7 +314,7 @@ def policy(
             set_policy(
                 session,
                 thread_id,
-                actor=_actor(by),
+                actor=_actor(ctx, by),
                 premoderation=UNSET if premoderation is None else _default(premoderation),
                 auto_close_days=UNSET if auto_close_days is None else _days(auto_close_days),
                 auto_close_from=UNSET if auto_close_from is None else _default(auto_close_from),

@@ -1,16 +1,14 @@
-"""Renderers of the report data (threads.analysis): Rich for the terminal, Markdown, CSV, JSON.
+"""Renderers of the report data (threads.analysis): Rich for the terminal, and Markdown.
 
-Each takes the plain report data and writes it; none queries the database. Rich output keeps
+Each takes the plain report data and writes it; none queries the database. The report's CSV and
+JSON are data shapes, made in the library (``threads.analysis.formats``). Rich output keeps
 to the console's width (80 columns when piped) and never forces colour: Rich itself drops the
 colour codes when stdout is not a terminal or when NO_COLOR is set.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import datetime
 
 from rich import box
@@ -30,9 +28,8 @@ from threads.analysis.data import (
     ThreadHeader,
     ThreadReport,
     TopicSummary,
-    to_jsonable,
 )
-from threads.analysis.report import CommentRecord
+from threads.analysis.formats import manifest_rows
 
 SPARKS = "▁▂▃▄▅▆▇█"
 #: threads listed in the terminal's prevalence table (all of them are in JSON)
@@ -462,63 +459,14 @@ def _rich_corpus(report: CorpusReport, console: Console) -> None:
     _rich_moderation(report.moderation, console)
 
 
-def _manifest_rows(m: Manifest) -> list[tuple[str, str]]:
-    f = m.filters
-    threads = f.get("threads")
-    filters = [
-        f"threads {'all' if threads == 'all' else ', '.join(map(str, threads or []))}",
-        f"statuses {', '.join(f.get('statuses') or [])}",
-    ]
-    if f.get("topic"):
-        filters.append(f"topic {f['topic']}")
-    if f.get("since"):
-        filters.append(f"since {f['since']}")
-    if f.get("until"):
-        filters.append(f"until {f['until']} (exclusive)")
-    codebook = "none"
-    if m.codebook or m.codebook_version:
-        codebook = m.codebook or "?"
-        if m.codebook_version:
-            codebook += f", version {m.codebook_version}"
-    rows = [("software", f"{m.software} {m.version}"), ("codebook", codebook)]
-    if m.codebook_hash and m.codebook_hash != m.codebook_version:
-        rows.append(("codebook hash", m.codebook_hash))  # the full sha256, for citing
-    rows += [
-        ("label versions", ", ".join(m.label_versions) or "none"),
-        ("comments", str(m.comments)),
-        ("threads", str(m.threads)),
-        ("filters", "; ".join(filters)),
-    ]
-    if m.terms:
-        sample = m.terms.get("background_sample", "")
-        rows.append(
-            ("terms", f"log-odds, Dirichlet prior a0={m.terms.get('alpha0')}; background: {sample}")
-        )
-    if m.pseudonyms:
-        rows.append(("pseudonyms", m.pseudonyms))
-    rows.append(("generated", m.generated_at.strftime("%Y-%m-%dT%H:%M:%SZ")))
-    return rows
-
-
 def _rich_manifest(m: Manifest, console: Console) -> None:
     _section(console, "Run manifest")
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="dim", no_wrap=True)
     grid.add_column(overflow="fold")
-    for key, value in _manifest_rows(m):
+    for key, value in manifest_rows(m):
         grid.add_row(key, value)
     console.print(grid)
-
-
-# --------------------------------------------------------------------------- JSON
-
-
-def render_json(report: Report) -> str:
-    """The report data as JSON ("kind" first, the manifest last)."""
-    data = to_jsonable(report)
-    kind = data.pop("kind")
-    manifest = data.pop("manifest")
-    return json.dumps({"kind": kind, **data, "manifest": manifest}, indent=2, ensure_ascii=False)
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -546,7 +494,7 @@ def render_markdown(report: Report) -> str:
     else:
         lines += _md_corpus(report)
     lines += ["", "## Run manifest", ""]
-    lines += _md_table(["field", "value"], ([k, md(v)] for k, v in _manifest_rows(report.manifest)))
+    lines += _md_table(["field", "value"], ([k, md(v)] for k, v in manifest_rows(report.manifest)))
     return "\n".join(lines) + "\n"
 
 
@@ -747,52 +695,3 @@ def _md_corpus(r: CorpusReport) -> list[str]:
         lines.append("No dated comments.")
     lines += _md_moderation(r.moderation)
     return lines
-
-
-# --------------------------------------------------------------------------- CSV
-
-CSV_COLUMNS = [
-    "comment_id",
-    "thread_id",
-    "parent_id",
-    "position",
-    "kind",
-    "author",
-    "posted_at",
-    "status",
-    "topics",
-    "scores",
-    "sentiment",
-    "body",
-]
-
-
-def render_csv(records: Iterable[CommentRecord], manifest: Manifest) -> Iterator[str]:
-    """The per-comment table as CSV text chunks: a header row, one row per comment (topics
-    and their scores ";"-separated, in the same order), then the manifest as "#" lines."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for n, r in enumerate(records, 1):
-        writer.writerow(
-            [
-                r.comment_id,
-                r.thread_id,
-                "" if r.parent_id is None else r.parent_id,
-                r.position,
-                r.kind,
-                r.author or "",
-                to_jsonable(r.posted_at) or "",
-                r.status,
-                ";".join(r.topics),
-                ";".join(f"{s:.4f}" for s in r.scores),
-                "" if r.sentiment is None else f"{r.sentiment:.4f}",
-                r.body,
-            ]
-        )
-        if n % 1000 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-    yield "".join(f"# {key}: {value}\n" for key, value in _manifest_rows(manifest))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import os
 import sys
 from pathlib import Path
 
@@ -11,9 +10,10 @@ import typer
 
 from cli.console import make_console
 from cli.context import state
-from cli.render import render_csv, render_json, render_markdown, render_rich
-from threads.analysis.common import DEFAULT_STATUSES, ReportRequest
-from threads.analysis.manifest import DEFAULT_SALT, parse_bound, report_time
+from cli.render import render_markdown, render_rich
+from threads.analysis.common import DEFAULT_STATUSES, ReportQuery
+from threads.analysis.formats import report_csv, report_json
+from threads.analysis.manifest import parse_bound
 from threads.analysis.report import build_report, comment_table, threads_from_files
 from threads.models import CommentStatus
 
@@ -62,12 +62,11 @@ def report(
     anonymize: bool = typer.Option(
         False, "--anonymize", help="Show authors as stable salted pseudonyms (author-xxxxxx)."
     ),
-    salt: str = typer.Option(
-        DEFAULT_SALT,
+    salt: str | None = typer.Option(
+        None,
         "--salt",
-        envvar="THREADS_REPORT_SALT",
-        show_envvar=True,
-        help="Secret salt of the --anonymize pseudonyms.",
+        help="Secret salt of the --anonymize pseudonyms (default: THREADS_REPORT_SALT, else a "
+        "public built-in salt).",
         show_default=False,
     ),
     taxonomy: Path | None = typer.Option(
@@ -97,7 +96,7 @@ def report(
     thread_ids = tuple(threads or ())
     if source:
         thread_ids += threads_from_files(engine, source)
-    request = ReportRequest(
+    request = ReportQuery(
         thread_ids=thread_ids,
         all_threads=all_threads,
         topic=topic,
@@ -105,20 +104,20 @@ def report(
         until=parse_bound(until, "--until", end=True),
         statuses=statuses,
         anonymize=anonymize,
-        salt=salt,
+        salt=salt or app_state.settings.report_salt,
         taxonomy_path=taxonomy or app_state.settings.taxonomy_path,
-        generated_at=report_time(os.environ),
+        generated_at=app_state.settings.generated_at(),
         terms=terms,
     )
     if fmt is Format.CSV:
         records, manifest = comment_table(engine, request, full_body=full_body)
-        for chunk in render_csv(records, manifest):
+        for chunk in report_csv(records, manifest):
             sys.stdout.write(chunk)
         sys.stdout.flush()
         return
     data = build_report(engine, request)
     if fmt is Format.JSON:
-        typer.echo(render_json(data))
+        typer.echo(report_json(data))
     elif fmt is Format.MARKDOWN:
         typer.echo(render_markdown(data), nl=False)
     else:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import typer
 import uvicorn
 from sqlalchemy.engine import make_url
@@ -39,8 +37,8 @@ def serve(
         raise typer.Exit(code=1) from None
     finally:
         app_state.close()
-    # Workers build their Settings from the environment: hand them the URL chosen here.
-    os.environ["THREADS_DATABASE_URL"] = app_state.settings.database_url
+    # Workers build their Settings from the environment: hand them the settings made here.
+    app_state.settings.export()
     typer.echo(
         f"threads API on http://{host}:{port} (OpenAPI: http://{host}:{port}/schema), "
         f"{workers} worker{'s' if workers != 1 else ''}",

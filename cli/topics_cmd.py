@@ -134,7 +134,7 @@ def label(
     from threads.topics.labels import set_labels
 
     codebook = _taxonomy(ctx, taxonomy)
-    actor = _actor(by)
+    actor = _actor(ctx, by)
     with session_scope(state(ctx).engine()) as session:
         topics = set_labels(
             session, comment_id, add=add, remove=remove, actor=actor, taxonomy=codebook

@@ -19,7 +19,7 @@ from threads.models import (
     ModerationEvent,
     Thread,
 )
-from threads.moderation.text import author_key_of, content_hash_of
+from threads.moderation.matching import author_key_of, content_hash_of
 
 T0 = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
 

@@ -3,18 +3,31 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from litestar import get
 from litestar.testing import TestClient
+from sqlalchemy.engine import Connection
 
 from tests.api_fixtures import Keys, Seed, assert_problem, client, keys, seed  # noqa: F401
 from threads.api import create_app
 from threads.config import Settings
+from threads.db.types import UTCDateTime
 
 Call = Callable[[TestClient[Any], Keys, Seed], Any]
+
+
+def forged(kind: str, *values: object) -> str:
+    """A cursor a client made up: the right shape, values no listing ever wrote."""
+    return base64.urlsafe_b64encode(json.dumps([kind, *values]).encode()).decode()
+
 
 #: (name, request, expected status, expected code, expected field or None)
 ERROR_CASES: list[tuple[str, Call, int, str, str | None]] = [
@@ -79,6 +92,168 @@ ERROR_CASES: list[tuple[str, Call, int, str, str | None]] = [
         422,
         "invalid_input",
         "cursor",
+    ),
+    (
+        "cursor with a huge integer on the thread list",
+        lambda c, k, s: c.get(f"/api/threads?cursor={forged('t', 2**63)}"),
+        422,
+        "invalid_input",
+        "cursor",
+    ),
+    (
+        "cursor with a huge integer on a thread's comments",
+        lambda c, k, s: c.get(
+            f"/api/threads/{s.thread_id}/comments?view=flat&cursor={forged('f', 2**63, 1)}"
+        ),
+        422,
+        "invalid_input",
+        "cursor",
+    ),
+    (
+        "cursor with a huge integer on tree roots",
+        lambda c, k, s: c.get(f"/api/threads/{s.thread_id}/comments?cursor={forged('r', 1, -1)}"),
+        422,
+        "invalid_input",
+        "cursor",
+    ),
+    (
+        "cursor with a huge integer on the queue",
+        lambda c, k, s: c.get(
+            f"/api/queue?sort=most_reported&cursor={forged('most_reported', 2**63, 1)}",
+            headers=k.header(k.viewer),
+        ),
+        422,
+        "invalid_input",
+        "cursor",
+    ),
+    (
+        "deeply nested cursor on the thread list",
+        lambda c, k, s: c.get(
+            "/api/threads?cursor=" + base64.urlsafe_b64encode(b"[" * 5000).decode()
+        ),
+        422,
+        "invalid_input",
+        "cursor",
+    ),
+    (
+        "NUL byte in the queue's text filter",
+        lambda c, k, s: c.get("/api/queue?text=a%00b", headers=k.header(k.viewer)),
+        422,
+        "invalid_input",
+        "text",
+    ),
+    (
+        "NUL byte in the queue's author filter",
+        lambda c, k, s: c.get("/api/queue?author=a%00b", headers=k.header(k.viewer)),
+        422,
+        "invalid_input",
+        "author",
+    ),
+    (
+        "NUL byte in the queue's topic filter",
+        lambda c, k, s: c.get("/api/queue?topic=a%00b", headers=k.header(k.viewer)),
+        422,
+        "invalid_input",
+        "topic",
+    ),
+    (
+        "NUL byte in a submitted body",
+        lambda c, k, s: c.post(
+            f"/api/threads/{s.thread_id}/comments",
+            json={"author_name": "Ann", "body": "a fine\x00 comment"},
+        ),
+        422,
+        "invalid_input",
+        "body",
+    ),
+    (
+        "NUL byte in a submitter's name",
+        lambda c, k, s: c.post(
+            f"/api/threads/{s.thread_id}/comments",
+            json={"author_name": "A\x00nn", "body": "a fine comment"},
+        ),
+        422,
+        "invalid_input",
+        "author_name",
+    ),
+    (
+        "NUL byte in a reader's report",
+        lambda c, k, s: c.post(
+            f"/api/comments/{s.by_status['approved']}/reports",
+            json={"reason": "spam", "detail": "x\x00y"},
+        ),
+        422,
+        "invalid_input",
+        "detail",
+    ),
+    (
+        "NUL byte in a topic label",
+        lambda c, k, s: c.post(
+            f"/api/comments/{s.by_status['approved']}/labels",
+            json={"add": ["go\x00ld"]},
+            headers=k.header(k.moderator),
+        ),
+        422,
+        "invalid_input",
+        "add",
+    ),
+    (
+        "NUL byte in an action's reason",
+        lambda c, k, s: c.post(
+            f"/api/comments/{s.by_status['pending']}/actions",
+            json={"action": "reject", "reason": "no\x00"},
+            headers=k.header(k.moderator),
+        ),
+        422,
+        "invalid_input",
+        "reason",
+    ),
+    (
+        "NUL byte in a close reason",
+        lambda c, k, s: c.post(
+            f"/api/threads/{s.thread_id}/close",
+            json={"reason": "enough\x00"},
+            headers=k.header(k.moderator),
+        ),
+        422,
+        "invalid_input",
+        "reason",
+    ),
+    (
+        "NUL byte in a bulk filter",
+        lambda c, k, s: c.post(
+            "/api/actions/bulk",
+            json={"action": "approve", "filter": {"text": "a\x00"}},
+            headers=k.header(k.moderator),
+        ),
+        422,
+        "invalid_input",
+        "text",
+    ),
+    (
+        "NUL byte in a key name",
+        lambda c, k, s: c.post("/api/keys", json={"name": "k\x00"}, headers=k.header(k.admin)),
+        422,
+        "invalid_input",
+        "name",
+    ),
+    (
+        "queue filter time before year 1 in UTC",
+        lambda c, k, s: c.get(
+            "/api/queue?since=0001-01-01T00:00:00%2B14:00", headers=k.header(k.viewer)
+        ),
+        422,
+        "invalid_input",
+        "since",
+    ),
+    (
+        "queue filter time after year 9999 in UTC",
+        lambda c, k, s: c.get(
+            "/api/queue?until=9999-12-31T23:59:59-14:00", headers=k.header(k.viewer)
+        ),
+        422,
+        "invalid_input",
+        "until",
     ),
     (
         "reject without a reason",
@@ -215,3 +390,50 @@ def test_unexpected_failure_is_a_500_problem_without_internals(
     for leak in ("sqlite", "select", "traceback", "operationalerror", str(tmp_path).lower()):
         assert leak not in text
     assert body["detail"] == "the server could not handle this request"
+
+
+def _select(value: Any) -> Callable[[Connection], Any]:
+    return lambda conn: conn.execute(sa.select(value)).scalar()
+
+
+def _over_long(conn: Connection) -> Any:
+    conn.execute(sa.text("CREATE TEMPORARY TABLE short_text (v VARCHAR(2))"))
+    return conn.execute(sa.text("INSERT INTO short_text (v) VALUES (:v)"), {"v": "abc"}).rowcount
+
+
+UTC_PLUS_14 = timezone(timedelta(hours=14))
+
+#: what a request could carry that the database refuses as data, and the backends that refuse it
+REFUSED_VALUES: dict[str, tuple[Callable[[Connection], Any], tuple[str, ...]]] = {
+    "time before year 1 in UTC": (
+        _select(sa.literal(datetime(1, 1, 1, tzinfo=UTC_PLUS_14), UTCDateTime)),
+        ("sqlite", "postgresql"),
+    ),
+    "number out of range": (_select(sa.cast(sa.literal(2**40), sa.Integer)), ("postgresql",)),
+    "NUL character": (_select(sa.literal("a\x00b")), ("postgresql",)),
+    "over-long text": (_over_long, ("postgresql",)),
+}
+
+
+@pytest.mark.parametrize("value", sorted(REFUSED_VALUES))
+def test_a_value_the_database_refuses_is_a_422_not_a_500(
+    settings: Settings, backend: str, value: str
+) -> None:
+    """The backstop behind the checks: input that reaches the database and is refused as data
+    answers 422 invalid_input, on both backends, through the one error-mapping table."""
+    run, refused_on = REFUSED_VALUES[value]
+    app = create_app(settings)
+
+    @get("/test/refused", sync_to_thread=True)
+    def refused() -> str:
+        with app.state.engine.connect() as conn:
+            return str(run(conn))
+
+    app.register(refused)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        response = test_client.get("/test/refused")
+    if backend in refused_on:
+        body = assert_problem(response, 422, "invalid_input")
+        assert "sql" not in body["detail"].lower() and "varchar" not in body["detail"].lower()
+    else:
+        assert response.status_code == 200, response.text

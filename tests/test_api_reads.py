@@ -186,22 +186,20 @@ def test_history_lists_audit_events_of_a_comment(
 def test_thread_topics_are_the_reports_topic_summary(
     client: TestClient[Any], engine: Engine, keys: Keys, seed: Seed
 ) -> None:
-    from threads.analysis.common import DEFAULT_STATUSES, ReportRequest
+    from threads.analysis.common import DEFAULT_STATUSES, ReportQuery
     from threads.analysis.data import to_jsonable
     from threads.analysis.report import build_report
 
     public = client.get(f"/api/threads/{seed.thread_id}/topics")
     assert public.status_code == 200, public.text
-    report = build_report(
-        engine, ReportRequest(thread_ids=(seed.thread_id,), statuses=("approved",))
-    )
+    report = build_report(engine, ReportQuery(thread_ids=(seed.thread_id,), statuses=("approved",)))
     assert public.json() == to_jsonable(report.topics)  # type: ignore[union-attr]
     assert public.json()["comments"] == 3  # approved comments only
     gold = next(row for row in public.json()["rows"] if row["topic_id"] == "gold")
     assert gold["comments"] == 1
     keyed = client.get(f"/api/threads/{seed.thread_id}/topics", headers=Keys.header(keys.viewer))
     full = build_report(
-        engine, ReportRequest(thread_ids=(seed.thread_id,), statuses=DEFAULT_STATUSES)
+        engine, ReportQuery(thread_ids=(seed.thread_id,), statuses=DEFAULT_STATUSES)
     )
     assert keyed.json() == to_jsonable(full.topics)  # type: ignore[union-attr]
     missing = client.get("/api/threads/424242/topics")

@@ -1,6 +1,7 @@
 """Schemathesis against our own OpenAPI schema: no 5xx, every response conforms to the schema.
 
-Runs on the seeded database with an admin key, a bounded number of examples per operation.
+Runs on the seeded database with an admin key, a bounded number of examples per operation,
+derandomized (the same examples every run), on SQLite and PostgreSQL.
 """
 # ruff: noqa: F811  (pytest fixtures imported from tests.api_fixtures are used as arguments)
 
@@ -55,6 +56,9 @@ def test_api_conforms_to_its_schema(api_app: Litestar) -> None:
             deadline=None,
             suppress_health_check=list(HealthCheck),
             database=None,
+            # the same examples on every run (a fixed seed per operation): a failure shows up
+            # every time, not one run in four (a NUL byte in ?text= once did)
+            derandomize=True,
             phases=[Phase.explicit, Phase.generate],
         )
         def run(case: Any) -> None:

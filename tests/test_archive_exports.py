@@ -238,6 +238,26 @@ def test_csv_with_pandas_when_installed(new_db: Callable[[], Engine]) -> None:
     assert len(frame) == 7 and list(frame["comment_id"]) == [1, 2, 3, 4, 5, 6, 7]
 
 
+FORMULAS = ['=HYPERLINK("http://x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+
+
+def test_csv_neutralises_spreadsheet_formulas(new_db: Callable[[], Engine]) -> None:
+    """OWASP's CSV-injection rule: text a spreadsheet would run starts with a single quote;
+    numbers (a negative sentiment, a body that is only "-5") stay numbers."""
+    data = sample_data()
+    for comment, formula in zip(data.comments, FORMULAS, strict=False):
+        comment["author_name"] = formula
+        comment["body"] = formula
+    data.comments[-1]["body"] = "-5"
+    engine = new_db()
+    build(engine, data)
+    rows = csv_rows(engine)
+    for row, formula in zip(rows, FORMULAS, strict=False):
+        assert row["author_name"] == row["body"] == "'" + formula
+    assert rows[-1]["body"] == "-5"
+    assert float(rows[0]["sentiment"]) == -0.75
+
+
 # --------------------------------------------------------------------------- any data
 
 

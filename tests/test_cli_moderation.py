@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from datetime import timedelta
 
 import pytest
@@ -70,6 +71,21 @@ def test_queue_pages_with_the_printed_cursor(engine: Engine, db_url: str) -> Non
     bad = _run(db_url, "queue", "--cursor", base64.b64encode(b"nope").decode())
     assert bad.exit_code == 1 and "error: cursor" in bad.output
     assert "Traceback" not in bad.output
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [["most_reported", 9223372036854775808, 1], ["oldest", None, 2**40], ["oldest", None, -5]],
+    ids=str,
+)
+def test_queue_refuses_a_forged_cursor_in_one_line(
+    engine: Engine, db_url: str, forged: list[object]
+) -> None:
+    make_comment(engine, make_thread(engine), body="waiting")
+    cursor = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode()
+    result = _run(db_url, "queue", "--sort", str(forged[0]), "--cursor", cursor)
+    assert result.exit_code == 1
+    assert result.output.startswith("error: cursor is not valid") and result.output.count("\n") == 1
 
 
 def test_queue_rejects_bad_options(engine: Engine, db_url: str) -> None:

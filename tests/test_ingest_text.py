@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from threads.errors import InvalidInput
 from threads.ingest.parsed import ParsedThread
-from threads.ingest.text import comment_count, derive_title, parse_text, split_authors
+from threads.ingest.plaintext import derive_title, parse_text
+from threads.ingest.saved_page import comment_count, split_authors
 from threads.models import CommentKind, CommentStatus, ThreadState
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

@@ -25,8 +25,8 @@ from threads.models import (
 )
 from threads.moderation.audit import Actor
 from threads.moderation.lifecycle import ACTIONS, allowed_actions, transition
+from threads.moderation.matching import content_hash_of
 from threads.moderation.service import apply_action, comment_history
-from threads.moderation.text import content_hash_of
 
 P, A, F, R, S, D = (
     CommentStatus.PENDING,

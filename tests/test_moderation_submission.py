@@ -24,9 +24,9 @@ from threads.models import (
     PreModeration,
 )
 from threads.moderation import rules
+from threads.moderation.matching import links_in
 from threads.moderation.reports import report_comment
 from threads.moderation.submission import Submission, SubmissionResult, submit_comment
-from threads.moderation.text import links_in
 
 NOW = T0 + timedelta(hours=1)
 WORDS = """

@@ -264,17 +264,3 @@ def test_set_policy_is_validated_and_audited(engine: Engine) -> None:
     assert [e.action for e in policy_events] == ["policy", "policy"]
     assert policy_events[0].extra["changes"]["premoderation"] == {"from": None, "to": "links"}
     assert policy_events[1].extra["changes"] == {"premoderation": {"from": "links", "to": None}}
-
-
-def test_bad_default_settings_are_named(engine: Engine, settings: Settings) -> None:
-    tid = make_thread(engine, published_at=T0)
-    bad_from = settings.with_(auto_close_days=3, auto_close_from="birthday")
-    with pytest.raises(InvalidInput) as info:
-        _state(engine, bad_from, tid)
-    assert "THREADS_AUTO_CLOSE_FROM" in info.value.detail
-    # without auto-close days the start point does not matter
-    assert _state(engine, settings.with_(auto_close_from="birthday"), tid).state.value == "open"
-    with pytest.raises(InvalidInput) as pre:
-        _submit(engine, settings.with_(premoderation="sometimes"), tid)
-    assert "THREADS_PREMODERATION" in pre.value.detail and pre.value.field == "premoderation"
-    assert count(engine, Comment) == 0

@@ -18,11 +18,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from tests.report_builders import Built, build_dataset
-from threads.analysis.common import ReportRequest
+from threads.analysis.common import ReportQuery
 from threads.analysis.data import CorpusReport, ThreadReport, to_jsonable
 from threads.analysis.logodds import log_odds, tokens
-from threads.analysis.manifest import parse_bound, pseudonym, report_time
+from threads.analysis.manifest import parse_bound, pseudonym
 from threads.analysis.report import build_report, comment_table
+from threads.config import Settings
 from threads.db import make_engine
 from threads.errors import InvalidInput, NotFound
 from threads.models import Comment, CommentKind, CommentTopic, LabelSource
@@ -36,8 +37,8 @@ def built(engine: Engine) -> Built:
     return build_dataset(engine)
 
 
-def _request(**kw: Any) -> ReportRequest:
-    return ReportRequest(generated_at=FIXED, **kw)
+def _request(**kw: Any) -> ReportQuery:
+    return ReportQuery(generated_at=FIXED, **kw)
 
 
 # --------------------------------------------------------------------------- independent truth
@@ -261,12 +262,14 @@ def test_distinctive_terms_favour_the_topic_words(engine: Engine, built: Built) 
 
 
 def test_report_time_comes_from_the_environment() -> None:
-    assert report_time({"THREADS_REPORT_TIME": "2020-02-02T02:02:02Z"}) == datetime(
-        2020, 2, 2, 2, 2, 2, tzinfo=UTC
+    assert Settings.from_env({"THREADS_REPORT_TIME": "2020-02-02T02:02:02Z"}).generated_at() == (
+        datetime(2020, 2, 2, 2, 2, 2, tzinfo=UTC)
     )
-    assert report_time({"SOURCE_DATE_EPOCH": "0"}) == datetime(1970, 1, 1, tzinfo=UTC)
+    assert Settings.from_env({"SOURCE_DATE_EPOCH": "0"}).generated_at() == datetime(
+        1970, 1, 1, tzinfo=UTC
+    )
     with pytest.raises(InvalidInput, match="THREADS_REPORT_TIME"):
-        report_time({"THREADS_REPORT_TIME": "yesterday"})
+        Settings.from_env({"THREADS_REPORT_TIME": "yesterday"})
 
 
 def test_tokens_drop_stop_words_and_numbers() -> None:

@@ -12,6 +12,7 @@ import io
 import json
 import os
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,11 +20,13 @@ import pytest
 from rich.console import Console
 from sqlalchemy.engine import Engine
 
-from cli.render import render_csv, render_json, render_markdown, render_rich, sparkline
+from cli.render import render_markdown, render_rich, sparkline
 from tests.report_builders import Built, build_dataset
-from threads.analysis.common import ReportRequest
-from threads.analysis.data import CorpusReport, Report
+from threads.analysis.common import ReportQuery
+from threads.analysis.data import CorpusReport, Report, to_jsonable
+from threads.analysis.formats import report_csv, report_json
 from threads.analysis.report import build_report, comment_table
+from threads.archive.csv import format_row
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 FIXED = datetime(2024, 1, 1, tzinfo=UTC)
@@ -51,7 +54,7 @@ def built(engine: Engine) -> Built:
 
 
 def _report(engine: Engine, **kw: object) -> Report:
-    return build_report(engine, ReportRequest(generated_at=FIXED, **kw))  # type: ignore[arg-type]
+    return build_report(engine, ReportQuery(generated_at=FIXED, **kw))  # type: ignore[arg-type]
 
 
 def test_thread_report_matches_the_expected_text(engine: Engine, built: Built) -> None:
@@ -89,7 +92,7 @@ def test_reports_fit_in_80_columns(engine: Engine, built: Built, ids: tuple[int,
 
 
 def test_json_output_is_the_report_data(engine: Engine, built: Built) -> None:
-    data = json.loads(render_json(_report(engine, all_threads=True)))
+    data = json.loads(report_json(_report(engine, all_threads=True)))
     assert list(data)[0] == "kind" and list(data)[-1] == "manifest"
     assert data["kind"] == "corpus"
     assert data["manifest"]["generated_at"] == "2024-01-01T00:00:00Z"
@@ -146,8 +149,8 @@ def test_markdown_thread_report_lists_the_tree_and_bolds_evidence(
 
 
 def test_csv_parses_back_with_one_row_per_comment(engine: Engine, built: Built) -> None:
-    records, manifest = comment_table(engine, ReportRequest(all_threads=True, generated_at=FIXED))
-    text = "".join(render_csv(records, manifest))
+    records, manifest = comment_table(engine, ReportQuery(all_threads=True, generated_at=FIXED))
+    text = "".join(report_csv(records, manifest))
     data_lines = [line for line in text.splitlines(keepends=True) if not line.startswith("# ")]
     rows = list(csv.DictReader(io.StringIO("".join(data_lines))))
     assert len(rows) == 8
@@ -157,6 +160,33 @@ def test_csv_parses_back_with_one_row_per_comment(engine: Engine, built: Built) 
     assert c7["sentiment"] == "-0.2000"
     trailer = [line for line in text.splitlines() if line.startswith("# ")]
     assert "# generated: 2024-01-01T00:00:00Z" in trailer
+
+
+def test_report_csv_uses_the_one_csv_writer(engine: Engine, built: Built) -> None:
+    """The report's CSV quotes like the export's (RFC 4180, a bare carriage return quoted) and
+    neutralises spreadsheet formulas the same way; a negative sentiment stays a number."""
+    records, manifest = comment_table(engine, ReportQuery(all_threads=True, generated_at=FIXED))
+    record = next(iter(records))
+    forged = replace(record, author="=HYPERLINK(1)", body="@SUM(A1)\rnext", sentiment=-0.5)
+    text = "".join(report_csv([forged], manifest))
+    row = text.split("\n")[1] + "\n"
+    assert row == format_row(
+        [
+            forged.comment_id,
+            forged.thread_id,
+            forged.parent_id,
+            forged.position,
+            forged.kind,
+            "=HYPERLINK(1)",
+            to_jsonable(forged.posted_at),
+            forged.status,
+            ";".join(forged.topics),
+            ";".join(f"{s:.4f}" for s in forged.scores),
+            "-0.5000",
+            "@SUM(A1)\rnext",
+        ]
+    )
+    assert ",'=HYPERLINK(1)," in row and '"\'@SUM(A1)\rnext"' in row and ",-0.5000," in row
 
 
 def test_sparkline_scales_to_the_largest_value() -> None:

@@ -1,20 +1,35 @@
 """Settings, built where the program starts (CLI, API factory, tests) and passed down.
 
-Nothing here reads the environment at import time: call :meth:`Settings.from_env`.
+The one place that reads the environment: :meth:`Settings.from_env` (``THREADS_*`` variables, plus
+``SOURCE_DATE_EPOCH`` and ``USER``), through pydantic-settings. ``Settings(...)`` itself takes only
+what it is given, so a test or a library caller is never changed by the environment, and nothing
+reads it at import time.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from threads.enums import AutoCloseFrom, PreModeration
 from threads.errors import InvalidInput
 
 DEFAULT_SQLITE_FILE = "threads.db"
 ENV_PREFIX = "THREADS_"
+#: the salt of ``--anonymize`` pseudonyms when none is given (documented; give your own to keep
+#: pseudonyms from being recomputed by someone who can guess author names)
+DEFAULT_SALT = "threads-report"
 
 
 def default_database_url(cwd: Path | None = None) -> str:
@@ -23,19 +38,27 @@ def default_database_url(cwd: Path | None = None) -> str:
     return f"sqlite:///{(base / DEFAULT_SQLITE_FILE).resolve()}"
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Everything configurable, with the zero-configuration defaults."""
+class Settings(BaseSettings):
+    """Everything configurable, with the zero-configuration defaults. Each field ``x`` is the
+    variable ``THREADS_X`` unless it names another one."""
 
-    database_url: str = field(default_factory=default_database_url)
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_ignore_empty=True,
+        frozen=True,
+        extra="forbid",
+        validate_by_name=True,
+    )
+
+    database_url: str = Field(default_factory=default_database_url)
     #: apply migrations automatically to a SQLite database on first use
     auto_migrate: bool = True
     #: default auto-close policy for threads that have none of their own (None: never)
     auto_close_days: int | None = None
-    #: what the auto-close days count from: "published" or "last_comment"
-    auto_close_from: str = "published"
-    #: default pre-moderation policy: all, first_time, links, none
-    premoderation: str = "first_time"
+    #: what the auto-close days count from
+    auto_close_from: AutoCloseFrom = AutoCloseFrom.PUBLISHED
+    #: default pre-moderation policy
+    premoderation: PreModeration = PreModeration.FIRST_TIME
     #: tiered word list (TOML); None means the packaged default
     wordlist_path: Path | None = None
     #: codebook (TOML); None means the packaged default
@@ -49,45 +72,109 @@ class Settings:
     max_comment_chars: int = 10_000
     #: more links than this holds a comment for review
     max_links: int = 2
+    #: the generation time written into reports (None: now), for reproducible output
+    report_time: datetime | None = None
+    #: the same as seconds since 1970, the reproducible-builds convention (``report_time`` wins)
+    source_date_epoch: int | None = Field(default=None, validation_alias="SOURCE_DATE_EPOCH")
+    #: the salt of ``threads report --anonymize`` pseudonyms
+    report_salt: str = DEFAULT_SALT
+    #: who acts in the terminal when ``--by`` is not given (the login name)
+    user: str | None = Field(default=None, validation_alias="USER")
+
+    @field_validator("report_time")
+    @classmethod
+    def _in_utc(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)  # only what is given: the environment is read by from_env
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-        """Build settings from ``THREADS_*`` variables, then apply explicit overrides."""
-        env = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            raw = env.get(ENV_PREFIX + f.name.upper())
-            if raw is None or raw == "":
-                continue
-            values[f.name] = _coerce(f.name, str(f.type), raw)
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
+        """Build settings from the environment (``os.environ`` unless ``environ`` is given),
+        then apply explicit overrides (None: not given). A bad value is an InvalidInput whose
+        one-line message names the variable."""
+        from_environ = _Environ(cls, os.environ if environ is None else environ)()
+        given = {k: v for k, v in overrides.items() if v is not None}
+        try:
+            return cls(**{**from_environ, **given})
+        except ValidationError as exc:
+            raise _invalid(exc, from_environ, given) from None
 
     def with_(self, **changes: Any) -> Settings:
-        return replace(self, **changes)
+        """A copy with ``changes`` applied (and validated)."""
+        try:
+            return type(self)(**{**self.model_dump(), **changes})
+        except ValidationError as exc:
+            raise _invalid(exc, {}, changes) from None
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    def generated_at(self) -> datetime:
+        """The time a report says it was made: ``report_time``, else ``source_date_epoch``,
+        else now. Fixing it makes a report byte-for-byte reproducible."""
+        if self.report_time is not None:
+            return self.report_time
+        if self.source_date_epoch is not None:
+            return datetime.fromtimestamp(self.source_date_epoch, UTC)
+        return datetime.now(UTC).replace(microsecond=0)
 
-def _coerce(name: str, type_name: str, raw: str) -> Any:
-    var = ENV_PREFIX + name.upper()
-    try:
-        if type_name.startswith("bool"):
-            lowered = raw.strip().lower()
-            if lowered in {"1", "true", "yes", "on"}:
-                return True
-            if lowered in {"0", "false", "no", "off"}:
-                return False
-            raise ValueError(raw)
-        if type_name.startswith("int"):
-            return int(raw)
-        if type_name.startswith("Path"):
-            return Path(raw)
-    except ValueError as exc:
-        raise InvalidInput(
-            f"environment variable {var}={raw!r} is not a valid {type_name.split(' ')[0]}",
-            field=var,
-        ) from exc
-    return raw
+    def environ(self) -> dict[str, str]:
+        """The variables that give these settings back through :meth:`from_env`."""
+        out: dict[str, str] = {}
+        for name, value in self.model_dump(exclude_none=True).items():
+            alias = type(self).model_fields[name].validation_alias
+            key = alias if isinstance(alias, str) else ENV_PREFIX + name.upper()
+            out[key] = value.isoformat() if isinstance(value, datetime) else str(value)
+        return out
+
+    def export(self) -> None:
+        """Write these settings into this process's environment, for the worker processes it
+        starts (``threads serve --workers``) to build the same settings with :meth:`from_env`."""
+        os.environ.update(self.environ())
+
+
+class _Environ(EnvSettingsSource):
+    """pydantic-settings' environment source over a given mapping (as its .env source does)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {
+            (name if self.case_sensitive else name.lower()): value
+            for name, value in self._environ.items()
+            if not (self.env_ignore_empty and value == "")
+        }
+
+
+def _invalid(
+    exc: ValidationError, from_environ: dict[str, Any], given: dict[str, Any]
+) -> InvalidInput:
+    """The first error of ``exc`` in one line, naming the variable (or the setting) it came from."""
+    error = exc.errors()[0]
+    key = str(error["loc"][0]) if error["loc"] else ""
+    name, field = next(
+        ((n, f) for n, f in Settings.model_fields.items() if key in (n, f.validation_alias)),
+        (key, None),
+    )
+    alias = field.validation_alias if field is not None else None
+    var = alias if isinstance(alias, str) else ENV_PREFIX + name.upper()
+    if name in given or key not in from_environ:
+        return InvalidInput(f"setting {name}={error['input']!r}: {error['msg']}", field=name)
+    return InvalidInput(
+        f"environment variable {var}={from_environ[key]!r}: {error['msg']}", field=var
+    )

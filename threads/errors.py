@@ -38,6 +38,13 @@ class InvalidInput(ThreadsError):
             self.extra.setdefault("field", field)
 
 
+def refuse_nul(value: str | None, field: str) -> None:
+    """Text with a NUL character is refused (InvalidInput on ``field``) before it reaches the
+    database: PostgreSQL cannot store or even compare it, SQLite would keep it silently."""
+    if value is not None and "\x00" in value:
+        raise InvalidInput(f"{field} contains a NUL character", field=field)
+
+
 class NotFound(ThreadsError):
     code = "not_found"
     title = "Not found"

@@ -217,12 +217,12 @@ class SubmissionResponse(msgspec.Struct):
     comment: CommentPublic
 
 
-class ReportRequest(msgspec.Struct, forbid_unknown_fields=True):
+class CommentReportRequest(msgspec.Struct, forbid_unknown_fields=True):
     reason: Annotated[str, Meta(min_length=1, max_length=32)]
     detail: Annotated[str, Meta(max_length=2000)] | None = None
 
 
-class ReportResponse(msgspec.Struct):
+class CommentReportResponse(msgspec.Struct):
     comment_id: int
     received: bool = True
 

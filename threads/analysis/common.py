@@ -27,9 +27,9 @@ from threads.analysis.data import (
 )
 from threads.analysis.logodds import DEFAULT_ALPHA0, count_terms, log_odds, tokens
 from threads.analysis.manifest import DEFAULT_SALT, Codebook, pseudonym
+from threads.body_text import plain_text
 from threads.db.queries import analysis as q
 from threads.models import CommentStatus
-from threads.text import plain_text
 
 #: statuses counted unless ``--status`` says otherwise: everything but spam and deleted
 DEFAULT_STATUSES: tuple[str, ...] = tuple(
@@ -44,7 +44,7 @@ EXCERPT_CHARS = 160
 
 
 @dataclass(frozen=True)
-class ReportRequest:
+class ReportQuery:
     """What to report on. ``thread_ids`` empty with ``all_threads`` False is an error."""
 
     thread_ids: tuple[int, ...] = ()
@@ -69,7 +69,7 @@ class ReportRequest:
 class Context:
     """A request resolved against the database: selection, topics, naming of authors."""
 
-    request: ReportRequest
+    request: ReportQuery
     selection: q.Selection
     #: (topic id, label) in codebook order, then unknown topic ids found in labels
     topics: list[tuple[str, str]]

@@ -1,46 +1,19 @@
-"""The run manifest's parts: report time, codebook, pseudonyms, date filters."""
+"""The run manifest's parts: codebook, pseudonyms, date filters (the report time is a setting:
+``threads.config.Settings.generated_at``)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from threads.config import DEFAULT_SALT
 from threads.errors import InvalidInput
 
-#: the salt used by ``--anonymize`` when none is given (documented; give your own to keep
-#: pseudonyms from being recomputed by someone who can guess author names)
-DEFAULT_SALT = "threads-report"
-
-
-def report_time(environ: Mapping[str, str]) -> datetime:
-    """The generation time: ``THREADS_REPORT_TIME`` (ISO 8601), else ``SOURCE_DATE_EPOCH``
-    (seconds), else now. Fixing it makes a report byte-for-byte reproducible."""
-    fixed = environ.get("THREADS_REPORT_TIME", "").strip()
-    if fixed:
-        try:
-            value = datetime.fromisoformat(fixed.replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise InvalidInput(
-                f"THREADS_REPORT_TIME={fixed!r} is not an ISO 8601 time "
-                "(expected e.g. 2024-01-31T12:00:00Z)",
-                field="THREADS_REPORT_TIME",
-            ) from exc
-        return _utc(value)
-    epoch = environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch:
-        try:
-            return datetime.fromtimestamp(int(epoch), UTC)
-        except ValueError as exc:
-            raise InvalidInput(
-                f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds",
-                field="SOURCE_DATE_EPOCH",
-            ) from exc
-    return datetime.now(UTC).replace(microsecond=0)
+__all__ = ["DEFAULT_SALT", "Codebook", "load_codebook", "parse_bound", "pseudonym"]
 
 
 def _utc(value: datetime) -> datetime:

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from threads.analysis.common import (
     Context,
-    ReportRequest,
+    ReportQuery,
     build_manifest,
     excerpt,
     plain_text,
@@ -28,10 +28,10 @@ from threads.db.queries import analysis as q
 from threads.errors import InvalidInput, NotFound
 from threads.models import CommentStatus
 
-__all__ = ["CommentRecord", "ReportRequest", "build_report", "comment_table", "resolve"]
+__all__ = ["CommentRecord", "ReportQuery", "build_report", "comment_table", "resolve"]
 
 
-def resolve(conn: Connection, request: ReportRequest) -> tuple[Context, list[Any]]:
+def resolve(conn: Connection, request: ReportQuery) -> tuple[Context, list[Any]]:
     """Check the request against the database: threads exist, topic and statuses are known.
 
     Raises InvalidInput for contradictory or unknown options, NotFound naming every unknown
@@ -96,7 +96,7 @@ def resolve(conn: Connection, request: ReportRequest) -> tuple[Context, list[Any
     return Context(request=request, selection=selection, topics=topics, codebook=codebook), threads
 
 
-def build_report(engine: Engine, request: ReportRequest) -> Report:
+def build_report(engine: Engine, request: ReportQuery) -> Report:
     """The report data: a ThreadReport for one thread id, a CorpusReport for several or
     ``--all``. Read-only; one connection, one consistent snapshot where the backend offers it."""
     generated_at = request.generated_at or datetime.now(UTC).replace(microsecond=0)
@@ -127,7 +127,7 @@ class CommentRecord:
 
 
 def comment_table(
-    engine: Engine, request: ReportRequest, *, full_body: bool = False
+    engine: Engine, request: ReportQuery, *, full_body: bool = False
 ) -> tuple[Iterator[CommentRecord], Manifest]:
     """The selected comments (pingbacks included, marked by ``kind``) as records, streamed in
     batches, and the manifest. The iterator must be consumed before the engine is disposed."""

@@ -19,9 +19,9 @@ from threads.schemas import (
     MAX_ID,
     ActionRequest,
     CommentFull,
+    CommentReportRequest,
+    CommentReportResponse,
     HistoryEvent,
-    ReportRequest,
-    ReportResponse,
 )
 
 CommentId = Annotated[int, Parameter(ge=1, le=MAX_ID, description="comment id")]
@@ -86,8 +86,8 @@ class CommentController(Controller):
         request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         comment_id: CommentId,
-        data: JSONBody[ReportRequest],
-    ) -> ReportResponse:
+        data: JSONBody[CommentReportRequest],
+    ) -> CommentReportResponse:
         """Report a comment (public, rate-limited): it is flagged for review.
 
         Reasons: spam, abuse, off_topic, personal_info, other.
@@ -99,4 +99,4 @@ class CommentController(Controller):
             reporter=request.client.host if request.client else None,
             detail=data.detail,
         )
-        return ReportResponse(comment_id=comment_id)
+        return CommentReportResponse(comment_id=comment_id)

@@ -2,8 +2,9 @@
 
 Body: ``type``, ``title``, ``status``, ``detail``, ``code`` (stable, machine-readable) plus the
 facts the error carries (``field``, ``current_version``, ``closed_at``, ``reason``, ...), with the
-media type ``application/problem+json``. Unexpected exceptions become a 500 problem that says
-nothing about internals (the traceback goes to the server log).
+media type ``application/problem+json``. A value the database refused as data (a NUL character,
+an over-long value, a number out of range) is a 422 ``invalid_input``. Unexpected exceptions become
+a 500 problem that says nothing about internals (the traceback goes to the server log).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import DataError, StatementError
 
 from threads.errors import (
     ActionNotAllowed,
@@ -50,6 +52,16 @@ ERROR_STATUS: dict[type[ThreadsError], int] = {
     RateLimited: 429,
     DatabaseNotReady: 503,
     ThreadsError: 400,
+}
+
+#: what the database says about a value it refused as data (SQLSTATE class 22), in words
+#: that name no internals; any other data error is "a value ... cannot be stored"
+DATA_ERRORS: dict[str, str] = {
+    "22001": "a text value is longer than the database allows",
+    "22003": "a number is out of range",
+    "22008": "a date or time is out of range",
+    "22021": "text holds a character the database cannot store",
+    "22P05": "text holds a character the database cannot store",
 }
 
 #: Litestar's own HTTP errors (routing, body parsing, size limit) -> (code, title)
@@ -207,6 +219,30 @@ def _has_route(request: Request[Any, Any, Any]) -> bool:
         return False
 
 
+def input_refused_by_database(exc: StatementError) -> bool:
+    """True for a database error that the request's values caused: a data exception (a NUL
+    character, a value too long for its column, a number out of range) or a value the driver
+    could not convert (a time whose UTC value is before year 1)."""
+    return isinstance(exc, DataError) or isinstance(exc.orig, OverflowError)
+
+
+def database_error_handler(request: Request[Any, Any, Any], exc: StatementError) -> Response[Any]:
+    """Input the database refused is a 422 ``invalid_input`` (checks before the database catch
+    most such values; this catches the rest); any other database error is a 500."""
+    if not input_refused_by_database(exc):
+        return internal_error_handler(request, exc)
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    reason = DATA_ERRORS.get(str(sqlstate), "a value in the request cannot be stored")
+    logger.info("input refused by the database on %s %s: %s", request.method, request.url.path, exc)
+    return problem(
+        422,
+        InvalidInput.code,
+        InvalidInput.title,
+        reason,
+        instance=request.url.path,
+    )
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(
@@ -221,5 +257,6 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
 EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
     ThreadsError: threads_error_handler,
     HTTPException: http_error_handler,
+    StatementError: database_error_handler,
     Exception: internal_error_handler,
 }

@@ -11,7 +11,7 @@ from litestar.params import JSONBody, Parameter
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from threads.analysis.common import DEFAULT_STATUSES, ReportRequest
+from threads.analysis.common import DEFAULT_STATUSES, ReportQuery
 from threads.analysis.data import ThreadReport, TopicSummary
 from threads.analysis.report import build_report
 from threads.api import auth, views
@@ -124,7 +124,7 @@ class ThreadController(Controller):
 
         Public: over approved comments. With a key: over every status but spam and deleted.
         """
-        request = ReportRequest(
+        request = ReportQuery(
             thread_ids=(thread_id,),
             statuses=DEFAULT_STATUSES if principal is not None else ("approved",),
             taxonomy_path=settings.taxonomy_path,

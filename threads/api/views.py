@@ -1,14 +1,10 @@
 """Read models of the API: database rows shaped into the response Structs of threads.schemas.
 
-Listing cursors are opaque URL-safe strings holding the keyset of the last item; a cursor that is
-not ours is an InvalidInput on field ``cursor``.
+Listing cursors are those of :mod:`threads.cursor` (the keyset of a page's last item).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -16,6 +12,7 @@ from typing import Any
 from sqlmodel import Session
 
 from threads.config import Settings
+from threads.cursor import Part, decode_cursor, encode_cursor
 from threads.db.queries import reads as r
 from threads.errors import InvalidInput, NotFound
 from threads.models import Comment, CommentStatus, ModerationEvent
@@ -36,30 +33,6 @@ PUBLIC_STATUSES: tuple[CommentStatus, ...] = (CommentStatus.APPROVED,)
 MAX_PAGE = 500
 
 
-# --------------------------------------------------------------------------- cursors
-
-
-def encode_cursor(kind: str, *values: int) -> str:
-    raw = json.dumps([kind, *values], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, kind: str, size: int) -> list[int]:
-    bad = InvalidInput(
-        "cursor is not valid for this listing (pass back next_cursor unchanged)", field="cursor"
-    )
-    try:
-        data: Any = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, binascii.Error, UnicodeError):
-        raise bad from None
-    if not (isinstance(data, list) and len(data) == size + 1 and data[0] == kind):
-        raise bad
-    values = data[1:]
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-        raise bad
-    return values
-
-
 def check_limit(limit: int) -> int:
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}, got {limit}", field="limit")
@@ -74,7 +47,7 @@ def thread_page(
 ) -> Page[ThreadSummary]:
     """Threads in id order; ``comment_count`` counts approved comments (what readers see)."""
     check_limit(limit)
-    after = decode_cursor(cursor, "t", 1)[0] if cursor else None
+    after = decode_cursor(cursor, "t", Part.INT)[0] if cursor else None
     rows = r.thread_rows(session, after_id=after, limit=limit + 1, statuses=PUBLIC_STATUSES)
     more = len(rows) > limit
     rows = rows[:limit]
@@ -208,7 +181,7 @@ def thread_comments(
         raise NotFound(f"thread {thread_id} not found", thread_id=thread_id)
     statuses = None if full else PUBLIC_STATUSES
     if view == "flat":
-        after = decode_cursor(cursor, "f", 2) if cursor else None
+        after = decode_cursor(cursor, "f", Part.INT, Part.INT) if cursor else None
         rows = r.thread_comments_page(
             session,
             thread_id,
@@ -232,7 +205,7 @@ def thread_comments(
     roots = _tree(comments, list(shaped), session=session if not full else None)
     start = 0
     if cursor:
-        position, last_id = decode_cursor(cursor, "r", 2)
+        position, last_id = decode_cursor(cursor, "r", Part.INT, Part.INT)
         keys = [(c.position, c.id or 0) for c, _ in roots]
         start = next((i for i, k in enumerate(keys) if k > (position, last_id)), len(keys))
     chosen = roots[start : start + limit]

@@ -3,11 +3,14 @@
 Columns: ``comment_id, thread_id, article_id, article_title, article_url, parent_id, position,
 author_name, author_url, posted_at, status, kind, topics``, then ``score_<topic>`` for every topic
 labelled in the exported comments (sorted), then ``sentiment, body``. RFC 4180 quoting, UTF-8,
-a header row, ``\\n`` line ends; empty cells for missing values.
+a header row, ``\\n`` line ends; empty cells for missing values; text a spreadsheet would run as a
+formula starts with a single quote (:func:`format_cell`).
 """
 
 from __future__ import annotations
 
+import enum
+import re
 from collections.abc import Iterator, Sequence
 from itertools import groupby
 from typing import Any, TextIO
@@ -36,12 +39,34 @@ BASE_COLUMNS = [
 TAIL_COLUMNS = ["sentiment", "body"]
 
 
-def format_row(cells: list[Any]) -> str:
-    """One RFC 4180 record ending in ``\\n``: a cell is quoted when it holds a comma, a quote or a
-    line break (``\\r`` included, which Python's csv writer would leave bare)."""
+#: a text cell starting with one of these is a formula to a spreadsheet (OWASP, CSV injection)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: a plain decimal number ("-0.25", "+3", "1e-5"): a spreadsheet reads it as that number, never
+#: as a formula, so it is written as it is
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def format_cell(value: Any) -> str:
+    """One cell's text: empty for None, an enum's value, numbers as they are, and text that a
+    spreadsheet would run as a formula (starting with ``= + - @``, a tab or a carriage return,
+    and not a plain number) behind a single quote, as OWASP's CSV-injection rule says."""
+    if value is None:
+        return ""
+    if isinstance(value, enum.Enum):
+        value = value.value
+    text = str(value)
+    if isinstance(value, str) and text.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def format_row(cells: Sequence[Any]) -> str:
+    """One RFC 4180 record ending in ``\\n``, each cell made safe by :func:`format_cell`: a cell
+    is quoted when it holds a comma, a quote or a line break (``\\r`` included, which Python's
+    csv writer would leave bare). The one CSV writer: exports and report CSV alike."""
     out = []
     for cell in cells:
-        text = "" if cell is None else str(cell)
+        text = format_cell(cell)
         if any(c in text for c in ',"\r\n'):
             text = '"' + text.replace('"', '""') + '"'
         out.append(text)

@@ -38,7 +38,7 @@ MODULES = (
     "threads.ingest.blogger",
     "threads.ingest.archive",
     "threads.ingest.html",
-    "threads.ingest.text",
+    "threads.ingest.plaintext",
 )
 
 

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, cast, get_args
+from datetime import UTC, datetime
+from typing import cast, get_args
 
 from sqlmodel import Session
 
+from threads.cursor import Part, decode_cursor, encode_cursor
 from threads.db.queries import moderation as q
-from threads.errors import InvalidInput
+from threads.errors import InvalidInput, refuse_nul
 from threads.models import Comment, CommentStatus
-from threads.moderation.text import author_key_of
+from threads.moderation.matching import author_key_of
 
 QueueSort = q.QueueSort
 SORTS: tuple[str, ...] = get_args(QueueSort)
@@ -49,6 +47,18 @@ class QueueFilter:
                 field="status",
             ) from exc
         object.__setattr__(self, "statuses", statuses)
+        for name in ("topic", "author", "text"):
+            refuse_nul(getattr(self, name), name)
+        for name in ("since", "until"):
+            when = getattr(self, name)
+            if when is None:
+                continue
+            if when.tzinfo is None:  # a naive time is UTC, as the database takes it
+                when = when.replace(tzinfo=UTC)
+            try:  # a time whose UTC value falls outside the years 1-9999 cannot be stored
+                object.__setattr__(self, name, when.astimezone(UTC))
+            except OverflowError:
+                raise InvalidInput(f"{name} {when} is out of range", field=name) from None
         if self.thread_id is not None and not 0 < self.thread_id <= q.MAX_ID:
             raise InvalidInput(f"thread {self.thread_id} is not a thread id", field="thread_id")
         if self.since and self.until and self.since >= self.until:
@@ -75,46 +85,15 @@ class QueuePage:
     next_cursor: str | None
 
 
-def encode_cursor(sort: str, key: q.QueueKey) -> str:
-    value, last_id = key
-    if isinstance(value, datetime):
-        value = {"t": value.isoformat()}
-    raw = json.dumps([sort, value, last_id], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def _cursor(sort: str, key: q.QueueKey) -> str:
+    return encode_cursor(sort, *key)
 
 
-def decode_cursor(cursor: str, sort: str) -> q.QueueKey:
+def _after(cursor: str, sort: str) -> q.QueueKey:
     """The keyset in ``cursor``; InvalidInput (field ``cursor``) if it is not one of ours."""
-    bad = InvalidInput(
-        "cursor is not valid for this listing (pass back next_cursor unchanged, with the "
-        "same sort)",
-        field="cursor",
-    )
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        data: Any = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, binascii.Error, UnicodeError):
-        raise bad from None
-    if not (isinstance(data, list) and len(data) == 3 and data[0] == sort):
-        raise bad
-    _sort, value, last_id = data
-    if not isinstance(last_id, int) or isinstance(last_id, bool):
-        raise bad
-    if sort == "most_reported":
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise bad
-        return (value, last_id)
-    if value is None:
-        return (None, last_id)
-    if not (isinstance(value, dict) and isinstance(value.get("t"), str)):
-        raise bad
-    try:
-        when = datetime.fromisoformat(value["t"])
-    except ValueError:
-        raise bad from None
-    if when.tzinfo is None:
-        raise bad
-    return (when, last_id)
+    first = Part.INT if sort == "most_reported" else Part.TIME_OR_NONE
+    value, last_id = decode_cursor(cursor, sort, first, Part.INT, hint=", with the same sort")
+    return (value, last_id)
 
 
 def list_queue(
@@ -137,7 +116,7 @@ def list_queue(
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}, got {limit}", field="limit")
     typed_sort = cast(QueueSort, sort)
-    after = decode_cursor(cursor, sort) if cursor else None
+    after = _after(cursor, sort) if cursor else None
     author_key = author_key_of(filter.author, None) if filter.author else None
     rows = q.queue_page(
         session, filter, sort=typed_sort, after=after, limit=limit + 1, author_key=author_key
@@ -156,7 +135,7 @@ def list_queue(
         for r in rows
     ]
     next_cursor = (
-        encode_cursor(sort, q.queue_key(typed_sort, rows[-1].comment)) if more and rows else None
+        _cursor(sort, q.queue_key(typed_sort, rows[-1].comment)) if more and rows else None
     )
     total = q.queue_count(session, filter, author_key=author_key)
     return QueuePage(items=items, total=total, next_cursor=next_cursor)

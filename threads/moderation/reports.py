@@ -8,10 +8,10 @@ from sqlmodel import Session
 
 from threads.db.queries import moderation as q
 from threads.db.types import utcnow
-from threads.errors import Conflict, InvalidInput, NotFound
+from threads.errors import Conflict, InvalidInput, NotFound, refuse_nul
 from threads.models import ActorType, Comment, CommentReport, CommentStatus, EventTarget
 from threads.moderation.audit import Actor, record_event
-from threads.moderation.text import hash_client
+from threads.moderation.matching import hash_client
 
 REASON_CODES: tuple[str, ...] = ("spam", "abuse", "off_topic", "personal_info", "other")
 MAX_DETAIL_CHARS = 1000
@@ -47,6 +47,7 @@ def report_comment(
             field="reason",
         )
     text = detail.strip() if detail else None
+    refuse_nul(text, "detail")
     if text and len(text) > MAX_DETAIL_CHARS:
         raise InvalidInput(
             f"detail has {len(text)} characters; at most {MAX_DETAIL_CHARS} are allowed",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from threads.errors import InvalidInput
 from threads.models import CommentStatus, PreModeration
-from threads.moderation.text import links_in, normalise, words
+from threads.moderation.matching import links_in, normalise, words
 
 
 class Outcome(enum.StrEnum):

@@ -17,12 +17,12 @@ from sqlmodel import Session
 from threads.db import session_scope
 from threads.db.queries import moderation as q
 from threads.db.types import utcnow
-from threads.errors import Conflict, Forbidden, InvalidInput, NotFound, ThreadsError
+from threads.errors import Conflict, Forbidden, InvalidInput, NotFound, ThreadsError, refuse_nul
 from threads.models import Comment, CommentStatus, EventTarget, ModerationEvent, Role
 from threads.moderation import lifecycle
 from threads.moderation.audit import Actor, record_event
+from threads.moderation.matching import author_key_of, content_hash_of
 from threads.moderation.queue import QueueFilter
-from threads.moderation.text import author_key_of, content_hash_of
 
 #: how many comments one bulk action on a queue filter touches at most
 BULK_FILTER_LIMIT = 1000
@@ -41,6 +41,7 @@ def check_role(role: Role | str, action: str) -> None:
 
 def _clean_reason(action: str, reason: str | None) -> str | None:
     text = reason.strip() if reason else None
+    refuse_nul(text, "reason")
     if action in lifecycle.REASON_REQUIRED and not text:
         raise InvalidInput(f"a reason is required to {action} a comment", field="reason")
     if text and len(text) > MAX_REASON_CHARS:

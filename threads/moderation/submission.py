@@ -27,7 +27,7 @@ from sqlmodel import Session
 
 from threads.config import Settings
 from threads.db.queries import moderation as q
-from threads.errors import Blocked, InvalidInput, ThreadClosed
+from threads.errors import Blocked, InvalidInput, ThreadClosed, refuse_nul
 from threads.models import (
     Comment,
     CommentKind,
@@ -38,7 +38,7 @@ from threads.models import (
 )
 from threads.moderation import rules
 from threads.moderation.audit import Actor, record_event
-from threads.moderation.text import author_key_of, content_hash_of, hash_client, links_in
+from threads.moderation.matching import author_key_of, content_hash_of, hash_client, links_in
 from threads.moderation.threads import effective_state, get_thread_or_404
 
 SUBMISSION_RULE = "submission"
@@ -91,23 +91,19 @@ def _clean(sub: Submission) -> Submission:
         raise InvalidInput(f"author_url {url[:80]!r} is not an http(s) URL", field="author_url")
     if not isinstance(sub.body, str):
         raise InvalidInput("body must be text", field="body")
-    if "\x00" in sub.body:
-        raise InvalidInput("body contains a NUL character", field="body")
+    for name_, value in (
+        ("author_name", name),
+        ("author_email", email),
+        ("author_url", url),
+        ("body", sub.body),
+    ):
+        refuse_nul(value, name_)
     return Submission(name, sub.body, email, url, sub.parent_id)
 
 
 def premoderation_policy(thread_policy: PreModeration | None, settings: Settings) -> PreModeration:
     """The thread's pre-moderation policy, else the Settings default."""
-    if thread_policy is not None:
-        return PreModeration(thread_policy)
-    try:
-        return PreModeration(settings.premoderation)
-    except ValueError:
-        allowed = ", ".join(p.value for p in PreModeration)
-        raise InvalidInput(
-            f"THREADS_PREMODERATION={settings.premoderation!r}: expected one of {allowed}",
-            field="premoderation",
-        ) from None
+    return PreModeration(thread_policy) if thread_policy is not None else settings.premoderation
 
 
 def submit_comment(

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from threads.config import Settings
 from threads.db.queries import moderation as q
 from threads.db.types import utcnow
-from threads.errors import Conflict, InvalidInput, NotFound
+from threads.errors import Conflict, InvalidInput, NotFound, refuse_nul
 from threads.models import AutoCloseFrom, EventTarget, PreModeration, Thread, ThreadState
 from threads.moderation.audit import Actor, record_event
 
@@ -66,17 +66,9 @@ def auto_close_policy(thread: Thread, settings: Settings) -> tuple[int | None, A
     days = (
         thread.auto_close_days if thread.auto_close_days is not None else settings.auto_close_days
     )
-    if not days:  # a bad default start point matters only where auto-close applies
+    if not days:
         return None, AutoCloseFrom(thread.auto_close_from or AutoCloseFrom.PUBLISHED)
-    raw_from = thread.auto_close_from or settings.auto_close_from
-    try:
-        start = AutoCloseFrom(raw_from)
-    except ValueError:
-        raise InvalidInput(
-            f"THREADS_AUTO_CLOSE_FROM={raw_from!r}: expected published or last_comment",
-            field="auto_close_from",
-        ) from None
-    return days, start
+    return days, AutoCloseFrom(thread.auto_close_from or settings.auto_close_from)
 
 
 def auto_close_time(
@@ -147,6 +139,7 @@ def state_at(
 
 def _clean_reason(reason: str | None, *, required: bool) -> str | None:
     text = reason.strip() if reason else None
+    refuse_nul(text, "reason")
     if required and not text:
         raise InvalidInput("a reason is required to close a thread", field="reason")
     if text and len(text) > MAX_REASON_CHARS:

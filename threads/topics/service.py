@@ -17,12 +17,12 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from threads.body_text import plain_text
 from threads.db import session_scope
 from threads.db.queries import topics as q
 from threads.db.types import utcnow
 from threads.errors import NotFound
 from threads.models import Comment, LabelSource, Thread, TopicModel
-from threads.text import plain_text
 from threads.topics.classifier import Classification, Classifier
 from threads.topics.learn import FEW_LABELS, Example, LearnedModel, TopicLabels, fit_models
 from threads.topics.sentiment import sentiment_of

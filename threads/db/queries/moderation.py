@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol, cast
 
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, update
 from sqlmodel import Session, col
@@ -30,10 +30,27 @@ from threads.models import (
     ThreadState,
 )
 
-if TYPE_CHECKING:
-    from threads.moderation.queue import QueueFilter
-
 QueueSort = Literal["oldest", "newest", "most_reported"]
+
+
+class QueueCriteria(Protocol):
+    """What a queue query filters on (``threads.moderation.queue.QueueFilter`` is one): empty
+    fields do not filter. A protocol, so that these queries need nothing from the service."""
+
+    @property
+    def statuses(self) -> Sequence[CommentStatus]: ...
+    @property
+    def thread_id(self) -> int | None: ...
+    @property
+    def topic(self) -> str | None: ...
+    @property
+    def author(self) -> str | None: ...
+    @property
+    def since(self) -> datetime | None: ...
+    @property
+    def until(self) -> datetime | None: ...
+    @property
+    def text(self) -> str | None: ...
 
 
 # --------------------------------------------------------------------------- comments
@@ -254,7 +271,7 @@ def _topic_condition(topic: str) -> ColumnElement[bool]:
 
 
 def queue_conditions(
-    flt: QueueFilter, *, author_key: str | None = None
+    flt: QueueCriteria, *, author_key: str | None = None
 ) -> list[ColumnElement[bool]]:
     """The WHERE clauses for a queue filter (shared by the page, the count and bulk actions)."""
     conds: list[ColumnElement[bool]] = []
@@ -318,7 +335,7 @@ class QueueRow:
 
 
 def queue_statements(
-    flt: QueueFilter,
+    flt: QueueCriteria,
     *,
     sort: QueueSort,
     after: QueueKey | None,
@@ -357,7 +374,7 @@ def queue_statements(
 
 def queue_page(
     session: Session,
-    flt: QueueFilter,
+    flt: QueueCriteria,
     *,
     sort: QueueSort,
     after: QueueKey | None,
@@ -378,14 +395,17 @@ def queue_page(
 _TALLY_FILTERS = frozenset({"statuses", "thread_id"})
 
 
-def _tally_only(flt: QueueFilter) -> bool:
-    """The filter asks only for statuses (and a thread): the tally answers it."""
+def _tally_only(flt: QueueCriteria) -> bool:
+    """The filter asks only for statuses (and a thread): the tally answers it (a filter field
+    added later counts exactly until it is listed here)."""
     return all(
-        getattr(flt, f.name) in (None, "") for f in fields(flt) if f.name not in _TALLY_FILTERS
+        getattr(flt, f.name) in (None, "")
+        for f in fields(cast(Any, flt))
+        if f.name not in _TALLY_FILTERS
     )
 
 
-def queue_count(session: Session, flt: QueueFilter, *, author_key: str | None = None) -> int:
+def queue_count(session: Session, flt: QueueCriteria, *, author_key: str | None = None) -> int:
     """How many comments match ``flt``: from the tally when only statuses and a thread filter
     and the database keeps one (a few rows, whatever the backlog), else an exact count."""
     if _tally_only(flt) and tally_kept(session):
@@ -407,7 +427,7 @@ def queue_count(session: Session, flt: QueueFilter, *, author_key: str | None = 
 
 
 def queue_ids(
-    session: Session, flt: QueueFilter, *, limit: int, author_key: str | None = None
+    session: Session, flt: QueueCriteria, *, limit: int, author_key: str | None = None
 ) -> list[int]:
     """Ids of the comments matching a queue filter, oldest first, at most ``limit``."""
     stmt = (

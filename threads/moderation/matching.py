@@ -1,4 +1,5 @@
-"""Text helpers shared by the moderation rules: normalisation, identities, hashes, links, words."""
+"""How moderation compares texts and people: normalised words, content and author keys, links,
+and salted hashes of client addresses."""
 
 from __future__ import annotations
 

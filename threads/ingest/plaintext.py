@@ -26,113 +26,19 @@ from threads.errors import InvalidInput
 from threads.ingest.dates import parse_timestamp_info
 from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedThread
 from threads.ingest.registry import Format, Head, PageReader
-
-__all__ = [
-    "closed_notice",
-    "comment_count",
-    "derive_title",
-    "fit_limits",
-    "open_notice",
-    "parse_text",
-    "removed_notice",
-    "split_authors",
-]
-
-_COUNT_WORDS = {
-    "no": 0,
-    "keine": 0,
-    "kein": 0,
-    "geen": 0,
-    "zero": 0,
-    "aucun": 0,
-    "one": 1,
-    "a": 1,
-    "ein": 1,
-    "eine": 1,
-    "einen": 1,
-    "één": 1,
-    "een": 1,
-    "un": 1,
-    "une": 1,
-    "two": 2,
-    "zwei": 2,
-    "three": 3,
-    "drei": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-}
-_COUNT_RE = r"(?P<count>\d{1,6}|" + "|".join(_COUNT_WORDS) + r")"
-_NOUN_RE = (
-    r"(?:comments?|responses?|replies|reply|thoughts?|reactions?|kommentare?|antworten|gedanken|"
-    r"reacties?|gedachten|commentaires?|comentarios?|commenti|trackbacks?|pingbacks?)"
-)
-_QUOTE_CHARS = "\"'“”„‟«»‘’‚‹›"
-_HEADER_RE = re.compile(
-    rf"^{_COUNT_RE}\s+{_NOUN_RE}"
-    rf"(?:\s*:\s*|\s+so\s+far|\s+(?:for|on|to|zu|zum|zur|auf|über|op|over|bij|sur|pour|a|en|sobre|su|in)\s+"
-    rf"(?P<title>[{_QUOTE_CHARS}].*?)|\s*)$",
-    re.IGNORECASE,
-)
-_HEADER_PAREN_RE = re.compile(
-    r"^(?:comments?|kommentare?|reacties|commentaires|responses)\s*\((?P<count>\d{1,6})\)\s*:?$",
-    re.IGNORECASE,
+from threads.ingest.saved_page import (
+    QUOTE_CHARS,
+    closed_notice,
+    comment_count,
+    fit_limits,
+    header_match,
+    open_notice,
+    removed_notice,
+    split_authors,
 )
 
-_CLOSED_PATTERNS = (
-    r"comments are closed",
-    r"comments are now closed",
-    r"comments are (?:off|disabled)",
-    r"(?:sorry, )?the comment form is closed",
-    r"new comments are not allowed",
-    r"comments closed",
-    r"commenting is closed",
-    r"comments for this (?:post|entry|article) are closed",
-    r"(?:die )?kommentarfunktion (?:ist|wurde) (?:geschlossen|deaktiviert)",
-    r"kommentare sind (?:geschlossen|deaktiviert)",
-    r"kommentare geschlossen",
-    r"reacties zijn gesloten",
-    r"reageren is niet (?:meer )?mogelijk",
-    r"les commentaires sont fermés",
-    r"commentaires fermés",
-    r"los comentarios están cerrados",
-    r"i commenti sono chiusi",
-)
-_OPEN_PATTERNS = (
-    r"leave a reply",
-    r"leave a comment",
-    r"post a comment",
-    r"add a comment",
-    r"add comment",
-    r"write a comment",
-    r"post your comment",
-    r"join the discussion",
-    r"submit a comment",
-    r"have your say",
-    r"you must be logged in to post a comment",
-    r"schreibe einen kommentar",
-    r"hinterlasse einen kommentar",
-    r"kommentar (?:schreiben|posten|hinzufügen|verfassen|veröffentlichen)",
-    r"kommentare schreiben",
-    r"einen kommentar (?:schreiben|posten|hinterlassen)",
-    r"laat een reactie achter",
-    r"reactie plaatsen",
-    r"een reactie (?:posten|plaatsen)",
-    r"publier un commentaire",
-    r"publicar un comentario",
-    r"pubblica un commento",
-    r"laisser un commentaire",
-    r"ajouter un commentaire",
-    r"deja un comentario",
-    r"lascia un commento",
-)
-_CLOSED_RE = re.compile(r"^(?:" + "|".join(_CLOSED_PATTERNS) + r")\b", re.IGNORECASE)
-_OPEN_RE = re.compile(r"^(?:" + "|".join(_OPEN_PATTERNS) + r")\b", re.IGNORECASE)
-_NOTICE_MAX_LEN = 80
+__all__ = ["derive_title", "parse_text"]
+
 
 _NUMBERED_RE = re.compile(r"^(?P<number>\d{1,4})[.)]\s+(?P<rest>\S.*)$")
 _SAYS_RE = re.compile(
@@ -156,9 +62,6 @@ _BYLINE_RE = re.compile(
     r"|(?:by|von|door|par|por|di|(?:written|posted|published)\s+by)\s+(?P<names>\S.*))$",
     re.I,
 )
-_AUTHOR_SPLIT_RE = re.compile(
-    r"\s*,\s*(?:and\s+|und\s+|en\s+|et\s+|&\s*)?|\s+(?:and|und|en|et|y|e|&)\s+", re.IGNORECASE
-)
 _SENTENCE_END_RE = re.compile(r"(?<=[a-z0-9)\]][.!?])(?=[\s\"”’]|[A-Z])")
 
 # "Ahmad on November 4, 2014 at 03:32 said:" / "2. Ahmad | 4 November 2014" (author and date on
@@ -168,14 +71,6 @@ _AUTHOR_DATE_RE = re.compile(
     r"^(?:(?P<number>\d{1,4})[.)]\s+)?(?P<author>[^\s|].{0,80}?)"
     r"(?:\s+(?:said|says|wrote)?\s*(?:on|am|le|op|el|il)\s+|\s*[|]\s*|\s+[–—]\s+)"
     r"(?P<date>[^|]{6,80}?)(?P<end>\s+(?:said|says|wrote|sagte|schrieb|sagt|schreibt)\s*:|\s*:)?$",
-    re.IGNORECASE,
-)
-# Blogger (and others) leave a placeholder where a comment was removed.
-_REMOVED_RE = re.compile(
-    r"^(?:this comment has been removed|this comment was deleted|"
-    r"dieser kommentar wurde (?:vom autor |von einem blog-administrator )?entfernt|"
-    r"deze reactie is verwijderd|ce commentaire a été supprimé|"
-    r"este comentario ha sido eliminado|questo commento è stato eliminato)",
     re.IGNORECASE,
 )
 _PINGBACK_RE = re.compile(r"^(pingback|trackback)\s*:\s*(.*)$", re.IGNORECASE)
@@ -280,62 +175,6 @@ def parse_text(text: str, *, source_name: str) -> list[ParsedThread]:
     return [thread]
 
 
-# Column sizes of the model (threads/models.py) that page text could overflow.
-_LIMITS = {"posted_text": 128, "author_name": 512, "author_url": 2048}
-_ARTICLE_LIMITS = {"published_text": 128}
-
-
-def fit_limits(thread: ParsedThread, source_name: str) -> None:
-    """Clip fields a page filled beyond the model's columns; the full text stays in ``extra``."""
-    for comment in thread.comments:
-        for name, limit in _LIMITS.items():
-            value = getattr(comment, name)
-            if isinstance(value, str) and len(value) > limit:
-                comment.extra[f"{name}_full"] = value
-                setattr(comment, name, value[: limit - 1] + "…")
-                thread.warnings.append(
-                    f"{source_name}: comment {comment.position + 1}: {name} longer than {limit}"
-                    " characters, clipped (full text in extra)"
-                )
-    article = thread.article
-    for name, limit in _ARTICLE_LIMITS.items():
-        value = getattr(article, name)
-        if isinstance(value, str) and len(value) > limit:
-            article.extra[f"{name}_full"] = value
-            setattr(article, name, value[: limit - 1] + "…")
-            thread.warnings.append(f"{source_name}: article {name} clipped to {limit} characters")
-
-
-def closed_notice(text: str) -> bool:
-    """True when a short text is a "comments are closed" notice (in any supported language)."""
-    return len(text) <= _NOTICE_MAX_LEN and bool(_CLOSED_RE.match(text.strip()))
-
-
-def open_notice(text: str) -> bool:
-    """True when a short text invites a new comment ("Leave a Reply", "Post a Comment", ...)."""
-    return len(text) <= _NOTICE_MAX_LEN and bool(_OPEN_RE.match(text.strip()))
-
-
-def removed_notice(text: str) -> bool:
-    """True when a comment's text is only the placeholder left by a removed comment."""
-    return len(text) <= 120 and bool(_REMOVED_RE.match(text.strip()))
-
-
-def comment_count(text: str) -> int | None:
-    """The number a comment-section header announces ("4 comments for “X”" -> 4), else None."""
-    match = _header_match(" ".join(text.split()))
-    if match is None:
-        return None
-    word = match.group("count").lower()
-    return int(word) if word.isdigit() else _COUNT_WORDS.get(word)
-
-
-def split_authors(names: str) -> list[str]:
-    """ "A and B" / "A, B and C" / "A & B" -> ["A", "B", "C"]."""
-    parts = (p.strip(" .;:") for p in _AUTHOR_SPLIT_RE.split(names.strip()))
-    return [p for p in parts if p]
-
-
 def derive_title(text: str, limit: int = DERIVED_TITLE_MAX) -> str:
     """A title made from the first sentence of ``text``, cut at a word boundary near ``limit``."""
     flat = " ".join(text.split())
@@ -391,7 +230,7 @@ def _kind_of(text: str) -> Kind:
 # Order matters: a timestamp line beats an entry number ("26. März 2004, 16:19" is not entry
 # 26), and "Ahmad on November 4, 2014 said:" is an author with a date, not Blogger's "said:".
 _CHECKS: tuple[tuple[Kind, Callable[[str], object]], ...] = (
-    (Kind.HEADER, lambda t: _header_match(t)),
+    (Kind.HEADER, lambda t: header_match(t)),
     (Kind.CLOSED, closed_notice),
     (Kind.OPEN, open_notice),
     (Kind.TIMESTAMP, lambda t: parse_timestamp_info(t, strict=True)),
@@ -401,12 +240,6 @@ _CHECKS: tuple[tuple[Kind, Callable[[str], object]], ...] = (
     (Kind.SAYS, _SAYS_RE.match),
     (Kind.ACTION, _ACTION_RE.match),
 )
-
-
-def _header_match(text: str) -> re.Match[str] | None:
-    if len(text) > 300:
-        return None
-    return _HEADER_RE.match(text) or _HEADER_PAREN_RE.match(text)
 
 
 # --------------------------------------------------------------------------- regions
@@ -452,14 +285,14 @@ def _has_entries(lines: list[Line], start: int, end: int) -> bool:
 
 def _region_from_header(lines: list[Line], index: int) -> Region:
     text = lines[index].text
-    match = _header_match(text)
+    match = header_match(text)
     count: int | None = None
     title: str | None = None
     if match:
         count = comment_count(text)
         groups = match.groupdict()
         if groups.get("title"):
-            title = groups["title"].strip().strip(_QUOTE_CHARS + " :").strip() or None
+            title = groups["title"].strip().strip(QUOTE_CHARS + " :").strip() or None
     return Region(header=index, start=index + 1, header_text=text, count=count, title=title)
 
 
