@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -581,7 +582,16 @@ _WORD = st.text(
     max_size=12,
 )
 _NAME = st.lists(_WORD, min_size=1, max_size=3).map(" ".join)
-_PARAGRAPH = st.lists(_WORD, min_size=1, max_size=15).map(" ".join)
+# A line that is nothing but a page action ("Permalink", "Reply", "Like") is page chrome by design,
+# so a comment paragraph of exactly such a word cannot survive the printed form.
+_PAGE_ACTION = re.compile(
+    r"(?:delete|reply|replies|report|like|edit|share|permalink|löschen|antworten|antwort|bearbeiten|"
+    r"melden|verwijderen|beantwoorden|supprimer|répondre|eliminar|responder|elimina|rispondi)[.!]?",
+    re.IGNORECASE,
+)
+_PARAGRAPH = (
+    st.lists(_WORD, min_size=1, max_size=15).map(" ".join).filter(lambda p: not _PAGE_ACTION.fullmatch(p))
+)
 _COMMENT = st.tuples(
     _NAME,
     st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2030, 1, 1)),
