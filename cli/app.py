@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ingest": ("cli.ingest_cmd", "ingest"),
     "classify": ("cli.topics_cmd", "classify"),
     "label": ("cli.topics_cmd", "label"),
+    "codebooks": ("cli.topics_cmd", "codebooks"),
     "train": ("cli.topics_cmd", "train"),
     "evaluate": ("cli.topics_cmd", "evaluate_cmd"),
     "db": ("cli.db_cmd", "app"),

@@ -13,6 +13,13 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 
+#: the --codebook option's help, the same on every command that shows topics
+CODEBOOK_HELP = (
+    "Show the topics of this stored codebook (its name; `threads codebooks` lists them). "
+    "Default: the configured codebook."
+)
+
+
 @dataclass
 class AppState:
     settings: Settings
@@ -29,6 +36,15 @@ class AppState:
             if migrate:
                 ensure_schema(self._engine, auto_migrate=self.settings.auto_migrate)
         return self._engine
+
+    def codebook(self, given: str | None = None) -> str:
+        """The codebook whose labels a command shows: ``given`` (--codebook), else the name of
+        the configured codebook file (THREADS_TAXONOMY_PATH, default: the shipped one)."""
+        if given is not None:
+            return given
+        from threads.topics.taxonomy import load_taxonomy
+
+        return load_taxonomy(self.settings.taxonomy_path).name
 
     def close(self) -> None:
         if self._engine is not None:

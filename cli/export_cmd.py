@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from cli.context import state
+from cli.context import CODEBOOK_HELP, state
 from threads.archive import export, write_atomically
 
 
@@ -31,6 +31,9 @@ def export_cmd(
     thread: list[int] | None = typer.Option(
         None, "--thread", "-t", help="Export only this thread id (repeatable)."
     ),
+    codebook: str | None = typer.Option(
+        None, "--codebook", help="csv: " + CODEBOOK_HELP, metavar="NAME"
+    ),
     out: Path | None = typer.Option(
         None,
         "--out",
@@ -43,9 +46,11 @@ def export_cmd(
     """Export threads and comments: the lossless JSONL archive, WXR, Disqus XML or CSV."""
     engine = state(ctx).engine()
     thread_ids = list(thread) if thread else None
+    book = state(ctx).codebook(codebook)
     if out is not None:
         counts = write_atomically(
-            out, lambda handle: export(engine, fmt.value, handle, thread_ids=thread_ids)
+            out,
+            lambda handle: export(engine, fmt.value, handle, thread_ids=thread_ids, codebook=book),
         )
         what = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
         typer.echo(f"wrote {out} ({fmt.value}: {what or 'nothing'})", err=True)
@@ -53,7 +58,7 @@ def export_cmd(
     stdout = typer.get_binary_stream("stdout")
     handle = io.TextIOWrapper(stdout, encoding="utf-8", newline="")
     try:
-        export(engine, fmt.value, handle, thread_ids=thread_ids)
+        export(engine, fmt.value, handle, thread_ids=thread_ids, codebook=book)
         handle.flush()
     finally:
         handle.detach()  # leave stdout itself open

@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cli.console import make_console
-from cli.context import state
+from cli.context import CODEBOOK_HELP, state
 from threads.db import session_scope
 from threads.db.types import utcnow
 from threads.errors import InvalidInput
@@ -101,6 +101,7 @@ def queue(
         None, "--until", help="Posted up to this date, inclusive (or before an ISO time)."
     ),
     text: str | None = typer.Option(None, "--text", help="Body contains this (any case)."),
+    codebook: str | None = typer.Option(None, "--codebook", help=CODEBOOK_HELP, metavar="NAME"),
     sort: str = typer.Option("oldest", "--sort", help=f"Order: {', '.join(SORTS)}."),
     limit: int = typer.Option(50, "--limit", "-n", help="Comments per page (1-500)."),
     cursor: str | None = typer.Option(None, "--cursor", help="Next page (printed below a page)."),
@@ -117,6 +118,7 @@ def queue(
         since=_when(since, "--since"),
         until=_when(until, "--until", end=True),
         text=text,
+        codebook=state(ctx).codebook(codebook),
     )
     with session_scope(state(ctx).engine()) as session:
         page = list_queue(session, flt, sort=sort, cursor=cursor, limit=limit)

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from cli.console import make_console
-from cli.context import state
+from cli.context import CODEBOOK_HELP, state
 from cli.render import render_markdown, render_rich
 from threads.analysis.common import DEFAULT_STATUSES, ReportQuery
 from threads.analysis.formats import report_csv, report_json
@@ -75,6 +75,7 @@ def report(
         help="Codebook (TOML) for topic names (default: THREADS_TAXONOMY_PATH "
         "or the packaged one).",
     ),
+    codebook: str | None = typer.Option(None, "--codebook", help=CODEBOOK_HELP, metavar="NAME"),
     terms: bool = typer.Option(
         True, "--terms/--no-terms", help="Compute distinctive terms per topic (log-odds)."
     ),
@@ -106,6 +107,7 @@ def report(
         anonymize=anonymize,
         salt=salt or app_state.settings.report_salt,
         taxonomy_path=taxonomy or app_state.settings.taxonomy_path,
+        codebook=codebook,
         generated_at=app_state.settings.generated_at(),
         terms=terms,
     )

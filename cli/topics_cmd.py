@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from cli.console import make_console
 from cli.context import state
@@ -143,6 +144,50 @@ def label(
         f"comment {comment_id}: topics {', '.join(topics) if topics else '(none)'} "
         f"(labelled by {actor.name})"
     )
+
+
+def codebooks(
+    ctx: typer.Context,
+    taxonomy: Path | None = typer.Option(None, "--taxonomy", help=TAXONOMY_HELP),
+    format_: str = typer.Option("rich", "--format", help="rich or json."),
+) -> None:
+    """List the codebooks whose labels the database holds, with versions and label counts."""
+    from threads.topics.service import list_codebooks
+
+    _check_format(format_)
+    configured = _taxonomy(ctx, taxonomy)
+    with session_scope(state(ctx).engine()) as session:
+        books = list_codebooks(session, configured)
+    if format_ == "json":
+        typer.echo(json.dumps([b.as_dict() for b in books], indent=2, ensure_ascii=False))
+        return
+    console = make_console()
+    table = Table(title="codebooks", title_justify="left")
+    for name, justify in [
+        ("codebook", "left"),
+        ("versions", "left"),
+        ("auto", "right"),
+        ("moderator", "right"),
+        ("labelled", "right"),
+        ("classified", "right"),
+    ]:
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    configured_line = None
+    for b in books:
+        table.add_row(
+            Text(b.name + (" *" if b.configured else "")),
+            Text(", ".join(b.versions) or "-"),
+            str(b.automatic_labels),
+            str(b.moderator_labels),
+            str(b.labelled_comments),
+            str(b.classified_comments),
+        )
+        if b.configured:
+            configured_line = f"* configured (version {b.configured_version}): classify, "
+            configured_line += "label, train and every view of topics use it by default"
+    console.print(table)
+    if configured_line:
+        console.print(Text(configured_line))
 
 
 def train(

@@ -293,8 +293,6 @@ def datasets(draw: st.DrawFn, max_threads: int = 3, max_comments: int = 6) -> Da
                 "content_hash": draw(st.text("0123456789abcdef", min_size=8, max_size=64)),
                 "sentiment": draw(st.none() | st.floats(-1, 1)),
                 "sentiment_scores": draw(st.none() | st.dictionaries(short, finite, max_size=3)),
-                "classified_version": draw(st.none() | short),
-                "classified_hash": draw(st.none() | short),
                 "extra": draw(json_object),
                 "created_at": draw(times),
                 "updated_at": draw(times),
@@ -308,6 +306,7 @@ def datasets(draw: st.DrawFn, max_threads: int = 3, max_comments: int = 6) -> Da
             data.labels.append(
                 {
                     "comment": c,
+                    "codebook": draw(st.sampled_from(["iran-china-2014", "other"])),
                     "topic_id": topic,
                     "score": draw(finite),
                     "assigned": draw(st.booleans()),

@@ -28,7 +28,7 @@ from threads.config import Settings
 from threads.db import session_scope
 from threads.db.types import utcnow
 from threads.keys import create_key, revoke_key
-from threads.models import CommentStatus, Role
+from threads.models import DEFAULT_CODEBOOK, CommentStatus, Role
 from threads.moderation.audit import Actor
 from threads.moderation.queue import QueueFilter, list_queue
 from threads.moderation.service import apply_action
@@ -104,9 +104,10 @@ def test_every_kind_of_outside_write_shows_at_once(
         f"UPDATE comment SET body = 'edited outside' WHERE id = {pending}",
         f"UPDATE comment SET report_count = 9 WHERE id = {flagged}",
         "UPDATE article SET title = 'Renamed elsewhere'",
-        "INSERT INTO comment_topic (comment_id, topic_id, score, assigned, source, labeler, "
-        f"taxonomy_version, evidence, created_at) VALUES ({pending}, 'russia', 1, true, "
-        "'moderator', 'm', 't1', '[]', CURRENT_TIMESTAMP)",
+        "INSERT INTO comment_topic (comment_id, codebook, topic_id, score, assigned, source, "
+        f"labeler, taxonomy_version, evidence, created_at) VALUES ({pending}, "
+        f"'{DEFAULT_CODEBOOK}', 'russia', 1, true, 'moderator', 'm', 't1', '[]', "
+        "CURRENT_TIMESTAMP)",
         f"UPDATE comment SET status = 'approved' WHERE id = {flagged}",
         "DELETE FROM comment_topic WHERE topic_id = 'russia'",
         f"UPDATE comment SET status = 'pending', report_count = 0 WHERE id = {flagged}",
@@ -245,7 +246,11 @@ def test_thread_reads_follow_writes_and_auto_close_on_time(
     def truth(thread_id: int) -> Any:
         with session_scope(engine) as session:
             detail = views.thread_detail(
-                session, client.app.state.settings, thread_id, now=utcnow()
+                session,
+                client.app.state.settings,
+                thread_id,
+                now=utcnow(),
+                codebook=DEFAULT_CODEBOOK,
             )
         return msgspec.json.decode(msgspec.json.encode(detail))
 

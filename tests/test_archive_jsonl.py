@@ -18,7 +18,15 @@ from tests.archive_builders import Data, build, datasets, sample_data, table_row
 from threads.archive.jsonl import dump_archive, is_archive_header, load_archive
 from threads.db import session_scope
 from threads.errors import InvalidInput, NotFound
-from threads.models import Comment, CommentStatus, ImportBatch, Thread
+from threads.models import (
+    DEFAULT_CODEBOOK,
+    Comment,
+    CommentClassification,
+    CommentStatus,
+    CommentTopic,
+    ImportBatch,
+    Thread,
+)
 
 
 def export(engine: Engine, thread_ids: list[int] | None = None) -> str:
@@ -114,7 +122,7 @@ def test_export_is_byte_reproducible_and_documented_fields_are_there(
     lines = records(text)
     header = lines[0]
     assert header["type"] == "archive"
-    assert header["format"] == "threads-archive" and header["version"] == 2
+    assert header["format"] == "threads-archive" and header["version"] == 3
     assert header["as_of"] == "2014-11-04T09:32:00Z"  # the newest time held, not "now"
     assert header["counts"] == {
         "import_batch": 1,
@@ -273,9 +281,46 @@ def test_bad_json_names_the_line(new_db: Callable[[], Engine]) -> None:
 
 def test_unknown_version_is_refused(new_db: Callable[[], Engine]) -> None:
     lines = _sample_archive(new_db)
-    lines[0] = lines[0].replace('"version":2', '"version":3')
-    error = _fails(new_db, lines, "line 1", "unsupported archive version 3")
+    lines[0] = lines[0].replace('"version":3', '"version":4')
+    error = _fails(new_db, lines, "line 1", "unsupported archive version 4")
     assert error.field == "version"
+
+
+def test_a_version_2_archive_loads_its_labels_into_the_shipped_codebook(
+    new_db: Callable[[], Engine],
+) -> None:
+    """Before codebooks side by side (version 2) labels named no codebook and comments carried
+    their classification mark: the labels go to the shipped codebook, the marks are dropped."""
+    source = new_db()
+    build(source, sample_data())
+    old = []
+    for record in records(export(source)):
+        if record["type"] == "archive":
+            record["version"] = 2
+        elif record["type"] == "topic_label":
+            del record["codebook"]
+        elif record["type"] == "comment":
+            record["classified_version"] = "0123456789abcdef"
+            record["classified_hash"] = record["content_hash"]
+        old.append(json.dumps(record) + "\n")
+    target = new_db()
+    restore(target, "".join(old))
+    with Session(target) as session:
+        labels = list(session.exec(select(CommentTopic)))
+        marks = list(session.exec(select(CommentClassification)))
+    assert labels and {label.codebook for label in labels} == {DEFAULT_CODEBOOK}
+    assert marks == []
+    # the restored database exports as the source did, in today's version
+    assert export(target) == export(source)
+
+
+def test_a_version_2_field_is_unknown_in_a_version_3_archive(
+    new_db: Callable[[], Engine],
+) -> None:
+    lines = _sample_archive(new_db)
+    at = next(i for i, line in enumerate(lines) if '"type":"comment"' in line)
+    lines[at] = lines[at].replace('"type":"comment",', '"type":"comment","classified_hash":"x",')
+    _fails(new_db, lines, f"line {at + 1}", "classified_hash", "unknown field")
 
 
 def test_missing_required_field_is_named(new_db: Callable[[], Engine]) -> None:

@@ -79,9 +79,9 @@ def test_every_write_to_every_clocked_table_moves_the_clock(pg_engine: Engine) -
         "thread": "UPDATE thread SET version = version + 1",
         "comment": f"UPDATE comment SET report_count = 3 WHERE id = {cid}",
         "comment_topic": (
-            "INSERT INTO comment_topic (comment_id, topic_id, score, assigned, source, labeler, "
-            f"taxonomy_version, evidence, created_at) VALUES ({cid}, 'gold', 1, true, "
-            "'moderator', 'm', 't', '[]', now())"
+            "INSERT INTO comment_topic (comment_id, codebook, topic_id, score, assigned, source, "
+            f"labeler, taxonomy_version, evidence, created_at) VALUES ({cid}, 'c', 'gold', 1, "
+            "true, 'moderator', 'm', 't', '[]', now())"
         ),
         "topic_model": "DELETE FROM topic_model",
         "comment_report": (

@@ -590,7 +590,9 @@ _PAGE_ACTION = re.compile(
     re.IGNORECASE,
 )
 _PARAGRAPH = (
-    st.lists(_WORD, min_size=1, max_size=15).map(" ".join).filter(lambda p: not _PAGE_ACTION.fullmatch(p))
+    st.lists(_WORD, min_size=1, max_size=15)
+    .map(" ".join)
+    .filter(lambda p: not _PAGE_ACTION.fullmatch(p))
 )
 _COMMENT = st.tuples(
     _NAME,

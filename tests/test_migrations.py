@@ -19,6 +19,7 @@ EXPECTED_TABLES = {
     "thread",
     "comment",
     "comment_topic",
+    "comment_classification",
     "comment_tally",
     "change_clock",
     "topic_model",

@@ -51,7 +51,7 @@ def _truth(engine: Engine) -> dict[str, Any]:
         labels = list(s.exec(select(CommentTopic)))
     counted = {c.id: c for c in comments if c.kind == CommentKind.COMMENT and c.status in COUNTED}
     decided: dict[tuple[int, str], CommentTopic] = {}
-    for label in sorted(labels, key=lambda x: x.id or 0):
+    for label in sorted(labels, key=lambda x: (x.created_at, x.id or 0)):
         key = (label.comment_id, label.topic_id)
         if label.source == LabelSource.MODERATOR:
             decided[key] = label  # the newest moderator label wins

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from tests.api_fixtures import Keys, Seed, client, keys, seed  # noqa: F401
 from threads.db import session_scope
-from threads.models import Comment, CommentTopic, LabelSource, TopicModel
+from threads.models import Comment, CommentClassification, CommentTopic, LabelSource, TopicModel
 from threads.topics.service import current_classifier
 from threads.topics.taxonomy import load_taxonomy
 
@@ -38,7 +38,12 @@ def test_submitted_comment_is_classified_with_evidence_and_sentiment(
         for e in label.evidence:
             assert body[e["start"] : e["end"]] == e["text"]
     assert comment is not None and comment.sentiment is not None and comment.sentiment > 0
-    assert comment.classified_version == load_taxonomy(None).version
+    with Session(engine) as session:
+        marks = session.exec(
+            select(CommentClassification).where(CommentClassification.comment_id == comment_id)
+        ).all()
+    taxonomy = load_taxonomy(None)
+    assert [(m.codebook, m.fingerprint) for m in marks] == [(taxonomy.name, taxonomy.version)]
 
 
 def test_the_cached_classifier_follows_new_models(engine: Engine) -> None:

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from cli.app import app
 from tests.moderation_support import events, make_comment, make_thread
 from threads.db import session_scope
-from threads.models import Comment, CommentTopic, LabelSource, TopicModel
+from threads.models import Comment, CommentClassification, CommentTopic, LabelSource, TopicModel
 from threads.topics.taxonomy import load_taxonomy
 
 runner = CliRunner()
@@ -83,7 +83,10 @@ def test_classify_stores_auto_labels_with_evidence_version_and_sentiment(
     with Session(engine) as session:
         thanks = session.get(Comment, ids["none"])
         assert thanks is not None and thanks.sentiment is not None and thanks.sentiment > 0
-        assert thanks.classified_version == version
+        marks = session.exec(
+            select(CommentClassification).where(CommentClassification.comment_id == ids["none"])
+        ).all()
+        assert [(m.codebook, m.fingerprint) for m in marks] == [("iran-china-2014", version)]
 
 
 def test_classify_is_incremental(engine: Engine, db_url: str) -> None:
@@ -103,19 +106,49 @@ def test_classify_is_incremental(engine: Engine, db_url: str) -> None:
     assert "classified 4 comments" in everything.output
 
 
-def test_another_codebook_relabels_everything(engine: Engine, db_url: str, tmp_path: Path) -> None:
+def _assigned_in(engine: Engine, codebook: str) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for label in _labels(engine, LabelSource.AUTO):
+        if label.assigned and label.codebook == codebook:
+            out.setdefault(label.comment_id, []).append(label.topic_id)
+    return out
+
+
+def test_a_second_codebook_leaves_the_first_ones_labels_and_report(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
     _, ids = _comments(engine)
     assert _run(db_url, "classify").exit_code == 0
+    first = _assigned_in(engine, "iran-china-2014")
+    first_rows = [(x.id, x.comment_id, x.topic_id, x.score, x.assigned) for x in _labels(engine)]
+    report_before = _run(db_url, "report", "--all", "--format", "json").stdout
     codebook = tmp_path / "c.toml"
     codebook.write_text(
         'name = "c"\n[[topic]]\nid = "sanctions"\nterms = ["sanction"]\n', encoding="utf-8"
     )
     result = _run(db_url, "classify", "--taxonomy", str(codebook))
     assert "classified 4 comments" in result.output, result.output
-    assert _assigned(engine) == {ids["russia"]: ["sanctions"], ids["both"]: ["sanctions"]}
-    assert {label.taxonomy_version for label in _labels(engine)} == {
+    assert _assigned_in(engine, "c") == {ids["russia"]: ["sanctions"], ids["both"]: ["sanctions"]}
+    assert _assigned_in(engine, "iran-china-2014") == first
+    assert [
+        (x.id, x.comment_id, x.topic_id, x.score, x.assigned)
+        for x in _labels(engine)
+        if x.codebook == "iran-china-2014"
+    ] == first_rows
+    assert {x.taxonomy_version for x in _labels(engine) if x.codebook == "c"} == {
         load_taxonomy(codebook).version
     }
+    assert _run(db_url, "report", "--all", "--format", "json").stdout == report_before
+    # the first codebook's comments are still classified: nothing to do for it
+    again = _run(db_url, "classify")
+    assert "classified 0 comments" in again.output, again.output
+    # the second codebook is listed beside the first
+    listed = json.loads(_run(db_url, "codebooks", "--format", "json").stdout)
+    by_name = {b["name"]: b for b in listed}
+    assert set(by_name) == {"c", "iran-china-2014"}
+    assert by_name["c"]["automatic_labels"] == 2 and by_name["c"]["classified_comments"] == 4
+    assert by_name["iran-china-2014"]["configured"] is True
+    assert by_name["c"]["configured"] is False
 
 
 def test_classify_unknown_thread_fails_cleanly(db_url: str, engine: Engine) -> None:
@@ -226,7 +259,7 @@ def test_session_rolls_back_a_failed_label(engine: Engine, db_url: str) -> None:
     assert before == after
 
 
-def test_reports_name_topics_of_the_codebook_that_made_the_labels(
+def test_reports_choose_a_codebook_by_name_or_by_file(
     engine: Engine, db_url: str, tmp_path: Path
 ) -> None:
     _comments(engine)
@@ -236,12 +269,15 @@ def test_reports_name_topics_of_the_codebook_that_made_the_labels(
         encoding="utf-8",
     )
     assert _run(db_url, "classify", "--taxonomy", str(codebook)).exit_code == 0
-    plain = json.loads(_run(db_url, "report", "--all", "--format", "json").stdout)
-    assert [r["topic_id"] for r in plain["topics"]["rows"]] == ["sanctions"]
+    by_name = _run(db_url, "report", "--all", "--codebook", "c", "--format", "json")
+    assert [r["topic_id"] for r in json.loads(by_name.stdout)["topics"]["rows"]] == ["sanctions"]
     named = _run(db_url, "report", "--all", "--taxonomy", str(codebook), "--format", "json")
     rows = json.loads(named.stdout)["topics"]["rows"]
     assert [(r["topic_id"], r["label"]) for r in rows] == [("sanctions", "Sanctions")]
-    assert _run(db_url, "classify", "--all").exit_code == 0  # back to the default codebook
+    # the configured codebook has labelled nothing yet: no topics (the other's are not shown)
+    default = json.loads(_run(db_url, "report", "--all", "--format", "json").stdout)
+    assert default["topics"]["rows"] == []
+    assert _run(db_url, "classify").exit_code == 0
     default = json.loads(_run(db_url, "report", "--all", "--format", "json").stdout)
     assert [r["topic_id"] for r in default["topics"]["rows"]] == [
         "gold_reserves",

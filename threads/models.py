@@ -198,9 +198,6 @@ class Comment(SQLModel, table=True):
     sentiment_scores: dict[str, float] | None = Field(
         default=None, sa_column=sa.Column(sa.JSON(), nullable=True)
     )
-    #: codebook version and content hash at the last automatic classification
-    classified_version: str | None = Field(default=None, max_length=64)
-    classified_hash: str | None = Field(default=None, max_length=64)
     import_batch_id: int | None = Field(default=None, foreign_key="import_batch.id")
     extra: dict[str, Any] = _json()
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
@@ -246,21 +243,31 @@ class ChangeClock(SQLModel, table=True):
     n: int = Field(default=0, sa_type=sa.BigInteger)
 
 
+#: the name of the codebook shipped with threads (threads/data/taxonomy.toml): where no codebook
+#: is named, labels are read from it; labels made before codebooks were kept side by side
+#: (migration 0006, archives of version 2 and older) belong to it
+DEFAULT_CODEBOOK = "iran-china-2014"
+
+
 class CommentTopic(SQLModel, table=True):
     """A topic label on a comment: automatic (with its score and evidence) or a moderator's.
 
+    Every label belongs to a codebook (``codebook`` is its name, ``taxonomy_version`` the
+    version it was made with): labels of different codebooks never affect each other.
     ``assigned`` is False for a moderator's explicit "not this topic" and for automatic scores
-    below the threshold that are kept for explanation.
+    below the threshold that are kept for explanation. Which labels decide a comment's topics
+    is written once, in ``threads.db.queries.labels``.
     """
 
     __tablename__ = "comment_topic"
     __table_args__ = (
-        sa.UniqueConstraint("comment_id", "topic_id", "source", "labeler"),
-        sa.Index("ix_comment_topic_topic_id_score", "topic_id", "score"),
+        sa.UniqueConstraint("comment_id", "codebook", "topic_id", "source", "labeler"),
+        sa.Index("ix_comment_topic_codebook_topic_id_score", "codebook", "topic_id", "score"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     comment_id: int = Field(foreign_key="comment.id", index=True)
+    codebook: str = Field(default=DEFAULT_CODEBOOK, max_length=64)
     topic_id: str = Field(max_length=64)
     score: float = Field(default=0.0)
     assigned: bool = Field(default=True)
@@ -270,6 +277,24 @@ class CommentTopic(SQLModel, table=True):
     labeler: str = Field(default="", max_length=255)
     taxonomy_version: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
+
+
+class CommentClassification(SQLModel, table=True):
+    """That a comment was classified with a codebook: the classifier's fingerprint (codebook
+    version and learned models) and the comment's content hash then. A comment is classified
+    again with that codebook when either differs; other codebooks keep their own rows.
+
+    Derived state: not archived (a restored database classifies again).
+    """
+
+    __tablename__ = "comment_classification"
+    __table_args__ = (sa.UniqueConstraint("comment_id", "codebook"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    comment_id: int = Field(foreign_key="comment.id")
+    codebook: str = Field(max_length=64)
+    fingerprint: str = Field(max_length=64)
+    content_hash: str = Field(max_length=64)
 
 
 class TopicModel(SQLModel, table=True):
@@ -347,6 +372,7 @@ ALL_TABLES = [
     Thread,
     Comment,
     CommentTopic,
+    CommentClassification,
     TopicModel,
     ModerationEvent,
     CommentReport,

@@ -56,6 +56,9 @@ class ReportQuery:
     anonymize: bool = False
     salt: str = DEFAULT_SALT
     taxonomy_path: Path | None = None
+    #: a stored codebook to report on by name (its labels give the topics); None: the codebook
+    #: of ``taxonomy_path`` (the configured one by default)
+    codebook: str | None = None
     generated_at: datetime | None = None
     #: longest comment body shown in the tree before it is excerpted
     body_chars: int = 600
@@ -189,7 +192,7 @@ def distinctive_terms(conn: Connection, ctx: Context, selected: int) -> dict[str
         )
     groups: dict[str, Counter[str]] = defaultdict(Counter)
     group_sizes: Counter[str] = Counter()
-    for label in q.labels_for(conn, list(per_comment)):
+    for label in q.labels_for(conn, sel.codebook, list(per_comment)):
         groups[label.topic_id].update(per_comment[label.comment_id])
         group_sizes[label.topic_id] += 1
     ctx.terms_info = {
@@ -249,7 +252,7 @@ class LabelFacts:
 def label_facts(conn: Connection, ctx: Context) -> LabelFacts:
     """Per-thread and per-month topic counts, score sums, topic combinations and codebook
     versions of the selection, from one grouped query. Adds topics found on labels to ``ctx``."""
-    ctx.add_topics(q.topic_ids_in_use(conn))
+    ctx.add_topics(q.topic_ids_in_use(conn, ctx.selection.codebook))
     topic_ids = [t for t, _ in ctx.topics]
     facts = LabelFacts()
     for row in q.topic_combinations(conn, ctx.selection, topic_ids):

@@ -22,11 +22,11 @@ from threads.analysis.common import (
 )
 from threads.analysis.corpus_report import build_corpus_report
 from threads.analysis.data import Manifest, Report
-from threads.analysis.manifest import load_codebook
+from threads.analysis.manifest import Codebook, load_codebook
 from threads.analysis.thread_report import build_thread_report
 from threads.db.queries import analysis as q
 from threads.errors import InvalidInput, NotFound
-from threads.models import CommentStatus
+from threads.models import DEFAULT_CODEBOOK, CommentStatus
 
 __all__ = ["CommentRecord", "ReportQuery", "build_report", "comment_table", "resolve"]
 
@@ -63,24 +63,15 @@ def resolve(conn: Connection, request: ReportQuery) -> tuple[Context, list[Any]]
         order = {tid: n for n, tid in enumerate(ids)}
         threads.sort(key=lambda t: order[t.id])
 
-    codebook = load_codebook(request.taxonomy_path)
-    if (
-        request.taxonomy_path is None
-        and codebook is not None
-        and codebook.version is not None
-        and not q.labels_made_with(conn, codebook.version)
-    ):
-        # The default codebook names topics only when the labels came from it: after
-        # `threads classify --taxonomy other.toml` (or before any classification) the report
-        # shows the topic ids found on the labels rather than the default's empty topics.
-        codebook = None
-    topics: list[tuple[str, str]] = list(codebook.topics) if codebook else []
+    codebook = _codebook(conn, request)
+    name = codebook.name or DEFAULT_CODEBOOK
+    topics: list[tuple[str, str]] = list(codebook.topics)
     # Topics the labels use but the codebook lacks are added when the labels are read.
     known = {t for t, _ in topics}
     if (
         request.topic is not None
         and request.topic not in known
-        and not q.topic_in_use(conn, request.topic)
+        and not q.topic_in_use(conn, name, request.topic)
     ):
         raise InvalidInput(
             f"unknown topic {request.topic!r} (known: {', '.join(t for t, _ in topics) or 'none'})",
@@ -92,8 +83,26 @@ def resolve(conn: Connection, request: ReportQuery) -> tuple[Context, list[Any]]
         until=request.until,
         statuses=tuple(sorted(set(request.statuses))),
         topic=request.topic,
+        codebook=name,
     )
     return Context(request=request, selection=selection, topics=topics, codebook=codebook), threads
+
+
+def _codebook(conn: Connection, request: ReportQuery) -> Codebook:
+    """The codebook the report reads labels of: the codebook file (``taxonomy_path``, else the
+    shipped one), unless ``request.codebook`` names another stored codebook. Topics and their
+    names come from the file when it is the codebook asked for and, unless the file was given
+    explicitly, when some of the stored labels were made with its version; otherwise from the
+    labels themselves (after `threads classify --taxonomy other.toml`, or labels made by an
+    older version of the codebook)."""
+    given = load_codebook(request.taxonomy_path)
+    name = request.codebook or (given.name if given is not None else None) or DEFAULT_CODEBOOK
+    if given is not None and given.name == name:
+        if request.taxonomy_path is not None or given.version is None:
+            return given
+        if given.version in q.label_versions_of(conn, name):
+            return given
+    return Codebook(name=name, version=None, hash=None, topics=())
 
 
 def build_report(engine: Engine, request: ReportQuery) -> Report:
@@ -148,7 +157,7 @@ def comment_table(
             q.prepare(conn)
             for batch in q.iter_comment_batches(conn, ctx.selection):
                 labels: dict[int, list[Any]] = defaultdict(list)
-                for label in q.labels_for(conn, [r.id for r in batch]):
+                for label in q.labels_for(conn, ctx.selection.codebook, [r.id for r in batch]):
                     labels[label.comment_id].append(label)
                 for row in batch:
                     mine = sorted(labels.get(row.id, []), key=lambda x: x.topic_id)

@@ -67,7 +67,7 @@ def build_thread_report(
         kinds=(CommentKind.PINGBACK.value, CommentKind.TRACKBACK.value),
     )
     labels: dict[int, list[Any]] = defaultdict(list)
-    for label in q.labels_for(conn, [r.id for r in rows]):
+    for label in q.labels_for(conn, sel.codebook, [r.id for r in rows]):
         labels[label.comment_id].append(label)
     nodes = [_node(ctx, r, labels.get(r.id, [])) for r in rows]
     tree = _tree(nodes)

@@ -28,7 +28,7 @@ from threads.config import Settings
 from threads.db import ensure_schema, make_engine, session_scope
 from threads.db.probe import ClockProbe
 from threads.db.queries.clock import clock_kept, fold_clock
-from threads.models import Comment
+from threads.models import DEFAULT_CODEBOOK, Comment
 
 
 def _taxonomy(settings: Settings) -> Any | None:
@@ -93,6 +93,7 @@ def create_app(settings: Settings) -> Litestar:
             "engine": engine,
             "limiter": SlidingWindowLimiter(settings.rate_limit_per_minute),
             "taxonomy": taxonomy,
+            "codebook": taxonomy.name if taxonomy is not None else DEFAULT_CODEBOOK,
             "classify": _classifier(taxonomy),
             "probe": probe,
             "responses": ResponseCache(),

@@ -44,6 +44,7 @@ class CommentController(Controller):
         self,
         db: NamedDependency[Session],
         key: NamedDependency[Principal],
+        codebook: NamedDependency[str],
         comment_id: CommentId,
         data: JSONBody[ActionRequest],
     ) -> CommentFull:
@@ -59,7 +60,7 @@ class CommentController(Controller):
             reason=data.reason,
             expected_version=data.expected_version,
         )
-        return views.shape_comments(db, [comment], full=True)[0]  # type: ignore[return-value]
+        return views.shape_comments(db, [comment], full=True, codebook=codebook)[0]  # type: ignore[return-value]
 
     @get(
         "/{comment_id:int}/history",

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import functools
 from collections.abc import AsyncGenerator, Callable
-from typing import ParamSpec, TypeVar
+from typing import Annotated, ParamSpec, TypeVar
 
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import QueryParameter
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from threads.api.auth import provide_principal, provide_required_principal
 from threads.config import Settings
+from threads.errors import refuse_nul
 from threads.schemas import Problem
 
 P = ParamSpec("P")
@@ -26,6 +28,26 @@ def provide_settings(state: State) -> Settings:
 
 def provide_engine(state: State) -> Engine:
     return state.engine
+
+
+def provide_codebook(
+    state: State,
+    codebook_name: Annotated[
+        str | None,
+        QueryParameter(
+            name="codebook",
+            min_length=1,
+            max_length=64,
+            description="whose topic labels to show (a codebook's name); default: the server's",
+        ),
+    ] = None,
+) -> str:
+    """The codebook whose labels a response shows: the ``codebook`` query parameter, else the
+    one the server classifies with."""
+    if codebook_name is not None:
+        refuse_nul(codebook_name, "codebook")
+        return codebook_name
+    return str(state.codebook)
 
 
 async def provide_db(state: State) -> AsyncGenerator[Session, None]:
@@ -68,6 +90,7 @@ def unit_of_work(fn: Callable[P, R]) -> Callable[P, R]:
 DEPENDENCIES: dict[str, Provide] = {
     "settings": Provide(provide_settings, sync_to_thread=False),
     "engine": Provide(provide_engine, sync_to_thread=False),
+    "codebook": Provide(provide_codebook, sync_to_thread=False),
     "db": Provide(provide_db),
     "principal": Provide(provide_principal),
     "key": Provide(provide_required_principal),

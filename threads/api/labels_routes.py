@@ -11,7 +11,6 @@ from sqlmodel import Session
 
 from threads.api import auth
 from threads.api.deps import problems, unit_of_work
-from threads.db.queries.reads import comment_topic_ids
 from threads.keys import Principal
 from threads.schemas import MAX_ID, LabelsRequest, LabelsResponse
 from threads.topics.labels import set_labels
@@ -41,9 +40,10 @@ class LabelController(Controller):
         data: JSONBody[LabelsRequest],
     ) -> LabelsResponse:
         """Add or remove topic labels on a comment (moderator+); a removal is kept as the
-        moderator's "not this topic", which wins over automatic labels. Audited.
+        moderator's "not this topic". The newest moderator label of a topic wins over older ones
+        and over the automatic label. Labels belong to the server's codebook. Audited.
         """
-        set_labels(
+        topics = set_labels(
             db,
             comment_id,
             add=list(data.add),
@@ -51,7 +51,4 @@ class LabelController(Controller):
             actor=key.actor,
             taxonomy=request.app.state.taxonomy,
         )
-        db.flush()
-        return LabelsResponse(
-            comment_id=comment_id, topics=comment_topic_ids(db, [comment_id]).get(comment_id, [])
-        )
+        return LabelsResponse(comment_id=comment_id, topics=topics)

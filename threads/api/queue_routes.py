@@ -38,6 +38,7 @@ class QueueController(Controller):
     def queue(
         self,
         db: NamedDependency[Session],
+        codebook: NamedDependency[str],
         status: Annotated[
             list[StatusName] | None,
             Parameter(description="repeat for several; default pending and flagged"),
@@ -69,6 +70,7 @@ class QueueController(Controller):
             since=since,
             until=until,
             text=text or None,
+            codebook=codebook,
         )
         page = list_queue(db, flt, sort=sort, cursor=cursor or None, limit=limit)
         return views.queue_page(page)
@@ -84,6 +86,7 @@ class QueueController(Controller):
         self,
         engine: NamedDependency[Engine],
         key: NamedDependency[Principal],
+        codebook: NamedDependency[str],
         data: JSONBody[BulkRequest],
     ) -> BulkResponse:
         """One action on a list of ids or on a queue filter, with a result per comment.
@@ -103,6 +106,7 @@ class QueueController(Controller):
                 since=f.since,
                 until=f.until,
                 text=f.text,
+                codebook=codebook,
             )
 
         def run() -> list[BulkItem]:

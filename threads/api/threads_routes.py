@@ -68,14 +68,18 @@ class ThreadController(Controller):
         request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         settings: NamedDependency[Settings],
+        codebook: NamedDependency[str],
         thread_id: ThreadId,
     ) -> ThreadDetail:
-        """One thread: article, effective state (auto-closed counts as closed), counts.
+        """One thread: article, effective state (auto-closed counts as closed), counts (per
+        topic: approved comments, topics of the chosen codebook).
 
         Served again while nothing was written and auto-close has not come (until then:
         ``EXPIRES_KEY``; see ``threads.api.cache``).
         """
-        detail, until = views.thread_detail_until(db, settings, thread_id, now=utcnow())
+        detail, until = views.thread_detail_until(
+            db, settings, thread_id, now=utcnow(), codebook=codebook
+        )
         request.scope[EXPIRES_KEY] = until  # type: ignore[literal-required]
         return detail
 
@@ -90,6 +94,7 @@ class ThreadController(Controller):
         self,
         db: NamedDependency[Session],
         principal: NamedDependency[Principal | None],
+        codebook: NamedDependency[str],
         thread_id: ThreadId,
         view: Annotated[
             Literal["tree", "flat"], Parameter(description="nested replies or one flat list")
@@ -103,7 +108,13 @@ class ThreadController(Controller):
         all comments in order of appearance.
         """
         return views.thread_comments(
-            db, thread_id, full=principal is not None, view=view, cursor=cursor, limit=limit
+            db,
+            thread_id,
+            full=principal is not None,
+            view=view,
+            cursor=cursor,
+            limit=limit,
+            codebook=codebook,
         )
 
     @get(
@@ -117,6 +128,7 @@ class ThreadController(Controller):
         engine: NamedDependency[Engine],
         settings: NamedDependency[Settings],
         principal: NamedDependency[Principal | None],
+        codebook: NamedDependency[str],
         thread_id: ThreadId,
     ) -> TopicSummary:
         """The thread's topic summary, the same data as ``threads report``'s: per topic the
@@ -128,6 +140,7 @@ class ThreadController(Controller):
             thread_ids=(thread_id,),
             statuses=DEFAULT_STATUSES if principal is not None else ("approved",),
             taxonomy_path=settings.taxonomy_path,
+            codebook=codebook,
         )
         report = build_report(engine, request)
         assert isinstance(report, ThreadReport)
@@ -146,6 +159,7 @@ class ThreadController(Controller):
         request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         settings: NamedDependency[Settings],
+        codebook: NamedDependency[str],
         thread_id: ThreadId,
         data: JSONBody[SubmissionRequest],
     ) -> SubmissionResponse:
@@ -170,7 +184,7 @@ class ThreadController(Controller):
             classify=request.app.state.classify,
         )
         db.flush()
-        topics = views.shape_comments(db, [result.comment], full=False)
+        topics = views.shape_comments(db, [result.comment], full=False, codebook=codebook)
         return SubmissionResponse(
             status=result.status.value,
             comment=topics[0],  # type: ignore[arg-type]
@@ -189,6 +203,7 @@ class ThreadController(Controller):
         self,
         db: NamedDependency[Session],
         settings: NamedDependency[Settings],
+        codebook: NamedDependency[str],
         key: NamedDependency[Principal],
         thread_id: ThreadId,
         data: JSONBody[CloseRequest],
@@ -196,7 +211,7 @@ class ThreadController(Controller):
         """Close a thread with a reason (moderator or admin); audited."""
         close_thread(db, thread_id, actor=key.actor, reason=data.reason)
         db.flush()
-        return views.thread_detail(db, settings, thread_id, now=utcnow())
+        return views.thread_detail(db, settings, thread_id, now=utcnow(), codebook=codebook)
 
     @post(
         "/{thread_id:int}/reopen",
@@ -211,6 +226,7 @@ class ThreadController(Controller):
         self,
         db: NamedDependency[Session],
         settings: NamedDependency[Settings],
+        codebook: NamedDependency[str],
         key: NamedDependency[Principal],
         thread_id: ThreadId,
         data: JSONBody[ReopenRequest | None] = None,
@@ -224,7 +240,7 @@ class ThreadController(Controller):
             settings=settings,
         )
         db.flush()
-        return views.thread_detail(db, settings, thread_id, now=utcnow())
+        return views.thread_detail(db, settings, thread_id, now=utcnow(), codebook=codebook)
 
     @put(
         "/{thread_id:int}/policy",
@@ -238,6 +254,7 @@ class ThreadController(Controller):
         self,
         db: NamedDependency[Session],
         settings: NamedDependency[Settings],
+        codebook: NamedDependency[str],
         key: NamedDependency[Principal],
         thread_id: ThreadId,
         data: JSONBody[PolicyRequest],
@@ -254,7 +271,7 @@ class ThreadController(Controller):
             auto_close_from=_given(data.auto_close_from),
         )
         db.flush()
-        return views.thread_detail(db, settings, thread_id, now=utcnow())
+        return views.thread_detail(db, settings, thread_id, now=utcnow(), codebook=codebook)
 
 
 def _given(value: Any) -> Any:

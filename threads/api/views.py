@@ -14,6 +14,7 @@ from sqlmodel import Session
 from threads.config import Settings
 from threads.cursor import Part, decode_cursor, encode_cursor
 from threads.db.queries import reads as r
+from threads.db.queries.labels import topics_of
 from threads.errors import InvalidInput, NotFound
 from threads.models import Comment, CommentStatus, ModerationEvent
 from threads.moderation.queue import QueuePage
@@ -69,14 +70,15 @@ def thread_page(
 
 
 def thread_detail(
-    session: Session, settings: Settings, thread_id: int, *, now: datetime
+    session: Session, settings: Settings, thread_id: int, *, now: datetime, codebook: str
 ) -> ThreadDetail:
-    """One thread: its article, effective state, comments per status and (approved) per topic."""
-    return thread_detail_until(session, settings, thread_id, now=now)[0]
+    """One thread: its article, effective state, comments per status and (approved) per topic
+    of ``codebook``."""
+    return thread_detail_until(session, settings, thread_id, now=now, codebook=codebook)[0]
 
 
 def thread_detail_until(
-    session: Session, settings: Settings, thread_id: int, *, now: datetime
+    session: Session, settings: Settings, thread_id: int, *, now: datetime, codebook: str
 ) -> tuple[ThreadDetail, datetime | None]:
     """:func:`thread_detail` and until when, at most, it holds without any write: the time
     auto-close closes the thread (None: no such time)."""
@@ -108,7 +110,7 @@ def thread_detail_until(
         version=thread.version,
         comment_count=sum(counts.values()),
         counts_by_status=counts,
-        counts_by_topic=r.topic_counts(session, thread_id, PUBLIC_STATUSES),
+        counts_by_topic=r.topic_counts(session, thread_id, PUBLIC_STATUSES, codebook),
     )
     return detail, status.closes_at
 
@@ -153,9 +155,10 @@ def full_comment(c: Comment, topics: list[str]) -> CommentFull:
 
 
 def shape_comments(
-    session: Session, comments: Sequence[Comment], *, full: bool
+    session: Session, comments: Sequence[Comment], *, full: bool, codebook: str
 ) -> list[CommentPublic] | list[CommentFull]:
-    topics = r.comment_topic_ids(session, [c.id for c in comments if c.id is not None])
+    """Comments as the API shows them, each with its topics in ``codebook``."""
+    topics = topics_of(session, codebook, [c.id for c in comments if c.id is not None])
     if full:
         return [full_comment(c, topics.get(c.id or 0, [])) for c in comments]
     return [public_comment(c, topics.get(c.id or 0, [])) for c in comments]
@@ -169,6 +172,7 @@ def thread_comments(
     view: str,
     cursor: str | None,
     limit: int,
+    codebook: str,
 ) -> Page[Any]:
     """Comments of a thread: approved only unless ``full`` (a key holder), flat or as a tree.
 
@@ -191,7 +195,7 @@ def thread_comments(
         )
         more = len(rows) > limit
         rows = rows[:limit]
-        items = shape_comments(session, rows, full=full)
+        items = shape_comments(session, rows, full=full, codebook=codebook)
         last = rows[-1] if rows else None
         next_cursor = (
             encode_cursor("f", last.position, last.id or 0) if more and last is not None else None
@@ -201,7 +205,7 @@ def thread_comments(
     if view != "tree":
         raise InvalidInput(f"view must be tree or flat, got {view!r}", field="view")
     comments = r.thread_comments(session, thread_id, statuses)
-    shaped = shape_comments(session, comments, full=full)
+    shaped = shape_comments(session, comments, full=full, codebook=codebook)
     roots = _tree(comments, list(shaped), session=session if not full else None)
     start = 0
     if cursor:

@@ -17,14 +17,23 @@ from threads.archive.disqus import dump_disqus
 from threads.archive.jsonl import dump_archive, is_archive_header, load_archive
 from threads.archive.wxr import dump_wxr
 from threads.errors import InvalidInput
+from threads.models import DEFAULT_CODEBOOK
 
 EXPORT_FORMATS = ("jsonl", "wxr", "disqus", "csv")
 
 
 def export(
-    engine: Engine, fmt: str, out: TextIO, *, thread_ids: Sequence[int] | None = None
+    engine: Engine,
+    fmt: str,
+    out: TextIO,
+    *,
+    thread_ids: Sequence[int] | None = None,
+    codebook: str = DEFAULT_CODEBOOK,
 ) -> dict[str, int]:
     """Write the database (or ``thread_ids`` only) to ``out`` in ``fmt``; returns what was written.
+
+    ``codebook`` names the codebook whose topics the CSV shows (the archive holds every
+    codebook's labels; WXR and Disqus carry no topics).
 
     The counts are records per type for ``jsonl`` and ``{"comment": n}`` for the others. Raises
     InvalidInput for an unknown format and NotFound naming thread ids that do not exist.
@@ -42,6 +51,8 @@ def export(
             f"unknown export format {fmt!r} (expected one of {', '.join(EXPORT_FORMATS)})",
             field="format",
         )
+    if fmt == "csv":
+        return {"comment": dump_csv(engine, out, thread_ids=thread_ids, codebook=codebook)}
     return {"comment": writer(engine, out, thread_ids=thread_ids)}
 
 

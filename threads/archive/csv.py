@@ -2,7 +2,8 @@
 
 Columns: ``comment_id, thread_id, article_id, article_title, article_url, parent_id, position,
 author_name, author_url, posted_at, status, kind, topics``, then ``score_<topic>`` for every topic
-labelled in the exported comments (sorted), then ``sentiment, body``. RFC 4180 quoting, UTF-8,
+labelled in the exported comments (sorted), then ``sentiment, body``. Topics and scores are those
+of one codebook (the shipped one unless another is named). RFC 4180 quoting, UTF-8,
 a header row, ``\\n`` line ends; empty cells for missing values; text a spreadsheet would run as a
 formula starts with a single quote (:func:`format_cell`).
 """
@@ -19,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from threads.archive.common import STREAM, format_time, snapshot
 from threads.db.queries.archive import export_comments, export_labels, export_topic_ids
-from threads.models import LabelSource
+from threads.models import DEFAULT_CODEBOOK, LabelSource
 
 BASE_COLUMNS = [
     "comment_id",
@@ -82,39 +83,39 @@ def _cell(value: Any) -> Any:
 
 
 def topic_summary(labels: list[Any]) -> tuple[list[str], dict[str, float]]:
-    """The topics assigned to one comment and its automatic score per topic.
-
-    A moderator's label (the newest, when several moderators labelled) decides whether a topic is
-    assigned; without one, the automatic label does. Scores are the automatic classifier's.
-    """
-    decided: dict[str, bool] = {}
-    auto: dict[str, bool] = {}
-    scores: dict[str, float] = {}
-    for label in labels:  # oldest first, so later labels override earlier ones
-        if label.source == LabelSource.MODERATOR:
-            decided[label.topic_id] = bool(label.assigned)
-        else:
-            auto[label.topic_id] = bool(label.assigned)
-            scores[label.topic_id] = float(label.score)
-    assigned = {**auto, **decided}
-    return sorted(t for t, yes in assigned.items() if yes), scores
+    """The topics of one comment and its automatic score per topic, from its label rows of one
+    codebook as :func:`export_labels` gives them (``decides`` computed by the one rule)."""
+    assigned = sorted({label.topic_id for label in labels if label.decides and label.assigned})
+    scores = {
+        label.topic_id: float(label.score) for label in labels if label.source == LabelSource.AUTO
+    }
+    return assigned, scores
 
 
-def _labels_by_comment(conn: Connection, thread_ids: Sequence[int] | None) -> Iterator[Any]:
-    rows = conn.execute(export_labels(thread_ids), execution_options=STREAM)
+def _labels_by_comment(
+    conn: Connection, thread_ids: Sequence[int] | None, codebook: str
+) -> Iterator[Any]:
+    rows = conn.execute(export_labels(thread_ids, codebook), execution_options=STREAM)
     return groupby(rows, key=lambda r: r.comment_id)
 
 
-def dump_csv(engine: Engine, out: TextIO, *, thread_ids: Sequence[int] | None = None) -> int:
-    """Write the comments of the threads (all, or ``thread_ids``) as CSV; returns rows written.
+def dump_csv(
+    engine: Engine,
+    out: TextIO,
+    *,
+    thread_ids: Sequence[int] | None = None,
+    codebook: str = DEFAULT_CODEBOOK,
+) -> int:
+    """Write the comments of the threads (all, or ``thread_ids``) as CSV, with their topics and
+    scores in ``codebook``; returns rows written.
 
     Raises NotFound naming thread ids that do not exist.
     """
     written = 0
     with snapshot(engine, thread_ids) as conn:
-        topics = list(conn.execute(export_topic_ids(thread_ids)).scalars())
+        topics = list(conn.execute(export_topic_ids(thread_ids, codebook)).scalars())
         out.write(format_row([*BASE_COLUMNS, *(f"score_{t}" for t in topics), *TAIL_COLUMNS]))
-        labels = _labels_by_comment(conn, thread_ids)
+        labels = _labels_by_comment(conn, thread_ids, codebook)
         pending = next(labels, None)
         for c in conn.execute(export_comments(thread_ids), execution_options=STREAM):
             mine: list[Any] = []

@@ -1,6 +1,6 @@
 """The lossless JSONL archive: every row of every table (API keys aside), one JSON object a line.
 
-Format (version 2, documented in the README):
+Format (version 3, documented in the README):
 
 * line 1 is the header ``{"type": "archive", "format": "threads-archive", "version": 2, ...}``;
 * then one record per row, sections in the order ``import_batch``, ``site``, ``article``,
@@ -10,8 +10,11 @@ Format (version 2, documented in the README):
   times are ISO 8601 in UTC with a ``Z`` suffix, enums are their string values, JSON columns are
   written with sorted keys.
 
-Version 1 archives (before sites) still load: their articles go to the sites their addresses
-name, as a database from before sites is migrated.
+Older archives still load. Version 1 (before sites): their articles go to the sites their
+addresses name, as a database from before sites is migrated. Versions 1 and 2 (before codebooks
+side by side): their topic labels belong to the shipped codebook, as migration 0006 does, and the
+comments' ``classified_version``/``classified_hash`` (derived state) are dropped. Whether a
+comment was classified is not archived: a restored database classifies again.
 
 The same database always gives the same bytes (there is no "now" in the header: ``as_of`` is the
 newest timestamp held in the archived rows), which makes archives diffable and checksummable.
@@ -65,9 +68,11 @@ from threads.models import (
 )
 
 FORMAT = "threads-archive"
-VERSION = 2
-#: the versions a load reads (1: before sites)
-READS = (1, 2)
+VERSION = 3
+#: the versions a load reads (1: before sites; 2: before codebooks side by side)
+READS = (1, 2, 3)
+#: fields of older versions that are derived state now kept elsewhere: read and dropped
+_RETIRED = {("comment", "classified_version"), ("comment", "classified_hash")}
 #: record types in the order an archive holds them
 RECORD_TYPES: list[str] = [name for name, _ in ARCHIVE_SECTIONS]
 _MODELS: dict[str, Any] = {
@@ -398,6 +403,9 @@ class _Loader:
     def decode(self, record_type: str, obj: dict[str, Any]) -> dict[str, Any]:
         specs = _SPECS[record_type]
         rec_id = obj.get("id")
+        if self.version < 3:
+            for retired in [name for name in obj if (record_type, name) in _RETIRED]:
+                del obj[retired]
         unknown = sorted(set(obj) - set(specs))
         if unknown:
             raise self.field_error(
@@ -533,7 +541,7 @@ class _Loader:
             row["thread_id"] = self.ref(record_type, row, "thread_id", "thread")
             row["import_batch_id"] = self.ref(record_type, row, "import_batch_id", "import_batch")
         elif record_type == "topic_label":
-            self.claim(record_type, row, "comment_id", "topic_id", "source", "labeler")
+            self.claim(record_type, row, "comment_id", "codebook", "topic_id", "source", "labeler")
             row["comment_id"] = self.ref(record_type, row, "comment_id", "comment")
         elif record_type == "topic_model":
             self.claim(record_type, row, "taxonomy_version", "topic_id")
@@ -703,7 +711,7 @@ _MERGE_KEYS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "article": (("site_id", "key"), "updated_at"),
     "thread": (("article_id",), "updated_at"),
     "comment": (("thread_id", "key"), "updated_at"),
-    "topic_label": (("comment_id", "topic_id", "source", "labeler"), "created_at"),
+    "topic_label": (("comment_id", "codebook", "topic_id", "source", "labeler"), "created_at"),
     "topic_model": (("taxonomy_version", "topic_id"), "trained_at"),
 }
 

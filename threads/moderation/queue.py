@@ -11,8 +11,9 @@ from sqlmodel import Session
 
 from threads.cursor import Part, decode_cursor, encode_cursor
 from threads.db.queries import moderation as q
+from threads.db.queries.labels import topics_of
 from threads.errors import InvalidInput, refuse_nul
-from threads.models import Comment, CommentStatus
+from threads.models import DEFAULT_CODEBOOK, Comment, CommentStatus
 from threads.moderation.matching import author_key_of
 
 QueueSort = q.QueueSort
@@ -26,7 +27,8 @@ class QueueFilter:
 
     ``author`` matches the normalised author identity (e-mail, else name) or the exact name,
     case-insensitively; ``since``/``until`` bound the posted time (``until`` excluded); ``text``
-    is a case-insensitive substring of the body.
+    is a case-insensitive substring of the body. ``codebook`` names the codebook whose labels
+    ``topic`` filters on and the items show (default: the one shipped with threads).
     """
 
     statuses: Sequence[CommentStatus] = (CommentStatus.PENDING, CommentStatus.FLAGGED)
@@ -36,6 +38,7 @@ class QueueFilter:
     since: datetime | None = None
     until: datetime | None = None
     text: str | None = None
+    codebook: str = DEFAULT_CODEBOOK
 
     def __post_init__(self) -> None:
         try:
@@ -47,7 +50,7 @@ class QueueFilter:
                 field="status",
             ) from exc
         object.__setattr__(self, "statuses", statuses)
-        for name in ("topic", "author", "text"):
+        for name in ("topic", "author", "text", "codebook"):
             refuse_nul(getattr(self, name), name)
         for name in ("since", "until"):
             when = getattr(self, name)
@@ -123,7 +126,9 @@ def list_queue(
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    topics = q.assigned_topics(session, [r.comment.id for r in rows if r.comment.id is not None])
+    topics = topics_of(
+        session, filter.codebook, [r.comment.id for r in rows if r.comment.id is not None]
+    )
     items = [
         QueueItem(
             comment=r.comment,

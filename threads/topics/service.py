@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from threads.body_text import plain_text
 from threads.db import session_scope
+from threads.db.queries import labels as labels_q
 from threads.db.queries import topics as q
 from threads.db.types import utcnow
 from threads.errors import NotFound
@@ -92,18 +93,19 @@ def current_classifier(session: Session, taxonomy: Taxonomy) -> Classifier:
 
 
 def _label_rows(
-    comment_id: int, result: Classification, version: str, now: Any
+    comment_id: int, result: Classification, taxonomy: Taxonomy, now: Any
 ) -> list[dict[str, Any]]:
     return [
         {
             "comment_id": comment_id,
+            "codebook": taxonomy.name,
             "topic_id": s.topic_id,
             "score": s.score,
             "assigned": s.assigned,
             "evidence": s.evidence,
             "source": LabelSource.AUTO,
             "labeler": "",
-            "taxonomy_version": version,
+            "taxonomy_version": taxonomy.version,
             "created_at": now,
         }
         for s in result.scores
@@ -118,26 +120,30 @@ def classify_comments(
     *,
     classifier: Classifier | None = None,
 ) -> None:
-    """Classify comments held in ``session`` (for instance one just submitted): replace their
-    automatic labels and store the fingerprint and sentiment on them."""
+    """Classify comments held in ``session`` (for instance one just submitted) with
+    ``taxonomy``: replace that codebook's automatic labels on them, record the classification
+    and store their sentiment."""
     if not comments:
         return
     clf = classifier or current_classifier(session, taxonomy)
     session.flush()
     now = utcnow()
     rows: list[dict[str, Any]] = []
+    marks: list[dict[str, Any]] = []
     for comment in comments:
         if comment.id is None:
             raise ValueError("classify_comments needs stored comments (flushed, with ids)")
         text = "" if comment.purged else plain_text(comment.body, comment.body_format)
         result = clf.classify(text)
-        rows += _label_rows(comment.id, result, taxonomy.version, now) if text else []
+        rows += _label_rows(comment.id, result, taxonomy, now) if text else []
         scores = sentiment_of(text)
         comment.sentiment = scores["compound"]
         comment.sentiment_scores = scores
-        comment.classified_version = clf.fingerprint
-        comment.classified_hash = comment.content_hash
-    q.replace_auto_labels(session, [c.id for c in comments if c.id is not None], rows)
+        marks.append(
+            {"cid": comment.id, "fingerprint": clf.fingerprint, "hash": comment.content_hash}
+        )
+    q.replace_auto_labels(session, taxonomy.name, [m["cid"] for m in marks], rows)
+    q.mark_classified(session, taxonomy.name, marks)
     session.flush()
 
 
@@ -157,7 +163,7 @@ def classify_stored(
             raise NotFound(f"thread {thread_id} does not exist")
         clf = build_classifier(session, taxonomy)
         total = q.count_to_classify(
-            session, clf.fingerprint, thread_id=thread_id, everything=everything
+            session, taxonomy.name, clf.fingerprint, thread_id=thread_id, everything=everything
         )
     stats = ClassifyStats(
         taxonomy=taxonomy.name,
@@ -172,6 +178,7 @@ def classify_stored(
         with session_scope(engine) as session:
             batch = q.comments_to_classify(
                 session,
+                taxonomy.name,
                 clf.fingerprint,
                 thread_id=thread_id,
                 everything=everything,
@@ -192,7 +199,7 @@ def classify_stored(
                     scores = None
                 else:
                     result = clf.classify(text)
-                    labels += _label_rows(c.id, result, taxonomy.version, now)
+                    labels += _label_rows(c.id, result, taxonomy, now)
                     assigned = result.topics
                     stats.by_topic.update(assigned)
                     stats.unlabelled += not assigned
@@ -207,8 +214,9 @@ def classify_stored(
                         "scores": scores,
                     }
                 )
-            q.replace_auto_labels(session, [c.id for c in batch], labels)
-            q.mark_classified(session, marks)
+            q.replace_auto_labels(session, taxonomy.name, [c.id for c in batch], labels)
+            q.mark_classified(session, taxonomy.name, marks)
+            q.store_sentiment(session, marks)
         if progress:
             progress(min(stats.considered, total), total)
     return stats
@@ -251,11 +259,11 @@ def moderator_examples(session: Session, taxonomy: Taxonomy) -> list[Example]:
     known = set(taxonomy.topic_ids)
     decided: dict[int, dict[str, bool]] = {}
     auto: dict[int, set[str]] = {}
-    for row in q.labels_of_reviewed_comments(session):
-        if row.topic_id not in known:
+    for row in q.labels_of_reviewed_comments(session, taxonomy.name):
+        if row.topic_id not in known or not row.decides:
             continue
         if row.source == LabelSource.MODERATOR:
-            decided.setdefault(row.comment_id, {})[row.topic_id] = row.assigned  # newest last
+            decided.setdefault(row.comment_id, {})[row.topic_id] = row.assigned
         elif row.assigned:
             auto.setdefault(row.comment_id, set()).add(row.topic_id)
     bodies = q.comment_bodies(session, list(decided))
@@ -325,7 +333,7 @@ def moderator_annotations(
     labelled: the input of ``threads.topics.evaluation.agreement``."""
     known = set(taxonomy.topic_ids)
     given: dict[tuple[str, int], set[str]] = {}
-    for row in q.labels_of_reviewed_comments(session):
+    for row in q.labels_of_reviewed_comments(session, taxonomy.name):
         if row.source != LabelSource.MODERATOR or row.topic_id not in known:
             continue
         topics = given.setdefault((row.labeler, row.comment_id), set())
@@ -334,3 +342,73 @@ def moderator_annotations(
         else:
             topics.discard(row.topic_id)
     return [(coder, cid, frozenset(ts)) for (coder, cid), ts in sorted(given.items())]
+
+
+# --------------------------------------------------------------------------- codebooks
+
+
+@dataclass(frozen=True)
+class CodebookInfo:
+    """One codebook as the database knows it: its labels, and whether it is the configured one."""
+
+    name: str
+    #: the versions its stored labels were made with, sorted
+    versions: list[str]
+    automatic_labels: int
+    moderator_labels: int
+    #: comments with at least one label of it
+    labelled_comments: int
+    #: comments classified with it (any version)
+    classified_comments: int
+    newest_label_at: Any
+    configured: bool
+    #: the configured file's version, when this is the configured codebook
+    configured_version: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "versions": self.versions,
+            "automatic_labels": self.automatic_labels,
+            "moderator_labels": self.moderator_labels,
+            "labelled_comments": self.labelled_comments,
+            "classified_comments": self.classified_comments,
+            "newest_label_at": self.newest_label_at.isoformat() if self.newest_label_at else None,
+            "configured": self.configured,
+            "configured_version": self.configured_version,
+        }
+
+
+def list_codebooks(session: Session, configured: Taxonomy | None = None) -> list[CodebookInfo]:
+    """Every codebook with labels or classifications in the database, by name, plus the
+    configured one (even before it labelled anything)."""
+    classified = labels_q.classified_counts(session)
+    found: dict[str, CodebookInfo] = {}
+    for row in labels_q.codebook_summaries(session):
+        name = str(row.codebook)
+        found[name] = CodebookInfo(
+            name=name,
+            versions=labels_q.codebook_versions(session, name),
+            automatic_labels=int(row.auto or 0),
+            moderator_labels=int(row.moderator or 0),
+            labelled_comments=int(row.comments or 0),
+            classified_comments=classified.get(name, 0),
+            newest_label_at=row.newest,
+            configured=configured is not None and configured.name == name,
+            configured_version=configured.version
+            if configured is not None and configured.name == name
+            else None,
+        )
+    for name, n in classified.items():
+        if name not in found:
+            found[name] = CodebookInfo(name, [], 0, 0, 0, n, None, False)
+    if configured is not None and configured.name not in found:
+        found[configured.name] = CodebookInfo(
+            configured.name, [], 0, 0, 0, 0, None, True, configured.version
+        )
+    if configured is not None:
+        info = found[configured.name]
+        found[configured.name] = CodebookInfo(
+            **{**info.__dict__, "configured": True, "configured_version": configured.version}
+        )
+    return [found[name] for name in sorted(found)]

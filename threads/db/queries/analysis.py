@@ -5,9 +5,9 @@ topic) and a connection, and return small aggregated rows. They run unchanged on
 PostgreSQL and lean on the indexes ``comment(status, thread_id)``, ``comment(thread_id,
 position)``, ``comment(posted_at)`` and ``comment_topic(topic_id, score)``.
 
-Topic semantics (the same rule everywhere): a comment's topics are its *effective* labels that
-are ``assigned``. For each (comment, topic) the newest moderator label wins; without one, the
-automatic label counts.
+Topic semantics: a comment's topics are those of the selection's codebook, by the one rule of
+:mod:`threads.db.queries.labels` (the newest moderator label wins; without one, the automatic
+label counts).
 """
 
 from __future__ import annotations
@@ -20,12 +20,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
+from threads.db.queries.labels import assigning, has_topic
 from threads.models import (
+    DEFAULT_CODEBOOK,
     Article,
     Comment,
     CommentKind,
     CommentTopic,
-    LabelSource,
     ModerationEvent,
     Thread,
 )
@@ -43,7 +44,8 @@ class Selection:
 
     ``thread_ids`` None means every thread. ``since`` is inclusive, ``until`` exclusive; when
     either is set, comments without a timestamp are left out. ``statuses`` are the comment
-    statuses counted in topic shares and listings. ``topic`` narrows listings and topic tables.
+    statuses counted in topic shares and listings. ``topic`` narrows listings and topic tables;
+    topics are those of ``codebook``.
     """
 
     thread_ids: tuple[int, ...] | None = None
@@ -51,39 +53,11 @@ class Selection:
     until: datetime | None = None
     statuses: tuple[str, ...] = ()
     topic: str | None = None
+    #: the codebook whose labels give the comments' topics
+    codebook: str = DEFAULT_CODEBOOK
 
 
 # --------------------------------------------------------------------------- building blocks
-
-
-def effective_label(label: Any = topic_t) -> sa.ColumnElement[bool]:
-    """True for the label rows that decide a (comment, topic): the newest moderator label, or
-    the automatic label when no moderator labelled that topic on that comment."""
-    mod = topic_t.alias("mod_label")
-    return sa.or_(
-        sa.and_(
-            label.c.source == LabelSource.MODERATOR.value,
-            ~sa.exists().where(
-                mod.c.comment_id == label.c.comment_id,
-                mod.c.topic_id == label.c.topic_id,
-                mod.c.source == LabelSource.MODERATOR.value,
-                mod.c.id > label.c.id,
-            ),
-        ),
-        sa.and_(
-            label.c.source == LabelSource.AUTO.value,
-            ~sa.exists().where(
-                mod.c.comment_id == label.c.comment_id,
-                mod.c.topic_id == label.c.topic_id,
-                mod.c.source == LabelSource.MODERATOR.value,
-            ),
-        ),
-    )
-
-
-def assigned_label(label: Any = topic_t) -> sa.ColumnElement[bool]:
-    """The label rows that give a comment a topic (effective and assigned)."""
-    return sa.and_(label.c.assigned == sa.true(), effective_label(label))
 
 
 def _where(
@@ -106,14 +80,7 @@ def _where(
     if sel.until is not None:
         conds.append(c.posted_at < sel.until)
     if topic and sel.topic is not None:
-        label = topic_t.alias("topic_filter")
-        conds.append(
-            sa.exists().where(
-                label.c.comment_id == c.id,
-                label.c.topic_id == sel.topic,
-                assigned_label(label),
-            )
-        )
+        conds.append(has_topic(sel.codebook, sel.topic, c.id))
     return conds
 
 
@@ -224,7 +191,7 @@ def topic_combinations(
             *scores,
         )
         .select_from(topic_t.join(comment_t, comment_t.c.id == lt.comment_id))
-        .where(assigned_label(), *_where(sel, topic=False))
+        .where(assigning(sel.codebook), *_where(sel, topic=False))
         .group_by(lt.comment_id, c.thread_id, c.posted_at)
         .subquery("per_comment")
     )
@@ -282,7 +249,7 @@ def representative(conn: Connection, sel: Selection, topic_id: str) -> Any:
             lt.score,
         )
         .select_from(topic_t.join(comment_t, comment_t.c.id == lt.comment_id))
-        .where(lt.topic_id == topic_id, assigned_label(), *_where(sel, topic=False))
+        .where(lt.topic_id == topic_id, assigning(sel.codebook), *_where(sel, topic=False))
         .order_by(lt.score.desc(), c.id)
         .limit(1)
     )
@@ -295,28 +262,36 @@ def label_versions(conn: Connection, sel: Selection) -> list[str]:
     stmt = (
         sa.select(lt.taxonomy_version)
         .select_from(topic_t.join(comment_t, comment_t.c.id == lt.comment_id))
-        .where(*_where(sel, topic=False))
+        .where(lt.codebook == sel.codebook, *_where(sel, topic=False))
         .distinct()
         .order_by(lt.taxonomy_version)
     )
     return [r[0] for r in conn.execute(stmt)]
 
 
-def labels_made_with(conn: Connection, taxonomy_version: str) -> bool:
-    """Whether some label in the database was made with this codebook version."""
-    stmt = sa.select(sa.exists().where(topic_t.c.taxonomy_version == taxonomy_version))
+def label_versions_of(conn: Connection, codebook: str) -> list[str]:
+    """The versions the stored labels of ``codebook`` were made with (any comment), sorted."""
+    lt = topic_t.c
+    stmt = (
+        sa.select(lt.taxonomy_version)
+        .where(lt.codebook == codebook)
+        .distinct()
+        .order_by(lt.taxonomy_version)
+    )
+    return [r[0] for r in conn.execute(stmt)]
+
+
+def topic_in_use(conn: Connection, codebook: str, topic_id: str) -> bool:
+    """Whether some label of ``codebook`` names ``topic_id``."""
+    lt = topic_t.c
+    stmt = sa.select(sa.exists().where(lt.codebook == codebook, lt.topic_id == topic_id))
     return bool(conn.execute(stmt).scalar())
 
 
-def topic_in_use(conn: Connection, topic_id: str) -> bool:
-    """Whether some label names ``topic_id``."""
-    stmt = sa.select(sa.exists().where(topic_t.c.topic_id == topic_id))
-    return bool(conn.execute(stmt).scalar())
-
-
-def topic_ids_in_use(conn: Connection) -> list[str]:
-    """Every topic id that some label names (when no codebook is available)."""
-    stmt = sa.select(topic_t.c.topic_id).distinct().order_by(topic_t.c.topic_id)
+def topic_ids_in_use(conn: Connection, codebook: str) -> list[str]:
+    """Every topic id that some label of ``codebook`` names (when its file is not at hand)."""
+    lt = topic_t.c
+    stmt = sa.select(lt.topic_id).where(lt.codebook == codebook).distinct().order_by(lt.topic_id)
     return [r[0] for r in conn.execute(stmt)]
 
 
@@ -350,8 +325,9 @@ def comment_rows(conn: Connection, sel: Selection, *, kinds: Sequence[str] | Non
     return list(conn.execute(stmt))
 
 
-def labels_for(conn: Connection, comment_ids: Sequence[int]) -> list[Row[Any]]:
-    """Effective assigned labels of the given comments, best score first per comment."""
+def labels_for(conn: Connection, codebook: str, comment_ids: Sequence[int]) -> list[Row[Any]]:
+    """The labels that give the comments their topics in ``codebook``, best score first per
+    comment."""
     lt = topic_t.c
     rows: list[Row[Any]] = []
     ids = list(comment_ids)
@@ -359,7 +335,7 @@ def labels_for(conn: Connection, comment_ids: Sequence[int]) -> list[Row[Any]]:
         chunk = ids[start : start + 1000]
         stmt = (
             sa.select(lt.comment_id, lt.topic_id, lt.score, lt.evidence, lt.source, lt.labeler)
-            .where(lt.comment_id.in_(chunk), assigned_label())
+            .where(lt.comment_id.in_(chunk), assigning(codebook))
             .order_by(lt.comment_id, lt.score.desc(), lt.topic_id)
         )
         rows.extend(conn.execute(stmt))

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from threads.db.queries.labels import deciding
 from threads.db.types import UTCDateTime
 from threads.models import (
     Article,
@@ -229,26 +230,28 @@ def export_comments(thread_ids: Sequence[int] | None) -> sa.Select[Any]:
     )
 
 
-def export_labels(thread_ids: Sequence[int] | None) -> sa.Select[Any]:
-    """Topic labels in the order of :func:`export_comments`, oldest first within a comment."""
+def export_labels(thread_ids: Sequence[int] | None, codebook: str) -> sa.Select[Any]:
+    """The topic labels of ``codebook`` in the order of :func:`export_comments`, oldest first
+    within a comment, each with ``decides``: whether it decides its topic (the one rule of
+    :mod:`threads.db.queries.labels`)."""
     comment, label = _table(Comment), _table(CommentTopic)
     return (
-        sa.select(label)
+        sa.select(label, deciding(codebook, label).label("decides"))
         .join_from(label, comment, label.c.comment_id == comment.c.id)
-        .where(_thread_filter(comment.c.thread_id, thread_ids))
+        .where(label.c.codebook == codebook, _thread_filter(comment.c.thread_id, thread_ids))
         .order_by(
             comment.c.thread_id, comment.c.position, comment.c.id, label.c.created_at, label.c.id
         )
     )
 
 
-def export_topic_ids(thread_ids: Sequence[int] | None) -> sa.Select[Any]:
-    """The topic ids labelled on the exported comments, sorted."""
+def export_topic_ids(thread_ids: Sequence[int] | None, codebook: str) -> sa.Select[Any]:
+    """The topic ids of ``codebook`` labelled on the exported comments, sorted."""
     comment, label = _table(Comment), _table(CommentTopic)
     return (
         sa.select(label.c.topic_id)
         .distinct()
         .join_from(label, comment, label.c.comment_id == comment.c.id)
-        .where(_thread_filter(comment.c.thread_id, thread_ids))
+        .where(label.c.codebook == codebook, _thread_filter(comment.c.thread_id, thread_ids))
         .order_by(label.c.topic_id)
     )

@@ -15,6 +15,7 @@ from typing import Any, Literal, Protocol, cast
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, update
 from sqlmodel import Session, col
 
+from threads.db.queries.labels import has_topic
 from threads.db.queries.tally import tally_kept
 from threads.models import (
     Article,
@@ -24,7 +25,6 @@ from threads.models import (
     CommentTally,
     CommentTopic,
     EventTarget,
-    LabelSource,
     ModerationEvent,
     Thread,
     ThreadState,
@@ -51,6 +51,8 @@ class QueueCriteria(Protocol):
     def until(self) -> datetime | None: ...
     @property
     def text(self) -> str | None: ...
+    @property
+    def codebook(self) -> str: ...
 
 
 # --------------------------------------------------------------------------- comments
@@ -246,30 +248,6 @@ def update_thread_if_version(
 # --------------------------------------------------------------------------- queue
 
 
-def _topic_condition(topic: str) -> ColumnElement[bool]:
-    """The comment carries ``topic`` (assigned), and no moderator said it does not."""
-    labelled = (
-        select(col(CommentTopic.id))
-        .where(
-            col(CommentTopic.topic_id) == topic,
-            col(CommentTopic.comment_id) == col(Comment.id),
-            col(CommentTopic.assigned).is_(True),
-        )
-        .exists()
-    )
-    denied = (
-        select(col(CommentTopic.id))
-        .where(
-            col(CommentTopic.topic_id) == topic,
-            col(CommentTopic.comment_id) == col(Comment.id),
-            col(CommentTopic.assigned).is_(False),
-            col(CommentTopic.source) == LabelSource.MODERATOR,
-        )
-        .exists()
-    )
-    return and_(labelled, ~denied)
-
-
 def queue_conditions(
     flt: QueueCriteria, *, author_key: str | None = None
 ) -> list[ColumnElement[bool]]:
@@ -280,7 +258,7 @@ def queue_conditions(
     if flt.thread_id is not None:
         conds.append(col(Comment.thread_id) == flt.thread_id)
     if flt.topic:
-        conds.append(_topic_condition(flt.topic))
+        conds.append(has_topic(flt.codebook, flt.topic, col(Comment.id)))
     if flt.author:
         by_name = func.lower(col(Comment.author_name)) == flt.author.strip().lower()
         conds.append(or_(col(Comment.author_key) == author_key, by_name) if author_key else by_name)
@@ -437,23 +415,3 @@ def queue_ids(
         .limit(limit)
     )
     return [int(i) for i in session.scalars(stmt) if i is not None]
-
-
-def assigned_topics(session: Session, comment_ids: Sequence[int]) -> dict[int, list[str]]:
-    """Topic ids assigned to each comment (a moderator's "not this topic" wins), sorted."""
-    if not comment_ids:
-        return {}
-    stmt = select(
-        col(CommentTopic.comment_id),
-        col(CommentTopic.topic_id),
-        col(CommentTopic.assigned),
-        col(CommentTopic.source),
-    ).where(col(CommentTopic.comment_id).in_(list(comment_ids)))
-    yes: dict[int, set[str]] = {}
-    denied: set[tuple[int, str]] = set()
-    for cid, topic, assigned, source in session.execute(stmt):
-        if assigned:
-            yes.setdefault(cid, set()).add(topic)
-        elif source == LabelSource.MODERATOR:
-            denied.add((cid, topic))
-    return {cid: sorted(t for t in topics if (cid, t) not in denied) for cid, topics in yes.items()}

@@ -12,12 +12,11 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session, col
 
+from threads.db.queries.labels import assigning, label_t
 from threads.models import (
     Article,
     Comment,
     CommentStatus,
-    CommentTopic,
-    LabelSource,
     ModerationEvent,
     Thread,
 )
@@ -86,36 +85,22 @@ def status_counts(session: Session, thread_id: int) -> dict[str, int]:
     return counts
 
 
-# Built once: a fresh alias per call costs more than the query itself (new cache keys).
-_TOPIC = CommentTopic.__table__.alias("ct")  # type: ignore[attr-defined]
-_TOPIC_DENIED = CommentTopic.__table__.alias("no")  # type: ignore[attr-defined]
-
-
 def topic_counts(
-    session: Session, thread_id: int, statuses: Sequence[CommentStatus]
+    session: Session, thread_id: int, statuses: Sequence[CommentStatus], codebook: str
 ) -> dict[str, int]:
-    """Comments of the thread in ``statuses`` per assigned topic (a moderator's "no" wins)."""
-    ct, no = _TOPIC, _TOPIC_DENIED
+    """Comments of the thread in ``statuses`` per topic of ``codebook`` (the rule of
+    ``threads.db.queries.labels``)."""
+    lt = label_t
     stmt = (
-        select(ct.c.topic_id, func.count(func.distinct(ct.c.comment_id)))
-        .join(Comment, col(Comment.id) == ct.c.comment_id)
-        .outerjoin(
-            no,
-            and_(
-                no.c.comment_id == ct.c.comment_id,
-                no.c.topic_id == ct.c.topic_id,
-                no.c.assigned.is_(False),
-                no.c.source == LabelSource.MODERATOR.value,
-            ),
-        )
+        select(lt.c.topic_id, func.count(func.distinct(lt.c.comment_id)))
+        .join(Comment, col(Comment.id) == lt.c.comment_id)
         .where(
             col(Comment.thread_id) == thread_id,
             col(Comment.status).in_(list(statuses)),
-            ct.c.assigned.is_(True),
-            no.c.id.is_(None),
+            assigning(codebook),
         )
-        .group_by(ct.c.topic_id)
-        .order_by(ct.c.topic_id)
+        .group_by(lt.c.topic_id)
+        .order_by(lt.c.topic_id)
     )
     return {str(topic): int(n) for topic, n in session.execute(stmt)}
 
@@ -171,26 +156,6 @@ def comment_exists(session: Session, comment_id: int) -> bool:
         ).scalar_one_or_none()
         is not None
     )
-
-
-def comment_topic_ids(session: Session, comment_ids: Sequence[int]) -> dict[int, list[str]]:
-    """Assigned topics per comment (a moderator's "not this topic" wins), sorted."""
-    if not comment_ids:
-        return {}
-    stmt = select(
-        col(CommentTopic.comment_id),
-        col(CommentTopic.topic_id),
-        col(CommentTopic.assigned),
-        col(CommentTopic.source),
-    ).where(col(CommentTopic.comment_id).in_(list(comment_ids)))
-    yes: dict[int, set[str]] = {}
-    denied: set[tuple[int, str]] = set()
-    for cid, topic, assigned, source in session.execute(stmt):
-        if assigned:
-            yes.setdefault(cid, set()).add(topic)
-        elif source == LabelSource.MODERATOR:
-            denied.add((cid, topic))
-    return {cid: sorted(t for t in ts if (cid, t) not in denied) for cid, ts in yes.items()}
 
 
 def events_by_actor(session: Session, actor: str) -> list[ModerationEvent]:

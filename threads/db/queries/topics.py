@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlmodel import Session, col
 
-from threads.models import Comment, CommentTopic, LabelSource, TopicModel
+from threads.db.queries.labels import deciding
+from threads.models import Comment, CommentClassification, CommentTopic, LabelSource, TopicModel
 
 
 @dataclass(frozen=True)
@@ -23,33 +24,40 @@ class CommentText:
     purged: bool
 
 
-def _stale(fingerprint: str, thread_id: int | None, everything: bool) -> list[Any]:
+def _stale(codebook: str, fingerprint: str, thread_id: int | None, everything: bool) -> list[Any]:
     where: list[Any] = []
     if not everything:
-        where.append(
-            or_(
-                col(Comment.classified_version).is_(None),
-                col(Comment.classified_version) != fingerprint,
-                col(Comment.classified_hash).is_(None),
-                col(Comment.classified_hash) != col(Comment.content_hash),
+        mark = CommentClassification.__table__.alias("mark")  # type: ignore[attr-defined]
+        current = (
+            select(mark.c.id)
+            .where(
+                mark.c.comment_id == col(Comment.id),
+                mark.c.codebook == codebook,
+                mark.c.fingerprint == fingerprint,
+                mark.c.content_hash == col(Comment.content_hash),
             )
+            .exists()
         )
+        where.append(~current)
     if thread_id is not None:
         where.append(col(Comment.thread_id) == thread_id)
     return where
 
 
 def count_to_classify(
-    session: Session, fingerprint: str, *, thread_id: int | None, everything: bool
+    session: Session, codebook: str, fingerprint: str, *, thread_id: int | None, everything: bool
 ) -> int:
     stmt = (
-        select(func.count()).select_from(Comment).where(*_stale(fingerprint, thread_id, everything))
+        select(func.count())
+        .select_from(Comment)
+        .where(*_stale(codebook, fingerprint, thread_id, everything))
     )
     return int(session.execute(stmt).scalar_one())
 
 
 def comments_to_classify(
     session: Session,
+    codebook: str,
     fingerprint: str,
     *,
     thread_id: int | None,
@@ -57,8 +65,9 @@ def comments_to_classify(
     after_id: int,
     limit: int,
 ) -> list[CommentText]:
-    """The next ``limit`` comments (by id, after ``after_id``) that need classifying: never
-    classified, classified under another codebook/model, or changed since (keyset pages)."""
+    """The next ``limit`` comments (by id, after ``after_id``) that need classifying with
+    ``codebook``: never classified with it, classified under another version of it or other
+    learned models, or changed since (keyset pages)."""
     stmt = (
         select(
             col(Comment.id),
@@ -68,7 +77,7 @@ def comments_to_classify(
             col(Comment.content_hash),
             col(Comment.purged),
         )
-        .where(col(Comment.id) > after_id, *_stale(fingerprint, thread_id, everything))
+        .where(col(Comment.id) > after_id, *_stale(codebook, fingerprint, thread_id, everything))
         .order_by(col(Comment.id))
         .limit(limit)
     )
@@ -76,13 +85,17 @@ def comments_to_classify(
 
 
 def replace_auto_labels(
-    session: Session, comment_ids: Sequence[int], rows: Sequence[dict[str, Any]]
+    session: Session, codebook: str, comment_ids: Sequence[int], rows: Sequence[dict[str, Any]]
 ) -> None:
-    """Drop the automatic labels of these comments and insert ``rows`` in their place."""
+    """Drop the automatic labels of ``codebook`` on these comments and insert ``rows`` (labels
+    of that codebook) in their place. Other codebooks' labels are not touched."""
+    if any(r["codebook"] != codebook for r in rows):
+        raise ValueError(f"replace_auto_labels: every row must belong to {codebook!r}")
     if comment_ids:
         session.execute(
             delete(CommentTopic).where(
                 col(CommentTopic.comment_id).in_(list(comment_ids)),
+                col(CommentTopic.codebook) == codebook,
                 col(CommentTopic.source) == LabelSource.AUTO,
             )
         )
@@ -90,37 +103,60 @@ def replace_auto_labels(
         session.execute(insert(CommentTopic), list(rows))
 
 
-def mark_classified(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Store per comment the classification fingerprint, content hash and sentiment.
+def mark_classified(session: Session, codebook: str, rows: Sequence[dict[str, Any]]) -> None:
+    """Record that these comments were classified with ``codebook``: ``rows`` hold ``cid``,
+    ``fingerprint`` (the classifier's) and ``hash`` (the comment's content hash)."""
+    if not rows:
+        return
+    ids = [r["cid"] for r in rows]
+    session.execute(
+        delete(CommentClassification).where(
+            col(CommentClassification.comment_id).in_(ids),
+            col(CommentClassification.codebook) == codebook,
+        )
+    )
+    session.execute(
+        insert(CommentClassification),
+        [
+            {
+                "comment_id": r["cid"],
+                "codebook": codebook,
+                "fingerprint": r["fingerprint"],
+                "content_hash": r["hash"],
+            }
+            for r in rows
+        ],
+    )
 
-    ``rows`` hold ``cid``, ``fingerprint``, ``hash``, ``sentiment`` and ``scores``.
-    """
+
+def store_sentiment(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Store the sentiment of comments: ``rows`` hold ``cid``, ``sentiment`` and ``scores``."""
     if not rows:
         return
     table = Comment.__table__  # type: ignore[attr-defined]
     stmt = (
         update(table)
         .where(table.c.id == bindparam("cid"))
-        .values(
-            classified_version=bindparam("fingerprint"),
-            classified_hash=bindparam("hash"),
-            sentiment=bindparam("sentiment"),
-            sentiment_scores=bindparam("scores"),
+        .values(sentiment=bindparam("sentiment"), sentiment_scores=bindparam("scores"))
+    )
+    session.connection().execute(
+        stmt, [{"cid": r["cid"], "sentiment": r["sentiment"], "scores": r["scores"]} for r in rows]
+    )
+
+
+def drop_moderator_label(
+    session: Session, codebook: str, comment_id: int, topic_id: str, labeler: str
+) -> None:
+    """Remove one moderator's label of a topic on a comment (before their newer one is stored)."""
+    session.execute(
+        delete(CommentTopic).where(
+            col(CommentTopic.comment_id) == comment_id,
+            col(CommentTopic.codebook) == codebook,
+            col(CommentTopic.topic_id) == topic_id,
+            col(CommentTopic.source) == LabelSource.MODERATOR,
+            col(CommentTopic.labeler) == labeler,
         )
     )
-    session.connection().execute(stmt, list(rows))
-
-
-def moderator_label(
-    session: Session, comment_id: int, topic_id: str, labeler: str
-) -> CommentTopic | None:
-    stmt = select(CommentTopic).where(
-        col(CommentTopic.comment_id) == comment_id,
-        col(CommentTopic.topic_id) == topic_id,
-        col(CommentTopic.source) == LabelSource.MODERATOR,
-        col(CommentTopic.labeler) == labeler,
-    )
-    return session.scalars(stmt).first()
 
 
 @dataclass(frozen=True)
@@ -131,13 +167,19 @@ class LabelRow:
     source: LabelSource
     labeler: str
     created_at: Any
+    #: whether this label decides its topic (the rule of threads.db.queries.labels)
+    decides: bool
 
 
-def labels_of_reviewed_comments(session: Session) -> list[LabelRow]:
-    """Every label (automatic and moderator) of the comments a moderator has labelled."""
+def labels_of_reviewed_comments(session: Session, codebook: str) -> list[LabelRow]:
+    """Every label of ``codebook`` (automatic and moderator) of the comments a moderator has
+    labelled in it, oldest first per comment."""
     reviewed = (
         select(col(CommentTopic.comment_id))
-        .where(col(CommentTopic.source) == LabelSource.MODERATOR)
+        .where(
+            col(CommentTopic.source) == LabelSource.MODERATOR,
+            col(CommentTopic.codebook) == codebook,
+        )
         .distinct()
         .scalar_subquery()
     )
@@ -149,13 +191,14 @@ def labels_of_reviewed_comments(session: Session) -> list[LabelRow]:
             col(CommentTopic.source),
             col(CommentTopic.labeler),
             col(CommentTopic.created_at),
+            deciding(codebook),
         )
-        .where(col(CommentTopic.comment_id).in_(reviewed))
-        .order_by(col(CommentTopic.comment_id), col(CommentTopic.created_at))
+        .where(col(CommentTopic.comment_id).in_(reviewed), col(CommentTopic.codebook) == codebook)
+        .order_by(col(CommentTopic.comment_id), col(CommentTopic.created_at), col(CommentTopic.id))
     )
     return [
-        LabelRow(cid, topic, bool(assigned), LabelSource(source), labeler, created)
-        for cid, topic, assigned, source, labeler, created in session.execute(stmt)
+        LabelRow(cid, topic, bool(assigned), LabelSource(source), labeler, created, bool(decides))
+        for cid, topic, assigned, source, labeler, created, decides in session.execute(stmt)
     ]
 
 
