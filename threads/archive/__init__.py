@@ -22,15 +22,22 @@ EXPORT_FORMATS = ("jsonl", "wxr", "disqus", "csv")
 
 
 def export(
-    engine: Engine, fmt: str, out: TextIO, *, thread_ids: Sequence[int] | None = None
+    engine: Engine,
+    fmt: str,
+    out: TextIO,
+    *,
+    thread_ids: Sequence[int] | None = None,
+    site: str | None = None,
 ) -> dict[str, int]:
-    """Write the database (or ``thread_ids`` only) to ``out`` in ``fmt``; returns what was written.
+    """Write the database (or ``thread_ids`` only, and/or the threads of the site with key
+    ``site``) to ``out`` in ``fmt``; returns what was written.
 
     The counts are records per type for ``jsonl`` and ``{"comment": n}`` for the others. Raises
-    InvalidInput for an unknown format and NotFound naming thread ids that do not exist.
+    InvalidInput for an unknown format or given threads of another site, NotFound naming
+    thread ids that do not exist or an unknown site key (with the known ones).
     """
     if fmt == "jsonl":
-        return dump_archive(engine, out, thread_ids=thread_ids)
+        return dump_archive(engine, out, thread_ids=thread_ids, site=site)
     writers: dict[str, Callable[..., int]] = {
         "wxr": dump_wxr,
         "disqus": dump_disqus,
@@ -42,7 +49,7 @@ def export(
             f"unknown export format {fmt!r} (expected one of {', '.join(EXPORT_FORMATS)})",
             field="format",
         )
-    return {"comment": writer(engine, out, thread_ids=thread_ids)}
+    return {"comment": writer(engine, out, thread_ids=thread_ids, site=site)}
 
 
 __all__ = [

@@ -15,6 +15,7 @@ from typing import Any, Literal, Protocol, cast
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, update
 from sqlmodel import Session, col
 
+from threads.db.queries.sites import site_threads_by_key
 from threads.db.queries.tally import tally_kept
 from threads.models import (
     Article,
@@ -51,6 +52,8 @@ class QueueCriteria(Protocol):
     def until(self) -> datetime | None: ...
     @property
     def text(self) -> str | None: ...
+    @property
+    def site(self) -> str | None: ...
 
 
 # --------------------------------------------------------------------------- comments
@@ -290,6 +293,8 @@ def queue_conditions(
         conds.append(col(Comment.posted_at) < flt.until)
     if flt.text:
         conds.append(col(Comment.body).icontains(flt.text, autoescape=True))
+    if flt.site:
+        conds.append(col(Comment.thread_id).in_(site_threads_by_key(flt.site)))
     return conds
 
 
