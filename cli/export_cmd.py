@@ -31,6 +31,9 @@ def export_cmd(
     thread: list[int] | None = typer.Option(
         None, "--thread", "-t", help="Export only this thread id (repeatable)."
     ),
+    site: str | None = typer.Option(
+        None, "--site", help="Export only the threads of this site (its key; see `threads sites`)."
+    ),
     out: Path | None = typer.Option(
         None,
         "--out",
@@ -45,7 +48,7 @@ def export_cmd(
     thread_ids = list(thread) if thread else None
     if out is not None:
         counts = write_atomically(
-            out, lambda handle: export(engine, fmt.value, handle, thread_ids=thread_ids)
+            out, lambda handle: export(engine, fmt.value, handle, thread_ids=thread_ids, site=site)
         )
         what = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
         typer.echo(f"wrote {out} ({fmt.value}: {what or 'nothing'})", err=True)
@@ -53,7 +56,7 @@ def export_cmd(
     stdout = typer.get_binary_stream("stdout")
     handle = io.TextIOWrapper(stdout, encoding="utf-8", newline="")
     try:
-        export(engine, fmt.value, handle, thread_ids=thread_ids)
+        export(engine, fmt.value, handle, thread_ids=thread_ids, site=site)
         handle.flush()
     finally:
         handle.detach()  # leave stdout itself open

@@ -101,6 +101,9 @@ def queue(
         None, "--until", help="Posted up to this date, inclusive (or before an ISO time)."
     ),
     text: str | None = typer.Option(None, "--text", help="Body contains this (any case)."),
+    site: str | None = typer.Option(
+        None, "--site", help="Only this site's threads (its key; see `threads sites`)."
+    ),
     sort: str = typer.Option("oldest", "--sort", help=f"Order: {', '.join(SORTS)}."),
     limit: int = typer.Option(50, "--limit", "-n", help="Comments per page (1-500)."),
     cursor: str | None = typer.Option(None, "--cursor", help="Next page (printed below a page)."),
@@ -117,6 +120,7 @@ def queue(
         since=_when(since, "--since"),
         until=_when(until, "--until", end=True),
         text=text,
+        site=site,
     )
     with session_scope(state(ctx).engine()) as session:
         page = list_queue(session, flt, sort=sort, cursor=cursor, limit=limit)
