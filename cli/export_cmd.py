@@ -34,6 +34,9 @@ def export_cmd(
     codebook: str | None = typer.Option(
         None, "--codebook", help="csv: " + CODEBOOK_HELP, metavar="NAME"
     ),
+    site: str | None = typer.Option(
+        None, "--site", help="Export only the threads of this site (its key; see `threads sites`)."
+    ),
     out: Path | None = typer.Option(
         None,
         "--out",
@@ -50,7 +53,9 @@ def export_cmd(
     if out is not None:
         counts = write_atomically(
             out,
-            lambda handle: export(engine, fmt.value, handle, thread_ids=thread_ids, codebook=book),
+            lambda handle: export(
+                engine, fmt.value, handle, thread_ids=thread_ids, site=site, codebook=book
+            ),
         )
         what = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
         typer.echo(f"wrote {out} ({fmt.value}: {what or 'nothing'})", err=True)
@@ -58,7 +63,7 @@ def export_cmd(
     stdout = typer.get_binary_stream("stdout")
     handle = io.TextIOWrapper(stdout, encoding="utf-8", newline="")
     try:
-        export(engine, fmt.value, handle, thread_ids=thread_ids, codebook=book)
+        export(engine, fmt.value, handle, thread_ids=thread_ids, site=site, codebook=book)
         handle.flush()
     finally:
         handle.detach()  # leave stdout itself open

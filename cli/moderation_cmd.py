@@ -102,6 +102,9 @@ def queue(
     ),
     text: str | None = typer.Option(None, "--text", help="Body contains this (any case)."),
     codebook: str | None = typer.Option(None, "--codebook", help=CODEBOOK_HELP, metavar="NAME"),
+    site: str | None = typer.Option(
+        None, "--site", help="Only this site's threads (its key; see `threads sites`)."
+    ),
     sort: str = typer.Option("oldest", "--sort", help=f"Order: {', '.join(SORTS)}."),
     limit: int = typer.Option(50, "--limit", "-n", help="Comments per page (1-500)."),
     cursor: str | None = typer.Option(None, "--cursor", help="Next page (printed below a page)."),
@@ -119,6 +122,7 @@ def queue(
         until=_when(until, "--until", end=True),
         text=text,
         codebook=state(ctx).codebook(codebook),
+        site=site,
     )
     with session_scope(state(ctx).engine()) as session:
         page = list_queue(session, flt, sort=sort, cursor=cursor, limit=limit)

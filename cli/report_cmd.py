@@ -39,6 +39,12 @@ def report(
         help="The threads imported from this file (repeatable; matched by content).",
         metavar="FILE",
     ),
+    site: str | None = typer.Option(
+        None,
+        "--site",
+        help="The threads of this site (its key; see `threads sites`); with thread ids, they "
+        "must be of this site.",
+    ),
     topic: str | None = typer.Option(None, "--topic", help="Only this topic (its id)."),
     since: str | None = typer.Option(
         None, "--since", help="Comments posted on or after this date (YYYY-MM-DD or ISO time)."
@@ -100,6 +106,7 @@ def report(
     request = ReportQuery(
         thread_ids=thread_ids,
         all_threads=all_threads,
+        site=site,
         topic=topic,
         since=parse_bound(since, "--since", end=False),
         until=parse_bound(until, "--until", end=True),

@@ -47,6 +47,16 @@ class ThreadSummary(msgspec.Struct):
     last_comment_at: datetime | None
 
 
+class SiteRead(msgspec.Struct):
+    """A site with its articles and the comments readers see (approved)."""
+
+    key: str
+    name: str
+    base_url: str | None
+    articles: int
+    comments: int
+
+
 class ArticleRead(msgspec.Struct):
     id: int
     key: str
@@ -166,6 +176,7 @@ class QueueFilterBody(msgspec.Struct, forbid_unknown_fields=True):
     since: datetime | None = None
     until: datetime | None = None
     text: Annotated[str, Meta(min_length=1, max_length=500)] | None = None
+    site: Annotated[str, Meta(min_length=1, max_length=255)] | None = None
 
 
 class BulkRequest(msgspec.Struct, forbid_unknown_fields=True):

@@ -45,10 +45,13 @@ EXCERPT_CHARS = 160
 
 @dataclass(frozen=True)
 class ReportQuery:
-    """What to report on. ``thread_ids`` empty with ``all_threads`` False is an error."""
+    """What to report on. ``thread_ids`` empty with ``all_threads`` False and no ``site`` is an
+    error. ``site`` (a site key) alone means every thread of that site; with thread ids, those
+    threads must belong to it."""
 
     thread_ids: tuple[int, ...] = ()
     all_threads: bool = False
+    site: str | None = None
     topic: str | None = None
     since: datetime | None = None
     until: datetime | None = None
@@ -78,6 +81,8 @@ class Context:
     topics: list[tuple[str, str]]
     codebook: Codebook | None
     terms_info: dict[str, Any] = field(default_factory=dict)
+    #: the key of the site the selection is narrowed to (as stored), or None
+    site: str | None = None
 
     @property
     def labels(self) -> dict[str, str]:
@@ -174,7 +179,9 @@ def distinctive_terms(conn: Connection, ctx: Context, selected: int) -> dict[str
     ``TERMS_SAMPLE_CAP`` comments are tokenised on each side (a deterministic sample of ids
     when there are more), which the manifest records."""
     sel = ctx.selection
-    whole = sel.thread_ids is None and sel.since is None and sel.until is None
+    whole = (
+        sel.thread_ids is None and sel.site_id is None and sel.since is None and sel.until is None
+    )
     corpus = selected if whole else q.corpus_size(conn, sel)
     every_fg = max(1, math.ceil(selected / TERMS_SAMPLE_CAP))
     every_bg = max(1, math.ceil(corpus / TERMS_SAMPLE_CAP))
@@ -283,7 +290,8 @@ def moderation_summary(
 ) -> ModerationSummary:
     """Queue size by status, actions by actor (busiest first), the newest actions."""
     per_actor: dict[str, dict[str, int]] = defaultdict(dict)
-    for row in q.actions_by_actor(conn, thread_ids):
+    site_id = ctx.selection.site_id
+    for row in q.actions_by_actor(conn, thread_ids, site_id):
         per_actor[row.actor][row.action] = int(row.n)
     actors = [
         ActorActions(actor=a, total=sum(acts.values()), actions=dict(sorted(acts.items())))
@@ -301,7 +309,7 @@ def moderation_summary(
             to_state=row.to_state,
             reason=row.reason,
         )
-        for row in q.last_events(conn, thread_ids, ctx.request.events)
+        for row in q.last_events(conn, thread_ids, ctx.request.events, site_id)
     ]
     return ModerationSummary(
         queue={s: queue.get(s, 0) for s in QUEUE_STATUSES},
@@ -325,6 +333,7 @@ def build_manifest(
     sel = ctx.selection
     filters: dict[str, Any] = {
         "threads": "all" if sel.thread_ids is None else list(sel.thread_ids),
+        "site": ctx.site,
         "topic": sel.topic,
         "since": iso(sel.since),
         "until": iso(sel.until),

@@ -17,10 +17,10 @@ def manifest_rows(m: Manifest) -> list[tuple[str, str]]:
     """The run manifest as (key, value) lines: the terminal shows them, CSV ends with them."""
     f = m.filters
     threads = f.get("threads")
-    filters = [
-        f"threads {'all' if threads == 'all' else ', '.join(map(str, threads or []))}",
-        f"statuses {', '.join(f.get('statuses') or [])}",
-    ]
+    filters = [f"threads {'all' if threads == 'all' else ', '.join(map(str, threads or []))}"]
+    if f.get("site"):
+        filters.append(f"site {f['site']}")
+    filters.append(f"statuses {', '.join(f.get('statuses') or [])}")
     if f.get("topic"):
         filters.append(f"topic {f['topic']}")
     if f.get("since"):

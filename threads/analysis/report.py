@@ -27,20 +27,25 @@ from threads.analysis.thread_report import build_thread_report
 from threads.db.queries import analysis as q
 from threads.errors import InvalidInput, NotFound
 from threads.models import DEFAULT_CODEBOOK, CommentStatus
+from threads.site_directory import check_threads_in_site, find_site
 
 __all__ = ["CommentRecord", "ReportQuery", "build_report", "comment_table", "resolve"]
 
 
 def resolve(conn: Connection, request: ReportQuery) -> tuple[Context, list[Any]]:
-    """Check the request against the database: threads exist, topic and statuses are known.
+    """Check the request against the database: threads and site exist, the threads belong to
+    the site, topic and statuses are known.
 
     Raises InvalidInput for contradictory or unknown options, NotFound naming every unknown
-    thread id.
+    thread id or the unknown site key (with the known ones).
     """
     if request.all_threads and request.thread_ids:
         raise InvalidInput("give thread ids or --all, not both", field="THREAD")
-    if not request.all_threads and not request.thread_ids:
-        raise InvalidInput("give one or more thread ids, or --all", field="THREAD")
+    if not request.all_threads and not request.thread_ids and request.site is None:
+        raise InvalidInput(
+            "give one or more thread ids, or --all (or --site KEY: a site's threads)",
+            field="THREAD",
+        )
     known_statuses = {s.value for s in CommentStatus}
     unknown_statuses = sorted(set(request.statuses) - known_statuses)
     if unknown_statuses or not request.statuses:
@@ -52,14 +57,19 @@ def resolve(conn: Connection, request: ReportQuery) -> tuple[Context, list[Any]]
     if request.since and request.until and request.since >= request.until:
         raise InvalidInput("--since must be before --until", field="--since")
 
+    site = find_site(conn, request.site, field="--site") if request.site is not None else None
+    site_id = site.id if site is not None else None
     ids = tuple(dict.fromkeys(request.thread_ids))
-    threads = q.thread_rows(conn, None if request.all_threads else ids)
-    if not request.all_threads:
+    every = request.all_threads or not ids  # --all, or --site alone: every thread (of the site)
+    threads = q.thread_rows(conn, None if every else ids, site_id if every else None)
+    if not every:
         found = {t.id for t in threads}
         missing = [str(i) for i in ids if i not in found]
         if missing:
             noun = "thread" if len(missing) == 1 else "threads"
             raise NotFound(f"no {noun} with id {', '.join(missing)}", code="thread_not_found")
+        if site is not None:
+            check_threads_in_site(conn, ids, site, field="--site")
         order = {tid: n for n, tid in enumerate(ids)}
         threads.sort(key=lambda t: order[t.id])
 
@@ -78,14 +88,22 @@ def resolve(conn: Connection, request: ReportQuery) -> tuple[Context, list[Any]]
             field="--topic",
         )
     selection = q.Selection(
-        thread_ids=None if request.all_threads else ids,
+        thread_ids=None if every else ids,
         since=request.since,
         until=request.until,
         statuses=tuple(sorted(set(request.statuses))),
         topic=request.topic,
         codebook=name,
+        site_id=site_id,
     )
-    return Context(request=request, selection=selection, topics=topics, codebook=codebook), threads
+    ctx = Context(
+        request=request,
+        selection=selection,
+        topics=topics,
+        codebook=codebook,
+        site=site.key if site is not None else None,
+    )
+    return ctx, threads
 
 
 def _codebook(conn: Connection, request: ReportQuery) -> Codebook:

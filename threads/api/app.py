@@ -23,6 +23,7 @@ from threads.api.openapi import StrictStructSchemaPlugin
 from threads.api.problems import EXCEPTION_HANDLERS
 from threads.api.queue_routes import QueueController
 from threads.api.ratelimit import SlidingWindowLimiter
+from threads.api.sites_routes import SiteController
 from threads.api.threads_routes import ThreadController
 from threads.config import Settings
 from threads.db import ensure_schema, make_engine, session_scope
@@ -111,6 +112,7 @@ def create_app(settings: Settings) -> Litestar:
         path="/",
         route_handlers=[
             ThreadController,
+            SiteController,
             CommentController,
             QueueController,
             KeyController,

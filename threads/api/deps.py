@@ -9,7 +9,7 @@ from typing import Annotated, ParamSpec, TypeVar
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import QueryParameter
+from litestar.params import Parameter, QueryParameter
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -20,6 +20,12 @@ from threads.schemas import Problem
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+#: the ``site`` filter of the listings: a site key (any case; ``GET /api/sites`` lists them)
+SiteParam = Annotated[
+    str | None,
+    Parameter(max_length=255, description="only this site's (a site key, see /api/sites)"),
+]
 
 
 def provide_settings(state: State) -> Settings:
@@ -100,7 +106,7 @@ _DESCRIPTIONS = {
     400: "Malformed request (bad JSON, wrong type, unknown field); `field` names it",
     401: "No valid API key (missing, unknown or revoked)",
     403: "The key's role is too low for this endpoint",
-    404: "No such thread or comment",
+    404: "No such thread, comment or site (`site_not_found` lists the known site keys)",
     409: "Conflicts with the current state (`code` says which)",
     413: "Request body larger than the limit",
     422: "Input refused by the rules; `field` names it",

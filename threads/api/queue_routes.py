@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from threads.api import auth, views
 from threads.api.cache import served_again
-from threads.api.deps import problems, unit_of_work
+from threads.api.deps import SiteParam, problems, unit_of_work
 from threads.keys import Principal
 from threads.models import CommentStatus, Role
 from threads.moderation.queue import QueueFilter, list_queue
@@ -31,7 +31,7 @@ class QueueController(Controller):
         sync_to_thread=True,
         guards=[auth.viewer],
         middleware=[served_again(Role.VIEWER)],
-        responses=problems(400, 401, 403, 422),
+        responses=problems(400, 401, 403, 404, 422),
         security=[{"bearer": []}],
     )
     @unit_of_work
@@ -49,6 +49,7 @@ class QueueController(Controller):
         since: Annotated[datetime | None, Parameter(description="posted at or after")] = None,
         until: Annotated[datetime | None, Parameter(description="posted before")] = None,
         text: Annotated[str | None, Parameter(max_length=500)] = None,
+        site: SiteParam = None,
         sort: Annotated[
             Literal["oldest", "newest", "most_reported"], Parameter(description="order")
         ] = "oldest",
@@ -56,6 +57,7 @@ class QueueController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
     ) -> Page[QueueItem]:
         """The moderation queue (viewer+): filters, three sorts, cursor pages, a total count.
+        An unknown ``site`` key is a 404 ``site_not_found`` listing the known keys.
 
         A page is built once and served again while nothing has been written since (the
         change clock, read after the request arrived, is unchanged): see ``threads.api.cache``.
@@ -71,6 +73,7 @@ class QueueController(Controller):
             until=until,
             text=text or None,
             codebook=codebook,
+            site=site or None,
         )
         page = list_queue(db, flt, sort=sort, cursor=cursor or None, limit=limit)
         return views.queue_page(page)
@@ -79,7 +82,7 @@ class QueueController(Controller):
         "/actions/bulk",
         guards=[auth.moderator],
         status_code=200,
-        responses=problems(400, 401, 403, 413, 422),
+        responses=problems(400, 401, 403, 404, 413, 422),
         security=[{"bearer": []}],
     )
     async def bulk(
@@ -107,6 +110,7 @@ class QueueController(Controller):
                 until=f.until,
                 text=f.text,
                 codebook=codebook,
+                site=f.site,
             )
 
         def run() -> list[BulkItem]:

@@ -16,7 +16,7 @@ from threads.analysis.data import ThreadReport, TopicSummary
 from threads.analysis.report import build_report
 from threads.api import auth, views
 from threads.api.cache import EXPIRES_KEY, served_again
-from threads.api.deps import problems, unit_of_work
+from threads.api.deps import SiteParam, problems, unit_of_work
 from threads.api.ratelimit import rate_limit
 from threads.config import Settings
 from threads.db.types import utcnow
@@ -44,7 +44,7 @@ class ThreadController(Controller):
     path = "/api/threads"
     tags = ["threads"]
 
-    @get("/", sync_to_thread=True, responses=problems(400, 401, 422))
+    @get("/", sync_to_thread=True, responses=problems(400, 401, 404, 422))
     @unit_of_work
     def list_threads(
         self,
@@ -52,9 +52,13 @@ class ThreadController(Controller):
         settings: NamedDependency[Settings],
         cursor: Cursor = None,
         limit: Limit = 50,
+        site: SiteParam = None,
     ) -> Page[ThreadSummary]:
-        """Threads in id order (public), with their effective state and approved comments."""
-        return views.thread_page(db, settings, cursor=cursor, limit=limit, now=utcnow())
+        """Threads in id order (public), with their effective state and approved comments;
+        ``site`` lists one site's (an unknown key is a 404 ``site_not_found``)."""
+        return views.thread_page(
+            db, settings, cursor=cursor, limit=limit, now=utcnow(), site=site or None
+        )
 
     @get(
         "/{thread_id:int}",

@@ -26,9 +26,11 @@ from threads.schemas import (
     HistoryEvent,
     Page,
     QueueItem,
+    SiteRead,
     ThreadDetail,
     ThreadSummary,
 )
+from threads.site_directory import find_site, site_summaries
 
 PUBLIC_STATUSES: tuple[CommentStatus, ...] = (CommentStatus.APPROVED,)
 MAX_PAGE = 500
@@ -44,12 +46,22 @@ def check_limit(limit: int) -> int:
 
 
 def thread_page(
-    session: Session, settings: Settings, *, cursor: str | None, limit: int, now: datetime
+    session: Session,
+    settings: Settings,
+    *,
+    cursor: str | None,
+    limit: int,
+    now: datetime,
+    site: str | None = None,
 ) -> Page[ThreadSummary]:
-    """Threads in id order; ``comment_count`` counts approved comments (what readers see)."""
+    """Threads in id order (of the site with key ``site`` if given: NotFound naming the known
+    keys when there is none); ``comment_count`` counts approved comments (what readers see)."""
     check_limit(limit)
+    site_id = find_site(session, site).id if site is not None else None
     after = decode_cursor(cursor, "t", Part.INT)[0] if cursor else None
-    rows = r.thread_rows(session, after_id=after, limit=limit + 1, statuses=PUBLIC_STATUSES)
+    rows = r.thread_rows(
+        session, after_id=after, limit=limit + 1, statuses=PUBLIC_STATUSES, site_id=site_id
+    )
     more = len(rows) > limit
     rows = rows[:limit]
     items = [
@@ -66,7 +78,18 @@ def thread_page(
         for row in rows
     ]
     next_cursor = encode_cursor("t", items[-1].id) if more and items else None
-    return Page(items=items, total=r.thread_count(session), next_cursor=next_cursor)
+    return Page(items=items, total=r.thread_count(session, site_id), next_cursor=next_cursor)
+
+
+def site_page(session: Session) -> Page[SiteRead]:
+    """Every site in key order, with its articles and approved comments (what readers see)."""
+    items = [
+        SiteRead(
+            key=s.key, name=s.name, base_url=s.base_url, articles=s.articles, comments=s.comments
+        )
+        for s in site_summaries(session, PUBLIC_STATUSES)
+    ]
+    return Page(items=items, total=len(items), next_cursor=None)
 
 
 def thread_detail(

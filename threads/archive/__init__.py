@@ -29,17 +29,20 @@ def export(
     *,
     thread_ids: Sequence[int] | None = None,
     codebook: str = DEFAULT_CODEBOOK,
+    site: str | None = None,
 ) -> dict[str, int]:
-    """Write the database (or ``thread_ids`` only) to ``out`` in ``fmt``; returns what was written.
+    """Write the database (or ``thread_ids`` only, and/or the threads of the site with key
+    ``site``) to ``out`` in ``fmt``; returns what was written.
 
     ``codebook`` names the codebook whose topics the CSV shows (the archive holds every
     codebook's labels; WXR and Disqus carry no topics).
 
     The counts are records per type for ``jsonl`` and ``{"comment": n}`` for the others. Raises
-    InvalidInput for an unknown format and NotFound naming thread ids that do not exist.
+    InvalidInput for an unknown format or given threads of another site, NotFound naming
+    thread ids that do not exist or an unknown site key (with the known ones).
     """
     if fmt == "jsonl":
-        return dump_archive(engine, out, thread_ids=thread_ids)
+        return dump_archive(engine, out, thread_ids=thread_ids, site=site)
     writers: dict[str, Callable[..., int]] = {
         "wxr": dump_wxr,
         "disqus": dump_disqus,
@@ -52,8 +55,10 @@ def export(
             field="format",
         )
     if fmt == "csv":
-        return {"comment": dump_csv(engine, out, thread_ids=thread_ids, codebook=codebook)}
-    return {"comment": writer(engine, out, thread_ids=thread_ids)}
+        return {
+            "comment": dump_csv(engine, out, thread_ids=thread_ids, site=site, codebook=codebook)
+        }
+    return {"comment": writer(engine, out, thread_ids=thread_ids, site=site)}
 
 
 __all__ = [

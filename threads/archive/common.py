@@ -16,8 +16,14 @@ from typing import Any, TextIO, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from threads.db.queries.archive import export_comments, export_threads, missing_thread_ids
+from threads.db.queries.archive import (
+    ThreadScope,
+    export_comments,
+    export_threads,
+    missing_thread_ids,
+)
 from threads.errors import InvalidInput, NotFound
+from threads.site_directory import check_threads_in_site, find_site
 
 T = TypeVar("T")
 
@@ -28,10 +34,15 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 @contextmanager
-def snapshot(engine: Engine, thread_ids: Sequence[int] | None = None) -> Iterator[Connection]:
-    """A read-only connection that sees one consistent state of the database throughout.
+def snapshot(
+    engine: Engine, thread_ids: Sequence[int] | None = None, site: str | None = None
+) -> Iterator[tuple[Connection, ThreadScope]]:
+    """A read-only connection that sees one consistent state of the database throughout, and
+    the threads to export: all, ``thread_ids``, the threads of the site with key ``site``, or
+    the given threads of that site.
 
-    With ``thread_ids``, raises NotFound naming the ids that name no thread.
+    Raises NotFound naming the thread ids that name no thread or the unknown site key (with the
+    known ones), InvalidInput naming given threads of another site.
     """
     with engine.connect() as conn:
         if conn.dialect.name == "postgresql":
@@ -39,25 +50,35 @@ def snapshot(engine: Engine, thread_ids: Sequence[int] | None = None) -> Iterato
         else:  # a read transaction gives SQLite (WAL) a snapshot for the whole export
             conn.exec_driver_sql("BEGIN")
         try:
-            if thread_ids is not None:
-                missing = missing_thread_ids(conn, thread_ids)
-                if missing:
-                    names = ", ".join(str(i) for i in missing)
-                    raise NotFound(f"no thread with id {names}", code="thread_not_found")
-            yield conn
+            yield conn, _scope(conn, thread_ids, site)
         finally:
             conn.rollback()
 
 
+def _scope(conn: Connection, thread_ids: Sequence[int] | None, site: str | None) -> ThreadScope:
+    if thread_ids is not None:
+        missing = missing_thread_ids(conn, thread_ids)
+        if missing:
+            names = ", ".join(str(i) for i in missing)
+            raise NotFound(f"no thread with id {names}", code="thread_not_found")
+    ids = None if thread_ids is None else tuple(sorted(set(thread_ids)))
+    if site is None:
+        return ThreadScope(thread_ids=ids)
+    found = find_site(conn, site)
+    if ids is not None:
+        check_threads_in_site(conn, ids, found)
+    return ThreadScope(thread_ids=ids, site_id=found.id, site_key=found.key)
+
+
 def threads_with_comments(
-    conn: Connection, thread_ids: Sequence[int] | None
+    conn: Connection, scope: ThreadScope
 ) -> Iterator[tuple[Any, list[Any] | Iterator[Any]]]:
     """Each thread row (``thread_*``/``article_*`` columns) with its comments in thread order.
 
     Both queries stream; a thread's comments must be consumed before the next thread is asked for.
     """
-    threads = conn.execute(export_threads(thread_ids), execution_options=STREAM)
-    comments = conn.execute(export_comments(thread_ids), execution_options=STREAM)
+    threads = conn.execute(export_threads(scope), execution_options=STREAM)
+    comments = conn.execute(export_comments(scope), execution_options=STREAM)
     groups = groupby(comments, key=lambda row: row.thread_id)
     current = next(groups, None)
     for thread in threads:

@@ -19,7 +19,12 @@ from typing import Any, TextIO
 from sqlalchemy.engine import Connection, Engine
 
 from threads.archive.common import STREAM, format_time, snapshot
-from threads.db.queries.archive import export_comments, export_labels, export_topic_ids
+from threads.db.queries.archive import (
+    ThreadScope,
+    export_comments,
+    export_labels,
+    export_topic_ids,
+)
 from threads.models import DEFAULT_CODEBOOK, LabelSource
 
 BASE_COLUMNS = [
@@ -92,10 +97,8 @@ def topic_summary(labels: list[Any]) -> tuple[list[str], dict[str, float]]:
     return assigned, scores
 
 
-def _labels_by_comment(
-    conn: Connection, thread_ids: Sequence[int] | None, codebook: str
-) -> Iterator[Any]:
-    rows = conn.execute(export_labels(thread_ids, codebook), execution_options=STREAM)
+def _labels_by_comment(conn: Connection, scope: ThreadScope, codebook: str) -> Iterator[Any]:
+    rows = conn.execute(export_labels(scope, codebook), execution_options=STREAM)
     return groupby(rows, key=lambda r: r.comment_id)
 
 
@@ -104,20 +107,22 @@ def dump_csv(
     out: TextIO,
     *,
     thread_ids: Sequence[int] | None = None,
+    site: str | None = None,
     codebook: str = DEFAULT_CODEBOOK,
 ) -> int:
     """Write the comments of the threads (all, or ``thread_ids``) as CSV, with their topics and
     scores in ``codebook``; returns rows written.
 
-    Raises NotFound naming thread ids that do not exist.
+    ``site`` (a site key) narrows to that site's threads. Raises NotFound naming thread ids
+    that do not exist or an unknown site key.
     """
     written = 0
-    with snapshot(engine, thread_ids) as conn:
-        topics = list(conn.execute(export_topic_ids(thread_ids, codebook)).scalars())
+    with snapshot(engine, thread_ids, site) as (conn, scope):
+        topics = list(conn.execute(export_topic_ids(scope, codebook)).scalars())
         out.write(format_row([*BASE_COLUMNS, *(f"score_{t}" for t in topics), *TAIL_COLUMNS]))
-        labels = _labels_by_comment(conn, thread_ids, codebook)
+        labels = _labels_by_comment(conn, scope, codebook)
         pending = next(labels, None)
-        for c in conn.execute(export_comments(thread_ids), execution_options=STREAM):
+        for c in conn.execute(export_comments(scope), execution_options=STREAM):
             mine: list[Any] = []
             # labels come in the comments' order: the next group is this comment's or a later one's
             if pending is not None and pending[0] == c.id:

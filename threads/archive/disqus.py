@@ -31,14 +31,21 @@ def _bool(value: bool) -> str:
     return "true" if value else "false"
 
 
-def dump_disqus(engine: Engine, out: TextIO, *, thread_ids: Sequence[int] | None = None) -> int:
+def dump_disqus(
+    engine: Engine,
+    out: TextIO,
+    *,
+    thread_ids: Sequence[int] | None = None,
+    site: str | None = None,
+) -> int:
     """Write a Disqus XML export of the threads (all, or ``thread_ids``); returns posts written.
 
-    Raises NotFound naming thread ids that do not exist.
+    ``site`` (a site key) narrows to that site's threads. Raises NotFound naming thread ids
+    that do not exist or an unknown site key.
     """
     written = 0
     w = out.write
-    with snapshot(engine, thread_ids) as conn:
+    with snapshot(engine, thread_ids, site) as (conn, scope):
         w('<?xml version="1.0" encoding="utf-8"?>\n')
         w(
             f"<disqus xmlns={quoteattr(DISQUS_NS)} xmlns:dsq={quoteattr(DSQ_NS)}"
@@ -47,7 +54,7 @@ def dump_disqus(engine: Engine, out: TextIO, *, thread_ids: Sequence[int] | None
         w('  <category dsq:id="1">\n')
         w(f"    <forum>{FORUM}</forum>\n    <title>General</title>\n")
         w("    <isDefault>true</isDefault>\n  </category>\n")
-        for t in conn.execute(export_threads(thread_ids), execution_options=STREAM):
+        for t in conn.execute(export_threads(scope), execution_options=STREAM):
             created = t.article_published_at or t.thread_created_at
             identifier = t.thread_external_id or t.article_key
             authors = t.article_authors or []
@@ -67,7 +74,7 @@ def dump_disqus(engine: Engine, out: TextIO, *, thread_ids: Sequence[int] | None
             w(f"    <isClosed>{_bool(t.thread_state == ThreadState.CLOSED)}</isClosed>\n")
             w("    <isDeleted>false</isDeleted>\n")
             w("  </thread>\n")
-        for c in conn.execute(export_comments(thread_ids), execution_options=STREAM):
+        for c in conn.execute(export_comments(scope), execution_options=STREAM):
             written += 1
             w(f'  <post dsq:id="{c.id}">\n')
             w(f"    <id>{text(c.external_id or '')}</id>\n")

@@ -39,6 +39,7 @@ from threads.archive.common import format_time, snapshot
 from threads.db.migrate import current_revision
 from threads.db.queries.archive import (
     ARCHIVE_SECTIONS,
+    ThreadScope,
     archive_sections,
     content_row_exists,
     find_rows,
@@ -141,16 +142,21 @@ def encode_row(record_type: str, table: sa.Table, row: Any) -> dict[str, Any]:
 
 
 def dump_archive(
-    engine: Engine, out: TextIO, *, thread_ids: Sequence[int] | None = None
+    engine: Engine,
+    out: TextIO,
+    *,
+    thread_ids: Sequence[int] | None = None,
+    site: str | None = None,
 ) -> dict[str, int]:
-    """Write the archive of the whole database (or of ``thread_ids`` only) to ``out``.
+    """Write the archive of the whole database (or of ``thread_ids`` only, and/or of the
+    threads of the site with key ``site``) to ``out``.
 
     Rows are streamed from one consistent snapshot. Returns the number of records written per
-    record type. Raises NotFound naming any thread id that does not exist.
+    record type. Raises NotFound naming any thread id that does not exist or an unknown site key.
     """
     schema = current_revision(engine)
-    with snapshot(engine, thread_ids) as conn:
-        sections = archive_sections(thread_ids)
+    with snapshot(engine, thread_ids, site) as (conn, scope):
+        sections = archive_sections(scope)
         counts = {s.name: section_count(conn, s) for s in sections}
         times = [t for s in sections if (t := section_newest_time(conn, s)) is not None]
         header: dict[str, Any] = {
@@ -160,7 +166,7 @@ def dump_archive(
             "software": f"threads {__version__}",
             "schema": schema,
             "as_of": format_time(max(times)) if times else None,
-            "scope": "all" if thread_ids is None else {"threads": sorted(set(thread_ids))},
+            "scope": _scope_record(scope),
             "counts": counts,
         }
         out.write(dumps_line(header))
@@ -172,6 +178,18 @@ def dump_archive(
                 n += 1
             written[section.name] = n
     return written
+
+
+def _scope_record(scope: ThreadScope) -> str | dict[str, Any]:
+    """The header's ``scope``: "all", or the site key and/or the thread ids exported."""
+    if scope.everything:
+        return "all"
+    record: dict[str, Any] = {}
+    if scope.site_key is not None:
+        record["site"] = scope.site_key
+    if scope.thread_ids is not None:
+        record["threads"] = list(scope.thread_ids)
+    return record
 
 
 # --------------------------------------------------------------------------- field specs

@@ -94,13 +94,20 @@ def meta_value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def dump_wxr(engine: Engine, out: TextIO, *, thread_ids: Sequence[int] | None = None) -> int:
+def dump_wxr(
+    engine: Engine,
+    out: TextIO,
+    *,
+    thread_ids: Sequence[int] | None = None,
+    site: str | None = None,
+) -> int:
     """Write a WXR 1.2 document of the threads (all, or ``thread_ids``); returns comments written.
 
-    Raises NotFound naming thread ids that do not exist.
+    ``site`` (a site key) narrows to that site's threads. Raises NotFound naming thread ids
+    that do not exist or an unknown site key.
     """
     written = 0
-    with snapshot(engine, thread_ids) as conn:
+    with snapshot(engine, thread_ids, site) as (conn, scope):
         out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
         out.write("<!-- WordPress eXtended RSS written by threads: the WordPress importer ")
         out.write("and threads ingest read it back. -->\n")
@@ -113,7 +120,7 @@ def dump_wxr(engine: Engine, out: TextIO, *, thread_ids: Sequence[int] | None = 
             "\t<wp:base_site_url></wp:base_site_url>\n\t<wp:base_blog_url></wp:base_blog_url>\n"
         )
         out.write(f"\t<generator>threads {escape(__version__)}</generator>\n")
-        for thread, comments in threads_with_comments(conn, thread_ids):
+        for thread, comments in threads_with_comments(conn, scope):
             _item_open(out, thread)
             written += _comments(out, comments)
             out.write("\t</item>\n")

@@ -15,6 +15,7 @@ from threads.db.queries.labels import topics_of
 from threads.errors import InvalidInput, refuse_nul
 from threads.models import DEFAULT_CODEBOOK, Comment, CommentStatus
 from threads.moderation.matching import author_key_of
+from threads.site_directory import find_site, site_key
 
 QueueSort = q.QueueSort
 SORTS: tuple[str, ...] = get_args(QueueSort)
@@ -29,6 +30,8 @@ class QueueFilter:
     case-insensitively; ``since``/``until`` bound the posted time (``until`` excluded); ``text``
     is a case-insensitive substring of the body. ``codebook`` names the codebook whose labels
     ``topic`` filters on and the items show (default: the one shipped with threads).
+    is a case-insensitive substring of the body; ``site`` is a site key (any case): the
+    comments of that site's threads.
     """
 
     statuses: Sequence[CommentStatus] = (CommentStatus.PENDING, CommentStatus.FLAGGED)
@@ -39,6 +42,7 @@ class QueueFilter:
     until: datetime | None = None
     text: str | None = None
     codebook: str = DEFAULT_CODEBOOK
+    site: str | None = None
 
     def __post_init__(self) -> None:
         try:
@@ -52,6 +56,8 @@ class QueueFilter:
         object.__setattr__(self, "statuses", statuses)
         for name in ("topic", "author", "text", "codebook"):
             refuse_nul(getattr(self, name), name)
+        if self.site is not None:
+            object.__setattr__(self, "site", site_key(self.site))
         for name in ("since", "until"):
             when = getattr(self, name)
             if when is None:
@@ -99,6 +105,12 @@ def _after(cursor: str, sort: str) -> q.QueueKey:
     return (value, last_id)
 
 
+def check_site(session: Session, flt: QueueFilter) -> None:
+    """NotFound, naming the known keys, when the filter names a site that does not exist."""
+    if flt.site is not None:
+        find_site(session, flt.site)
+
+
 def list_queue(
     session: Session,
     filter: QueueFilter,  # noqa: A002 - the contract's name
@@ -110,7 +122,8 @@ def list_queue(
     """One page of the queue in ``sort`` order (oldest, newest, most_reported).
 
     Pages are stable under keyset pagination: walking ``next_cursor`` until it is None yields every
-    matching comment once, even while new comments arrive. ``total`` counts all matches.
+    matching comment once, even while new comments arrive. ``total`` counts all matches. A site
+    the filter names must exist (NotFound naming the known keys).
     """
     if sort not in SORTS:
         raise InvalidInput(
@@ -120,6 +133,7 @@ def list_queue(
         raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}, got {limit}", field="limit")
     typed_sort = cast(QueueSort, sort)
     after = _after(cursor, sort) if cursor else None
+    check_site(session, filter)
     author_key = author_key_of(filter.author, None) if filter.author else None
     rows = q.queue_page(
         session, filter, sort=typed_sort, after=after, limit=limit + 1, author_key=author_key

@@ -22,7 +22,7 @@ from threads.models import Comment, CommentStatus, EventTarget, ModerationEvent,
 from threads.moderation import lifecycle
 from threads.moderation.audit import Actor, record_event
 from threads.moderation.matching import author_key_of, content_hash_of
-from threads.moderation.queue import QueueFilter
+from threads.moderation.queue import QueueFilter, check_site
 
 #: how many comments one bulk action on a queue filter touches at most
 BULK_FILTER_LIMIT = 1000
@@ -201,6 +201,7 @@ def bulk_action(
     else:
         assert filter is not None
         with session_scope(engine) as session:
+            check_site(session, filter)
             key = author_key_of(filter.author, None) if filter.author else None
             targets = q.queue_ids(session, filter, limit=limit, author_key=key)
     results: list[BulkResult] = []

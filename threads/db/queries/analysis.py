@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from threads.db.queries.labels import assigning, has_topic
+from threads.db.queries.sites import site_threads
 from threads.models import (
     DEFAULT_CODEBOOK,
     Article,
@@ -42,7 +43,8 @@ event_t: sa.Table = ModerationEvent.__table__  # type: ignore[attr-defined]
 class Selection:
     """Which comments a report covers.
 
-    ``thread_ids`` None means every thread. ``since`` is inclusive, ``until`` exclusive; when
+    ``thread_ids`` None means every thread; ``site_id`` narrows to the threads of that site.
+    ``since`` is inclusive, ``until`` exclusive; when
     either is set, comments without a timestamp are left out. ``statuses`` are the comment
     statuses counted in topic shares and listings. ``topic`` narrows listings and topic tables;
     topics are those of ``codebook``.
@@ -55,6 +57,7 @@ class Selection:
     topic: str | None = None
     #: the codebook whose labels give the comments' topics
     codebook: str = DEFAULT_CODEBOOK
+    site_id: int | None = None
 
 
 # --------------------------------------------------------------------------- building blocks
@@ -71,6 +74,8 @@ def _where(
     conds: list[sa.ColumnElement[bool]] = []
     if sel.thread_ids is not None:
         conds.append(c.thread_id.in_(sel.thread_ids))
+    if sel.site_id is not None:
+        conds.append(c.thread_id.in_(site_threads(sel.site_id)))
     if kinds is not None:
         conds.append(c.kind.in_(kinds))
     if statuses and sel.statuses:
@@ -103,8 +108,11 @@ def prepare(conn: Connection) -> None:
         conn.execute(sa.text("SET LOCAL jit = off"))
 
 
-def thread_rows(conn: Connection, thread_ids: Sequence[int] | None) -> list[Row[Any]]:
-    """Threads with their article, by id (None: all threads), ordered by thread id."""
+def thread_rows(
+    conn: Connection, thread_ids: Sequence[int] | None, site_id: int | None = None
+) -> list[Row[Any]]:
+    """Threads with their article, by id (None: all threads) and of the site ``site_id`` if
+    given, ordered by thread id."""
     t, a = thread_t.c, article_t.c
     stmt = (
         sa.select(
@@ -129,6 +137,8 @@ def thread_rows(conn: Connection, thread_ids: Sequence[int] | None) -> list[Row[
     )
     if thread_ids is not None:
         stmt = stmt.where(t.id.in_(list(thread_ids)))
+    if site_id is not None:
+        stmt = stmt.where(a.site_id == site_id)
     return list(conn.execute(stmt))
 
 
@@ -417,18 +427,26 @@ def corpus_size(conn: Connection, sel: Selection) -> int:
 # --------------------------------------------------------------------------- moderation
 
 
-def actions_by_actor(conn: Connection, thread_ids: Sequence[int] | None) -> list[Row[Any]]:
-    """(actor, action, n) of moderation events on the given threads (None: all)."""
+def actions_by_actor(
+    conn: Connection, thread_ids: Sequence[int] | None, site_id: int | None = None
+) -> list[Row[Any]]:
+    """(actor, action, n) of moderation events on the given threads (None: all), of the site
+    ``site_id`` if given."""
     e = event_t.c
     stmt = sa.select(e.actor, e.action, sa.func.count().label("n"))
     if thread_ids is not None:
         stmt = stmt.where(e.thread_id.in_(list(thread_ids)))
+    if site_id is not None:
+        stmt = stmt.where(e.thread_id.in_(site_threads(site_id)))
     stmt = stmt.group_by(e.actor, e.action).order_by(e.actor, e.action)
     return list(conn.execute(stmt))
 
 
-def last_events(conn: Connection, thread_ids: Sequence[int] | None, limit: int) -> list[Row[Any]]:
-    """The newest moderation events on the given threads (None: all), newest first."""
+def last_events(
+    conn: Connection, thread_ids: Sequence[int] | None, limit: int, site_id: int | None = None
+) -> list[Row[Any]]:
+    """The newest moderation events on the given threads (None: all), of the site ``site_id``
+    if given, newest first."""
     e = event_t.c
     stmt = sa.select(
         e.id,
@@ -444,6 +462,8 @@ def last_events(conn: Connection, thread_ids: Sequence[int] | None, limit: int) 
     )
     if thread_ids is not None:
         stmt = stmt.where(e.thread_id.in_(list(thread_ids)))
+    if site_id is not None:
+        stmt = stmt.where(e.thread_id.in_(site_threads(site_id)))
     return list(conn.execute(stmt.order_by(e.created_at.desc(), e.id.desc()).limit(limit)))
 
 

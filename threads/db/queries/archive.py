@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from threads.db.queries.labels import deciding
+from threads.db.queries.sites import site_threads
 from threads.db.types import UTCDateTime
 from threads.models import (
     Article,
@@ -51,14 +52,41 @@ ARCHIVE_SECTIONS: list[tuple[str, sa.Table]] = [
 
 
 @dataclass(frozen=True)
+class ThreadScope:
+    """Which threads an export covers: every thread, or those with ``thread_ids`` and/or those
+    of the site ``site_id`` (both given: the threads that are both)."""
+
+    thread_ids: tuple[int, ...] | None = None
+    site_id: int | None = None
+    #: the site's key, to say what was exported (the queries use ``site_id``)
+    site_key: str | None = None
+
+    @property
+    def everything(self) -> bool:
+        return self.thread_ids is None and self.site_id is None
+
+    def where(self, column: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+        """``column`` (a thread id) names a thread in the scope."""
+        conds: list[sa.ColumnElement[bool]] = []
+        if self.thread_ids is not None:
+            conds.append(column.in_(sorted(set(self.thread_ids))))
+        if self.site_id is not None:
+            conds.append(column.in_(site_threads(self.site_id)))
+        return sa.and_(sa.true(), *conds)
+
+
+EVERY_THREAD = ThreadScope()
+
+
+@dataclass(frozen=True)
 class Section:
     name: str
     table: sa.Table
     select: sa.Select[Any]
 
 
-def archive_sections(thread_ids: Sequence[int] | None = None) -> list[Section]:
-    """One ordered SELECT per archive section; with ``thread_ids``, only what those threads hold.
+def archive_sections(scope: ThreadScope = EVERY_THREAD) -> list[Section]:
+    """One ordered SELECT per archive section; for a narrower scope, only what its threads hold.
 
     A thread's share is: the threads themselves, their articles and the articles' sites,
     comments, the comments' topic labels and reports, the events about any of them, and the
@@ -68,33 +96,33 @@ def archive_sections(thread_ids: Sequence[int] | None = None) -> list[Section]:
     article, thread, comment = _table(Article), _table(Thread), _table(Comment)
     label, event, report = _table(CommentTopic), _table(ModerationEvent), _table(CommentReport)
     batch, site = _table(ImportBatch), _table(Site)
-    if thread_ids is None:
+    if scope.everything:
         return [
             Section(name, table, sa.select(table).order_by(table.c.id))
             for name, table in ARCHIVE_SECTIONS
         ]
-    ids = sorted(set(thread_ids))
-    thread_where = thread.c.id.in_(ids)
+    thread_where = scope.where(thread.c.id)
+    comment_where = scope.where(comment.c.thread_id)
     article_ids = sa.select(thread.c.article_id).where(thread_where)
-    comment_ids = sa.select(comment.c.id).where(comment.c.thread_id.in_(ids))
+    comment_ids = sa.select(comment.c.id).where(comment_where)
     site_ids = sa.select(article.c.site_id).where(article.c.id.in_(article_ids))
     batch_ids = sa.union(
         sa.select(site.c.import_batch_id).where(site.c.id.in_(site_ids)),
         sa.select(article.c.import_batch_id).where(article.c.id.in_(article_ids)),
         sa.select(thread.c.import_batch_id).where(thread_where),
-        sa.select(comment.c.import_batch_id).where(comment.c.thread_id.in_(ids)),
+        sa.select(comment.c.import_batch_id).where(comment_where),
     ).subquery()
     wheres: dict[str, sa.ColumnElement[bool]] = {
         "import_batch": batch.c.id.in_(sa.select(batch_ids.c[0])),
         "site": site.c.id.in_(site_ids),
         "article": article.c.id.in_(article_ids),
         "thread": thread_where,
-        "comment": comment.c.thread_id.in_(ids),
+        "comment": comment_where,
         "topic_label": label.c.comment_id.in_(comment_ids),
         "topic_model": sa.false(),
         "event": sa.or_(
-            event.c.thread_id.in_(ids),
-            sa.and_(event.c.target_type == EventTarget.THREAD, event.c.target_id.in_(ids)),
+            scope.where(event.c.thread_id),
+            sa.and_(event.c.target_type == EventTarget.THREAD, scope.where(event.c.target_id)),
             sa.and_(event.c.target_type == EventTarget.COMMENT, event.c.target_id.in_(comment_ids)),
             sa.and_(event.c.target_type == EventTarget.ARTICLE, event.c.target_id.in_(article_ids)),
         ),
@@ -195,11 +223,7 @@ def find_rows(session: Session, table: sa.Table, match: dict[str, Any]) -> list[
 # --------------------------------------------------------------------------- flat exports
 
 
-def _thread_filter(column: sa.ColumnElement[Any], thread_ids: Sequence[int] | None) -> Any:
-    return sa.true() if thread_ids is None else column.in_(sorted(set(thread_ids)))
-
-
-def export_threads(thread_ids: Sequence[int] | None) -> sa.Select[Any]:
+def export_threads(scope: ThreadScope) -> sa.Select[Any]:
     """Threads with their articles, by thread id: columns ``thread_*`` and ``article_*``."""
     thread, article = _table(Thread), _table(Article)
     columns = [c.label(f"thread_{c.name}") for c in thread.c] + [
@@ -208,12 +232,12 @@ def export_threads(thread_ids: Sequence[int] | None) -> sa.Select[Any]:
     return (
         sa.select(*columns)
         .join_from(thread, article, thread.c.article_id == article.c.id)
-        .where(_thread_filter(thread.c.id, thread_ids))
+        .where(scope.where(thread.c.id))
         .order_by(thread.c.id)
     )
 
 
-def export_comments(thread_ids: Sequence[int] | None) -> sa.Select[Any]:
+def export_comments(scope: ThreadScope) -> sa.Select[Any]:
     """Comments in thread order (thread id, position, id), with article title and URL."""
     comment, thread, article = _table(Comment), _table(Thread), _table(Article)
     return (
@@ -225,12 +249,12 @@ def export_comments(thread_ids: Sequence[int] | None) -> sa.Select[Any]:
         )
         .join_from(comment, thread, comment.c.thread_id == thread.c.id)
         .join(article, thread.c.article_id == article.c.id)
-        .where(_thread_filter(comment.c.thread_id, thread_ids))
+        .where(scope.where(comment.c.thread_id))
         .order_by(comment.c.thread_id, comment.c.position, comment.c.id)
     )
 
 
-def export_labels(thread_ids: Sequence[int] | None, codebook: str) -> sa.Select[Any]:
+def export_labels(scope: ThreadScope, codebook: str) -> sa.Select[Any]:
     """The topic labels of ``codebook`` in the order of :func:`export_comments`, oldest first
     within a comment, each with ``decides``: whether it decides its topic (the one rule of
     :mod:`threads.db.queries.labels`)."""
@@ -238,20 +262,20 @@ def export_labels(thread_ids: Sequence[int] | None, codebook: str) -> sa.Select[
     return (
         sa.select(label, deciding(codebook, label).label("decides"))
         .join_from(label, comment, label.c.comment_id == comment.c.id)
-        .where(label.c.codebook == codebook, _thread_filter(comment.c.thread_id, thread_ids))
+        .where(label.c.codebook == codebook, scope.where(comment.c.thread_id))
         .order_by(
             comment.c.thread_id, comment.c.position, comment.c.id, label.c.created_at, label.c.id
         )
     )
 
 
-def export_topic_ids(thread_ids: Sequence[int] | None, codebook: str) -> sa.Select[Any]:
+def export_topic_ids(scope: ThreadScope, codebook: str) -> sa.Select[Any]:
     """The topic ids of ``codebook`` labelled on the exported comments, sorted."""
     comment, label = _table(Comment), _table(CommentTopic)
     return (
         sa.select(label.c.topic_id)
         .distinct()
         .join_from(label, comment, label.c.comment_id == comment.c.id)
-        .where(label.c.codebook == codebook, _thread_filter(comment.c.thread_id, thread_ids))
+        .where(label.c.codebook == codebook, scope.where(comment.c.thread_id))
         .order_by(label.c.topic_id)
     )

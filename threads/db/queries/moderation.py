@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, up
 from sqlmodel import Session, col
 
 from threads.db.queries.labels import has_topic
+from threads.db.queries.sites import site_threads_by_key
 from threads.db.queries.tally import tally_kept
 from threads.models import (
     Article,
@@ -53,6 +54,8 @@ class QueueCriteria(Protocol):
     def text(self) -> str | None: ...
     @property
     def codebook(self) -> str: ...
+    @property
+    def site(self) -> str | None: ...
 
 
 # --------------------------------------------------------------------------- comments
@@ -268,6 +271,8 @@ def queue_conditions(
         conds.append(col(Comment.posted_at) < flt.until)
     if flt.text:
         conds.append(col(Comment.body).icontains(flt.text, autoescape=True))
+    if flt.site:
+        conds.append(col(Comment.thread_id).in_(site_threads_by_key(flt.site)))
     return conds
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session, col
 
 from threads.db.queries.labels import assigning, label_t
+from threads.db.queries.sites import site_threads
 from threads.models import (
     Article,
     Comment,
@@ -31,9 +32,15 @@ class ThreadRow:
 
 
 def thread_rows(
-    session: Session, *, after_id: int | None, limit: int, statuses: Sequence[CommentStatus]
+    session: Session,
+    *,
+    after_id: int | None,
+    limit: int,
+    statuses: Sequence[CommentStatus],
+    site_id: int | None = None,
 ) -> list[ThreadRow]:
-    """Threads in id order after ``after_id``, with how many comments in ``statuses`` each has.
+    """Threads in id order after ``after_id`` (of the site ``site_id`` if given), with how many
+    comments in ``statuses`` each has.
 
     The counts are computed for the page's threads only (one indexed aggregate), never for the
     whole table.
@@ -46,6 +53,8 @@ def thread_rows(
     )
     if after_id is not None:
         page = page.where(col(Thread.id) > after_id)
+    if site_id is not None:
+        page = page.where(col(Article.site_id) == site_id)
     pairs = [(t, a) for t, a in session.execute(page)]
     ids = [t.id for t, _ in pairs if t.id is not None]
     counts: dict[int, tuple[int, datetime | None]] = {}
@@ -59,8 +68,12 @@ def thread_rows(
     return [ThreadRow(t, a, *counts.get(t.id or 0, (0, None))) for t, a in pairs]
 
 
-def thread_count(session: Session) -> int:
-    return int(session.execute(select(func.count()).select_from(Thread)).scalar_one())
+def thread_count(session: Session, site_id: int | None = None) -> int:
+    """How many threads there are (of the site ``site_id`` if given)."""
+    stmt = select(func.count()).select_from(Thread)
+    if site_id is not None:
+        stmt = stmt.where(col(Thread.id).in_(site_threads(site_id)))
+    return int(session.execute(stmt).scalar_one())
 
 
 def thread_with_article(session: Session, thread_id: int) -> tuple[Thread, Article] | None:
