@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from tests.sites import site_id
 from threads.db import session_scope
+from threads.identity import author_key
 from threads.models import (
     Article,
     Comment,
@@ -19,7 +20,7 @@ from threads.models import (
     ModerationEvent,
     Thread,
 )
-from threads.moderation.matching import author_key_of, content_hash_of
+from threads.moderation.matching import content_hash_of
 
 T0 = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
 
@@ -106,7 +107,7 @@ def make_comment(
             key=f"c{n}",
             author_name=author,
             author_email=email,
-            author_key=author_key_of(author, email),
+            author_key=author_key(email, author),
             posted_at=posted_at,
             body=body,
             status=status,

@@ -14,9 +14,10 @@ from sqlalchemy.engine import Engine
 
 from tests.ingest_support import snapshot
 from threads.db import session_scope
+from threads.identity import author_key
 from threads.ingest.loader import Loader, LoadStats
 from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedThread
-from threads.ingest.rows import article_key, author_key, comment_row, normalise_url, sha256
+from threads.ingest.rows import article_key, comment_row, normalise_url, sha256
 from threads.ingest.stream import Item, MoreComments
 from threads.models import CommentKind, CommentStatus, ImportBatch, ThreadState
 

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 import sqlalchemy as sa
 
 from threads.enums import ThreadState
+from threads.identity import author_key
 from threads.models import (
     COMMENT_LINK_FIELDS,
     Article,
@@ -75,16 +76,6 @@ def id_key(external_id: str) -> str:
     """The key of a comment with this source id (a hash of the id when it is very long)."""
     key = "id:" + external_id
     return key if len(key) <= 240 else "id:" + sha256(external_id)
-
-
-def author_key(email: str | None, name: str | None) -> str | None:
-    """The normalised author identity: the lower-cased e-mail, else the lower-cased name with
-    whitespace collapsed; None if neither."""
-    if email and (email := email.strip()):
-        return email.lower()[:512]
-    if name and name.strip():
-        return " ".join(name.split()).lower()[:512]
-    return None
 
 
 def _fit(values: dict[str, Any], limits: tuple[tuple[str, int], ...]) -> None:

@@ -35,20 +35,6 @@ def content_hash_of(body: str) -> str:
     return hashlib.sha256(normalise(body).encode("utf-8")).hexdigest()
 
 
-def author_key_of(name: str | None, email: str | None) -> str | None:
-    """The normalised author identity: the lower-cased e-mail, else the lower-cased name with
-    whitespace collapsed; None if neither.
-
-    The same rule as the importer's (``threads.ingest.loader.author_key``), so that an author
-    approved in an imported thread is known to the ``first_time`` pre-moderation policy.
-    """
-    if email and email.strip():
-        return email.strip().lower()[:512]
-    if name and name.strip():
-        return " ".join(name.split()).lower()[:512]
-    return None
-
-
 def links_in(text: str) -> list[str]:
     """The links (URLs, www. addresses, bare domains, HTML anchors, Markdown links) in ``text``."""
     return [m.group(0) for m in _LINK.finditer(text)]

@@ -13,8 +13,8 @@ from threads.cursor import Part, decode_cursor, encode_cursor
 from threads.db.queries import moderation as q
 from threads.db.queries.labels import topics_of
 from threads.errors import InvalidInput, refuse_nul
+from threads.identity import author_key as identity_key
 from threads.models import DEFAULT_CODEBOOK, Comment, CommentStatus
-from threads.moderation.matching import author_key_of
 from threads.site_directory import find_site, site_key
 
 QueueSort = q.QueueSort
@@ -134,7 +134,7 @@ def list_queue(
     typed_sort = cast(QueueSort, sort)
     after = _after(cursor, sort) if cursor else None
     check_site(session, filter)
-    author_key = author_key_of(filter.author, None) if filter.author else None
+    author_key = identity_key(None, filter.author) if filter.author else None
     rows = q.queue_page(
         session, filter, sort=typed_sort, after=after, limit=limit + 1, author_key=author_key
     )

@@ -18,10 +18,11 @@ from threads.db import session_scope
 from threads.db.queries import moderation as q
 from threads.db.types import utcnow
 from threads.errors import Conflict, Forbidden, InvalidInput, NotFound, ThreadsError, refuse_nul
+from threads.identity import author_key
 from threads.models import Comment, CommentStatus, EventTarget, ModerationEvent, Role
 from threads.moderation import lifecycle
 from threads.moderation.audit import Actor, record_event
-from threads.moderation.matching import author_key_of, content_hash_of
+from threads.moderation.matching import content_hash_of
 from threads.moderation.queue import QueueFilter, check_site
 
 #: how many comments one bulk action on a queue filter touches at most
@@ -202,7 +203,7 @@ def bulk_action(
         assert filter is not None
         with session_scope(engine) as session:
             check_site(session, filter)
-            key = author_key_of(filter.author, None) if filter.author else None
+            key = author_key(None, filter.author) if filter.author else None
             targets = q.queue_ids(session, filter, limit=limit, author_key=key)
     results: list[BulkResult] = []
     for comment_id in targets:

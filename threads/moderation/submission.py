@@ -28,6 +28,7 @@ from sqlmodel import Session
 from threads.config import Settings
 from threads.db.queries import moderation as q
 from threads.errors import Blocked, InvalidInput, ThreadClosed, refuse_nul
+from threads.identity import author_key as identity_key
 from threads.models import (
     Comment,
     CommentKind,
@@ -38,7 +39,7 @@ from threads.models import (
 )
 from threads.moderation import rules
 from threads.moderation.audit import Actor, record_event
-from threads.moderation.matching import author_key_of, content_hash_of, hash_client, links_in
+from threads.moderation.matching import content_hash_of, hash_client, links_in
 from threads.moderation.threads import effective_state, get_thread_or_404
 
 SUBMISSION_RULE = "submission"
@@ -148,7 +149,7 @@ def submit_comment(
                 field="parent_id",
             )
 
-    author_key = author_key_of(sub.author_name, sub.author_email)
+    author_key = identity_key(sub.author_email, sub.author_name)
     digest = content_hash_of(sub.body)
     recent = [
         rules.PriorComment(r.id, r.thread_id, r.author_key)
