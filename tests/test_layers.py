@@ -96,3 +96,11 @@ def test_cli_renderers_keep_to_rich_and_markdown() -> None:
     """The report's CSV and JSON shapes are the library's (threads.analysis.formats, written by
     the one CSV writer of threads.archive.csv); cli/render.py only draws."""
     assert not _imports(ROOT / "cli" / "render.py") & {"csv", "json", "io"}
+
+
+def test_training_and_the_classifier_do_not_import_each_other() -> None:
+    """The classifier uses learned models, training uses the codebook matcher: both sit on
+    threads.topics.matcher, so neither imports the other (not even inside a function)."""
+    learn = _threads_imports(ROOT / "threads/topics/learn.py")
+    matcher = _threads_imports(ROOT / "threads/topics/matcher.py")
+    assert "threads.topics.classifier" not in learn | matcher

@@ -24,6 +24,7 @@ from typing import Any
 from nltk.classify import NaiveBayesClassifier
 from nltk.probability import DictionaryProbDist
 
+from threads.topics.matcher import Codebook
 from threads.topics.normalise import Normaliser
 from threads.topics.taxonomy import Taxonomy
 
@@ -149,8 +150,6 @@ def fit_models(
     normaliser: Normaliser | None = None,
 ) -> dict[str, LearnedModel]:
     """Train one model per topic that has at least one label of each kind."""
-    from threads.topics.classifier import Codebook
-
     norm = normaliser or Normaliser()
     rows = [(norm.features(norm.analyse(ex.text).stems), ex.labels) for ex in examples]
     doc_count: Counter[str] = Counter()
