@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # the click that Typer carries (and builds its commands with)
     from typer._click import Command, Context
 
 from cli.context import AppState
+from cli.safe_text import visible
 from threads.config import Settings
 from threads.errors import DatabaseUnavailable, ThreadsError
 
@@ -46,8 +47,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def fail(error: ThreadsError) -> typer.Exit:
-    """Show a domain error as one line on stderr; the caller raises the returned Exit(1)."""
-    typer.echo(f"error: {error.detail}", err=True)
+    """Show a domain error as one line on stderr (it may quote names and file content: control
+    characters are shown as escapes); the caller raises the returned Exit(1)."""
+    typer.echo(f"error: {visible(error.detail, one_line=True)}", err=True)
     return typer.Exit(code=1)
 
 

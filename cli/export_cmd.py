@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from cli.context import state
+from cli.safe_text import for_terminal, visible
 from threads.archive import export, write_atomically
 
 
@@ -48,12 +49,15 @@ def export_cmd(
             out, lambda handle: export(engine, fmt.value, handle, thread_ids=thread_ids)
         )
         what = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
-        typer.echo(f"wrote {out} ({fmt.value}: {what or 'nothing'})", err=True)
+        typer.echo(
+            visible(f"wrote {out} ({fmt.value}: {what or 'nothing'})", one_line=True), err=True
+        )
         return
     stdout = typer.get_binary_stream("stdout")
     handle = io.TextIOWrapper(stdout, encoding="utf-8", newline="")
     try:
-        export(engine, fmt.value, handle, thread_ids=thread_ids)
+        # exact data when piped or redirected; controls shown as escapes on a terminal
+        export(engine, fmt.value, for_terminal(handle), thread_ids=thread_ids)
         handle.flush()
     finally:
         handle.detach()  # leave stdout itself open
