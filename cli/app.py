@@ -18,7 +18,9 @@ from typer.core import TyperGroup
 if TYPE_CHECKING:  # the click that Typer carries (and builds its commands with)
     from typer._click import Command, Context
 
+from cli.console import is_output_error, stdout_failed
 from cli.context import AppState
+from cli.safe_text import visible
 from threads.config import Settings
 from threads.errors import DatabaseUnavailable, ThreadsError
 
@@ -48,14 +50,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def fail(error: ThreadsError) -> typer.Exit:
-    """Show a domain error as one line on stderr; the caller raises the returned Exit(1)."""
-    typer.echo(f"error: {error.detail}", err=True)
+    """Show a domain error as one line on stderr (it may quote names and file content: control
+    characters are shown as escapes); the caller raises the returned Exit(1)."""
+    typer.echo(f"error: {visible(error.detail, one_line=True)}", err=True)
     return typer.Exit(code=1)
 
 
 class ThreadsGroup(TyperGroup):
-    """Maps ThreadsError to a one-line message and exit code 1, never a traceback; loads each
-    command from :data:`COMMANDS` when it is first asked for."""
+    """Maps ThreadsError (and standard output that cannot be written) to a one-line message and
+    exit code 1, never a traceback; loads each command from :data:`COMMANDS` when it is first
+    asked for."""
 
     def list_commands(self, ctx: Context) -> list[str]:
         return [*self.commands, *(name for name in COMMANDS if name not in self.commands)]
@@ -71,6 +75,10 @@ class ThreadsGroup(TyperGroup):
             return super().invoke(ctx)
         except ThreadsError as exc:
             raise fail(exc) from None
+        except OSError as exc:
+            if not is_output_error(exc):
+                raise
+            raise fail(stdout_failed(exc)) from None
         except Exception as exc:
             unreachable = _database_unreachable(exc, ctx.obj)
             if unreachable is None:

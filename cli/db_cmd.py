@@ -7,6 +7,7 @@ from rich.table import Table
 
 from cli.console import make_console
 from cli.context import state
+from cli.safe_text import safe_text
 from threads.db import current_revision, downgrade, head_revision, session_scope, upgrade
 from threads.db.queries import table_counts
 from threads.db.queries.clock import clock_rows, fold_clock, missing_clock_triggers
@@ -55,7 +56,9 @@ def info_cmd(ctx: typer.Context) -> None:
     """Show where the database is and how many rows each table holds."""
     engine = state(ctx).engine()
     console = make_console()
-    table = Table(title=engine.url.render_as_string(hide_password=True), title_justify="left")
+    table = Table(
+        title=safe_text(engine.url.render_as_string(hide_password=True)), title_justify="left"
+    )
     table.add_column("table")
     table.add_column("rows", justify="right")
     for name, count in table_counts(engine).items():

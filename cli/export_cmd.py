@@ -8,8 +8,11 @@ from pathlib import Path
 
 import typer
 
+from cli.console import stdout_failed
 from cli.context import CODEBOOK_HELP, state
-from threads.archive import export, write_atomically
+from cli.safe_text import for_terminal, visible
+from threads.archive import SYMLINK_REFUSED, export, write_output
+from threads.errors import InvalidInput
 
 
 class ExportFormat(StrEnum):
@@ -41,9 +44,15 @@ def export_cmd(
         None,
         "--out",
         "-o",
-        help="Write to FILE (replaced only once complete) instead of stdout.",
+        help="Write to FILE instead of stdout: a regular file is replaced only once complete; "
+        "a FIFO or a device (/dev/null) is written as a stream; a symbolic link is refused.",
         dir_okay=False,
         metavar="FILE",
+    ),
+    follow_symlinks: bool = typer.Option(
+        False,
+        "--follow-symlinks",
+        help="With --out: when FILE is a symbolic link, write to what it points to.",
     ),
 ) -> None:
     """Export threads and comments: the lossless JSONL archive, WXR, Disqus XML or CSV."""
@@ -51,19 +60,35 @@ def export_cmd(
     thread_ids = list(thread) if thread else None
     book = state(ctx).codebook(codebook)
     if out is not None:
-        counts = write_atomically(
-            out,
-            lambda handle: export(
-                engine, fmt.value, handle, thread_ids=thread_ids, site=site, codebook=book
-            ),
-        )
+        try:
+            counts = write_output(
+                out,
+                lambda handle: export(
+                    engine, fmt.value, handle, thread_ids=thread_ids, site=site, codebook=book
+                ),
+                follow_symlinks=follow_symlinks,
+            )
+        except InvalidInput as exc:
+            if exc.code != SYMLINK_REFUSED:
+                raise
+            raise InvalidInput(
+                f"{exc.detail}; pass --follow-symlinks to write to what it points to",
+                field="--out",
+            ) from None
         what = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
-        typer.echo(f"wrote {out} ({fmt.value}: {what or 'nothing'})", err=True)
+        typer.echo(
+            visible(f"wrote {out} ({fmt.value}: {what or 'nothing'})", one_line=True), err=True
+        )
         return
     stdout = typer.get_binary_stream("stdout")
     handle = io.TextIOWrapper(stdout, encoding="utf-8", newline="")
     try:
-        export(engine, fmt.value, handle, thread_ids=thread_ids, site=site, codebook=book)
+        # exact data when piped or redirected; controls shown as escapes on a terminal
+        export(
+            engine, fmt.value, for_terminal(handle), thread_ids=thread_ids, site=site, codebook=book
+        )
         handle.flush()
+    except OSError as exc:  # stdout is full or closed: discarded, so that detach can flush
+        raise stdout_failed(exc) from None
     finally:
         handle.detach()  # leave stdout itself open

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from cli.context import state
+from cli.safe_text import safe_text, visible
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -59,7 +60,7 @@ def ingest(
     render_report(report, console)
     if not report.ok:
         for failed in report.failed:
-            typer.echo(f"error: {failed.error}", err=True)
+            typer.echo(f"error: {visible(failed.error, one_line=True)}", err=True)
         raise typer.Exit(code=1)
 
 
@@ -105,10 +106,10 @@ def _with_progress(
 
 
 def _safe(text: str) -> str:
-    """A file name as Rich markup that shows it as it is."""
+    """A file name as Rich markup that shows it as it is (controls made visible)."""
     from rich.markup import escape
 
-    return escape(text)
+    return escape(visible(text, one_line=True))
 
 
 def shown_path(path: Path) -> str:
@@ -126,7 +127,6 @@ def render_report(report: IngestReport, console: Console) -> None:
     text or status an import changes, and the warnings."""
     from rich import box
     from rich.table import Table
-    from rich.text import Text
 
     title = "Files (dry run: nothing was written)" if report.dry_run else "Files"
     files = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
@@ -143,13 +143,13 @@ def render_report(report: IngestReport, console: Console) -> None:
         if parent != folder:  # a folder line, then its files by name (names stay whole)
             folder = parent
             if parent:
-                files.add_row(Text(parent + "/", style="dim"))
+                files.add_row(safe_text(parent + "/", style="dim"))
         batch = f" #{item.batch_id}" if item.batch_id is not None else ""
         counts = item.counts
         files.add_row(
-            Text(("  " if parent else "") + name),
-            f"{item.format or '-'} {item.encoding or ''}".rstrip(),
-            item.status + batch,
+            safe_text(("  " if parent else "") + name),
+            safe_text(f"{item.format or '-'} {item.encoding or ''}".rstrip()),
+            safe_text(item.status + batch),
             _changes(counts, "articles"),
             _changes(counts, "comments"),
             str(len(item.warnings)),
@@ -160,7 +160,7 @@ def render_report(report: IngestReport, console: Console) -> None:
     summary = Table(title="Would import" if report.dry_run else "Imported", title_justify="left")
     summary.add_column("what")
     summary.add_column("count", justify="right")
-    summary.add_row("sites", Text(", ".join(totals["sites"]) or "-"))
+    summary.add_row("sites", safe_text(", ".join(totals["sites"]) or "-"))
     summary.add_row("  new sites", str(totals["sites_new"]))
     summary.add_row("articles", str(totals["articles"]))
     summary.add_row("threads", str(totals["threads"]))
@@ -187,17 +187,17 @@ def render_report(report: IngestReport, console: Console) -> None:
             listed = ", ".join(_change(c) for c in item.counts.get("changed", []))
             more = " ..." if len(item.counts.get("changed", [])) < text + status else ""
             console.print(
-                Text(
+                safe_text(
                     f"{item.path.name} {verb} existing comments: the text of {text}, the "
                     f"status of {status} (comment ids: {listed}{more})"
                 )
             )
     for item in report.files:
         for warning in item.warnings[:20]:
-            console.print(Text(f"warning: {warning}"))
+            console.print(safe_text(f"warning: {warning}"))
         if len(item.warnings) > 20:
             console.print(
-                Text(f"... and {len(item.warnings) - 20} more warnings for {item.path.name}")
+                safe_text(f"... and {len(item.warnings) - 20} more warnings for {item.path.name}")
             )
 
 

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from cli.console import make_console
 from cli.context import state
+from cli.safe_text import safe_text, visible
 from threads.db import session_scope
 from threads.keys import create_key, list_keys, parse_role, revoke_key
 from threads.moderation.audit import Actor
@@ -43,7 +44,7 @@ def create_cmd(
         created = create_key(session, name, parsed, actor=_actor())
     typer.echo(created.secret)
     typer.echo(
-        f"created key {created.info.name!r} (role {created.info.role.value}, "
+        f"created key {visible(repr(created.info.name))} (role {created.info.role.value}, "
         f"prefix {created.info.prefix}). Store it now: it cannot be shown again.",
         err=True,
     )
@@ -63,7 +64,7 @@ def list_cmd(ctx: typer.Context) -> None:
         table.add_column(column)
     for key in keys:
         table.add_row(
-            key.name,
+            safe_text(key.name),
             key.role.value,
             key.prefix + "…",
             _when(key.created_at),
@@ -81,4 +82,4 @@ def revoke_cmd(
     """Revoke an API key by NAME: it is refused from then on (the record is kept)."""
     with session_scope(state(ctx).engine()) as session:
         info = revoke_key(session, name, actor=_actor())
-    typer.echo(f"revoked key {info.name!r} (prefix {info.prefix})")
+    typer.echo(f"revoked key {visible(repr(info.name))} (prefix {info.prefix})")

@@ -13,10 +13,10 @@ from typing import Any
 
 import typer
 from rich.table import Table
-from rich.text import Text
 
 from cli.console import make_console
 from cli.context import CODEBOOK_HELP, state
+from cli.safe_text import safe_json, safe_text, visible
 from threads.db import session_scope
 from threads.db.types import utcnow
 from threads.errors import InvalidInput
@@ -127,7 +127,7 @@ def queue(
     with session_scope(state(ctx).engine()) as session:
         page = list_queue(session, flt, sort=sort, cursor=cursor, limit=limit)
     if as_json:
-        typer.echo(json.dumps(_page_json(page), ensure_ascii=False, indent=2))
+        typer.echo(safe_json(json.dumps(_page_json(page), ensure_ascii=False, indent=2)))
         return
     console = make_console()
     table = Table(title=f"moderation queue ({page.total} matching)", title_justify="left")
@@ -146,13 +146,13 @@ def queue(
         c = item.comment
         table.add_row(
             str(c.id),
-            f"{item.thread_id} {_excerpt(item.article_title, 24)}",
-            c.author_name or "-",
+            safe_text(f"{item.thread_id} {_excerpt(item.article_title, 24)}"),
+            safe_text(c.author_name or "-"),
             _time(c.posted_at),
             CommentStatus(c.status).value,
             str(c.report_count),
             str(c.version),
-            Text(_excerpt(c.body)),
+            safe_text(_excerpt(c.body)),
         )
     console.print(table)
     if page.next_cursor:
@@ -225,7 +225,7 @@ def moderate(
         )
     typer.echo(
         f"comment {comment_id}: {before} -> {CommentStatus(comment.status).value} "
-        f"(version {comment.version}, by {actor.name})"
+        f"(version {comment.version}, by {visible(actor.name, one_line=True)})"
     )
 
 
@@ -242,11 +242,11 @@ def history(
     for e in events:
         table.add_row(
             e.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-            e.actor,
-            e.action,
-            e.from_state or "-",
-            e.to_state or "-",
-            Text(e.reason or ""),
+            safe_text(e.actor),
+            safe_text(e.action),
+            safe_text(e.from_state or "-"),
+            safe_text(e.to_state or "-"),
+            safe_text(e.reason or "", one_line=False),
         )
     make_console().print(table)
 
@@ -261,7 +261,10 @@ def close(
     actor = _actor(ctx, by)
     with session_scope(state(ctx).engine()) as session:
         thread = close_thread(session, thread_id, actor=actor, reason=reason)
-    typer.echo(f"thread {thread_id} closed by {actor.name}: {thread.close_reason}")
+    typer.echo(
+        f"thread {thread_id} closed by {visible(actor.name, one_line=True)}: "
+        f"{visible(thread.close_reason, one_line=True)}"
+    )
 
 
 def reopen(
@@ -275,7 +278,7 @@ def reopen(
     app_state = state(ctx)
     with session_scope(app_state.engine()) as session:
         reopen_thread(session, thread_id, actor=actor, reason=reason, settings=app_state.settings)
-    typer.echo(f"thread {thread_id} reopened by {actor.name}")
+    typer.echo(f"thread {thread_id} reopened by {visible(actor.name, one_line=True)}")
 
 
 def close_stale_cmd(
@@ -341,7 +344,8 @@ def _describe(
     own_pre = thread.premoderation.value if thread.premoderation else None
     head = f"thread {thread.id}: {status.state.value}"
     if status.state is ThreadState.CLOSED:
-        head += f" since {_time(status.closed_at)} ({status.reason or 'no reason given'})"
+        reason = visible(status.reason or "no reason given", one_line=True)
+        head += f" since {_time(status.closed_at)} ({reason})"
     after = "publication" if start is AutoCloseFrom.PUBLISHED else "the last comment"
     auto = f"{days} days after {after}" if days else "never"
     lines = [
@@ -351,7 +355,8 @@ def _describe(
     ]
     if thread.reopened_at:
         lines.append(
-            f"  reopened by {thread.reopened_by} at {_time(thread.reopened_at)}: auto-close is "
+            f"  reopened by {visible(thread.reopened_by, one_line=True)} at "
+            f"{_time(thread.reopened_at)}: auto-close is "
             "off until the policy is set again"
         )
     return "\n".join(lines)

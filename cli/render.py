@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from cli.safe_text import safe_text, visible
 from threads.analysis.data import (
     CommentNode,
     CorpusReport,
@@ -132,9 +133,9 @@ def _header_panel(h: ThreadHeader) -> Panel:
     elif h.published_text:
         meta.append(f"published {h.published_text}")
     if meta:
-        lines.append(Text(" · ".join(meta), style="italic"))
+        lines.append(safe_text(" · ".join(meta), style="italic"))
     source = h.source_url or f"{h.source_format} import"
-    lines.append(Text(f"source: {source}", overflow="fold"))
+    lines.append(safe_text(f"source: {source}", overflow="fold"))
     if h.state == "closed":
         badge = Text(" Comments are closed ", style="bold white on red")
         detail = []
@@ -144,16 +145,16 @@ def _header_panel(h: ThreadHeader) -> Panel:
             detail.append(f"by {h.closed_by}")
         if h.close_reason and h.close_reason.strip(". ").lower() != "comments are closed":
             detail.append(f"— {h.close_reason}")
-        state = Text.assemble(badge, " ", " ".join(detail))
+        state = Text.assemble(badge, " ", safe_text(" ".join(detail)))
     else:
         state = Text.assemble(Text(" Open for comments ", style="bold black on green"))
     if h.state_note and h.state_note != h.close_reason:
-        state.append(f" ({h.state_note})", style="dim")
+        state.append(safe_text(f" ({h.state_note})", style="dim"))
     lines.append(state)
     lines.append(Text(counts_line(h.counts, h.pingbacks, grouped=True)))
     return Panel(
         Group(*lines),
-        title=Text(h.title or "(untitled)", style="bold"),
+        title=safe_text(h.title or "(untitled)", style="bold"),
         title_align="left",
         subtitle=f"thread {h.id}",
         subtitle_align="right",
@@ -164,7 +165,7 @@ def _header_panel(h: ThreadHeader) -> Panel:
 def _comment_renderable(node: CommentNode, *, flattened: bool = False) -> Group:
     head = Text()
     head.append(f"#{node.id} ", style="dim")
-    head.append(node.author or "(anonymous)", style="bold")
+    head.append(safe_text(node.author or "(anonymous)", style="bold"))
     head.append(f" · {when(node.posted_at)}")
     head.append(" · ")
     head.append(node.status, style=STATUS_STYLES.get(node.status, ""))
@@ -178,17 +179,30 @@ def _comment_renderable(node: CommentNode, *, flattened: bool = False) -> Group:
         for i, t in enumerate(node.topics):
             if i:
                 topics.append(" · ")
-            topics.append(f"{t.label} {t.score:.2f}", style="bold cyan")
+            topics.append(safe_text(f"{t.label} {t.score:.2f}", style="bold cyan"))
             if t.source == "moderator":
                 topics.append(" (moderator)", style="cyan")
             if t.evidence:
-                topics.append(f" [{', '.join(t.evidence)}]", style="cyan")
+                topics.append(safe_text(f" [{', '.join(t.evidence)}]", style="cyan"))
         parts.append(topics)
-    body = Text(node.body, overflow="fold")
-    for h in node.highlights:
-        body.stylize(HIGHLIGHT, h.start, h.end)
-    parts.append(body)
+    parts.append(_highlighted(node))
     return Group(*parts)
+
+
+def _highlighted(node: CommentNode) -> Text:
+    """The body with its topic evidence highlighted; the highlights index the raw body, so each
+    piece is made visible on its own (an escape is longer than the character it shows)."""
+    body = Text(overflow="fold")
+    pos = 0
+    for h in sorted(node.highlights, key=lambda h: h.start):
+        start = max(h.start, pos)
+        if h.end <= start:  # inside a highlight already shown
+            continue
+        body.append(visible(node.body[pos:start]))
+        body.append(visible(node.body[start : h.end]), style=HIGHLIGHT)
+        pos = h.end
+    body.append(visible(node.body[pos:]))
+    return body
 
 
 def _add_children(tree: Tree, nodes: list[CommentNode], depth: int = 1) -> None:
@@ -223,7 +237,7 @@ def _rich_thread(report: ThreadReport, console: Console) -> None:
         _section(console, f"Pingbacks and trackbacks ({len(report.pingbacks)})")
         for p in report.pingbacks:
             console.print(
-                Text(f"#{p.id} {p.author or '(unknown)'} · {when(p.posted_at)} · {p.body}"),
+                safe_text(f"#{p.id} {p.author or '(unknown)'} · {when(p.posted_at)} · {p.body}"),
                 overflow="fold",
             )
     _rich_topics(report.topics, console, "Topics in this thread")
@@ -250,11 +264,13 @@ def _rich_topics(summary: TopicSummary, console: Console, title: str) -> None:
     table.add_column("distinctive terms", overflow="fold", ratio=1)
     for row in summary.rows:
         if row.comments == 0:
-            table.add_row(row.label, "0", "—", "—", Text("no comments", style="dim"))
+            table.add_row(safe_text(row.label), "0", "—", "—", Text("no comments", style="dim"))
             continue
         terms = ", ".join(t.term for t in row.terms) or "—"
         mean = "—" if row.mean_score is None else f"{row.mean_score:.2f}"
-        table.add_row(row.label, f"{row.comments:,}", percent(row.share), mean, terms)
+        table.add_row(
+            safe_text(row.label), f"{row.comments:,}", percent(row.share), mean, safe_text(terms)
+        )
     table.add_row(
         Text("(no topic)", style="italic"),
         f"{summary.unlabelled:,}",
@@ -276,9 +292,11 @@ def _rich_topics(summary: TopicSummary, console: Console, title: str) -> None:
             rep = row.representative
             assert rep is not None
             line = Text()
-            line.append(f"{row.label}: ", style="bold cyan")
-            line.append(f"#{rep.comment_id} {rep.author or '(anonymous)'} ({rep.score:.2f}) ")
-            line.append(f"“{rep.excerpt}”", style="italic")
+            line.append(safe_text(f"{row.label}: ", style="bold cyan"))
+            line.append(
+                safe_text(f"#{rep.comment_id} {rep.author or '(anonymous)'} ({rep.score:.2f}) ")
+            )
+            line.append(safe_text(f"“{rep.excerpt}”", style="italic"))
             console.print(line, overflow="fold")
 
 
@@ -297,7 +315,7 @@ def _rich_moderation(m: ModerationSummary, console: Console) -> None:
     actors.add_column("of which", overflow="fold")
     for a in m.actions_by_actor:
         detail = ", ".join(f"{k} {v}" for k, v in a.actions.items())
-        actors.add_row(a.actor, f"{a.total:,}", detail)
+        actors.add_row(safe_text(a.actor), f"{a.total:,}", safe_text(detail))
     console.print(actors)
     last = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="Last actions", title_justify="left")
     last.add_column("when (UTC)", no_wrap=True)
@@ -310,7 +328,14 @@ def _rich_moderation(m: ModerationSummary, console: Console) -> None:
         change = (
             f"{e.from_state or '—'} → {e.to_state or '—'}" if e.from_state or e.to_state else ""
         )
-        last.add_row(when(e.at), e.actor, e.action, e.target, change, e.reason or "")
+        last.add_row(
+            when(e.at),
+            safe_text(e.actor),
+            safe_text(e.action),
+            safe_text(e.target),
+            safe_text(change),
+            safe_text(e.reason or "", one_line=False),
+        )
     console.print(last)
 
 
@@ -344,13 +369,13 @@ def _rich_corpus(report: CorpusReport, console: Console) -> None:
             table.add_column("thread", overflow="ellipsis", no_wrap=True, max_width=room)
             table.add_column("comments", justify="right")
             for t in topic_ids:
-                table.add_column(labels.get(t, t), justify="right", overflow="fold")
+                table.add_column(safe_text(labels.get(t, t)), justify="right", overflow="fold")
             for r in rows[:MAX_THREAD_ROWS]:
                 cells = [
                     percent(r.topics.get(t, 0) / r.comments) if r.comments else "—"
                     for t in topic_ids
                 ]
-                table.add_row(f"{r.thread_id} {r.title}", f"{r.comments:,}", *cells)
+                table.add_row(safe_text(f"{r.thread_id} {r.title}"), f"{r.comments:,}", *cells)
         else:  # too many topics for columns: each thread's topics, most frequent first
             table.add_column("thread", overflow="ellipsis", no_wrap=True, max_width=28)
             table.add_column("comments", justify="right")
@@ -362,7 +387,11 @@ def _rich_corpus(report: CorpusReport, console: Console) -> None:
                 listed = " · ".join(
                     f"{labels.get(t, t)} {percent(n / r.comments)}" for n, t in ranked
                 )
-                table.add_row(f"{r.thread_id} {r.title}", f"{r.comments:,}", listed or "—")
+                table.add_row(
+                    safe_text(f"{r.thread_id} {r.title}"),
+                    f"{r.comments:,}",
+                    safe_text(listed or "—"),
+                )
         console.print(table)
         if len(rows) > MAX_THREAD_ROWS:
             console.print(
@@ -396,7 +425,9 @@ def _rich_corpus(report: CorpusReport, console: Console) -> None:
             peak = (
                 max(report.months, key=lambda m: (m.topics.get(t, 0), m.month)).month if n else "—"
             )
-            table.add_row(labels.get(t, t), f"{n:,}", sparkline(shares)[-spark_width:], peak)
+            table.add_row(
+                safe_text(labels.get(t, t)), f"{n:,}", sparkline(shares)[-spark_width:], peak
+            )
         console.print(table)
         console.print(
             Text(
@@ -412,9 +443,9 @@ def _rich_corpus(report: CorpusReport, console: Console) -> None:
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
         table.add_column("")
         for t in co.topics:
-            table.add_column(labels.get(t, t), justify="right", overflow="fold")
+            table.add_column(safe_text(labels.get(t, t)), justify="right", overflow="fold")
         for t, row in zip(co.topics, co.matrix, strict=True):
-            table.add_row(labels.get(t, t), *(f"{n:,}" for n in row))
+            table.add_row(safe_text(labels.get(t, t)), *(f"{n:,}" for n in row))
         console.print(table)
 
     _section(console, "Most active authors")
@@ -429,7 +460,7 @@ def _rich_corpus(report: CorpusReport, console: Console) -> None:
         table.add_column("last", no_wrap=True)
         for a in report.authors:
             table.add_row(
-                a.author,
+                safe_text(a.author),
                 f"{a.comments:,}",
                 f"{a.threads:,}",
                 when(a.first, date_only=True),
@@ -465,7 +496,7 @@ def _rich_manifest(m: Manifest, console: Console) -> None:
     grid.add_column(style="dim", no_wrap=True)
     grid.add_column(overflow="fold")
     for key, value in manifest_rows(m):
-        grid.add_row(key, value)
+        grid.add_row(key, safe_text(value))
     console.print(grid)
 
 
@@ -473,8 +504,9 @@ def _rich_manifest(m: Manifest, console: Console) -> None:
 
 
 def md(text: str) -> str:
-    """Text safe inside a Markdown paragraph or table cell (one line)."""
-    flat = " ".join(str(text).split())
+    """Text safe inside a Markdown paragraph or table cell (one line), control characters shown
+    as escapes (:func:`cli.safe_text.visible`)."""
+    flat = visible(" ".join(str(text).split()), one_line=True)
     for ch in "\\`*_[]<>|#":
         flat = flat.replace(ch, "\\" + ch)
     return flat

@@ -11,6 +11,7 @@ import typer
 from cli.console import make_console
 from cli.context import CODEBOOK_HELP, state
 from cli.render import render_markdown, render_rich
+from cli.safe_text import for_terminal, safe_json
 from threads.analysis.common import DEFAULT_STATUSES, ReportQuery
 from threads.analysis.formats import report_csv, report_json
 from threads.analysis.manifest import parse_bound
@@ -120,13 +121,14 @@ def report(
     )
     if fmt is Format.CSV:
         records, manifest = comment_table(engine, request, full_body=full_body)
+        out = for_terminal(sys.stdout)
         for chunk in report_csv(records, manifest):
-            sys.stdout.write(chunk)
-        sys.stdout.flush()
+            out.write(chunk)
+        out.flush()
         return
     data = build_report(engine, request)
     if fmt is Format.JSON:
-        typer.echo(report_json(data))
+        typer.echo(safe_json(report_json(data)))
     elif fmt is Format.MARKDOWN:
         typer.echo(render_markdown(data), nl=False)
     else:

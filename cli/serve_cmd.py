@@ -8,6 +8,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from cli.context import state
+from cli.safe_text import visible
 
 APP_FACTORY = "threads.api.app:app_from_env"
 
@@ -33,7 +34,8 @@ def serve(
     except DBAPIError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
         where = make_url(app_state.settings.database_url).render_as_string(hide_password=True)
-        typer.echo(f"error: cannot open the database {where}: {reason}", err=True)
+        message = f"error: cannot open the database {where}: {reason}"
+        typer.echo(visible(message, one_line=True), err=True)
         raise typer.Exit(code=1) from None
     finally:
         app_state.close()

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
@@ -16,6 +15,7 @@ from rich.text import Text
 from cli.console import make_console
 from cli.context import state
 from cli.moderation_cmd import BY_HELP, _actor
+from cli.safe_text import safe_json, safe_text, visible
 from threads.db import session_scope
 from threads.errors import InvalidInput
 from threads.topics.taxonomy import Taxonomy, load_taxonomy
@@ -92,13 +92,17 @@ def classify(
         else "codebook only"
     )
     typer.echo(
-        f"classified {_n(stats.classified, 'comment')} with {codebook.name} "
-        f"(version {codebook.version}, {layers})"
-        + (f"; {_n(stats.purged, 'purged comment')} skipped" if stats.purged else "")
+        visible(
+            f"classified {_n(stats.classified, 'comment')} with {codebook.name} "
+            f"(version {codebook.version}, {layers})"
+            + (f"; {_n(stats.purged, 'purged comment')} skipped" if stats.purged else ""),
+            one_line=True,
+        )
     )
     if stats.classified:
         parts = [f"{t} {stats.by_topic.get(t, 0)}" for t in codebook.topic_ids]
-        typer.echo("  " + ", ".join(parts) + f", no topic {stats.unlabelled}")
+        line = "  " + ", ".join(parts) + f", no topic {stats.unlabelled}"
+        typer.echo(visible(line, one_line=True))
     elif not stats.considered:
         typer.echo("  nothing to do: every comment is classified under this codebook")
 
@@ -116,7 +120,7 @@ def _classify_file(source: str, codebook: Taxonomy) -> None:
     write = out.write
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     for item in read_items(source, gold=False):
-        write(dumps(classification_line(item.id, clf.classify(item.body))))
+        write(safe_json(dumps(classification_line(item.id, clf.classify(item.body)))))
         write("\n")
     out.flush()
 
@@ -141,8 +145,11 @@ def label(
             session, comment_id, add=add, remove=remove, actor=actor, taxonomy=codebook
         )
     typer.echo(
-        f"comment {comment_id}: topics {', '.join(topics) if topics else '(none)'} "
-        f"(labelled by {actor.name})"
+        visible(
+            f"comment {comment_id}: topics {', '.join(topics) if topics else '(none)'} "
+            f"(labelled by {actor.name})",
+            one_line=True,
+        )
     )
 
 
@@ -203,15 +210,15 @@ def train(
     with session_scope(state(ctx).engine()) as session:
         result = train_models(session, codebook)
     if format_ == "json":
-        typer.echo(json.dumps(result.as_dict(), indent=2))
+        typer.echo(safe_json(json.dumps(result.as_dict(), indent=2)))
     else:
         console = make_console()
-        table = Table(title=f"Labels for {codebook.name} (version {codebook.version})")
+        table = Table(title=safe_text(f"Labels for {codebook.name} (version {codebook.version})"))
         for name in ("topic", "positive", "negative", "total", "model"):
             table.add_column(name, justify="left" if name == "topic" else "right")
         for t in result.labels:
             table.add_row(
-                t.topic_id,
+                safe_text(t.topic_id),
                 str(t.positives),
                 str(t.negatives),
                 str(t.total),
@@ -221,7 +228,7 @@ def train(
         console.print(f"{result.reviewed_comments} comments labelled by moderators")
     err = make_console(stderr=True)
     for warning in result.warnings:
-        err.print(f"warning: {escape(warning)}", style="yellow")
+        err.print(safe_text(f"warning: {warning}", style="yellow"))
 
 
 def evaluate_cmd(
@@ -293,7 +300,7 @@ def evaluate_cmd(
         agreements = agreement(coded, codebook.topic_ids)
         result["agreement"] = [a.as_dict() for a in agreements]
     if format_ == "json":
-        typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        typer.echo(safe_json(json.dumps(result, indent=2, ensure_ascii=False)))
         return
     console = make_console()
     if evaluation is not None:
@@ -309,13 +316,15 @@ def _check_format(value: str) -> None:
 
 def _render_evaluation(console: Any, ev: Evaluation, codebook: Taxonomy, show: int) -> None:
     table = Table(
-        title=f"{ev.taxonomy} (version {ev.version}) on {ev.items} comments — {ev.method}"
+        title=safe_text(
+            f"{ev.taxonomy} (version {ev.version}) on {ev.items} comments — {ev.method}"
+        )
     )
     for name in ("topic", "precision", "recall", "F1", "support", "tp", "fp", "fn"):
         table.add_column(name, justify="left" if name == "topic" else "right")
     for t, m in ev.per_topic.items():
         table.add_row(
-            t, f"{m.precision:.3f}", f"{m.recall:.3f}", f"{m.f1:.3f}", str(m.support),
+            safe_text(t), f"{m.precision:.3f}", f"{m.recall:.3f}", f"{m.f1:.3f}", str(m.support),
             str(m.tp), str(m.fp), str(m.fn),
         )  # fmt: skip
     table.add_section()
@@ -339,15 +348,17 @@ def _render_evaluation(console: Any, ev: Evaluation, codebook: Taxonomy, show: i
         if len(body) > 160:
             body = body[:157] + "…"
         console.print()
-        console.print(f"[bold]{escape(str(d.id))}[/bold]: {escape(body)}")
+        console.print(Text.assemble(safe_text(d.id, style="bold"), ": ", safe_text(body)))
         if d.missed:
-            console.print(f"  missed: {', '.join(d.missed)}", style="red")
+            console.print(safe_text(f"  missed: {', '.join(d.missed)}", style="red"))
             for t in d.missed:
-                console.print(f"    {t} score {d.scores.get(t, 0):.2f}{_why(d.evidence.get(t))}")
+                why = _why(d.evidence.get(t))
+                console.print(safe_text(f"    {t} score {d.scores.get(t, 0):.2f}{why}"))
         if d.extra:
-            console.print(f"  extra:  {', '.join(d.extra)}", style="yellow")
+            console.print(safe_text(f"  extra:  {', '.join(d.extra)}", style="yellow"))
             for t in d.extra:
-                console.print(f"    {t} score {d.scores.get(t, 0):.2f}{_why(d.evidence.get(t))}")
+                why = _why(d.evidence.get(t))
+                console.print(safe_text(f"    {t} score {d.scores.get(t, 0):.2f}{why}"))
     if len(ev.disagreements) > show:
         console.print(f"… {len(ev.disagreements) - show} more (--show N, or --format json)")
 
@@ -359,7 +370,7 @@ def _why(evidence: list[dict[str, Any]] | None) -> str:
         f"{e.get('text')!r}" + (" (learned)" if e.get("layer") == "learned" else "")
         for e in evidence[:6]
     ]
-    return " from " + escape(", ".join(parts))
+    return " from " + ", ".join(parts)
 
 
 def _render_agreement(console: Any, agreements: list[Agreement]) -> None:
@@ -368,7 +379,7 @@ def _render_agreement(console: Any, agreements: list[Agreement]) -> None:
         table.add_column(name, justify="left" if name == "topic" else "right")
     for a in agreements:
         table.add_row(
-            "all topics" if a.topic_id == "*" else a.topic_id,
+            safe_text("all topics" if a.topic_id == "*" else a.topic_id),
             str(a.items),
             str(a.coders),
             str(a.pairs),
@@ -378,4 +389,4 @@ def _render_agreement(console: Any, agreements: list[Agreement]) -> None:
     console.print(table)
     notes = sorted({a.note for a in agreements if a.note})
     for note in notes:
-        console.print(f"note: {note}")
+        console.print(safe_text(f"note: {note}"))

@@ -195,7 +195,7 @@ class Database:
     ) -> dict[str, int]:
         """Write jsonl (the lossless archive), wxr, disqus or csv to a text stream, or to a
         file path (replaced only once complete). Returns what was written."""
-        from threads.archive import export, write_atomically
+        from threads.archive import export, write_output
 
         book = codebook or self.codebook().name
 
@@ -205,7 +205,7 @@ class Database:
             )
 
         if isinstance(out, str | Path):
-            return write_atomically(Path(out), write)
+            return write_output(Path(out), write)
         return write(out)
 
     def app(self) -> Any:

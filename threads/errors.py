@@ -113,3 +113,11 @@ class Blocked(InvalidInput):
     def __init__(self, detail: str, *, reasons: list[str], field: str | None = "body") -> None:
         super().__init__(detail, field=field, reasons=list(reasons))
         self.reasons = list(reasons)
+
+
+class OutputFailed(ThreadsError):
+    """Output could not be written: a full disk, a device or pipe that fails, a file that cannot
+    be created. What was already written to a stream stays written; a file is left as it was."""
+
+    code = "output_failed"
+    title = "Output failed"

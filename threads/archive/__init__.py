@@ -1,7 +1,8 @@
 """Exporters: the lossless JSONL archive, WXR, Disqus XML and CSV.
 
-:func:`export` writes any of them; :func:`threads.archive.jsonl.load_archive` reads the archive
-back (``threads ingest --format jsonl`` calls it).
+:func:`export` writes any of them, to a stream or through :func:`write_output` to a path;
+:func:`threads.archive.jsonl.load_archive` reads the archive back (``threads ingest --format
+jsonl`` calls it).
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from typing import TextIO
 
 from sqlalchemy.engine import Engine
 
-from threads.archive.common import write_atomically
 from threads.archive.csv import dump_csv
 from threads.archive.disqus import dump_disqus
 from threads.archive.jsonl import dump_archive, is_archive_header, load_archive
+from threads.archive.output import SYMLINK_REFUSED, write_atomically, write_output
 from threads.archive.wxr import dump_wxr
 from threads.errors import InvalidInput
 from threads.models import DEFAULT_CODEBOOK
@@ -63,6 +64,7 @@ def export(
 
 __all__ = [
     "EXPORT_FORMATS",
+    "SYMLINK_REFUSED",
     "dump_archive",
     "dump_csv",
     "dump_disqus",
@@ -71,4 +73,5 @@ __all__ = [
     "is_archive_header",
     "load_archive",
     "write_atomically",
+    "write_output",
 ]

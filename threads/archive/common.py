@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import groupby
-from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -22,10 +18,8 @@ from threads.db.queries.archive import (
     export_threads,
     missing_thread_ids,
 )
-from threads.errors import InvalidInput, NotFound
+from threads.errors import NotFound
 from threads.site_directory import check_threads_in_site, find_site
-
-T = TypeVar("T")
 
 STREAM = {"yield_per": 1000}
 
@@ -101,40 +95,6 @@ def format_time(value: datetime) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def write_atomically(path: Path, write: Callable[[TextIO], T]) -> T:
-    """Call ``write`` on a new UTF-8 text file that replaces ``path`` only once it is complete.
-
-    The text goes to a temporary file beside ``path``, which is renamed over ``path`` when
-    ``write`` returns; if it raises, the temporary file is removed and ``path`` is untouched.
-    """
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise InvalidInput(f"cannot write {path}: folder {directory} does not exist", field="out")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    tmp = Path(tmp_name)
-    try:
-        with open(fd, "w", encoding="utf-8", newline="") as handle:
-            result = write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if path.exists():
-            shutil.copymode(path, tmp)
-        else:
-            os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return result
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def iso_z(value: datetime | None) -> str:
