@@ -6,11 +6,11 @@ from __future__ import annotations
 import errno
 import os
 import sys
-import unicodedata
 
 from rich.console import Console
 from rich.text import Text
 
+from cli.safe_text import safe_text
 from threads.errors import OutputFailed
 
 #: what writing to a stream fails with when the stream, not the program, is the problem
@@ -22,19 +22,9 @@ def make_console(*, stderr: bool = False, width: int | None = None) -> Console:
 
 
 def plain(value: str | None, empty: str = "-") -> Text:
-    """Outside text as plain text for a table cell: never markup, and control characters
-    (escape sequences, line breaks) shown as ``\\x1b``-style escapes instead of acting on the
-    terminal."""
-    if not value:
-        return Text(empty)
-    return Text("".join(_visible(ch) for ch in value))
-
-
-def _visible(ch: str) -> str:
-    if unicodedata.category(ch) != "Cc":
-        return ch
-    code = ord(ch)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    """Outside text for a table cell (``cli.safe_text.safe_text`` on one line), ``empty`` for
+    none."""
+    return safe_text(value) if value else Text(empty)
 
 
 def stdout_failed(exc: OSError) -> OutputFailed:

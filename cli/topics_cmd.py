@@ -166,7 +166,9 @@ def codebooks(
     with session_scope(state(ctx).engine()) as session:
         books = list_codebooks(session, configured)
     if format_ == "json":
-        typer.echo(json.dumps([b.as_dict() for b in books], indent=2, ensure_ascii=False))
+        typer.echo(
+            safe_json(json.dumps([b.as_dict() for b in books], indent=2, ensure_ascii=False))
+        )
         return
     console = make_console()
     table = Table(title="codebooks", title_justify="left")
@@ -182,8 +184,8 @@ def codebooks(
     configured_line = None
     for b in books:
         table.add_row(
-            Text(b.name + (" *" if b.configured else "")),
-            Text(", ".join(b.versions) or "-"),
+            safe_text(b.name + (" *" if b.configured else "")),
+            safe_text(", ".join(b.versions) or "-"),
             str(b.automatic_labels),
             str(b.moderator_labels),
             str(b.labelled_comments),
@@ -194,7 +196,7 @@ def codebooks(
             configured_line += "label, train and every view of topics use it by default"
     console.print(table)
     if configured_line:
-        console.print(Text(configured_line))
+        console.print(safe_text(configured_line))
 
 
 def train(
