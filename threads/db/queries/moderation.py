@@ -375,7 +375,8 @@ def queue_page(
 
 
 #: the queue filters the tally can answer; any other filter set means an exact count
-_TALLY_FILTERS = frozenset({"statuses", "thread_id"})
+#: (``codebook`` only says whose labels ``topic`` reads: alone it filters nothing)
+_TALLY_FILTERS = frozenset({"statuses", "thread_id", "codebook"})
 
 
 def _tally_only(flt: QueueCriteria) -> bool:
