@@ -9,12 +9,12 @@ column type, to what the driver stores (:func:`stored_form`).
 from __future__ import annotations
 
 import enum
-import json
 import operator
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
@@ -133,6 +133,9 @@ def insert_rows(
     connection.exec_driver_sql(f"INSERT INTO {table_name} ({names}) VALUES ({marks})", params)
 
 
+_encode_json = msgspec.json.Encoder().encode
+
+
 def _same(value: Any) -> Any:
     return value
 
@@ -171,9 +174,11 @@ def _pg_time(value: datetime | None) -> datetime | None:
 
 
 def _json_text(value: Any) -> str | None:
+    # msgspec (already installed with Litestar) encodes about five times faster than json.dumps;
+    # the text is read back as JSON, so its spacing does not matter
     if value is None:
         return None
-    return json.dumps(value) if value else ("{}" if isinstance(value, dict) else "[]")
+    return _encode_json(value).decode() if value else ("{}" if isinstance(value, dict) else "[]")
 
 
 def _sqlite_bool(value: Any) -> Any:
