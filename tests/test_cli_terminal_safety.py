@@ -271,6 +271,10 @@ def test_every_command_prints_outside_text_as_text(world: World, tmp_path: Path)
     w.run("label", str(w.flagged), "--add", "gold", "--by", by, shown=(f"by {MARKUP_LINK}",))
     w.run("train", shown=(f"book {MARKUP_CLOSE}",))
     w.run("train", "--format", "json", shown=("gold",))
+    w.run("codebooks", shown=(f"book {MARKUP_CLOSE}",))
+    listed = json.loads(w.run("codebooks", "--format", "json").stdout)
+    assert any(MARKUP_CLOSE in book["name"] for book in listed)
+    w.run("sites")
     gold = tmp_path / "gold.jsonl"
     gold.write_text(
         json.dumps({"id": f"g{MARKUP_CLOSE}{CSI_CLEAR}", "body": f"gold {OSC8}", "topics": []})
