@@ -23,6 +23,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from tests.moderation_support import T0, make_thread
 from threads.config import Settings
@@ -58,7 +59,7 @@ class Round:
 
 def _comment_ids(engine: Engine, thread_id: int) -> set[int]:
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(Comment.id).where(Comment.thread_id == thread_id))  # type: ignore[call-overload]
+        rows = conn.execute(sa.select(col(Comment.id)).where(col(Comment.thread_id) == thread_id))
         return {int(r[0]) for r in rows}
 
 
