@@ -9,6 +9,7 @@ from sqlalchemy.exc import DBAPIError
 
 from cli.context import state
 from cli.safe_text import visible
+from threads.db import ensure_writable
 
 APP_FACTORY = "threads.api.app:app_from_env"
 
@@ -27,10 +28,11 @@ def serve(
 ) -> None:
     """Run the moderation HTTP API (OpenAPI at /schema) with uvicorn."""
     app_state = state(ctx)
-    # Fail here, with one clear line, when the schema is missing or behind; workers would
-    # otherwise each die with a traceback.
+    # Fail here, with one clear line, when the schema is missing or behind or the database
+    # cannot be written; workers would otherwise each die with a traceback (or start, and
+    # fail every write).
     try:
-        app_state.engine()
+        ensure_writable(app_state.engine())
     except DBAPIError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
         where = make_url(app_state.settings.database_url).render_as_string(hide_password=True)

@@ -83,6 +83,10 @@ class PgCluster:
             "UTF8",
             "--locale=C",
         )
+        self.resume()
+
+    def resume(self) -> None:
+        """Start the server of an initialised cluster (again, after :meth:`halt`)."""
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
@@ -101,6 +105,10 @@ class PgCluster:
             "60",
             "start",
         )
+
+    def halt(self) -> None:
+        """Stop the server and keep its data, as an outage would (:meth:`resume` restarts it)."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "fast", "-w", "stop")
 
     def stop(self) -> None:
         with contextlib.suppress(subprocess.CalledProcessError):

@@ -26,7 +26,7 @@ from threads.api.ratelimit import SlidingWindowLimiter
 from threads.api.sites_routes import SiteController
 from threads.api.threads_routes import ThreadController
 from threads.config import Settings
-from threads.db import ensure_schema, make_engine, session_scope
+from threads.db import ensure_schema, ensure_writable, make_engine, session_scope
 from threads.db.probe import ClockProbe
 from threads.db.queries.clock import clock_kept, fold_clock
 from threads.models import DEFAULT_CODEBOOK, Comment
@@ -82,10 +82,16 @@ def _probe(engine: Engine) -> ClockProbe | None:
 def create_app(settings: Settings) -> Litestar:
     """The API over ``settings.database_url``: one engine per app, disposed on shutdown.
 
-    The schema is checked (and the embedded SQLite file migrated) before the app is returned.
+    The schema is checked (and the embedded SQLite file migrated) before the app is returned;
+    a database that cannot be written is refused (:class:`~threads.errors.DatabaseUnavailable`).
     """
     engine: Engine = make_engine(settings.database_url)
-    ensure_schema(engine, auto_migrate=settings.auto_migrate)
+    try:
+        ensure_schema(engine, auto_migrate=settings.auto_migrate)
+        ensure_writable(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     taxonomy = _taxonomy(settings)
     probe = _probe(engine)
     state = State(

@@ -3,8 +3,11 @@
 Body: ``type``, ``title``, ``status``, ``detail``, ``code`` (stable, machine-readable) plus the
 facts the error carries (``field``, ``current_version``, ``closed_at``, ``reason``, ...), with the
 media type ``application/problem+json``. A value the database refused as data (a NUL character,
-an over-long value, a number out of range) is a 422 ``invalid_input``. Unexpected exceptions become
-a 500 problem that says nothing about internals (the traceback goes to the server log).
+an over-long value, a number out of range) is a 422 ``invalid_input``. A database that cannot be
+reached or used right now (a server down, a lost connection, a locked or read-only file) is a 503
+``database_unavailable`` with ``Retry-After``: the next request tries again, no restart needed.
+Unexpected exceptions become a 500 problem that says nothing about internals (the traceback goes
+to the server log).
 """
 
 from __future__ import annotations
@@ -20,11 +23,13 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DataError, StatementError
 
+from threads.db import database_unavailable
 from threads.errors import (
     ActionNotAllowed,
     Blocked,
     Conflict,
     DatabaseNotReady,
+    DatabaseUnavailable,
     Forbidden,
     InvalidInput,
     NotFound,
@@ -51,8 +56,12 @@ ERROR_STATUS: dict[type[ThreadsError], int] = {
     Forbidden: 403,
     RateLimited: 429,
     DatabaseNotReady: 503,
+    DatabaseUnavailable: 503,
     ThreadsError: 400,
 }
+
+#: seconds a client is asked to wait (``Retry-After``) while the database is unavailable
+DATABASE_RETRY_AFTER = 5
 
 #: what the database says about a value it refused as data (SQLSTATE class 22), in words
 #: that name no internals; any other data error is "a value ... cannot be stored"
@@ -134,10 +143,12 @@ def problem(
 
 def threads_error_handler(request: Request[Any, Any, Any], exc: ThreadsError) -> Response[Any]:
     status = status_for(exc)
+    if isinstance(exc, DatabaseUnavailable):
+        exc.extra.setdefault("retry_after", DATABASE_RETRY_AFTER)
     headers: dict[str, str] = {}
     if status == 401:
         headers["WWW-Authenticate"] = WWW_AUTHENTICATE
-    if status == 429 and "retry_after" in exc.extra:
+    if status in (429, 503) and "retry_after" in exc.extra:
         headers["Retry-After"] = str(int(exc.extra["retry_after"]))
     return problem(
         status,
@@ -244,6 +255,10 @@ def database_error_handler(request: Request[Any, Any, Any], exc: StatementError)
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A 500 that says nothing about internals; a 503 when the database is unavailable (the
+    error can come from the ORM or, for the clock probe, straight from the driver)."""
+    if database_unavailable(exc):
+        return unavailable_handler(request, exc)
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(
         HTTP_500_INTERNAL_SERVER_ERROR,
@@ -252,6 +267,19 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
         "the server could not handle this request",
         instance=request.url.path,
     )
+
+
+def unavailable_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """503 ``database_unavailable`` with ``Retry-After``; one log line, no traceback."""
+    first = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    logger.warning(
+        "database unavailable on %s %s: %s",
+        request.method,
+        request.url.path,
+        first[0] if first else type(exc).__name__,
+    )
+    error = DatabaseUnavailable("the database is unavailable; try again shortly")
+    return threads_error_handler(request, error)
 
 
 EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {

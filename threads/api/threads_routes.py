@@ -183,7 +183,6 @@ class ThreadController(Controller):
                 parent_id=data.parent_id,
             ),
             settings=settings,
-            now=utcnow(),
             client=request.client.host if request.client else None,
             classify=request.app.state.classify,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,9 +10,10 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
-from threads.errors import InvalidInput
+from threads.errors import DatabaseUnavailable, InvalidInput
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -26,7 +28,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         ) from exc
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        # a file: URI (``?uri=true``, e.g. ``mode=ro``) names its file as SQLite reads it
+        is_uri = parsed.query.get("uri") in ("true", "1")
+        if parsed.database and parsed.database != ":memory:" and not is_uri:
             folder = Path(parsed.database).parent
             try:
                 folder.mkdir(parents=True, exist_ok=True)
@@ -106,3 +110,53 @@ def begin_write(connection: Connection) -> None:
         return
     if not connection.connection.driver_connection.in_transaction:  # type: ignore[union-attr]
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+#: SQLite result codes (the primary code, low byte) that say the file cannot be used now, not
+#: that a statement or a value is wrong: busy or locked, read-only, I/O error, disk full, cannot
+#: be opened, locking protocol
+_SQLITE_UNAVAILABLE = {5, 6, 8, 10, 13, 14, 15}
+#: PostgreSQL SQLSTATE classes of the same kind: connection exception, insufficient resources,
+#: operator intervention (shutdown, restart), system error
+_PG_UNAVAILABLE = {"08", "53", "57", "58"}
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when ``exc`` says the database cannot be reached or used right now (a server down or
+    restarting, a lost connection, a file locked, read-only or unreadable): a request may succeed
+    later unchanged. False for errors of a statement or a value, and for anything else."""
+    error: BaseException | None = exc
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        error = exc.orig
+    code = getattr(error, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in _SQLITE_UNAVAILABLE
+    psycopg = sys.modules.get("psycopg")  # loaded when the error can come from it
+    if psycopg is not None and isinstance(error, psycopg.OperationalError):
+        sqlstate = error.sqlstate
+        # no SQLSTATE: the connection itself failed (refused, closed, timed out)
+        return sqlstate is None or sqlstate[:2] in _PG_UNAVAILABLE
+    return False
+
+
+def ensure_writable(engine: Engine) -> None:
+    """Raise :class:`DatabaseUnavailable` (one line) unless the database accepts writes.
+
+    A server must not start over a database it can only read (a read-only SQLite file, a
+    read-only PostgreSQL database or standby, a user without the right to write) and fail every
+    write later. The check writes the schema's revision row unchanged and rolls it back.
+    """
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("UPDATE alembic_version SET version_num = version_num")
+            conn.rollback()
+    except DBAPIError as exc:
+        where = engine.url.render_as_string(hide_password=True)
+        lines = str(exc.orig or exc).strip().splitlines()
+        reason = lines[0] if lines else type(exc).__name__
+        raise DatabaseUnavailable(
+            f"the database {where} cannot be written: {reason} "
+            "(the server needs a database it can write)"
+        ) from exc

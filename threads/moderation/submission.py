@@ -1,9 +1,11 @@
 """Public submissions: a new comment or reply runs the automatic checks, then is stored or refused.
 
 Order: the thread must exist (NotFound) and be open, auto-close included (ThreadClosed, nothing
-stored); the fields must be well-formed (InvalidInput naming the field); the parent must be a
-comment of this thread that can be replied to (InvalidInput ``parent_id``). Then every rule of
-:mod:`threads.moderation.rules` decides, and the strongest outcome wins:
+stored), checked under the thread's lock so that no comment is accepted once a close has
+committed (:func:`~threads.moderation.threads.lock_thread_or_404`); the fields must be
+well-formed (InvalidInput naming the field); the parent must be a comment of this thread that can
+be replied to (InvalidInput ``parent_id``). Then every rule of :mod:`threads.moderation.rules`
+decides, and the strongest outcome wins:
 
 - ``block``: nothing is stored and :class:`~threads.errors.Blocked` (code ``comment_blocked``,
   field ``body``, with the reasons) is raised. A blocked text is an answer to the submitter, not
@@ -27,6 +29,7 @@ from sqlmodel import Session
 
 from threads.config import Settings
 from threads.db.queries import moderation as q
+from threads.db.types import utcnow
 from threads.errors import Blocked, InvalidInput, ThreadClosed, refuse_nul
 from threads.identity import author_key as identity_key
 from threads.models import (
@@ -40,7 +43,7 @@ from threads.models import (
 from threads.moderation import rules
 from threads.moderation.audit import Actor, record_event
 from threads.moderation.matching import content_hash_of, hash_client, links_in
-from threads.moderation.threads import effective_state, get_thread_or_404
+from threads.moderation.threads import effective_state, lock_thread_or_404
 
 SUBMISSION_RULE = "submission"
 SUBMISSION_VERSION = "1"
@@ -113,17 +116,20 @@ def submit_comment(
     submission: Submission,
     *,
     settings: Settings,
-    now: datetime,
+    now: datetime | None = None,
     client: str | None = None,
     classify: Callable[[Session, Comment], None] | None = None,
     client_secret: str | None = None,
 ) -> SubmissionResult:
     """Check a submission and store it with the status the checks decide (see the module doc).
 
-    ``client`` (the submitter's address) is stored only as a salted hash. ``classify`` is called
-    with the stored comment (topic classification and sentiment) before returning.
+    ``now`` defaults to the time the thread's lock is granted (a submission that waited for a
+    close is judged when it gets its turn). ``client`` (the submitter's address) is stored only
+    as a salted hash. ``classify`` is called with the stored comment (topic classification and
+    sentiment) before returning. The caller's commit releases the thread's lock.
     """
-    thread = get_thread_or_404(session, thread_id)
+    thread = lock_thread_or_404(session, thread_id)
+    now = now or utcnow()
     state = effective_state(session, thread, settings, now)
     if state.state is ThreadState.CLOSED:
         since = f" since {state.closed_at.isoformat()}" if state.closed_at else ""

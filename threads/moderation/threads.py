@@ -61,6 +61,15 @@ def get_thread_or_404(session: Session, thread_id: int) -> Thread:
     return thread
 
 
+def lock_thread_or_404(session: Session, thread_id: int) -> Thread:
+    """The thread, locked until the transaction ends (:func:`~threads.db.queries.moderation.
+    lock_thread`): submissions, closes and reopens of one thread happen one after the other."""
+    thread = q.lock_thread(session, thread_id)
+    if thread is None:
+        raise NotFound(f"thread {thread_id} not found", thread_id=thread_id)
+    return thread
+
+
 def auto_close_policy(thread: Thread, settings: Settings) -> tuple[int | None, AutoCloseFrom]:
     """(days, counted from) that apply to ``thread``: its own policy, else the Settings default."""
     days = (
@@ -173,7 +182,7 @@ def close_thread(
 ) -> Thread:
     """Close a thread with a reason (required); Conflict ``thread_already_closed`` if it is."""
     text = _clean_reason(reason, required=True)
-    thread = get_thread_or_404(session, thread_id)
+    thread = lock_thread_or_404(session, thread_id)
     if thread.state is ThreadState.CLOSED:
         raise Conflict(
             f"thread {thread_id} is already closed"
@@ -223,7 +232,7 @@ def reopen_thread(
     thread's own policy is always taken into account.
     """
     text = _clean_reason(reason, required=False)
-    thread = get_thread_or_404(session, thread_id)
+    thread = lock_thread_or_404(session, thread_id)
     when = now or utcnow()
     if thread.state is ThreadState.OPEN:
         status = effective_state(session, thread, settings or Settings(), when)
@@ -272,7 +281,7 @@ def set_policy(
     ``auto_close_days=0`` disables auto-close for the thread. Setting either auto-close field
     re-enables auto-close after a manual reopen.
     """
-    thread = get_thread_or_404(session, thread_id)
+    thread = lock_thread_or_404(session, thread_id)
     values: dict[str, Any] = {}
     if premoderation is not UNSET:
         values["premoderation"] = _enum(PreModeration, premoderation, "premoderation")
@@ -349,27 +358,34 @@ def close_stale(
     rule = auto_close_actor()
     closed: list[int] = []
     for cand in q.open_threads_for_auto_close(session):
-        thread = cand.thread
         due = auto_close_time(
-            thread,
+            cand.thread,
             settings,
             published_at=cand.published_at,
             last_comment_at=cand.last_comment_at,
         )
         if due is None or when < due[0]:
             continue
+        assert cand.thread.id is not None
+        if dry_run:
+            closed.append(cand.thread.id)
+            continue
+        # Decided again under the thread's lock: a comment submitted since the scan may have
+        # moved the auto-close time, or a moderator closed or reopened the thread.
+        thread = lock_thread_or_404(session, cand.thread.id)
+        status = effective_state(session, thread, settings, when)
+        if thread.state is ThreadState.CLOSED or status.state is ThreadState.OPEN:
+            continue
         assert thread.id is not None
         closed.append(thread.id)
-        if dry_run:
-            continue
         _save(
             session,
             thread,
             {
                 "state": ThreadState.CLOSED,
-                "closed_at": due[0],
+                "closed_at": status.closed_at,
                 "closed_by": rule.name,
-                "close_reason": due[1],
+                "close_reason": status.reason,
                 "updated_at": when,
             },
         )
@@ -382,7 +398,7 @@ def close_stale(
             thread_id=thread.id,
             from_state=ThreadState.OPEN.value,
             to_state=ThreadState.CLOSED.value,
-            reason=due[1],
+            reason=status.reason,
             extra={"run_by": actor.name} if actor else {},
         )
     return closed

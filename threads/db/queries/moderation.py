@@ -15,6 +15,7 @@ from typing import Any, Literal, Protocol, cast
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, update
 from sqlmodel import Session, col
 
+from threads.db.engine import begin_write
 from threads.db.queries.labels import has_topic
 from threads.db.queries.sites import site_threads_by_key
 from threads.db.queries.tally import tally_kept
@@ -203,6 +204,28 @@ def get_thread(session: Session, thread_id: int) -> Thread | None:
     if not 0 < thread_id <= MAX_ID:
         return None
     return session.get(Thread, thread_id)
+
+
+def lock_thread(session: Session, thread_id: int) -> Thread | None:
+    """The thread, read fresh and locked against other writers until the transaction ends.
+
+    Every change that depends on a thread's state (a submission, a close, a reopen) takes this
+    lock first, so that they happen one after the other: a submission that sees the thread
+    open commits before a close can start, and one that waits for a close sees it closed.
+    PostgreSQL locks the row (``FOR NO KEY UPDATE``: the close's UPDATE waits for it, while
+    inserts that only refer to the thread do not); SQLite has one writer at a time, so the
+    transaction takes the database's write lock first (``BEGIN IMMEDIATE``).
+    """
+    if not 0 < thread_id <= MAX_ID:
+        return None
+    begin_write(session.connection())
+    stmt = (
+        select(Thread)
+        .where(col(Thread.id) == thread_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    return session.execute(stmt).scalar_one_or_none()
 
 
 def article_published_at(session: Session, article_id: int) -> datetime | None:
