@@ -13,9 +13,13 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 import typer
+
+# the click that Typer carries (and builds its commands with): its usage errors are what a
+# command line can get wrong
+from typer._click.exceptions import NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 
-if TYPE_CHECKING:  # the click that Typer carries (and builds its commands with)
+if TYPE_CHECKING:
     from typer._click import Command, Context
 
 from cli.console import is_output_error, stdout_failed
@@ -56,10 +60,37 @@ def fail(error: ThreadsError) -> typer.Exit:
     return typer.Exit(code=1)
 
 
+def usage_failure(error: UsageError, command: str) -> typer.Exit:
+    """Show a usage error (a missing argument, a bad option value, an unknown option or command)
+    as one line on stderr naming the command, like every other error, instead of click's boxed
+    usage text; the caller raises the returned Exit(1). ``command`` is the command line's
+    command as far as the caller knows it (click leaves some errors without their context)."""
+    where = error.ctx.command_path if error.ctx is not None else command
+    message = error.format_message().replace("\n", " ").strip()
+    typer.echo(
+        f"error: {visible(f'{where}: {message}', one_line=True)} (see {where} --help)", err=True
+    )
+    return typer.Exit(code=1)
+
+
 class ThreadsGroup(TyperGroup):
-    """Maps ThreadsError (and standard output that cannot be written) to a one-line message and
-    exit code 1, never a traceback; loads each command from :data:`COMMANDS` when it is first
-    asked for."""
+    """Maps ThreadsError (and standard output that cannot be written) and usage errors to a
+    one-line message and exit code 1, never a traceback or a usage box; loads each command from
+    :data:`COMMANDS` when it is first asked for.
+
+    A bare group (``threads``, ``threads keys``) still shows its help.
+    """
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Context | None = None, **extra: Any
+    ) -> Context:
+        # the root's own options are parsed here, before invoke
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except NoArgsIsHelpError:
+            raise
+        except UsageError as exc:
+            raise usage_failure(exc, info_name or "threads") from None
 
     def list_commands(self, ctx: Context) -> list[str]:
         return [*self.commands, *(name for name in COMMANDS if name not in self.commands)]
@@ -75,6 +106,11 @@ class ThreadsGroup(TyperGroup):
             return super().invoke(ctx)
         except ThreadsError as exc:
             raise fail(exc) from None
+        except NoArgsIsHelpError:
+            raise
+        except UsageError as exc:  # a sub-command's arguments, an unknown command
+            command = " ".join(filter(None, [ctx.command_path, ctx.invoked_subcommand]))
+            raise usage_failure(exc, command) from None
         except OSError as exc:
             if not is_output_error(exc):
                 raise
@@ -165,5 +201,6 @@ def root(
 
 
 def main() -> None:
-    """The ``threads`` command."""
-    app()
+    """The ``threads`` command (named so in its messages however it was started, as
+    ``python -m cli`` too)."""
+    app(prog_name="threads")

@@ -7,10 +7,9 @@ can run commands against the database owns it anyway. Every change is audited li
 from __future__ import annotations
 
 import getpass
-import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
+import msgspec
 import typer
 from rich.table import Table
 
@@ -20,11 +19,13 @@ from cli.safe_text import safe_json, safe_text, visible
 from threads.db import session_scope
 from threads.db.types import utcnow
 from threads.errors import InvalidInput
-from threads.models import AutoCloseFrom, CommentStatus, Role, Thread, ThreadState
+from threads.models import AutoCloseFrom, CommentStatus, EventTarget, Role, Thread, ThreadState
 from threads.moderation.audit import Actor
+from threads.moderation.history import DEFAULT_LIMIT, HistoryPage, comment_history, thread_history
 from threads.moderation.lifecycle import ACTIONS
-from threads.moderation.queue import SORTS, QueueFilter, QueuePage, list_queue
-from threads.moderation.service import apply_action, comment_history, get_comment_or_404
+from threads.moderation.queue import SORTS, QueueFilter, list_queue
+from threads.moderation.service import apply_action, get_comment_or_404
+from threads.moderation.shapes import history_page, queue_page
 from threads.moderation.threads import (
     UNSET,
     ThreadStatus,
@@ -109,7 +110,9 @@ def queue(
     limit: int = typer.Option(50, "--limit", "-n", help="Comments per page (1-500)."),
     cursor: str | None = typer.Option(None, "--cursor", help="Next page (printed below a page)."),
     as_json: bool = typer.Option(
-        False, "--json", help="Print the page as JSON (items, total, next_cursor) for scripts."
+        False,
+        "--json",
+        help="Print the page as JSON for scripts: the same shape as GET /api/queue.",
     ),
 ) -> None:
     """List the moderation queue: what waits for a moderator, oldest first."""
@@ -127,7 +130,7 @@ def queue(
     with session_scope(state(ctx).engine()) as session:
         page = list_queue(session, flt, sort=sort, cursor=cursor, limit=limit)
     if as_json:
-        typer.echo(safe_json(json.dumps(_page_json(page), ensure_ascii=False, indent=2)))
+        _print_json(queue_page(page))
         return
     console = make_console()
     table = Table(title=f"moderation queue ({page.total} matching)", title_justify="left")
@@ -159,26 +162,11 @@ def queue(
         console.print(f"more: threads queue ... --cursor {page.next_cursor}")
 
 
-def _page_json(page: QueuePage) -> dict[str, Any]:
-    items = []
-    for item in page.items:
-        c = item.comment
-        items.append(
-            {
-                "id": c.id,
-                "thread_id": item.thread_id,
-                "article_title": item.article_title,
-                "parent_id": c.parent_id,
-                "author_name": c.author_name,
-                "posted_at": c.posted_at.isoformat() if c.posted_at else None,
-                "status": CommentStatus(c.status).value,
-                "report_count": c.report_count,
-                "version": c.version,
-                "topics": item.topics,
-                "body": c.body,
-            }
-        )
-    return {"items": items, "total": page.total, "next_cursor": page.next_cursor}
+def _print_json(value: msgspec.Struct) -> None:
+    """``value`` as the API encodes it (msgspec: the same fields and time format), indented,
+    with terminal controls escaped."""
+    text = msgspec.json.format(msgspec.json.encode(value), indent=2).decode()
+    typer.echo(safe_json(text))
 
 
 def _statuses(given: list[str] | None) -> list[str]:
@@ -231,17 +219,44 @@ def moderate(
 
 def history(
     ctx: typer.Context,
-    comment_id: int = typer.Argument(..., help="The comment id."),
+    comment_id: int | None = typer.Argument(None, help="The comment id."),
+    thread: int | None = typer.Option(
+        None, "--thread", help="A thread's whole trail instead: the thread and its comments."
+    ),
+    limit: int = typer.Option(DEFAULT_LIMIT, "--limit", "-n", help="Events per page (1-500)."),
+    cursor: str | None = typer.Option(None, "--cursor", help="Next page (printed below a page)."),
+    as_json: bool = typer.Option(
+        False,
+        "--json",
+        help="Print the page as JSON for scripts: the same shape as the API's history.",
+    ),
 ) -> None:
-    """Show a comment's audit trail: who did what, when and why."""
+    """Show a comment's audit trail (or a thread's, with --thread): who did what, when and why."""
+    if (comment_id is None) == (thread is None):
+        raise InvalidInput("give a comment id or --thread ID (one of them)", field="comment_id")
     with session_scope(state(ctx).engine()) as session:
-        events = comment_history(session, comment_id)
-    table = Table(title=f"history of comment {comment_id}", title_justify="left")
-    for name in ("time", "actor", "action", "from", "to", "reason"):
+        if thread is not None:
+            page = thread_history(session, thread, cursor=cursor, limit=limit)
+        else:
+            assert comment_id is not None
+            page = comment_history(session, comment_id, cursor=cursor, limit=limit)
+    if as_json:
+        _print_json(history_page(page))
+        return
+    _history_table(page, f"thread {thread}" if thread is not None else f"comment {comment_id}")
+    if page.next_cursor:
+        what = f"--thread {thread}" if thread is not None else str(comment_id)
+        make_console().print(f"more: threads history {what} --cursor {page.next_cursor}")
+
+
+def _history_table(page: HistoryPage, of: str) -> None:
+    table = Table(title=f"history of {of} ({page.total} events)", title_justify="left")
+    for name in ("time", "on", "actor", "action", "from", "to", "reason"):
         table.add_column(name, overflow="fold")
-    for e in events:
+    for e in page.items:
         table.add_row(
             e.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            f"{EventTarget(e.target_type).value} {e.target_id}",
             safe_text(e.actor),
             safe_text(e.action),
             safe_text(e.from_state or "-"),

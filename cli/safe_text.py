@@ -101,9 +101,10 @@ def for_terminal(stream: TextIO) -> TextIO:
 
 
 def safe_json(text: str) -> str:
-    """JSON text (from ``json.dumps``) with DEL, C1 and bidi controls written as ``\\uXXXX``.
+    """JSON text (from ``json.dumps`` or msgspec) with DEL, C1 and bidi controls written as
+    ``\\uXXXX``.
 
-    ``json.dumps`` already escapes C0 controls; the others can only occur inside strings, where
+    Both encoders already escape C0 controls; the others can only occur inside strings, where
     the escape means the same character, so the data read back is unchanged.
     """
     return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

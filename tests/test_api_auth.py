@@ -16,6 +16,7 @@ ROLES = ["viewer", "moderator", "admin"]
 PROTECTED: list[tuple[str, str, str, Any]] = [
     ("GET", "/api/queue", "viewer", None),
     ("GET", "/api/comments/{pending}/history", "viewer", None),
+    ("GET", "/api/threads/{thread}/history", "viewer", None),
     ("POST", "/api/comments/{pending}/actions", "moderator", {"action": "approve"}),
     ("POST", "/api/actions/bulk", "moderator", {"ids": ["{pending}"], "action": "approve"}),
     ("POST", "/api/threads/{thread}/close", "moderator", {"reason": "heated"}),

@@ -40,6 +40,42 @@ ERROR_CASES: list[tuple[str, Call, int, str, str | None]] = [
         "not_found",
         None,
     ),
+    (
+        "unknown thread's history",
+        lambda c, k, s: c.get("/api/threads/999999/history", headers=k.header(k.viewer)),
+        404,
+        "not_found",
+        None,
+    ),
+    (
+        "history page too long",
+        lambda c, k, s: c.get(
+            f"/api/threads/{s.thread_id}/history?limit=501", headers=k.header(k.viewer)
+        ),
+        400,
+        "invalid_request",
+        "limit",
+    ),
+    (
+        "a comment history's cursor on a thread's history",
+        lambda c, k, s: c.get(
+            f"/api/threads/{s.thread_id}/history?cursor={forged('hc', 1)}",
+            headers=k.header(k.viewer),
+        ),
+        422,
+        "invalid_input",
+        "cursor",
+    ),
+    (
+        "cursor with a huge integer on a comment's history",
+        lambda c, k, s: c.get(
+            f"/api/comments/{s.by_status['pending']}/history?cursor={forged('hc', 2**63)}",
+            headers=k.header(k.viewer),
+        ),
+        422,
+        "invalid_input",
+        "cursor",
+    ),
     ("wrong method", lambda c, k, s: c.delete("/api/threads"), 405, "method_not_allowed", None),
     (
         "malformed JSON",

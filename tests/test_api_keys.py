@@ -24,7 +24,7 @@ def test_admin_creates_lists_and_revokes_keys(
     listing = client.get("/api/keys", headers=admin)
     assert listing.status_code == 200
     assert secret not in listing.text and hash_key(secret) not in listing.text
-    robot = next(k for k in listing.json() if k["name"] == "robot")
+    robot = next(k for k in listing.json()["items"] if k["name"] == "robot")
     assert robot["role"] == "moderator" and robot["revoked_at"] is None
     assert client.get("/api/queue", headers=Keys.header(secret)).status_code == 200
     revoked = client.delete("/api/keys/robot", headers=admin)

@@ -178,7 +178,7 @@ def test_history_lists_audit_events_of_a_comment(
     )
     history = client.get(f"/api/comments/{comment}/history", headers=Keys.header(keys.viewer))
     assert history.status_code == 200
-    [event] = history.json()
+    [event] = history.json()["items"]
     assert event["action"] == "approve" and event["actor"] == "key:moderator-key"
     assert (event["from_state"], event["to_state"]) == ("pending", "approved")
 

@@ -92,7 +92,7 @@ def test_a_real_process_ends_with_the_command_s_exit_code_and_all_its_output(
 
     listing = run("--help")
     assert listing.returncode == 0 and "ingest" in listing.stdout and "keys" in listing.stdout
-    assert run("no-such-command").returncode == 2
+    assert run("no-such-command").returncode == 1
     missing = run("ingest", str(tmp_path / "missing.xml"))
     assert missing.returncode == 1
     assert "missing.xml: no such file or directory" in missing.stderr

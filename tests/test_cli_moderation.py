@@ -305,8 +305,11 @@ def test_queue_as_json_walks_all_pages(engine: Engine, db_url: str) -> None:
         assert result.exit_code == 0, result.output
         page = json.loads(result.output)
         assert page["total"] == 7
-        seen += [item["id"] for item in page["items"]]
-        assert all(i["article_title"] == "Gold" and i["status"] == "pending" for i in page["items"])
+        seen += [item["comment"]["id"] for item in page["items"]]
+        assert all(
+            i["article_title"] == "Gold" and i["comment"]["status"] == "pending"
+            for i in page["items"]
+        )
         cursor = page["next_cursor"]
         if cursor is None:
             break

@@ -309,7 +309,7 @@ def test_every_command_prints_outside_text_as_text(world: World, tmp_path: Path)
         shown=(MARKUP_LINK, f"{MARKUP_CLOSE} anon{SHOWN_TITLE}", SHOWN_C1, SHOWN_CLEAR),
     )
     queued = w.run("queue", "--json")
-    names = {item["author_name"] for item in json.loads(queued.stdout)["items"]}
+    names = {item["comment"]["author_name"] for item in json.loads(queued.stdout)["items"]}
     assert f"{MARKUP_CLOSE} anon{OSC_TITLE}" in names  # JSON escapes; the data is exact
 
     # reports: one thread in full, every thread, and the other formats

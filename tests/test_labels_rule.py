@@ -148,7 +148,10 @@ def _views(
     env = {"THREADS_DATABASE_URL": db_url, "COLUMNS": "200"}
     result = CliRunner().invoke(cli_app, ["queue", "--status", "approved", "--json"], env=env)
     assert result.exit_code == 0, result.output
-    keep("cli queue", ((c["id"], c["topics"]) for c in json.loads(result.stdout)["items"]))
+    keep(
+        "cli queue",
+        ((c["comment"]["id"], c["comment"]["topics"]) for c in json.loads(result.stdout)["items"]),
+    )
     records, _ = comment_table(engine, ReportQuery(all_threads=True, statuses=("approved",)))
     keep("report table", ((r.comment_id, r.topics) for r in records))
     out = io.StringIO()

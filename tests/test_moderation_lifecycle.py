@@ -24,9 +24,10 @@ from threads.models import (
     Role,
 )
 from threads.moderation.audit import Actor
+from threads.moderation.history import comment_history
 from threads.moderation.lifecycle import ACTIONS, allowed_actions, transition
 from threads.moderation.matching import content_hash_of
-from threads.moderation.service import apply_action, comment_history
+from threads.moderation.service import apply_action
 
 P, A, F, R, S, D = (
     CommentStatus.PENDING,
@@ -322,7 +323,7 @@ def test_comment_history_lists_every_event_in_order(engine: Engine) -> None:
         with session_scope(engine) as session:
             apply_action(session, cid, action, actor=MOD, role=Role.MODERATOR, reason=reason)
     with session_scope(engine) as session:
-        history = comment_history(session, cid)
+        history = comment_history(session, cid).items
     assert [(e.action, e.from_state, e.to_state) for e in history] == [
         ("approve", "pending", "approved"),
         ("flag", "approved", "flagged"),

@@ -281,7 +281,7 @@ def test_cli_site_filters(db_url: str, two_blogs: dict[str, Own]) -> None:
 
         result = _cli(db_url, "queue", "--site", key, "--status", "all", "--json")
         assert result.exit_code == 0, result.output
-        assert [item["id"] for item in json.loads(result.stdout)["items"]] == own.comments
+        assert [i["comment"]["id"] for i in json.loads(result.stdout)["items"]] == own.comments
 
         result = _cli(db_url, "export", "--site", key, "--format", "csv")
         assert result.exit_code == 0, result.output

@@ -151,7 +151,13 @@ class QueueItem(msgspec.Struct):
 
 
 class HistoryEvent(msgspec.Struct):
+    """One audit event: who did what to which comment or thread, when and why."""
+
     id: int
+    #: what the event is about ("comment" or "thread") and its id
+    target_type: str
+    target_id: int
+    thread_id: int | None
     action: str
     actor: str
     actor_type: str

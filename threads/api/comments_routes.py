@@ -13,8 +13,10 @@ from threads.api import auth, views
 from threads.api.deps import problems, unit_of_work
 from threads.api.ratelimit import rate_limit
 from threads.keys import Principal
+from threads.moderation.history import DEFAULT_LIMIT, MAX_LIMIT, comment_history
 from threads.moderation.reports import report_comment
-from threads.moderation.service import apply_action, comment_history
+from threads.moderation.service import apply_action
+from threads.moderation.shapes import history_page
 from threads.schemas import (
     MAX_ID,
     ActionRequest,
@@ -22,9 +24,14 @@ from threads.schemas import (
     CommentReportRequest,
     CommentReportResponse,
     HistoryEvent,
+    Page,
 )
 
 CommentId = Annotated[int, Parameter(ge=1, le=MAX_ID, description="comment id")]
+Cursor = Annotated[
+    str | None, Parameter(max_length=1000, description="next_cursor of the previous page")
+]
+HistoryLimit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT, description="events per page")]
 
 
 class CommentController(Controller):
@@ -66,13 +73,19 @@ class CommentController(Controller):
         "/{comment_id:int}/history",
         sync_to_thread=True,
         guards=[auth.viewer],
-        responses=problems(400, 401, 403, 404),
+        responses=problems(400, 401, 403, 404, 422),
         security=[{"bearer": []}],
     )
     @unit_of_work
-    def history(self, db: NamedDependency[Session], comment_id: CommentId) -> list[HistoryEvent]:
-        """Every audit event of a comment, oldest first (any key)."""
-        return views.history(comment_history(db, comment_id))
+    def history(
+        self,
+        db: NamedDependency[Session],
+        comment_id: CommentId,
+        cursor: Cursor = None,
+        limit: HistoryLimit = DEFAULT_LIMIT,
+    ) -> Page[HistoryEvent]:
+        """The audit events of a comment, oldest first, in cursor pages (any key)."""
+        return history_page(comment_history(db, comment_id, cursor=cursor or None, limit=limit))
 
     @post(
         "/{comment_id:int}/reports",

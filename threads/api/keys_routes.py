@@ -12,7 +12,7 @@ from sqlmodel import Session
 from threads.api import auth
 from threads.api.deps import problems, unit_of_work
 from threads.keys import KeyInfo, Principal, create_key, list_keys, revoke_key
-from threads.schemas import KeyCreated, KeyCreateRequest, KeyRead
+from threads.schemas import KeyCreated, KeyCreateRequest, KeyRead, Page
 
 
 def _read(info: KeyInfo) -> KeyRead:
@@ -34,9 +34,11 @@ class KeyController(Controller):
 
     @get("/", sync_to_thread=True, responses=problems(401, 403))
     @unit_of_work
-    def list_keys(self, db: NamedDependency[Session]) -> list[KeyRead]:
-        """Every key (revoked ones too): name, role, prefix, times. Never the key or its hash."""
-        return [_read(info) for info in list_keys(db)]
+    def list_keys(self, db: NamedDependency[Session]) -> Page[KeyRead]:
+        """Every key (revoked ones too): name, role, prefix, times; one page holds them all.
+        Never the key or its hash."""
+        items = [_read(info) for info in list_keys(db)]
+        return Page(items=items, total=len(items), next_cursor=None)
 
     @post(
         "/", sync_to_thread=True, status_code=201, responses=problems(400, 401, 403, 409, 413, 422)

@@ -12,13 +12,14 @@ from litestar.params import JSONBody, Parameter
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from threads.api import auth, views
+from threads.api import auth
 from threads.api.cache import served_again
 from threads.api.deps import SiteParam, problems, unit_of_work
 from threads.keys import Principal
 from threads.models import CommentStatus, Role
 from threads.moderation.queue import QueueFilter, list_queue
 from threads.moderation.service import bulk_action
+from threads.moderation.shapes import queue_page
 from threads.schemas import MAX_ID, BulkItem, BulkRequest, BulkResponse, Page, QueueItem, StatusName
 
 
@@ -76,7 +77,7 @@ class QueueController(Controller):
             site=site or None,
         )
         page = list_queue(db, flt, sort=sort, cursor=cursor or None, limit=limit)
-        return views.queue_page(page)
+        return queue_page(page)
 
     @post(
         "/actions/bulk",

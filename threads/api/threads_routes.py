@@ -21,11 +21,14 @@ from threads.api.ratelimit import rate_limit
 from threads.config import Settings
 from threads.db.types import utcnow
 from threads.keys import Principal
+from threads.moderation.history import DEFAULT_LIMIT, MAX_LIMIT, thread_history
+from threads.moderation.shapes import history_page
 from threads.moderation.submission import Submission, submit_comment
 from threads.moderation.threads import UNSET, close_thread, reopen_thread, set_policy
 from threads.schemas import (
     MAX_ID,
     CloseRequest,
+    HistoryEvent,
     Page,
     PolicyRequest,
     ReopenRequest,
@@ -120,6 +123,28 @@ class ThreadController(Controller):
             limit=limit,
             codebook=codebook,
         )
+
+    @get(
+        "/{thread_id:int}/history",
+        sync_to_thread=True,
+        guards=[auth.viewer],
+        responses=problems(400, 401, 403, 404, 422),
+        security=[{"bearer": []}],
+    )
+    @unit_of_work
+    def history(
+        self,
+        db: NamedDependency[Session],
+        thread_id: ThreadId,
+        cursor: Cursor = None,
+        limit: Annotated[
+            int, Parameter(ge=1, le=MAX_LIMIT, description="events per page")
+        ] = DEFAULT_LIMIT,
+    ) -> Page[HistoryEvent]:
+        """The thread's audit trail, oldest first, in cursor pages (any key): close, reopen,
+        policy changes, and every action, label, report and rule decision on its comments
+        (``target_type`` and ``target_id`` say which)."""
+        return history_page(thread_history(db, thread_id, cursor=cursor or None, limit=limit))
 
     @get(
         "/{thread_id:int}/topics",

@@ -16,16 +16,14 @@ from threads.cursor import Part, decode_cursor, encode_cursor
 from threads.db.queries import reads as r
 from threads.db.queries.labels import topics_of
 from threads.errors import InvalidInput, NotFound
-from threads.models import Comment, CommentStatus, ModerationEvent
-from threads.moderation.queue import QueuePage
+from threads.models import Comment, CommentStatus
+from threads.moderation.shapes import full_comment
 from threads.moderation.threads import effective_state
 from threads.schemas import (
     ArticleRead,
     CommentFull,
     CommentPublic,
-    HistoryEvent,
     Page,
-    QueueItem,
     SiteRead,
     ThreadDetail,
     ThreadSummary,
@@ -155,28 +153,6 @@ def public_comment(c: Comment, topics: list[str]) -> CommentPublic:
     )
 
 
-def full_comment(c: Comment, topics: list[str]) -> CommentFull:
-    return CommentFull(
-        id=c.id or 0,
-        thread_id=c.thread_id,
-        parent_id=c.parent_id,
-        position=c.position,
-        kind=str(getattr(c.kind, "value", c.kind)),
-        author_name=c.author_name,
-        author_url=c.author_url,
-        author_email=c.author_email,
-        posted_at=c.posted_at,
-        body=c.body,
-        body_format=c.body_format,
-        status=CommentStatus(c.status).value,
-        version=c.version,
-        purged=c.purged,
-        report_count=c.report_count,
-        sentiment=c.sentiment,
-        topics=topics,
-    )
-
-
 def shape_comments(
     session: Session, comments: Sequence[Comment], *, full: bool, codebook: str
 ) -> list[CommentPublic] | list[CommentFull]:
@@ -271,34 +247,3 @@ def _tree(
                 holder.replies = []
             holder.replies.append(node)
     return roots
-
-
-def history(events: Sequence[ModerationEvent]) -> list[HistoryEvent]:
-    return [
-        HistoryEvent(
-            id=e.id or 0,
-            action=e.action,
-            actor=e.actor,
-            actor_type=str(getattr(e.actor_type, "value", e.actor_type)),
-            from_state=e.from_state,
-            to_state=e.to_state,
-            reason=e.reason,
-            created_at=e.created_at,
-        )
-        for e in events
-    ]
-
-
-def queue_page(page: QueuePage) -> Page[QueueItem]:
-    return Page(
-        items=[
-            QueueItem(
-                comment=full_comment(item.comment, item.topics),
-                article_id=item.article_id,
-                article_title=item.article_title,
-            )
-            for item in page.items
-        ],
-        total=page.total,
-        next_cursor=page.next_cursor,
-    )

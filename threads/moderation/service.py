@@ -19,7 +19,7 @@ from threads.db.queries import moderation as q
 from threads.db.types import utcnow
 from threads.errors import Conflict, Forbidden, InvalidInput, NotFound, ThreadsError, refuse_nul
 from threads.identity import author_key
-from threads.models import Comment, CommentStatus, EventTarget, ModerationEvent, Role
+from threads.models import Comment, CommentStatus, EventTarget, Role
 from threads.moderation import lifecycle
 from threads.moderation.audit import Actor, record_event
 from threads.moderation.matching import content_hash_of
@@ -231,9 +231,3 @@ def bulk_action(
                 )
             )
     return results
-
-
-def comment_history(session: Session, comment_id: int) -> list[ModerationEvent]:
-    """Every audit event of a comment, oldest first; NotFound if the comment does not exist."""
-    get_comment_or_404(session, comment_id)
-    return q.comment_events(session, comment_id)

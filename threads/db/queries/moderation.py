@@ -26,8 +26,6 @@ from threads.models import (
     CommentStatus,
     CommentTally,
     CommentTopic,
-    EventTarget,
-    ModerationEvent,
     Thread,
     ThreadState,
 )
@@ -112,32 +110,6 @@ def comment_version(session: Session, comment_id: int) -> int | None:
     return session.execute(
         select(col(Comment.version)).where(col(Comment.id) == comment_id)
     ).scalar_one_or_none()
-
-
-def comment_events(session: Session, comment_id: int) -> list[ModerationEvent]:
-    """The audit events of one comment, oldest first."""
-    stmt = (
-        select(ModerationEvent)
-        .where(
-            col(ModerationEvent.target_type) == EventTarget.COMMENT,
-            col(ModerationEvent.target_id) == comment_id,
-        )
-        .order_by(col(ModerationEvent.created_at), col(ModerationEvent.id))
-    )
-    return list(session.scalars(stmt))
-
-
-def thread_events(session: Session, thread_id: int) -> list[ModerationEvent]:
-    """The audit events of one thread itself (close, reopen, policy), oldest first."""
-    stmt = (
-        select(ModerationEvent)
-        .where(
-            col(ModerationEvent.target_type) == EventTarget.THREAD,
-            col(ModerationEvent.target_id) == thread_id,
-        )
-        .order_by(col(ModerationEvent.created_at), col(ModerationEvent.id))
-    )
-    return list(session.scalars(stmt))
 
 
 def next_position(session: Session, thread_id: int) -> int:
