@@ -117,6 +117,10 @@ class CommentPublic(msgspec.Struct):
     posted_at: datetime | None
     body: str
     body_format: str
+    #: the body as plain text (HTML bodies without their tags)
+    body_text: str
+    #: the body as HTML safe to put in a page (sanitised; text bodies escaped)
+    body_html: str
     topics: list[str]
     replies: list[CommentPublic] | None = None
 
@@ -135,6 +139,10 @@ class CommentFull(msgspec.Struct):
     posted_at: datetime | None
     body: str
     body_format: str
+    #: the body as plain text (HTML bodies without their tags)
+    body_text: str
+    #: the body as HTML safe to put in a page (sanitised; text bodies escaped)
+    body_html: str
     status: StatusName
     version: int
     purged: bool

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from threads.body_text import plain_text, safe_html
 from threads.config import Settings
 from threads.cursor import Part, decode_cursor, encode_cursor
 from threads.db.queries import reads as r
@@ -149,6 +150,8 @@ def public_comment(c: Comment, topics: list[str]) -> CommentPublic:
         posted_at=c.posted_at,
         body=c.body,
         body_format=c.body_format,
+        body_text=plain_text(c.body, c.body_format),
+        body_html=safe_html(c.body, c.body_format),
         topics=topics,
     )
 

@@ -8,6 +8,7 @@ drift apart in fields or time format (both encode with msgspec).
 
 from __future__ import annotations
 
+from threads.body_text import plain_text, safe_html
 from threads.models import Comment, CommentStatus, ModerationEvent
 from threads.moderation.history import HistoryPage
 from threads.moderation.queue import QueuePage
@@ -28,6 +29,8 @@ def full_comment(c: Comment, topics: list[str]) -> CommentFull:
         posted_at=c.posted_at,
         body=c.body,
         body_format=c.body_format,
+        body_text=plain_text(c.body, c.body_format),
+        body_html=safe_html(c.body, c.body_format),
         status=CommentStatus(c.status).value,
         version=c.version,
         purged=c.purged,
