@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from threads import __version__
+from threads.api.body import BoundedJsonRequest
 from threads.api.cache import ResponseCache
 from threads.api.comments_routes import CommentController
 from threads.api.deps import DEPENDENCIES
@@ -128,6 +129,7 @@ def create_app(settings: Settings) -> Litestar:
         logging_config=_logging_config(),
         plugins=[StrictStructSchemaPlugin()],
         request_max_body_size=settings.max_request_bytes,
+        request_class=BoundedJsonRequest,
         openapi_config=OpenAPIConfig(
             title="threads moderation API",
             version=__version__,
