@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from threads import __version__
+from threads.api.access_log import install_redaction
 from threads.api.body import BoundedJsonRequest
 from threads.api.cache import ResponseCache
 from threads.api.comments_routes import CommentController
@@ -85,6 +86,7 @@ def create_app(settings: Settings) -> Litestar:
 
     The schema is checked (and the embedded SQLite file migrated) before the app is returned.
     """
+    install_redaction()  # before any request: the access log never writes a credential
     engine: Engine = make_engine(settings.database_url)
     ensure_schema(engine, auto_migrate=settings.auto_migrate)
     taxonomy = _taxonomy(settings)
