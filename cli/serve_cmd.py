@@ -56,5 +56,6 @@ def serve(
         workers=workers,
         log_level=log_level,
         access_log=access_log,
-        # Authorization headers are never logged by uvicorn's access log (path + status only).
+        # Authorization headers are never logged by uvicorn's access log (path + status only);
+        # query values named like credentials are redacted (threads.api.access_log).
     )

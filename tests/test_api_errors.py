@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from tests.api_fixtures import Keys, Seed, assert_problem, client, keys, seed  # noqa: F401
 from threads.api import create_app
+from threads.api.body import MAX_JSON_DEPTH, json_depth_within
 from threads.config import Settings
 from threads.db.types import UTCDateTime
 
@@ -191,6 +192,43 @@ ERROR_CASES: list[tuple[str, Call, int, str, str | None]] = [
         422,
         "invalid_input",
         "topic",
+    ),
+    (
+        "cursor past 32 bits on the thread list (PostgreSQL's integer)",
+        lambda c, k, s: c.get(f"/api/threads?cursor={forged('t', 2**31)}"),
+        422,
+        "invalid_input",
+        "cursor",
+    ),
+    (
+        "cursor past 32 bits on a thread's tree roots",
+        lambda c, k, s: c.get(
+            f"/api/threads/{s.thread_id}/comments?cursor={forged('r', 2**31, 1)}"
+        ),
+        422,
+        "invalid_input",
+        "cursor",
+    ),
+    (
+        "NUL byte in the thread list's site filter",
+        lambda c, k, s: c.get("/api/threads?site=a%00b"),
+        422,
+        "invalid_input",
+        "site",
+    ),
+    (
+        "NUL byte in the queue's site filter",
+        lambda c, k, s: c.get("/api/queue?site=a%00b", headers=k.header(k.viewer)),
+        422,
+        "invalid_input",
+        "site",
+    ),
+    (
+        "NUL byte in the codebook of a thread's comments",
+        lambda c, k, s: c.get(f"/api/threads/{s.thread_id}/comments?codebook=a%00b"),
+        422,
+        "invalid_input",
+        "codebook",
     ),
     (
         "NUL byte in a submitted body",
@@ -473,3 +511,52 @@ def test_a_value_the_database_refuses_is_a_422_not_a_500(
         assert "sql" not in body["detail"].lower() and "varchar" not in body["detail"].lower()
     else:
         assert response.status_code == 200, response.text
+
+
+def _body_routes(client: TestClient[Any], seed: Seed) -> list[tuple[str, str]]:
+    """(method, path) of every operation in the OpenAPI document that takes a body."""
+    ids = {"thread_id": seed.thread_id, "comment_id": seed.by_status["pending"]}
+    routes = []
+    for path, item in client.get("/schema/openapi.json").json()["paths"].items():
+        for method, operation in item.items():
+            if "requestBody" in operation:
+                routes.append((method.upper(), path.format(**ids)))
+    return routes
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 1_000 + "]" * 1_000,  # 2 KB, nested 1,000 levels: the decoder's RecursionError
+        '{"a":' * 1_000 + "1" + "}" * 1_000,
+        '{"author_name":"x","body":' + "[" * 10_000 + "]" * 10_000 + "}",
+        "[" * 33 + "]" * 33,  # one level over the limit
+    ],
+    ids=["array-1000", "object-1000", "field-10000", "array-33"],
+)
+def test_a_deeply_nested_json_body_is_a_400_on_every_route(
+    client: TestClient[Any], keys: Keys, seed: Seed, body: str
+) -> None:
+    routes = _body_routes(client, seed)
+    assert len(routes) >= 9
+    for method, path in routes:
+        for headers in ({}, Keys.header(keys.admin)):
+            response = client.request(
+                method,
+                path,
+                content=body.encode(),
+                headers={**headers, "Content-Type": "application/json"},
+            )
+            if response.status_code == 401 and not headers:
+                continue  # a guarded route refuses before it reads the body
+            problem = assert_problem(response, 400, "invalid_request")
+            assert "nested more than 32 levels" in problem["detail"], (method, path)
+
+
+def test_json_nested_up_to_the_limit_is_read() -> None:
+    deepest = json.loads("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH)
+    assert json_depth_within(deepest, MAX_JSON_DEPTH)
+    assert not json_depth_within([deepest], MAX_JSON_DEPTH)
+    assert json_depth_within({"a": [1, {"b": []}]}, 4)
+    assert not json_depth_within({"a": [1, {"b": []}]}, 3)
+    assert json_depth_within("text", 1) and json_depth_within([], 1)

@@ -15,6 +15,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from threads import __version__
+from threads.api.access_log import install_redaction
+from threads.api.body import BoundedJsonRequest
 from threads.api.cache import ResponseCache
 from threads.api.comments_routes import CommentController
 from threads.api.deps import DEPENDENCIES
@@ -85,6 +87,7 @@ def create_app(settings: Settings) -> Litestar:
     The schema is checked (and the embedded SQLite file migrated) before the app is returned;
     a database that cannot be written is refused (:class:`~threads.errors.DatabaseUnavailable`).
     """
+    install_redaction()  # before any request: the access log never writes a credential
     engine: Engine = make_engine(settings.database_url)
     try:
         ensure_schema(engine, auto_migrate=settings.auto_migrate)
@@ -134,6 +137,7 @@ def create_app(settings: Settings) -> Litestar:
         logging_config=_logging_config(),
         plugins=[StrictStructSchemaPlugin()],
         request_max_body_size=settings.max_request_bytes,
+        request_class=BoundedJsonRequest,
         openapi_config=OpenAPIConfig(
             title="threads moderation API",
             version=__version__,
