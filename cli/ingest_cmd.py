@@ -52,11 +52,14 @@ def ingest(
     from threads.ingest.service import ingest_paths
 
     engine = state(ctx).engine()
+    limit = state(ctx).settings.max_import_comment_chars
     console = make_console()
     if sys.stdout.isatty():
-        report = _with_progress(engine, paths, fmt, site, dry_run, console)
+        report = _with_progress(engine, paths, fmt, site, dry_run, limit, console)
     else:
-        report = ingest_paths(engine, paths, fmt=fmt, site=site, dry_run=dry_run)
+        report = ingest_paths(
+            engine, paths, fmt=fmt, site=site, dry_run=dry_run, max_comment_chars=limit
+        )
     render_report(report, console)
     if not report.ok:
         for failed in report.failed:
@@ -70,6 +73,7 @@ def _with_progress(
     fmt: str,
     site: str | None,
     dry_run: bool,
+    limit: int,
     console: Console,
 ) -> IngestReport:
     from rich.progress import (
@@ -102,7 +106,15 @@ def _with_progress(
                 comments=event.comments,
             )
 
-        return ingest_paths(engine, paths, fmt=fmt, site=site, dry_run=dry_run, progress=update)
+        return ingest_paths(
+            engine,
+            paths,
+            fmt=fmt,
+            site=site,
+            dry_run=dry_run,
+            progress=update,
+            max_comment_chars=limit,
+        )
 
 
 def _safe(text: str) -> str:

@@ -23,7 +23,7 @@ from threads.db.queries.ingest import successful_batch
 from threads.db.types import utcnow
 from threads.errors import InvalidInput, ThreadsError
 from threads.ingest.files import expand_paths, file_sha256
-from threads.ingest.loader import load_items
+from threads.ingest.loader import MAX_COMMENT_CHARS, load_items
 from threads.ingest.registry import Format, file_format, get_format
 from threads.ingest.sites import check_key
 from threads.ingest.source import SourceFile
@@ -132,14 +132,16 @@ def ingest_paths(
     site: str | None = None,
     dry_run: bool = False,
     progress: ProgressCallback | None = None,
+    max_comment_chars: int = MAX_COMMENT_CHARS,
 ) -> IngestReport:
     """Import every file under ``paths``; one transaction and ImportBatch per file.
 
     ``fmt`` names a format (see ``threads.ingest.registry``) or ``"auto"`` detects it from
     each file's content. ``site``: the key of the site every thread goes to, instead of the site
-    each file names. ``dry_run``: do everything but commit. Raises InvalidInput for a missing
-    path, an unknown format or a bad site key (before anything is written); a problem inside a
-    file is reported, not raised.
+    each file names. ``dry_run``: do everything but commit. ``max_comment_chars``: longer
+    comment bodies are cut, with a warning. Raises InvalidInput for a missing path, an unknown
+    format or a bad site key (before anything is written); a problem inside a file is reported,
+    not raised.
     """
     if fmt != "auto":
         get_format(fmt)
@@ -148,7 +150,8 @@ def ingest_paths(
     files = expand_paths(paths)
     report = IngestReport(dry_run=dry_run)
     for index, path in enumerate(files):
-        one = _File(engine, path, fmt, site, dry_run, progress, (index, len(files)))
+        place = (index, len(files))
+        one = _File(engine, path, fmt, site, dry_run, progress, place, max_comment_chars)
         report.files.append(one.run())
     return report
 
@@ -165,6 +168,7 @@ class _File:
         dry_run: bool,
         progress: ProgressCallback | None,
         place: tuple[int, int],
+        max_comment_chars: int = MAX_COMMENT_CHARS,
     ) -> None:
         self.engine = engine
         self.path = path
@@ -173,6 +177,7 @@ class _File:
         self.dry_run = dry_run
         self.progress = progress
         self.place = place
+        self.max_comment_chars = max_comment_chars
         self.result = FileReport(path=path, status="failed")
 
     def run(self) -> FileReport:
@@ -268,9 +273,18 @@ class _File:
                     source_name=self.path.name,
                     site=self.site,
                     on_comments=on_comments,
+                    max_comment_chars=self.max_comment_chars,
                 )
             finally:
                 source.close()
+            if stats.threads == 0 and stats.comments == 0:
+                # a page always gives its thread (with or without comments): nothing at all
+                # means the file is not what it was read as
+                raise InvalidInput(
+                    f"{self.path.name}: read as {fmt.description} but no thread or comment "
+                    "was found in it; nothing imported",
+                    field="file",
+                )
             batch.encoding = source.encoding
             warnings = [*source.warnings, *reader.warnings, *stats.warnings]
             if declared:
