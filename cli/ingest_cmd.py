@@ -46,22 +46,69 @@ def ingest(
     """Import comment threads from saved pages (text, HTML) and WXR/Disqus/Blogger/JSONL files.
 
     Each file is one transaction: a file that fails leaves nothing behind, and the others still
-    import. A file already imported (same sha256) is reported as unchanged.
+    import. A file already imported (same sha256) is reported as unchanged. Ctrl-C stops at
+    once: the file being read is rolled back, the files imported before it are named, exit 130.
     """
     from cli.console import make_console
-    from threads.ingest.service import ingest_paths
+    from threads.ingest.service import IngestInterrupted, ingest_paths
 
-    engine = state(ctx).engine()
     console = make_console()
-    if sys.stdout.isatty():
-        report = _with_progress(engine, paths, fmt, site, dry_run, console)
-    else:
-        report = ingest_paths(engine, paths, fmt=fmt, site=site, dry_run=dry_run)
+    try:
+        engine = state(ctx).engine()
+        limit = state(ctx).settings.max_import_comment_chars
+        if sys.stdout.isatty():
+            report = _with_progress(engine, paths, fmt, site, dry_run, limit, console)
+        else:
+            report = ingest_paths(
+                engine, paths, fmt=fmt, site=site, dry_run=dry_run, max_comment_chars=limit
+            )
+    except IngestInterrupted as stop:
+        render_report(stop.report, console)
+        for failed in stop.report.failed:
+            typer.echo(f"error: {visible(failed.error or '', one_line=True)}", err=True)
+        typer.echo(interrupted_line(stop.report), err=True)
+        raise typer.Exit(code=INTERRUPTED) from None
+    except KeyboardInterrupt:
+        typer.echo("interrupted: no file was imported", err=True)
+        raise typer.Exit(code=INTERRUPTED) from None
     render_report(report, console)
     if not report.ok:
         for failed in report.failed:
             typer.echo(f"error: {visible(failed.error, one_line=True)}", err=True)
         raise typer.Exit(code=1)
+
+
+#: the exit code after Ctrl-C (128 + SIGINT, as a shell reports it)
+INTERRUPTED = 130
+#: how many file names the line after Ctrl-C lists in each group
+LISTED_FILES = 10
+
+
+def interrupted_line(report: IngestReport) -> str:
+    """The one line said after Ctrl-C: which files were imported and which were not
+    (``interrupted: imported a.xml; not imported big.xml (rolled back), c.xml``)."""
+    groups: dict[str, list[str]] = {}
+    for item in report.files:
+        name = shown_path(item.path)
+        if item.status == "interrupted":
+            name += " (rolled back)"
+        if item.status == "ok":
+            group = "read (dry run, nothing written)" if report.dry_run else "imported"
+        elif item.status == "unchanged":
+            group = "unchanged (imported before)"
+        else:
+            group = "not imported"
+        groups.setdefault(group, []).append(name)
+    if "imported" not in groups and not report.dry_run:
+        groups["imported"] = ["no file"]
+    parts = []
+    order = ("imported", "read (dry run, nothing written)", "unchanged (imported before)")
+    for group in (*order, "not imported"):
+        names = groups.get(group)
+        if names:
+            more = f" and {len(names) - LISTED_FILES} more" if len(names) > LISTED_FILES else ""
+            parts.append(f"{group} {', '.join(names[:LISTED_FILES])}{more}")
+    return visible("interrupted: " + "; ".join(parts), one_line=True)
 
 
 def _with_progress(
@@ -70,6 +117,7 @@ def _with_progress(
     fmt: str,
     site: str | None,
     dry_run: bool,
+    limit: int,
     console: Console,
 ) -> IngestReport:
     from rich.progress import (
@@ -102,7 +150,15 @@ def _with_progress(
                 comments=event.comments,
             )
 
-        return ingest_paths(engine, paths, fmt=fmt, site=site, dry_run=dry_run, progress=update)
+        return ingest_paths(
+            engine,
+            paths,
+            fmt=fmt,
+            site=site,
+            dry_run=dry_run,
+            progress=update,
+            max_comment_chars=limit,
+        )
 
 
 def _safe(text: str) -> str:

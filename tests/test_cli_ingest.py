@@ -148,8 +148,10 @@ def test_forced_format_and_archive_round_trip(
     db_url: str, engine: Engine, corpora: Path, tmp_path: Path
 ) -> None:
     code, _, err = ingest(db_url, "--format", "wxr", corpora / "disqus" / "isso-disqus.xml")
-    assert code == 0, err  # read as WXR: a <disqus> document has no items
-    assert counts(engine)["comment"] == 0
+    # read as WXR, a <disqus> document has no items: an error, not an import of nothing
+    assert code == 1 and "isso-disqus.xml: read as a WordPress export (WXR)" in err
+    assert "no thread or comment was found" in err
+    assert counts(engine)["comment"] == 0 and batches(engine) == []
     assert ingest(db_url, corpora / "wxr" / "isso-wordpress.xml")[0] == 0
     archive = tmp_path / "archive.jsonl"
     with archive.open("w", encoding="utf-8") as out:

@@ -66,6 +66,7 @@ def test_every_documented_variable_is_read_with_its_meaning() -> None:
             "THREADS_RATE_LIMIT_PER_MINUTE": "7",
             "THREADS_MAX_REQUEST_BYTES": "1000",
             "THREADS_REPORT_SALT": "pepper",
+            "THREADS_MAX_IMPORT_COMMENT_CHARS": "2000",
             "USER": "mia",
         }
     )
@@ -73,7 +74,7 @@ def test_every_documented_variable_is_read_with_its_meaning() -> None:
     assert (settings.min_comment_chars, settings.max_comment_chars) == (5, 500)
     assert (settings.max_links, settings.rate_limit_per_minute) == (1, 7)
     assert settings.max_request_bytes == 1000 and settings.report_salt == "pepper"
-    assert settings.user == "mia"
+    assert settings.user == "mia" and settings.max_import_comment_chars == 2000
     assert Settings.from_env({"THREADS_REPORT_TIME": ""}).report_time is None  # empty: unset
 
 

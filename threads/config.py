@@ -30,6 +30,8 @@ ENV_PREFIX = "THREADS_"
 #: the salt of ``--anonymize`` pseudonyms when none is given (documented; give your own to keep
 #: pseudonyms from being recomputed by someone who can guess author names)
 DEFAULT_SALT = "threads-report"
+#: the longest comment body an import keeps, in characters (see ``max_import_comment_chars``)
+DEFAULT_MAX_IMPORT_COMMENT_CHARS = 1_000_000
 
 
 def default_database_url(cwd: Path | None = None) -> str:
@@ -72,6 +74,9 @@ class Settings(BaseSettings):
     max_comment_chars: int = 10_000
     #: more links than this holds a comment for review
     max_links: int = 2
+    #: the longest comment body an import keeps (characters): a longer one is cut to this, with
+    #: a warning naming it, and the rest is not stored
+    max_import_comment_chars: int = Field(default=DEFAULT_MAX_IMPORT_COMMENT_CHARS, gt=0)
     #: the generation time written into reports (None: now), for reproducible output
     report_time: datetime | None = None
     #: the same as seconds since 1970, the reproducible-builds convention (``report_time`` wins)

@@ -93,7 +93,12 @@ class Database:
         from threads.ingest.service import ingest_paths
 
         return ingest_paths(
-            self.engine, [Path(p) for p in paths], fmt=format, site=site, dry_run=dry_run
+            self.engine,
+            [Path(p) for p in paths],
+            fmt=format,
+            site=site,
+            dry_run=dry_run,
+            max_comment_chars=self.settings.max_import_comment_chars,
         )
 
     def classify(

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session
 
+from threads.config import DEFAULT_MAX_IMPORT_COMMENT_CHARS
 from threads.db.queries import ingest as q
 from threads.db.types import utcnow
 from threads.enums import CommentStatus, ThreadState
@@ -34,10 +35,13 @@ from threads.errors import InvalidInput
 from threads.ingest import rows as r
 from threads.ingest.sites import site_of_page
 from threads.ingest.stream import Item, MoreComments
-from threads.models import ParsedSite, ParsedThread
+from threads.models import ParsedComment, ParsedSite, ParsedThread
 
 #: comments per write batch
 FLUSH_COMMENTS = 5000
+#: the longest comment body an import keeps, in characters (THREADS_MAX_IMPORT_COMMENT_CHARS):
+#: a longer one is cut, with a warning, and the rest is not stored anywhere
+MAX_COMMENT_CHARS = DEFAULT_MAX_IMPORT_COMMENT_CHARS
 #: threads per write batch
 FLUSH_THREADS = 500
 #: comment ids kept in memory for linking replies; beyond this the cache starts over and
@@ -157,8 +161,10 @@ class Loader:
         site: str | None = None,
         on_comments: Callable[[int], None] | None = None,
         flush_comments: int = FLUSH_COMMENTS,
+        max_comment_chars: int = MAX_COMMENT_CHARS,
     ) -> None:
         self.session = session
+        self.max_comment_chars = max_comment_chars
         self.batch_id = batch_id
         self.source_format = source_format
         self.source_name = source_name
@@ -215,7 +221,8 @@ class Loader:
         else:
             site = self._site_of(item)
             key = self._unique_article_key(site, item)
-            comments = [r.comment_row(c) for c in item.comments]
+            where = item.external_id or item.article.title
+            comments = [self._comment_row(c, where) for c in item.comments]
             self._threads.append(_Pending(item, site, key, comments))
             count = len(comments)
         self._buffered += count
@@ -244,7 +251,7 @@ class Loader:
                     field="file",
                 )
             for parsed in batch.comments:
-                rows.append(self._row(found, r.comment_row(parsed), None))
+                rows.append(self._row(found, self._comment_row(parsed, batch.thread_ref), None))
         self._write_comments(rows)
         if self.on_comments is not None:
             self.on_comments(len(rows))
@@ -277,6 +284,28 @@ class Loader:
         self.stats.replies += len(links)
         q.set_parents(self.session, links)
         self._waiting = []
+
+    def _comment_row(self, comment: ParsedComment, thread: str | None) -> r.CommentRow:
+        """The row of ``comment``, its body cut to :attr:`max_comment_chars` (with a warning
+        naming it; the rest is dropped, so that one huge body cannot fill the database)."""
+        length, limit = len(comment.body), self.max_comment_chars
+        if length > limit:
+            comment = replace(
+                comment,
+                body=comment.body[:limit],
+                extra={**comment.extra, "body_truncated_from_chars": length},
+            )
+            which = (
+                f"comment {comment.external_id!r}"
+                if comment.external_id
+                else f"comment {comment.position + 1} (by {comment.author_name or 'no name'!r})"
+            )
+            self.stats.warnings.append(
+                f"{self.source_name}: {which} in thread {thread or '(untitled)'!r} has "
+                f"{length:,} characters; kept the first {limit:,} "
+                "(THREADS_MAX_IMPORT_COMMENT_CHARS), the rest is not stored"
+            )
+        return r.comment_row(comment)
 
     # ------------------------------------------------------------------ sites
 
@@ -679,6 +708,7 @@ def load_items(
     source_name: str,
     site: str | None = None,
     on_comments: Callable[[int], None] | None = None,
+    max_comment_chars: int = MAX_COMMENT_CHARS,
 ) -> LoadStats:
     """Write ``items`` (threads and comment batches) into ``session`` under ``batch_id``."""
     loader = Loader(
@@ -688,5 +718,6 @@ def load_items(
         source_name=source_name,
         site=site,
         on_comments=on_comments,
+        max_comment_chars=max_comment_chars,
     )
     return loader.load(items)

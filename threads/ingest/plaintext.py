@@ -192,16 +192,22 @@ def derive_title(text: str, limit: int = DERIVED_TITLE_MAX) -> str:
 # --------------------------------------------------------------------------- lines
 
 
+#: what text has almost none of and binary read as text has plenty of: control characters,
+#: bytes that did not decode (U+FFFD) and private-use characters (random bytes read as UTF-16)
+_NOT_TEXT = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffd\ue000-\uf8ff]")
+
+
 def _split_lines(text: str, source_name: str) -> list[str]:
     if not isinstance(text, str):
         raise InvalidInput(f"{source_name}: expected decoded text", field="text")
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise InvalidInput(f"{source_name}: the page is empty", field="text")
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\t\f\v")
-    if "\x00" in text or controls > max(8, len(text) // 100):
+    odd = len(_NOT_TEXT.findall(text))
+    if "\x00" in text or odd > max(8, len(text) // 100):
         raise InvalidInput(
-            f"{source_name}: does not look like a text page (binary control characters)",
+            f"{source_name}: does not look like a text page (binary: control characters, "
+            "undecodable bytes or private-use characters)",
             field="text",
         )
     return text.split("\n")

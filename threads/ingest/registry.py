@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from threads.errors import InvalidInput
+from threads.ingest.sniff import decode_head
 from threads.ingest.source import SourceFile
 from threads.ingest.stream import Item
 from threads.models import ParsedThread
@@ -112,10 +113,11 @@ _JSON_START = re.compile(r'\A[\[{]\s*(?:["{\[\]}\d-]|true\b|false\b|null\b|\Z)')
 
 
 class Head:
-    """The first bytes of a file as detection looks at them (decoded leniently)."""
+    """The first bytes of a file as detection looks at them (decoded leniently, UTF-16/32 by
+    their BOM or their look: see ``threads.ingest.sniff.decode_head``)."""
 
     def __init__(self, raw: bytes | str) -> None:
-        text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+        text = decode_head(raw) if isinstance(raw, bytes) else raw
         self.text = text.lstrip("\ufeff")
 
     @cached_property

@@ -10,6 +10,8 @@ parsed values alone:
   its body;
 * the key of its parent (by source id) or the parent's index in the thread;
 * text cut to fit its column, the full text kept in ``extra`` under the column's name;
+* an author URL whose scheme runs code or carries a document of its own (``javascript:``,
+  ``vbscript:``, ``data:``, however written) dropped, its scheme kept in ``extra``;
 * an article's key: the reader's, else ``"url:"`` + the normalised address, else ``"hash:"`` +
   sha256 of (title, body).
 
@@ -20,6 +22,7 @@ loader's (``threads.ingest.loader``).
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, fields
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -68,6 +71,22 @@ _ARTICLE_LIMITS = _limits(_ARTICLE, ARTICLE_SOURCE_COLUMNS)
 _THREAD_LIMITS = (("external_id", 255),)
 
 
+#: URL schemes a link must never have: following it runs code or opens a document it carries
+UNSAFE_URL_SCHEMES = frozenset(("javascript", "vbscript", "data"))
+#: what browsers skip or may skip in the scheme of a link: controls, spaces, invisible marks
+_SCHEME_NOISE = re.compile(r"[\s\x00-\x1f\x7f\u200b-\u200f\u2060\ufeff]+")
+
+
+def unsafe_url_scheme(url: str) -> str | None:
+    """The scheme of ``url`` when it is one of :data:`UNSAFE_URL_SCHEMES`, lower-cased, read
+    as a browser would (any case, leading spaces and controls, ``java\tscript:``); else None."""
+    scheme, colon, _rest = url.partition(":")
+    if not colon:
+        return None
+    scheme = _SCHEME_NOISE.sub("", scheme).lower()
+    return scheme if scheme in UNSAFE_URL_SCHEMES else None
+
+
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -108,6 +127,11 @@ def comment_row(comment: ParsedComment) -> CommentRow:
         key = "hash:" + sha256(
             f"{comment.author_name or ''}\x1f{comment.posted_text or ''}\x1f{comment.body}"
         )
+    url = comment.author_url
+    refused = unsafe_url_scheme(url) if url else None
+    if refused is not None:
+        values["author_url"] = None
+        values["extra"] = {**values["extra"], "author_url_refused": f"{refused}:"}
     values["author_key"] = author_key(comment.author_email, comment.author_name)
     values["content_hash"] = sha256(comment.body)
     _fit(values, _COMMENT_LIMITS)

@@ -5,6 +5,10 @@ Each file is read in its own transaction: on any error its rows are rolled back,
 whose sha256 was already imported successfully is reported as unchanged and not read again. A
 dry run reads and matches every file exactly as an import would, reports what it would write,
 and rolls everything back.
+
+Ctrl-C (KeyboardInterrupt) stops the whole import at once: the file being read is rolled back
+and :class:`IngestInterrupted` carries the report of the files before it (imported, unchanged
+or failed), of the one interrupted and of those never started.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from threads.db.queries.ingest import successful_batch
 from threads.db.types import utcnow
 from threads.errors import InvalidInput, ThreadsError
 from threads.ingest.files import expand_paths, file_sha256
-from threads.ingest.loader import load_items
+from threads.ingest.loader import MAX_COMMENT_CHARS, load_items
 from threads.ingest.registry import Format, file_format, get_format
 from threads.ingest.sites import check_key
 from threads.ingest.source import SourceFile
@@ -51,7 +55,8 @@ class FileReport:
     """The outcome of one file: plain data."""
 
     path: Path
-    status: str  # "ok", "unchanged" or "failed"
+    #: "ok", "unchanged" or "failed"; after Ctrl-C, "interrupted" (rolled back) or "not started"
+    status: str
     format: str | None = None
     encoding: str | None = None
     sha256: str | None = None
@@ -88,6 +93,8 @@ class IngestReport:
     files: list[FileReport] = field(default_factory=list)
     #: nothing was written: the counts say what an import would have done
     dry_run: bool = False
+    #: Ctrl-C stopped the import (see :class:`IngestInterrupted`)
+    interrupted: bool = False
 
     @property
     def failed(self) -> list[FileReport]:
@@ -124,6 +131,16 @@ class IngestReport:
 ProgressCallback = Callable[[Progress], None]
 
 
+class IngestInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped an import. The file being read was rolled back; ``report`` has every
+    file: those done before (status as usual), that one ("interrupted") and the rest ("not
+    started"). A KeyboardInterrupt still, for callers that only know that."""
+
+    def __init__(self, report: IngestReport) -> None:
+        super().__init__("import interrupted")
+        self.report = report
+
+
 def ingest_paths(
     engine: Engine,
     paths: Sequence[Path],
@@ -132,14 +149,16 @@ def ingest_paths(
     site: str | None = None,
     dry_run: bool = False,
     progress: ProgressCallback | None = None,
+    max_comment_chars: int = MAX_COMMENT_CHARS,
 ) -> IngestReport:
     """Import every file under ``paths``; one transaction and ImportBatch per file.
 
     ``fmt`` names a format (see ``threads.ingest.registry``) or ``"auto"`` detects it from
     each file's content. ``site``: the key of the site every thread goes to, instead of the site
-    each file names. ``dry_run``: do everything but commit. Raises InvalidInput for a missing
-    path, an unknown format or a bad site key (before anything is written); a problem inside a
-    file is reported, not raised.
+    each file names. ``dry_run``: do everything but commit. ``max_comment_chars``: longer
+    comment bodies are cut, with a warning. Raises InvalidInput for a missing path, an unknown
+    format or a bad site key (before anything is written); a problem inside a file is reported,
+    not raised. Ctrl-C raises :class:`IngestInterrupted`.
     """
     if fmt != "auto":
         get_format(fmt)
@@ -147,10 +166,43 @@ def ingest_paths(
         site = check_key(site)
     files = expand_paths(paths)
     report = IngestReport(dry_run=dry_run)
-    for index, path in enumerate(files):
-        one = _File(engine, path, fmt, site, dry_run, progress, (index, len(files)))
-        report.files.append(one.run())
+    one: _File | None = None
+    try:
+        for index, path in enumerate(files):
+            place = (index, len(files))
+            one = _File(engine, path, fmt, site, dry_run, progress, place, max_comment_chars)
+            report.files.append(one.run())
+    except KeyboardInterrupt:
+        done = len(report.files)  # the interrupt may come between two files as well
+        if one is not None and one.place[0] == done:
+            report.files.append(one.after_interrupt())
+        rest = files[len(report.files) :]
+        report.files.extend(FileReport(path=p, status="not started") for p in rest)
+        report.interrupted = True
+        raise IngestInterrupted(report) from None
     return report
+
+
+def _describe(path: Path, exc: Exception) -> str:
+    """The one-line error of a file whose import raised ``exc``, naming the file."""
+    if isinstance(exc, ThreadsError):
+        return exc.detail if path.name in exc.detail else f"{path}: {exc.detail}"
+    if isinstance(exc, SQLAlchemyError | OSError | UnicodeError | ValueError):
+        return f"{path}: {type(exc).__name__}: {exc}".splitlines()[0]
+    return f"{path}: unexpected {type(exc).__name__} while importing: {exc}".splitlines()[0]
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised while a KeyboardInterrupt was being handled (a rollback or a
+    close that failed because Ctrl-C came in the middle of a database call)."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 class _File:
@@ -165,6 +217,7 @@ class _File:
         dry_run: bool,
         progress: ProgressCallback | None,
         place: tuple[int, int],
+        max_comment_chars: int = MAX_COMMENT_CHARS,
     ) -> None:
         self.engine = engine
         self.path = path
@@ -173,6 +226,7 @@ class _File:
         self.dry_run = dry_run
         self.progress = progress
         self.place = place
+        self.max_comment_chars = max_comment_chars
         self.result = FileReport(path=path, status="failed")
 
     def run(self) -> FileReport:
@@ -189,18 +243,38 @@ class _File:
                 return result
             self._import(fmt)
             result.status = "ok"
-        except ThreadsError as exc:
-            name = self.path.name
-            result.error = exc.detail if name in exc.detail else f"{self.path}: {exc.detail}"
-        except (SQLAlchemyError, OSError, UnicodeError, ValueError) as exc:
-            result.error = f"{self.path}: {type(exc).__name__}: {exc}".splitlines()[0]
-        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
-            result.error = f"{self.path}: unexpected {type(exc).__name__} while importing: {exc}"
-            result.error = result.error.splitlines()[0]
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:  # one bad file must not stop the others
+            if _interrupted(exc):  # a rollback that failed under Ctrl-C: still Ctrl-C
+                raise KeyboardInterrupt from exc
+            result.error = _describe(self.path, exc)
         if result.status == "failed":
             result.counts = {}
             result.batch_id = None
         return result
+
+    def after_interrupt(self) -> FileReport:
+        """The file's report after Ctrl-C stopped its import: "interrupted" when its
+        transaction did not commit, else what it did (asked of the database: the interrupt may
+        have come after the commit)."""
+        result = self.result
+        if result.status in ("ok", "unchanged"):
+            return result
+        committed = False
+        if result.batch_id is not None and result.sha256 is not None:
+            with Session(self.engine) as session:
+                committed = successful_batch(session, result.sha256) == result.batch_id
+        if committed:
+            result.status = "ok"
+            return result
+        return FileReport(
+            path=self.path,
+            status="interrupted",
+            format=result.format,
+            sha256=result.sha256,
+            error=f"{self.path}: interrupted; its import was rolled back",
+        )
 
     def _import(self, fmt: Format) -> None:
         """Read the file in one transaction (again, with the prefixes declared, when an XML
@@ -268,9 +342,18 @@ class _File:
                     source_name=self.path.name,
                     site=self.site,
                     on_comments=on_comments,
+                    max_comment_chars=self.max_comment_chars,
                 )
             finally:
                 source.close()
+            if stats.threads == 0 and stats.comments == 0:
+                # a page always gives its thread (with or without comments): nothing at all
+                # means the file is not what it was read as
+                raise InvalidInput(
+                    f"{self.path.name}: read as {fmt.description} but no thread or comment "
+                    "was found in it; nothing imported",
+                    field="file",
+                )
             batch.encoding = source.encoding
             warnings = [*source.warnings, *reader.warnings, *stats.warnings]
             if declared:

@@ -3,7 +3,10 @@
 The order is fixed and recorded on the ImportBatch: UTF-8 (with or without a BOM) when the bytes
 are valid UTF-8, else the charset the document declares (XML declaration ``encoding=``, HTML
 ``<meta charset>`` or ``http-equiv="Content-Type"``), else cp1252 (which decodes any byte).
-UTF-16/32 are recognised by their BOM.
+UTF-16/32 come first: recognised by their BOM, or without one by how a document starting with
+``<`` looks in them (as XML 1.0 Appendix F does) or by text whose every other byte is NUL; a
+file in them is decoded (an XML one transcoded to UTF-8 for the parser) before its format is
+detected.
 """
 
 from __future__ import annotations
@@ -55,11 +58,49 @@ def declared_charset(head: bytes) -> str | None:
     return None
 
 
-def _bom_encoding(head: bytes) -> str | None:
+#: how a document that starts with ``<`` (XML, HTML) begins in UTF-16/32 without a BOM
+_BOMLESS_MARKUP: list[tuple[bytes, str]] = [
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<\x00", "utf-16-be"),
+    (b"<\x00", "utf-16-le"),
+]
+#: the Python codecs of the wide encodings: a file in one of them is transcoded for the parser
+WIDE_ENCODINGS = frozenset(("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"))
+
+
+def bom_encoding(head: bytes) -> str | None:
+    """The encoding the first bytes of a file announce: a BOM (UTF-8, UTF-16 or UTF-32), else
+    UTF-16/32 without a BOM when the bytes can be nothing else (see the module docstring)."""
     for bom, name in _BOMS:
         if head.startswith(bom):
             return name
+    for start, name in _BOMLESS_MARKUP:
+        if head.startswith(start):
+            return name
+    return _bomless_utf16_text(head[:4096])
+
+
+def _bomless_utf16_text(head: bytes) -> str | None:
+    """UTF-16 text without a BOM: in text written in a Latin script every other byte is NUL,
+    on one side only (no text in another encoding, and no binary, looks like that)."""
+    if len(head) < 16:
+        return None
+    even, odd = head[0::2], head[1::2]
+    zero_even, zero_odd = even.count(0), odd.count(0)
+    if zero_odd >= len(odd) // 2 and zero_even == 0:
+        return "utf-16-le"
+    if zero_even >= len(even) // 2 and zero_odd == 0:
+        return "utf-16-be"
     return None
+
+
+def decode_head(head: bytes) -> str:
+    """The first bytes of a file as text, for format detection: decoded by what they announce
+    (see :func:`bom_encoding`; UTF-8 otherwise), leniently, a cut last character dropped."""
+    encoding = bom_encoding(head) or "utf-8"
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    return decoder.decode(head).lstrip("\ufeff")
 
 
 def xml_junk_prefix(head: bytes) -> int:
@@ -113,7 +154,7 @@ def sniff_file(path: Path, *, xml: bool, whole: bool = True) -> Sniffed:
                 f"{path.name}: skipped {skip} byte(s) {junk[:20]!r} before the XML declaration"
             )
         declared = declared_charset(head[skip:])
-        bom = _bom_encoding(head[skip:])
+        bom = bom_encoding(head[skip:])
         if bom is not None:
             return Sniffed(bom, skip, declared, warnings)
         stream.seek(skip)
@@ -142,7 +183,7 @@ def decode_with_warnings(
             f"{name}: skipped {skip} byte(s) {data[:skip][:20]!r} before the XML declaration"
         )
         data = data[skip:]
-    bom = _bom_encoding(data)
+    bom = bom_encoding(data)
     if bom is not None:
         text = data.decode(bom, errors="replace")
         return text.lstrip("\ufeff"), bom, warnings

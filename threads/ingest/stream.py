@@ -13,6 +13,7 @@ neither UTF-8 nor declares its charset, and can declare namespace prefixes a bro
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 from collections.abc import Callable, Iterator
@@ -28,7 +29,7 @@ from defusedxml.ElementTree import iterparse as defused_iterparse
 
 from threads.errors import InvalidInput
 from threads.ingest.parsed import ParsedComment, ParsedThread
-from threads.ingest.sniff import Sniffed
+from threads.ingest.sniff import WIDE_ENCODINGS, Sniffed
 
 #: namespace URI given to a prefix an export uses without declaring it
 UNDECLARED_NS = "urn:x-threads:undeclared:"
@@ -62,17 +63,13 @@ class UndeclaredPrefix(InvalidInput):
 
 
 class _CountingReader(io.RawIOBase):
-    """A read-only byte stream over ``chunks`` that counts what it has handed out."""
+    """A read-only byte stream: ``head``, then the rest of ``rest`` (transcoded to UTF-8 by
+    ``decoder`` when given), counting the raw bytes it has read."""
 
-    def __init__(self, head: bytes, rest: BinaryIO, transcode: str | None) -> None:
+    def __init__(self, head: bytes, rest: BinaryIO, decoder: codecs.IncrementalDecoder | None):
         self._buffer = head
         self._rest = rest
-        self._decoder = None
-        if transcode is not None:
-            import codecs
-
-            self._decoder = codecs.getincrementaldecoder(transcode)(errors="replace")
-            self._buffer = self._decoder.decode(head).encode("utf-8")
+        self._decoder = decoder
         self.raw_read = 0
 
     def readable(self) -> bool:
@@ -107,6 +104,8 @@ class XmlSource:
         self._head_len = 0
         #: whether the prolog has (or may have) a DOCTYPE, which could declare entities
         self.has_doctype = True
+        #: the encoding of the bytes the parser is given (UTF-8 when transcoded for it)
+        self.parsed_encoding = sniffed.encoding
 
     def open(self) -> _CountingReader:
         handle = self.path.open("rb")
@@ -114,14 +113,19 @@ class XmlSource:
         handle.seek(self.sniffed.skip)
         head = handle.read(1 << 16)
         self._head_len = len(head)
+        decoder = None
         encoding = self.sniffed.encoding
+        if encoding in WIDE_ENCODINGS or (self.sniffed.declared is None and encoding == "cp1252"):
+            # expat reads neither UTF-32 nor a UTF-16 file that declares another charset, and
+            # takes undeclared bytes for UTF-8: the parser is given UTF-8, declared as such
+            decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+            text = decoder.decode(head).lstrip("\ufeff")
+            head = _declared_utf8(text).encode("utf-8")
+            encoding = self.parsed_encoding = "utf-8"
         self.has_doctype = prolog_has_doctype(head.decode(encoding, errors="replace"))
-        transcode = None
-        if self.sniffed.declared is None and self.sniffed.encoding == "cp1252":
-            transcode = "cp1252"  # expat would take undeclared bytes for UTF-8
         if self.declare:
             head = _declare_prefixes(head, self.declare)
-        self._reader = _CountingReader(head, handle, transcode)
+        self._reader = _CountingReader(head, handle, decoder)
         return self._reader
 
     @property
@@ -134,6 +138,14 @@ class XmlSource:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+_ENCODING_DECL = re.compile(r"""\A(\s*<\?xml\b[^>]*?\bencoding\s*=\s*)(["'])[^"']*\2""")
+
+
+def _declared_utf8(head: str) -> str:
+    """``head`` with its XML declaration, if it names an encoding, naming UTF-8 instead."""
+    return _ENCODING_DECL.sub(r"\1\2utf-8\2", head, count=1)
 
 
 _PROLOG_PART = re.compile(r"\s+|<\?.*?\?>|<!--.*?-->", re.S)
@@ -271,8 +283,9 @@ def xml_error(source: XmlSource, exc: Exception) -> InvalidInput:
                 f"{prefix!r} is used but never declared",
                 prefix=prefix,
             )
-    snippet = _line_at(source, line)
-    near = f" near {snippet[max(0, column - 20) : column + 40].strip()!r}" if snippet else ""
+    before, after = _text_at(source, line, column, QUOTE_AFTER)
+    snippet = (before + after).strip()
+    near = f" near {snippet!r}" if snippet else ""
     return InvalidInput(
         f"{name}: not well-formed XML at line {line}, column {column + 1}: {problem}{near}",
         field="file",
@@ -281,13 +294,54 @@ def xml_error(source: XmlSource, exc: Exception) -> InvalidInput:
     )
 
 
-def _line_at(source: XmlSource, line: int) -> str | None:
-    with source.path.open("rb") as handle:
-        handle.seek(source.sniffed.skip)
-        for number, raw in enumerate(handle, start=1):
-            if number == line:
-                return raw.decode(source.sniffed.encoding, errors="replace").rstrip("\r\n")
-    return None
+#: characters of the line quoted before and after the place of an XML error
+QUOTE_BEFORE = 20
+QUOTE_AFTER = 40
+#: how far past the place of an unbound prefix its start tag is looked for
+TAG_CHARS = 2048
+
+
+def _text_at(source: XmlSource, line: int, column: int, after: int) -> tuple[str, str]:
+    """Up to :data:`QUOTE_BEFORE` characters of ``line`` before ``column`` and up to ``after``
+    from it on, in the text the parser read (it counts lines from 1 and columns from 0, in
+    characters, a BOM included).
+
+    That text is read again, a chunk at a time, and only the window is kept, so a line of a
+    gigabyte costs no more memory than a short one.
+    """
+    start, rest = "", ""
+    if line < 1:
+        return start, rest
+    again = XmlSource(source.path, source.sniffed, source.declare)
+    encoding = source.parsed_encoding
+    # decoded as the parser does: a byte order mark is a character of the first line
+    decoder = codecs.getincrementaldecoder("utf-8" if encoding == "utf-8-sig" else encoding)(
+        errors="replace"
+    )
+    try:
+        stream = again.open()
+        number, pos = 1, 0  # the line being read; where in it this chunk starts
+        while chunk := stream.read(1 << 16):
+            text, at = decoder.decode(chunk), 0
+            while number < line:
+                newline = text.find("\n", at)
+                if newline < 0:
+                    break
+                number, at = number + 1, newline + 1
+            if number < line:
+                continue
+            end = text.find("\n", at)
+            piece = text[at : end if end >= 0 else None]
+            cut = column - pos
+            if cut > 0:
+                start = (start + piece[:cut])[-QUOTE_BEFORE:]
+            rest += piece[max(0, cut) :][: after - len(rest)]
+            pos += len(piece)
+            if end >= 0 or len(rest) >= after:
+                break
+    finally:
+        again.close()
+    return start.lstrip("\ufeff"), rest
 
 
 _PREFIXED = re.compile(r"([A-Za-z_][\w.-]*):[A-Za-z_]")
@@ -295,22 +349,16 @@ _PREFIXED = re.compile(r"([A-Za-z_][\w.-]*):[A-Za-z_]")
 
 def _prefix_at(source: XmlSource, line: int, column: int) -> str | None:
     """The namespace prefix of the tag at (line, column) of what the parser saw."""
-    with source.path.open("rb") as handle:
-        handle.seek(source.sniffed.skip)
-        for number, raw in enumerate(handle, start=1):
-            if number == line:
-                text = raw.decode(source.sniffed.encoding, errors="replace")
-                tag = text[column:]
-                if tag.startswith("<"):
-                    match = _PREFIXED.match(tag[1:].lstrip("/"))
-                    if match:
-                        return match.group(1)
-                # an attribute's prefix: the first unknown prefix in the start tag
-                end = tag.find(">")
-                for match in _PREFIXED.finditer(tag[: end if end >= 0 else None]):
-                    if match.group(1) not in ("xmlns", "xml"):
-                        return match.group(1)
-                return None
+    _before, tag = _text_at(source, line, column, TAG_CHARS)
+    if tag.startswith("<"):
+        match = _PREFIXED.match(tag[1:].lstrip("/"))
+        if match:
+            return match.group(1)
+    # an attribute's prefix: the first unknown prefix in the start tag
+    end = tag.find(">")
+    for match in _PREFIXED.finditer(tag[: end if end >= 0 else None]):
+        if match.group(1) not in ("xmlns", "xml"):
+            return match.group(1)
     return None
 
 

@@ -20,6 +20,7 @@ from threads.ingest.html.readable import (
 )
 from threads.ingest.html.timestamps import posted
 from threads.ingest.parsed import ParsedComment
+from threads.ingest.rows import unsafe_url_scheme
 from threads.ingest.saved_page import removed_notice
 
 _AUTHOR_SELECTORS = (
@@ -206,7 +207,7 @@ def _author_url(page: HtmlPage, item: CommentItem) -> str | None:
                 links.append(anc)
         for link in links:
             href = (link.get("href") or "").strip()
-            if href and not href.startswith(("#", "javascript:")):
+            if href and not href.startswith("#") and unsafe_url_scheme(href) is None:
                 return href
         return None
     if item.source == "markup" and item.kind is not CommentKind.COMMENT:
