@@ -29,6 +29,7 @@ from threads.db import session_scope
 from threads.db.types import utcnow
 from threads.keys import create_key, revoke_key
 from threads.models import DEFAULT_CODEBOOK, CommentStatus, Role
+from threads.moderation import shapes
 from threads.moderation.audit import Actor
 from threads.moderation.queue import QueueFilter, list_queue
 from threads.moderation.service import apply_action
@@ -46,7 +47,7 @@ def _truth(engine: Engine, **params: Any) -> Any:
         topic=params.pop("topic", None),
     )
     with session_scope(engine) as session:
-        page = views.queue_page(list_queue(session, flt, **params))
+        page = shapes.queue_page(list_queue(session, flt, **params))
     return msgspec.json.decode(msgspec.json.encode(page))
 
 

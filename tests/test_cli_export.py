@@ -77,7 +77,7 @@ def test_export_of_an_unknown_thread_fails_naming_it(db_url: str, engine: Engine
 
 def test_export_refuses_an_unknown_format_and_a_missing_folder(db_url: str, tmp_path: Path) -> None:
     code, _, err = _run(db_url, "--format", "pdf")
-    assert code == 2 and "pdf" in err
+    assert code == 1 and "pdf" in err and len(err.strip().splitlines()) == 1
     code, _, err = _run(db_url, "--out", str(tmp_path / "nowhere" / "a.jsonl"))
     assert code == 1 and "does not exist" in err
 
