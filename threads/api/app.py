@@ -19,7 +19,12 @@ from threads.api.cache import ResponseCache
 from threads.api.comments_routes import CommentController
 from threads.api.deps import DEPENDENCIES
 from threads.api.keys_routes import KeyController
-from threads.api.openapi import StrictStructSchemaPlugin
+from threads.api.openapi import (
+    SCHEMA_PATH,
+    StrictStructSchemaPlugin,
+    schema_assets,
+    schema_pages,
+)
 from threads.api.problems import EXCEPTION_HANDLERS
 from threads.api.queue_routes import QueueController
 from threads.api.ratelimit import SlidingWindowLimiter
@@ -126,7 +131,7 @@ def create_app(settings: Settings) -> Litestar:
         ],
     )
     return Litestar(
-        route_handlers=[api],
+        route_handlers=[api, *schema_assets()],
         state=state,
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
@@ -137,7 +142,8 @@ def create_app(settings: Settings) -> Litestar:
         openapi_config=OpenAPIConfig(
             title="threads moderation API",
             version=__version__,
-            path="/schema",
+            path=SCHEMA_PATH,
+            render_plugins=schema_pages(),
             description=(
                 "Moderation queue, actions with an audit trail, threads that stay closed. "
                 "Errors are RFC 9457 problem details with a stable `code`."
