@@ -27,7 +27,7 @@ from threads.api.openapi import (
 )
 from threads.api.problems import EXCEPTION_HANDLERS
 from threads.api.queue_routes import QueueController
-from threads.api.ratelimit import SlidingWindowLimiter
+from threads.api.ratelimit import STORE_NAME, rate_limit_config, rate_limit_store
 from threads.api.sites_routes import SiteController
 from threads.api.threads_routes import ThreadController
 from threads.config import Settings
@@ -103,7 +103,6 @@ def create_app(settings: Settings) -> Litestar:
         {
             "settings": settings,
             "engine": engine,
-            "limiter": SlidingWindowLimiter(settings.rate_limit_per_minute),
             "taxonomy": taxonomy,
             "codebook": taxonomy.name if taxonomy is not None else DEFAULT_CODEBOOK,
             "classify": _classifier(taxonomy),
@@ -119,6 +118,7 @@ def create_app(settings: Settings) -> Litestar:
     def dispose(app: Litestar) -> None:
         app.state.engine.dispose()
 
+    limit = rate_limit_config(settings)
     api = Router(
         path="/",
         route_handlers=[
@@ -133,6 +133,8 @@ def create_app(settings: Settings) -> Litestar:
     return Litestar(
         route_handlers=[api, *schema_assets()],
         state=state,
+        middleware=[limit.middleware] if limit is not None else [],
+        stores={STORE_NAME: rate_limit_store(settings)},
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         on_shutdown=[close_probe, dispose],
