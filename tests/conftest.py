@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
+from tests import redis_server
 from tests.pg import INSTALL_HINT, PgCluster, find_pg_bin, start_cluster
 from threads.config import Settings
 from threads.db import make_engine, upgrade
@@ -139,6 +140,32 @@ def pg_databases(pg_admin_url: str) -> Iterator[PgDatabases]:
         yield databases
     finally:
         databases.drop_all()
+
+
+# --------------------------------------------------------------------------- Redis / Valkey
+
+
+@pytest.fixture(scope="session")
+def redis_session() -> Iterator[redis_server.RedisServer]:
+    """A real Redis-compatible server for the session (skips, outside CI, when none is
+    installed; scripts/ensure-redis.sh installs one)."""
+    binary = redis_server.find_server()
+    if binary is None:
+        if IN_CI:
+            pytest.fail(redis_server.INSTALL_HINT + " (CI is set: these tests must not skip)")
+        pytest.skip(redis_server.INSTALL_HINT)
+    server = redis_server.start_server(binary)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def store(redis_session: redis_server.RedisServer) -> redis_server.RedisServer:
+    """The session's server, emptied for this test (each xdist worker has its own server)."""
+    redis_session.flush()
+    return redis_session
 
 
 # --------------------------------------------------------------------------- SQLite

@@ -1,17 +1,22 @@
 """Laws of the API's small parts: cursors round-trip, any string is a cursor or a clear error,
-the rate limiter never lets more than its limit through in any window."""
+the shared rate-limit count lets the first requests of each window through and no more."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+import uuid
 from datetime import datetime
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from litestar.stores.redis import RedisStore
 
-from threads.api.ratelimit import SlidingWindowLimiter
+from tests.redis_server import RedisServer
+from threads.api.ratelimit import count_shared, rate_limit_store
+from threads.config import Settings
 from threads.cursor import MAX_INT, Part, decode_cursor, encode_cursor
 from threads.errors import InvalidInput
 
@@ -103,28 +108,35 @@ def test_a_cursor_of_another_listing_is_refused() -> None:
         raise AssertionError("a thread-list cursor must not page comments")
 
 
+@settings(max_examples=60, deadline=None, database=None)
 @given(
-    st.integers(min_value=1, max_value=10),
-    st.lists(st.floats(min_value=0, max_value=300, allow_nan=False), max_size=80),
+    st.integers(min_value=1, max_value=6),
+    st.lists(st.integers(min_value=0, max_value=300), max_size=40),
 )
-def test_limiter_never_allows_more_than_the_limit_in_any_window(
-    limit: int, offsets: list[float]
+def test_shared_count_allows_the_first_requests_of_each_window(
+    redis_session: RedisServer, limit: int, offsets: list[int]
 ) -> None:
-    limiter = SlidingWindowLimiter(limit, window=60.0)
-    allowed: list[float] = []
-    for moment in sorted(offsets):
-        wait = limiter.hit("198.51.100.7", now=moment)
-        if wait is None:
-            allowed.append(moment)
-        else:
-            assert 0 < wait <= 60.0
-    for start in allowed:
-        assert sum(1 for t in allowed if start <= t < start + 60.0) <= limit
+    """A window opens at the first request after the last one ended and lasts a minute; in it
+    the first ``limit`` requests pass and the rest are refused (real server, given times)."""
+    times = sorted(offsets)
+    key = f"law-{uuid.uuid4().hex}"
 
+    async def count_all() -> list[tuple[bool, int]]:
+        store = rate_limit_store(Settings(store_url=redis_session.url))
+        assert isinstance(store, RedisStore)
+        async with store:
+            answers = []
+            for now in times:
+                allowed, record = await count_shared(store, key, now=now, duration=60, limit=limit)
+                answers.append((allowed, record.reset))
+            return answers
 
-def test_limiter_counts_addresses_apart() -> None:
-    limiter = SlidingWindowLimiter(1)
-    assert limiter.hit("a", now=0.0) is None
-    assert limiter.hit("b", now=0.0) is None
-    assert limiter.hit("a", now=1.0) == 59.0
-    assert limiter.hit("a", now=60.0) is None
+    expected: list[tuple[bool, int]] = []
+    reset, used = -1, 0
+    for now in times:
+        if now >= reset:
+            reset, used = now + 60, 0
+        allowed = used < limit
+        expected.append((allowed, reset))
+        used += int(allowed)
+    assert asyncio.run(count_all()) == expected

@@ -8,6 +8,7 @@ reads it at import time.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -32,6 +33,9 @@ ENV_PREFIX = "THREADS_"
 DEFAULT_SALT = "threads-report"
 #: the longest comment body an import keeps, in characters (see ``max_import_comment_chars``)
 DEFAULT_MAX_IMPORT_COMMENT_CHARS = 1_000_000
+
+#: URL schemes of a shared store (Valkey speaks the same protocol as Redis)
+STORE_SCHEMES = ("redis", "rediss", "unix")
 
 
 def default_database_url(cwd: Path | None = None) -> str:
@@ -65,8 +69,15 @@ class Settings(BaseSettings):
     wordlist_path: Path | None = None
     #: codebook (TOML); None means the packaged default
     taxonomy_path: Path | None = None
-    #: public submissions and reports allowed per client address per minute
+    #: public submissions and reports allowed per client address per minute (0: no limit)
     rate_limit_per_minute: int = 30
+    #: where the rate limit counts: None keeps it in each process's memory; a Redis or Valkey
+    #: URL (redis://host:6379/0, rediss://..., unix:///path.sock) shares it between every
+    #: worker and host that uses the same URL
+    store_url: str | None = None
+    #: addresses (or networks, or ``*``) of proxies whose X-Forwarded-For gives the client
+    #: address; empty: none, the client address is the connection's
+    forwarded_allow_ips: str = ""
     #: largest accepted HTTP request body, in bytes
     max_request_bytes: int = 64 * 1024
     #: comment body length limits (characters)
@@ -92,6 +103,35 @@ class Settings(BaseSettings):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    @field_validator("store_url")
+    @classmethod
+    def _store_scheme(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        scheme = value.split("://", 1)[0].lower() if "://" in value else ""
+        if scheme not in STORE_SCHEMES:
+            raise ValueError(
+                "expected a Redis or Valkey URL such as redis://127.0.0.1:6379/0 "
+                f"(scheme {', '.join(s + '://' for s in STORE_SCHEMES)})"
+            )
+        return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxy_addresses(cls, value: str) -> str:
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        for item in items:
+            if item == "*":
+                continue
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is not an IP address or network: expected a comma-separated "
+                    "list such as 127.0.0.1,10.0.0.0/8, or * for any"
+                ) from None
+        return ",".join(items)
 
     @classmethod
     def settings_customise_sources(

@@ -21,10 +21,15 @@ from threads.api.cache import ResponseCache
 from threads.api.comments_routes import CommentController
 from threads.api.deps import DEPENDENCIES
 from threads.api.keys_routes import KeyController
-from threads.api.openapi import StrictStructSchemaPlugin
+from threads.api.openapi import (
+    SCHEMA_PATH,
+    StrictStructSchemaPlugin,
+    schema_assets,
+    schema_pages,
+)
 from threads.api.problems import EXCEPTION_HANDLERS
 from threads.api.queue_routes import QueueController
-from threads.api.ratelimit import SlidingWindowLimiter
+from threads.api.ratelimit import STORE_NAME, rate_limit_config, rate_limit_store
 from threads.api.sites_routes import SiteController
 from threads.api.threads_routes import ThreadController
 from threads.config import Settings
@@ -101,7 +106,6 @@ def create_app(settings: Settings) -> Litestar:
         {
             "settings": settings,
             "engine": engine,
-            "limiter": SlidingWindowLimiter(settings.rate_limit_per_minute),
             "taxonomy": taxonomy,
             "codebook": taxonomy.name if taxonomy is not None else DEFAULT_CODEBOOK,
             "classify": _classifier(taxonomy),
@@ -117,6 +121,7 @@ def create_app(settings: Settings) -> Litestar:
     def dispose(app: Litestar) -> None:
         app.state.engine.dispose()
 
+    limit = rate_limit_config(settings)
     api = Router(
         path="/",
         route_handlers=[
@@ -129,8 +134,10 @@ def create_app(settings: Settings) -> Litestar:
         ],
     )
     return Litestar(
-        route_handlers=[api],
+        route_handlers=[api, *schema_assets()],
         state=state,
+        middleware=[limit.middleware] if limit is not None else [],
+        stores={STORE_NAME: rate_limit_store(settings)},
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         on_shutdown=[close_probe, dispose],
@@ -141,7 +148,8 @@ def create_app(settings: Settings) -> Litestar:
         openapi_config=OpenAPIConfig(
             title="threads moderation API",
             version=__version__,
-            path="/schema",
+            path=SCHEMA_PATH,
+            render_plugins=schema_pages(),
             description=(
                 "Moderation queue, actions with an audit trail, threads that stay closed. "
                 "Errors are RFC 9457 problem details with a stable `code`."

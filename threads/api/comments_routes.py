@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from threads.api import auth, views
 from threads.api.deps import problems, unit_of_work
-from threads.api.ratelimit import rate_limit
+from threads.api.ratelimit import PUBLIC_WRITE
 from threads.keys import Principal
 from threads.moderation.history import DEFAULT_LIMIT, MAX_LIMIT, comment_history
 from threads.moderation.reports import report_comment
@@ -90,7 +90,7 @@ class CommentController(Controller):
     @post(
         "/{comment_id:int}/reports",
         sync_to_thread=True,
-        guards=[rate_limit],
+        opt={PUBLIC_WRITE: True},
         status_code=202,
         responses=problems(400, 404, 409, 413, 422, 429),
     )
