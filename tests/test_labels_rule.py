@@ -19,6 +19,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from litestar.testing import TestClient
+from sqlalchemy import delete as sa_delete
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -194,7 +195,7 @@ def test_every_view_of_labels_follows_the_one_rule(
     @given(ops=operations)
     def check(ops: list[Any]) -> None:
         with session_scope(engine) as session:
-            session.query(CommentTopic).delete()
+            session.execute(sa_delete(CommentTopic))
         _apply(engine, comment_ids, ops)
         expected = _by_id(_expected(ops), comment_ids)
         views = _views(engine, client, db_url, key, thread_id)
