@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     taxonomy_path: Path | None = None
     #: public submissions and reports allowed per client address per minute
     rate_limit_per_minute: int = 30
+    #: the secret that signs the console's session cookies (THREADS_SESSION_SECRET); None: a
+    #: random one per process, so with several workers it must be set (else a session made by
+    #: one worker is refused by the others), and sessions end when the server restarts
+    session_secret: str | None = Field(default=None, repr=False)
+    #: console sign-in attempts allowed per client address per minute
+    signin_attempts_per_minute: int = 10
     #: largest accepted HTTP request body, in bytes
     max_request_bytes: int = 64 * 1024
     #: comment body length limits (characters)

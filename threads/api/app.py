@@ -11,6 +11,8 @@ from litestar.datastructures import State
 from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -19,6 +21,7 @@ from threads.api.access_log import install_redaction
 from threads.api.body import BoundedJsonRequest
 from threads.api.cache import ResponseCache
 from threads.api.comments_routes import CommentController
+from threads.api.console import TEMPLATES, console_routers, session_middleware, signin_limiter
 from threads.api.deps import DEPENDENCIES
 from threads.api.keys_routes import KeyController
 from threads.api.openapi import StrictStructSchemaPlugin
@@ -102,6 +105,7 @@ def create_app(settings: Settings) -> Litestar:
             "settings": settings,
             "engine": engine,
             "limiter": SlidingWindowLimiter(settings.rate_limit_per_minute),
+            "signin_limiter": signin_limiter(settings),
             "taxonomy": taxonomy,
             "codebook": taxonomy.name if taxonomy is not None else DEFAULT_CODEBOOK,
             "classify": _classifier(taxonomy),
@@ -129,7 +133,9 @@ def create_app(settings: Settings) -> Litestar:
         ],
     )
     return Litestar(
-        route_handlers=[api],
+        route_handlers=[api, *console_routers(settings)],
+        middleware=[session_middleware(settings)],
+        template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
         state=state,
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
