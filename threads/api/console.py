@@ -36,6 +36,7 @@ from threads.db.types import utcnow
 from threads.errors import Conflict, InvalidInput, ThreadsError, Unauthorized
 from threads.keys import Principal, principal_by_id, verify_key
 from threads.models import CommentStatus, Role
+from threads.moderation import lifecycle
 from threads.moderation.history import comment_history, thread_history
 from threads.moderation.queue import QueueFilter, list_queue
 from threads.moderation.service import apply_action, get_comment_or_404
@@ -119,7 +120,9 @@ def _signin() -> Redirect:
 
 
 def _page(name: str, status_code: int = 200, **context: Any) -> Template:
-    return Template(template_name=name, context=context, status_code=status_code)
+    return Template(
+        template_name=name, context={**context, "allowed": allowed}, status_code=status_code
+    )
 
 
 # --- sign in and out --------------------------------------------------------------------------
@@ -316,6 +319,12 @@ def act(
         return Redirect(back, status_code=303)
     finally:
         db.close()
+
+
+def allowed(status: str, purged: bool) -> list[str]:
+    """The console's actions the lifecycle allows from ``status`` (a card shows only these)."""
+    possible = lifecycle.allowed_actions(status, purged=purged)
+    return [a for a in ACTIONS if a in possible]
 
 
 def _int(value: str | None, field: str) -> int:
