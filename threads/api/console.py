@@ -68,8 +68,8 @@ Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 
 def _secret(settings: Settings, purpose: str) -> bytes:
-    """32 bytes for ``purpose``, derived from THREADS_SESSION_SECRET or else made up once per
-    process (kept on the settings' identity: one app, one secret)."""
+    """32 bytes for ``purpose`` (the session cookie, the CSRF token), derived from
+    THREADS_SESSION_SECRET, or else from a secret made up once per process."""
     base = settings.session_secret or _process_secret()
     return hashlib.sha256(f"{purpose}\0{base}".encode()).digest()
 
