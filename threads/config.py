@@ -78,6 +78,12 @@ class Settings(BaseSettings):
     #: addresses (or networks, or ``*``) of proxies whose X-Forwarded-For gives the client
     #: address; empty: none, the client address is the connection's
     forwarded_allow_ips: str = ""
+    #: the secret that signs the console's session cookies (THREADS_SESSION_SECRET); None: a
+    #: random one per process, so with several workers it must be set (else a session made by
+    #: one worker is refused by the others), and sessions end when the server restarts
+    session_secret: str | None = Field(default=None, repr=False)
+    #: console sign-in attempts allowed per client address per minute
+    signin_attempts_per_minute: int = 10
     #: largest accepted HTTP request body, in bytes
     max_request_bytes: int = 64 * 1024
     #: comment body length limits (characters)

@@ -234,3 +234,14 @@ def verify_key(session: Session, key: str, *, now: datetime | None = None) -> Pr
     if stale:
         touch_key(session, principal.key_id, now=moment)
     return principal
+
+
+def principal_by_id(session: Session, key_id: int) -> Principal | None:
+    """The principal of the key ``key_id`` as it stands now (role included); None when the key
+    is gone or revoked. A console session keeps only the key's id and asks this each request,
+    so revoking a key ends its sessions."""
+    row = q.key_by_id(session, key_id)
+    if row is None or row.revoked_at is not None:
+        return None
+    assert row.id is not None
+    return Principal(key_id=row.id, name=row.name, role=Role(row.role))

@@ -11,6 +11,8 @@ from litestar.datastructures import State
 from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -19,6 +21,7 @@ from threads.api.access_log import install_redaction
 from threads.api.body import BoundedJsonRequest
 from threads.api.cache import ResponseCache
 from threads.api.comments_routes import CommentController
+from threads.api.console import TEMPLATES, console_routers, session_middleware
 from threads.api.deps import DEPENDENCIES
 from threads.api.keys_routes import KeyController
 from threads.api.openapi import (
@@ -134,9 +137,13 @@ def create_app(settings: Settings) -> Litestar:
         ],
     )
     return Litestar(
-        route_handlers=[api, *schema_assets()],
+        route_handlers=[api, *schema_assets(), *console_routers(settings)],
+        template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
         state=state,
-        middleware=[limit.middleware] if limit is not None else [],
+        middleware=[
+            session_middleware(settings),
+            *([limit.middleware] if limit is not None else []),
+        ],
         stores={STORE_NAME: rate_limit_store(settings)},
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,

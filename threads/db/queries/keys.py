@@ -16,6 +16,10 @@ def key_by_hash(session: Session, key_hash: str) -> ApiKey | None:
     ).scalar_one_or_none()
 
 
+def key_by_id(session: Session, key_id: int) -> ApiKey | None:
+    return session.get(ApiKey, key_id)
+
+
 def key_by_name(session: Session, name: str) -> ApiKey | None:
     return session.execute(select(ApiKey).where(col(ApiKey.name) == name)).scalar_one_or_none()
 

@@ -1,0 +1,282 @@
+"""The moderation console in a real Chromium (Debian's package) against a real `threads serve`
+process, on SQLite and PostgreSQL: sign in and out, actions, conflicts, roles, CSRF, hostile
+bodies. The screenshots in docs/ are taken here."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from tests.moderation_support import events, get_comment, get_thread, make_comment, make_thread
+from threads.db import make_engine, session_scope
+from threads.enums import ThreadState
+from threads.keys import create_key
+from threads.models import CommentStatus, Role
+from threads.moderation.audit import Actor
+from threads.moderation.service import apply_action
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+
+THREADS = str(Path(sys.executable).with_name("threads"))
+CHROMIUM = Path("/usr/bin/chromium")
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+HOSTILE = (
+    '<p>Hello <script>alert("script")</script>'
+    '<img src="x" onerror="alert(\'onerror\')">'
+    "<a href=\"javascript:alert('link')\">click me</a></p>"
+)
+
+
+@dataclass
+class Served:
+    base: str
+    engine: Engine
+    moderator_key: str
+    viewer_key: str
+    thread_id: int
+    first: int
+    second: int
+    hostile: int
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _seed(engine: Engine) -> tuple[int, int, int, int, str, str]:
+    thread_id = make_thread(engine, title="Gold reserves and the central banks")
+    first = make_comment(engine, thread_id, body="Central banks keep buying gold.", author="Alice")
+    second = make_comment(
+        engine, thread_id, body="Spam spam, cheap watches here.", author="Bob", report_count=2
+    )
+    hostile = make_comment(engine, thread_id, body=HOSTILE, author="Mallory", body_format="html")
+    with session_scope(engine) as session:
+        admin = Actor.system("test")
+        moderator = create_key(session, "mod", Role.MODERATOR, actor=admin).secret
+        viewer = create_key(session, "look", Role.VIEWER, actor=admin).secret
+    return thread_id, first, second, hostile, moderator, viewer
+
+
+@pytest.fixture
+def served(db_url: str) -> Iterator[Served]:
+    engine = make_engine(db_url)
+    thread_id, first, second, hostile, moderator, viewer = _seed(engine)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "THREADS_DATABASE_URL": db_url,
+        "THREADS_SESSION_SECRET": "test-secret-for-the-console",
+    }
+    process = subprocess.Popen(
+        [THREADS, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, process.communicate()[1]
+            try:
+                httpx.get(f"{base}/console/signin", timeout=2)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "threads serve did not start"
+                time.sleep(0.2)
+        yield Served(base, engine, moderator, viewer, thread_id, first, second, hostile)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    assert CHROMIUM.exists(), "Debian's chromium is needed: run scripts/ensure-chromium.sh"
+    with playwright_sync.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1100, "height": 900})  # type: ignore[attr-defined]
+    pg = context.new_page()
+    dialogs: list[str] = []
+    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    pg.dialogs = dialogs
+    try:
+        yield pg
+    finally:
+        assert dialogs == [], f"a dialog fired: {dialogs}"
+        context.close()
+
+
+def sign_in(page: object, served: Served, key: str) -> None:
+    page.goto(f"{served.base}/console")  # type: ignore[attr-defined]
+    page.get_by_label("API key").fill(key)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Sign in").click()  # type: ignore[attr-defined]
+    page.wait_for_selector("text=signed in as")  # type: ignore[attr-defined]
+
+
+def card(page: object, comment_id: int) -> object:
+    return page.locator(f"#comment-{comment_id}")  # type: ignore[attr-defined]
+
+
+def test_sign_in_and_out_with_a_key_that_never_shows(served: Served, page: object) -> None:
+    page.goto(f"{served.base}/console")  # type: ignore[attr-defined]
+    assert page.url.endswith("/console/signin")  # type: ignore[attr-defined]
+    sign_in(page, served, served.moderator_key)
+    html = page.content()  # type: ignore[attr-defined]
+    assert served.moderator_key not in html and served.moderator_key not in page.url  # type: ignore[attr-defined]
+    cookie = next(c for c in page.context.cookies() if c["name"] == "threads_console")  # type: ignore[attr-defined]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["expires"] > 0
+    assert served.moderator_key not in cookie["value"]
+    page.get_by_role("button", name="Sign out").click()  # type: ignore[attr-defined]
+    page.wait_for_selector("text=signed out")  # type: ignore[attr-defined]
+    page.goto(f"{served.base}/console")  # type: ignore[attr-defined]
+    assert page.url.endswith("/console/signin")  # type: ignore[attr-defined]
+
+
+def test_a_wrong_key_is_refused_without_repeating_it(served: Served, page: object) -> None:
+    page.goto(f"{served.base}/console/signin")  # type: ignore[attr-defined]
+    wrong = "thr_" + "x" * 43
+    page.get_by_label("API key").fill(wrong)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Sign in").click()  # type: ignore[attr-defined]
+    page.wait_for_selector("text=not signed in")  # type: ignore[attr-defined]
+    assert wrong not in page.content()  # type: ignore[attr-defined]
+
+
+def test_approve_and_reject_with_a_reason(served: Served, page: object) -> None:
+    sign_in(page, served, served.moderator_key)
+    assert "Pending 3" in " ".join(page.locator("nav.tabs").inner_text().split())  # type: ignore[attr-defined]
+    card(page, served.first).get_by_role("button", name="Approve").click()  # type: ignore[attr-defined]
+    page.wait_for_selector(f"text=comment {served.first}: approve done")  # type: ignore[attr-defined]
+    assert card(page, served.first).count() == 0  # type: ignore[attr-defined]
+    assert get_comment(served.engine, served.first).status is CommentStatus.APPROVED
+    rejecting = card(page, served.second)
+    rejecting.get_by_label("Reason").fill("advertising")  # type: ignore[attr-defined]
+    rejecting.get_by_role("button", name="Reject").click()  # type: ignore[attr-defined]
+    page.wait_for_selector(f"text=comment {served.second}: reject done")  # type: ignore[attr-defined]
+    assert get_comment(served.engine, served.second).status is CommentStatus.REJECTED
+    trail = events(served.engine, target_id=served.second)
+    assert trail[-1].action == "reject" and trail[-1].reason == "advertising"
+    assert trail[-1].actor.endswith("mod")
+    assert "Pending 1" in " ".join(page.locator("nav.tabs").inner_text().split())  # type: ignore[attr-defined]
+
+
+def test_a_stale_version_shows_who_changed_it_and_changes_nothing(
+    served: Served, page: object
+) -> None:
+    sign_in(page, served, served.moderator_key)
+    with Session(served.engine) as session:  # another moderator acts first
+        apply_action(
+            session, served.first, "approve", actor=Actor.api_key("bob"), role=Role.MODERATOR
+        )
+        session.commit()
+    card(page, served.first).get_by_role("button", name="Spam").click()  # type: ignore[attr-defined]
+    conflict = page.locator("section.conflict")  # type: ignore[attr-defined]
+    conflict.wait_for()
+    text = " ".join(conflict.inner_text().split())
+    assert "bob" in text and "approve" in text and "pending → approved" in text
+    assert conflict.locator(".status").inner_text() == "approved"
+    comment = get_comment(served.engine, served.first)
+    assert comment.status is CommentStatus.APPROVED and comment.version == 2
+
+
+def test_closing_a_thread_refuses_public_submissions(served: Served, page: object) -> None:
+    sign_in(page, served, served.moderator_key)
+    page.locator(f"#comment-{served.first} a.thread").click()  # type: ignore[attr-defined]
+    page.wait_for_selector("h2:has-text('Audit trail')")  # type: ignore[attr-defined]
+    page.get_by_label("Reason").first.fill("off-topic flood")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Close thread").click()  # type: ignore[attr-defined]
+    page.wait_for_selector(f"text=thread {served.thread_id}: close done")  # type: ignore[attr-defined]
+    assert page.locator(".thread-state").inner_text() == "closed"  # type: ignore[attr-defined]
+    assert "off-topic flood" in page.locator("table.trail").inner_text()  # type: ignore[attr-defined]
+    assert get_thread(served.engine, served.thread_id).state is ThreadState.CLOSED
+    refused = httpx.post(
+        f"{served.base}/api/threads/{served.thread_id}/comments",
+        json={"author_name": "Zed", "body": "Is anyone still here?"},
+        timeout=10,
+    )
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "thread_closed"
+    if "sqlite" in str(served.engine.url):
+        DOCS.mkdir(exist_ok=True)
+        page.screenshot(path=str(DOCS / "console-thread.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def _csrf_token(page: object) -> str:
+    return str(page.locator("input[name=_csrf_token]").first.get_attribute("value"))  # type: ignore[attr-defined]
+
+
+def test_a_viewer_sees_no_controls_and_a_forged_post_is_refused(
+    served: Served, page: object
+) -> None:
+    sign_in(page, served, served.viewer_key)
+    assert card(page, served.first).count() == 1  # type: ignore[attr-defined]
+    assert page.locator(".actions").count() == 0  # type: ignore[attr-defined]
+    page.goto(f"{served.base}/console/threads/{served.thread_id}")  # type: ignore[attr-defined]
+    assert page.get_by_role("button", name="Close thread").count() == 0  # type: ignore[attr-defined]
+    forged = page.request.post(  # type: ignore[attr-defined]
+        f"{served.base}/console/comments/{served.first}/action",
+        form={"action": "approve", "version": "1", "_csrf_token": _csrf_token(page)},
+        max_redirects=0,
+    )
+    assert forged.status == 403
+    closing = page.request.post(  # type: ignore[attr-defined]
+        f"{served.base}/console/threads/{served.thread_id}/close",
+        form={"reason": "x", "_csrf_token": _csrf_token(page)},
+        max_redirects=0,
+    )
+    assert closing.status == 403
+    assert get_comment(served.engine, served.first).status is CommentStatus.PENDING
+    assert get_thread(served.engine, served.thread_id).state is ThreadState.OPEN
+
+
+def test_a_post_without_the_csrf_token_is_refused(served: Served, page: object) -> None:
+    sign_in(page, served, served.moderator_key)
+    forged = page.request.post(  # type: ignore[attr-defined]
+        f"{served.base}/console/comments/{served.first}/action",
+        form={"action": "approve", "version": "1"},
+        max_redirects=0,
+    )
+    assert forged.status == 403
+    assert get_comment(served.engine, served.first).status is CommentStatus.PENDING
+
+
+def test_a_hostile_body_renders_inert(served: Served, page: object) -> None:
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))  # type: ignore[attr-defined]
+    sign_in(page, served, served.moderator_key)
+    body = card(page, served.hostile).locator(".body")  # type: ignore[attr-defined]
+    assert "click me" in body.inner_text()
+    assert body.locator("script").count() == 0
+    assert body.locator("[onerror]").count() == 0
+    assert body.locator("a[href^='javascript']").count() == 0
+    assert body.locator("img").count() == 0
+    page.get_by_text("click me").click()  # type: ignore[attr-defined]
+    assert page.dialogs == []  # type: ignore[attr-defined]
+    assert all(url.startswith(served.base) for url in requests), requests
+    if "sqlite" in str(served.engine.url):
+        DOCS.mkdir(exist_ok=True)
+        page.goto(f"{served.base}/console")  # type: ignore[attr-defined]
+        page.screenshot(path=str(DOCS / "console-queue.png"), full_page=True)  # type: ignore[attr-defined]
