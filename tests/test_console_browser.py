@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,7 +31,17 @@ playwright_sync = pytest.importorskip("playwright.sync_api")
 
 THREADS = str(Path(sys.executable).with_name("threads"))
 CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(tempfile.gettempdir())
 DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def _shot(name: str, tmp: Path) -> str:
+    """Where a screenshot goes: docs/ (the README's pictures) when THREADS_UPDATE_SCREENSHOTS=1,
+    else a temporary folder, so that a test run leaves the checkout as it was."""
+    folder = DOCS if os.environ.get("THREADS_UPDATE_SCREENSHOTS") == "1" else tmp
+    return str(folder / name)
+
+
 HOSTILE = (
     '<p>Hello <script>alert("script")</script>'
     '<img src="x" onerror="alert(\'onerror\')">'
@@ -221,7 +232,7 @@ def test_closing_a_thread_refuses_public_submissions(served: Served, page: objec
     assert refused.json()["code"] == "thread_closed"
     if "sqlite" in str(served.engine.url):
         DOCS.mkdir(exist_ok=True)
-        page.screenshot(path=str(DOCS / "console-thread.png"), full_page=True)  # type: ignore[attr-defined]
+        page.screenshot(path=_shot("console-thread.png", SHOTS), full_page=True)  # type: ignore[attr-defined]
 
 
 def _csrf_token(page: object) -> str:
@@ -279,4 +290,4 @@ def test_a_hostile_body_renders_inert(served: Served, page: object) -> None:
     if "sqlite" in str(served.engine.url):
         DOCS.mkdir(exist_ok=True)
         page.goto(f"{served.base}/console")  # type: ignore[attr-defined]
-        page.screenshot(path=str(DOCS / "console-queue.png"), full_page=True)  # type: ignore[attr-defined]
+        page.screenshot(path=_shot("console-queue.png", SHOTS), full_page=True)  # type: ignore[attr-defined]
