@@ -4,10 +4,7 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +13,9 @@ import pytest
 from litestar.testing import TestClient
 
 from tests.api_fixtures import Keys, assert_problem, client, keys  # noqa: F401
+from tests.serve_process import THREADS, free_port, wait_until_serving
 from threads.api.access_log import REDACTED, is_credential_name, redact
 
-THREADS = str(Path(sys.executable).with_name("threads"))
 KEY = "thr_" + "Ab3_-x" * 7
 CREDENTIAL_NAMES = [
     "key",
@@ -76,12 +73,6 @@ def test_a_key_in_the_query_string_is_not_accepted(
     assert_problem(response, 401, "missing_key")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_the_access_log_of_serve_never_shows_a_key_from_the_url(tmp_path: Path) -> None:
     """A real `threads serve` with its access log on (SQLite: the log does not depend on the
     database). The key is refused and appears nowhere in what the server printed."""
@@ -95,7 +86,7 @@ def test_the_access_log_of_serve_never_shows_a_key_from_the_url(tmp_path: Path) 
     )
     key = created.stdout.strip().splitlines()[0]
     assert key.startswith("thr_")
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [THREADS, "serve", "--port", str(port), "--access-log"],
         env=env,
@@ -105,15 +96,7 @@ def test_the_access_log_of_serve_never_shows_a_key_from_the_url(tmp_path: Path) 
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, process.communicate()
-            try:
-                httpx.get(f"{base}/api/threads", timeout=2)
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline, "threads serve did not start"
-                time.sleep(0.2)
+        wait_until_serving(process, f"{base}/api/threads")
         statuses = [
             httpx.get(f"{base}{target}", timeout=10).status_code
             for target in (

@@ -4,25 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 
-THREADS = str(Path(sys.executable).with_name("threads"))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.serve_process import THREADS, free_port, wait_until_serving
 
 
 def test_serve_answers_on_the_given_port_with_problem_details(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "THREADS_DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}"}
     process = subprocess.Popen(
         [THREADS, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
@@ -33,15 +24,7 @@ def test_serve_answers_on_the_given_port_with_problem_details(tmp_path: Path) ->
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, process.communicate()[1]
-            try:
-                response = httpx.get(f"{base}/api/threads", timeout=2)
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline, "threads serve did not start"
-                time.sleep(0.2)
+        response = wait_until_serving(process, f"{base}/api/threads")
         assert response.status_code == 200
         assert response.json() == {"items": [], "total": 0, "next_cursor": None}
         schema = httpx.get(f"{base}/schema/openapi.json", timeout=5).json()
@@ -59,7 +42,7 @@ def test_serve_survives_more_concurrent_requests_than_threads_and_connections(
 ) -> None:
     """64 concurrent keyed requests: more than the 40 worker threads and the 15 pooled
     connections (a session released from a second thread once deadlocked here)."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "THREADS_DATABASE_URL": f"sqlite:///{tmp_path / 'busy.db'}"}
     created = subprocess.run(
         [THREADS, "keys", "create", "--name", "load", "--role", "viewer"],
@@ -77,14 +60,7 @@ def test_serve_survives_more_concurrent_requests_than_threads_and_connections(
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{base}/api/threads", timeout=2)
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline, "threads serve did not start"
-                time.sleep(0.2)
+        wait_until_serving(process, f"{base}/api/threads")  # type: ignore[arg-type]
 
         async def burst() -> list[int]:
             headers = {"Authorization": f"Bearer {key}"}
@@ -104,7 +80,7 @@ def test_serve_survives_more_concurrent_requests_than_threads_and_connections(
 def test_serve_refuses_a_postgres_database_without_schema_in_one_line(tmp_path: Path) -> None:
     env = {**os.environ, "THREADS_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
     result = subprocess.run(
-        [THREADS, "serve", "--port", str(_free_port())],
+        [THREADS, "serve", "--port", str(free_port())],
         env=env,
         capture_output=True,
         text=True,

@@ -5,11 +5,8 @@ bodies. The screenshots in docs/ are taken here."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from tests.moderation_support import events, get_comment, get_thread, make_comment, make_thread
+from tests.serve_process import THREADS, free_port, wait_until_serving
 from threads.db import make_engine, session_scope
 from threads.enums import ThreadState
 from threads.keys import create_key
@@ -29,7 +27,6 @@ from threads.moderation.service import apply_action
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
-THREADS = str(Path(sys.executable).with_name("threads"))
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(tempfile.gettempdir())
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -61,12 +58,6 @@ class Served:
     hostile: int
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _seed(engine: Engine) -> tuple[int, int, int, int, str, str]:
     thread_id = make_thread(engine, title="Gold reserves and the central banks")
     first = make_comment(engine, thread_id, body="Central banks keep buying gold.", author="Alice")
@@ -85,7 +76,7 @@ def _seed(engine: Engine) -> tuple[int, int, int, int, str, str]:
 def served(db_url: str) -> Iterator[Served]:
     engine = make_engine(db_url)
     thread_id, first, second, hostile, moderator, viewer = _seed(engine)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "THREADS_DATABASE_URL": db_url,
@@ -100,15 +91,7 @@ def served(db_url: str) -> Iterator[Served]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, process.communicate()[1]
-            try:
-                httpx.get(f"{base}/console/signin", timeout=2)
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline, "threads serve did not start"
-                time.sleep(0.2)
+        wait_until_serving(process, f"{base}/console/signin")
         yield Served(base, engine, moderator, viewer, thread_id, first, second, hostile)
     finally:
         process.terminate()

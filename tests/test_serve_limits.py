@@ -6,10 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,21 +18,14 @@ from sqlalchemy.engine import Engine
 
 from tests.api_fixtures import seed_data
 from tests.redis_server import RedisServer
+from tests.serve_process import THREADS, free_port, wait_until_serving
 from threads.db import make_engine
-
-THREADS = str(Path(sys.executable).with_name("threads"))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager
 def serving(env: dict[str, str], *options: str) -> Iterator[str]:
     """A `threads serve` process on a free port; yields its base URL once it answers."""
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [THREADS, "serve", "--port", str(port), "--no-access-log", "--log-level", "warning",
          *options],
@@ -46,15 +36,7 @@ def serving(env: dict[str, str], *options: str) -> Iterator[str]:
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, process.communicate()[1]
-            try:
-                httpx.get(f"{base}/api/threads", timeout=2)
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline, "threads serve did not start"
-                time.sleep(0.2)
+        wait_until_serving(process, f"{base}/api/threads")
         yield base
     finally:
         process.terminate()
@@ -161,10 +143,10 @@ def test_serve_refuses_a_store_it_cannot_reach_in_one_line(tmp_path: Path) -> No
     env: dict[str, Any] = {
         **os.environ,
         "THREADS_DATABASE_URL": f"sqlite:///{tmp_path / 'limits.db'}",
-        "THREADS_STORE_URL": f"redis://reader:secret@127.0.0.1:{_free_port()}/0",
+        "THREADS_STORE_URL": f"redis://reader:secret@127.0.0.1:{free_port()}/0",
     }
     result = subprocess.run(
-        [THREADS, "serve", "--port", str(_free_port())],
+        [THREADS, "serve", "--port", str(free_port())],
         env=env,
         capture_output=True,
         text=True,
