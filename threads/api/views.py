@@ -11,14 +11,13 @@ from typing import Any
 
 from sqlmodel import Session
 
-from threads.body_text import plain_text, safe_html
 from threads.config import Settings
 from threads.cursor import Part, decode_cursor, encode_cursor
 from threads.db.queries import reads as r
 from threads.db.queries.labels import topics_of
 from threads.errors import InvalidInput, NotFound
 from threads.models import Comment, CommentStatus
-from threads.moderation.shapes import full_comment
+from threads.moderation.shapes import full_comment, public_comment
 from threads.moderation.threads import effective_state
 from threads.schemas import (
     ArticleRead,
@@ -138,22 +137,6 @@ def thread_detail_until(
 
 
 # --------------------------------------------------------------------------- comments
-
-
-def public_comment(c: Comment, topics: list[str]) -> CommentPublic:
-    return CommentPublic(
-        id=c.id or 0,
-        thread_id=c.thread_id,
-        parent_id=c.parent_id,
-        author_name=c.author_name,
-        author_url=c.author_url,
-        posted_at=c.posted_at,
-        body=c.body,
-        body_format=c.body_format,
-        body_text=plain_text(c.body, c.body_format),
-        body_html=safe_html(c.body, c.body_format),
-        topics=topics,
-    )
 
 
 def shape_comments(

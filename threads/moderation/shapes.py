@@ -12,7 +12,24 @@ from threads.body_text import plain_text, safe_html
 from threads.models import Comment, CommentStatus, ModerationEvent
 from threads.moderation.history import HistoryPage
 from threads.moderation.queue import QueuePage
-from threads.schemas import CommentFull, HistoryEvent, Page, QueueItem
+from threads.schemas import CommentFull, CommentPublic, HistoryEvent, Page, QueueItem
+
+
+def public_comment(c: Comment, topics: list[str]) -> CommentPublic:
+    """A comment as readers see it, with ``topics``: no e-mail, no moderation fields."""
+    return CommentPublic(
+        id=c.id or 0,
+        thread_id=c.thread_id,
+        parent_id=c.parent_id,
+        author_name=c.author_name,
+        author_url=c.author_url,
+        posted_at=c.posted_at,
+        body=c.body,
+        body_format=c.body_format,
+        body_text=plain_text(c.body, c.body_format),
+        body_html=safe_html(c.body, c.body_format),
+        topics=topics,
+    )
 
 
 def full_comment(c: Comment, topics: list[str]) -> CommentFull:
