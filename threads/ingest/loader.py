@@ -15,6 +15,10 @@ parent that comes later is linked in a second pass; a parent that never comes le
 the thread root with a warning and ``extra["orphan_parent"]``. Every row written or updated
 carries the batch's ``import_batch_id``. A moderator's decisions stand: a thread they closed or
 reopened keeps its state, a comment whose status they set keeps it, a purged comment stays purged.
+
+A thread whose ``extra`` says ``placeholder`` stands for one the file does not hold (comments of
+a Reddit post or a Disqus thread whose record is elsewhere): it never overwrites an article or
+thread that exists, and the real thread, when it comes later in the same file, fills it in.
 """
 
 from __future__ import annotations
@@ -125,6 +129,8 @@ class _Pending:
     site: str
     key: str
     comments: list[r.CommentRow]
+    #: the article was met before in this load (a placeholder, or the thread after one)
+    again: bool = False
 
 
 @dataclass(slots=True)
@@ -181,6 +187,8 @@ class Loader:
         self._thread_ids: dict[str, int] = {}  # reader's thread ref -> thread id
         self._new_threads: set[int] = set()
         self._article_keys: set[tuple[str, str]] = set()
+        self._placeholder_keys: set[tuple[str, str]] = set()  # articles met as placeholders
+        self._pending_keys: set[tuple[str, str]] = set()  # articles of the threads not flushed
         self._ids: dict[int, dict[str, int]] = {}  # thread id -> comment key -> comment id
         self._cached = 0
         self._evicted = False
@@ -220,10 +228,13 @@ class Loader:
             count = len(item.comments)
         else:
             site = self._site_of(item)
-            key = self._unique_article_key(site, item)
+            key, again = self._unique_article_key(site, item)
+            if again and (site, key) in self._pending_keys:
+                self.flush()  # the article's first row must exist before it is met again
+            self._pending_keys.add((site, key))
             where = item.external_id or item.article.title
             comments = [self._comment_row(c, where) for c in item.comments]
-            self._threads.append(_Pending(item, site, key, comments))
+            self._threads.append(_Pending(item, site, key, comments, again))
             count = len(comments)
         self._buffered += count
         self.stats.warnings.extend(item.warnings)
@@ -235,6 +246,7 @@ class Loader:
             return
         threads, more = self._threads, self._more
         self._threads, self._more, self._buffered = [], [], 0
+        self._pending_keys = set()
         self._batch_keys = set()
         thread_ids = self._write_threads(threads)
         rows: list[_Row] = []
@@ -348,9 +360,19 @@ class Loader:
 
     # ------------------------------------------------------------------ articles + threads
 
-    def _unique_article_key(self, site: str, thread: ParsedThread) -> str:
+    def _unique_article_key(self, site: str, thread: ParsedThread) -> tuple[str, bool]:
+        """The thread's article key, and whether this load met that article before (a
+        placeholder, or the real thread after its placeholder: the same article)."""
         key = r.article_key(thread)
-        if (site, key) in self._article_keys and not thread.extra.get("placeholder"):
+        placeholder = bool(thread.extra.get("placeholder"))
+        if placeholder and (site, key) not in self._article_keys:
+            self._placeholder_keys.add((site, key))
+        if (site, key) in self._article_keys and (
+            placeholder or (site, key) in self._placeholder_keys
+        ):
+            self._placeholder_keys.discard((site, key))
+            return key, True
+        if (site, key) in self._article_keys:
             number = 2
             while (site, f"{key}#{number}") in self._article_keys:
                 number += 1
@@ -360,7 +382,7 @@ class Loader:
             )
             key = f"{key}#{number}"
         self._article_keys.add((site, key))
-        return key
+        return key, False
 
     def _write_threads(self, pending: list[_Pending]) -> list[int]:
         if not pending:
@@ -375,10 +397,12 @@ class Loader:
         thread_ids: list[int] = [0] * len(pending)
         for index, (item, article_id) in enumerate(zip(pending, article_ids, strict=True)):
             values = r.thread_values(item.thread)
-            self.stats.threads += 1
-            if values["state"] == ThreadState.CLOSED:
-                self.stats.threads_closed += 1
+            placeholder = bool(item.thread.extra.get("placeholder"))
             row = existing_threads.get(article_id)
+            if not item.again:
+                self.stats.threads += 1
+            if values["state"] == ThreadState.CLOSED and not placeholder:
+                self.stats.threads_closed += 1
             if row is None:
                 new_threads.append(
                     {
@@ -394,6 +418,10 @@ class Loader:
                 self.stats.threads_new += 1
                 continue
             thread_ids[index] = row.id
+            if placeholder:  # a stand-in: the thread as it is stays
+                if not item.again:
+                    self.stats.threads_unchanged += 1
+                continue
             if row.closed_by is not None or row.reopened_by is not None:
                 # a moderator closed or reopened this thread: their decision stands
                 values.update({f: getattr(row, f) for f in MODERATED_THREAD_FIELDS})
@@ -407,8 +435,9 @@ class Loader:
                         "updated_at": self.now,
                     }
                 )
-                self.stats.threads_updated += 1
-            else:
+                if not item.again:
+                    self.stats.threads_updated += 1
+            elif not item.again:
                 self.stats.threads_unchanged += 1
         inserted = q.insert_returning_ids(self.session, q.THREAD, new_threads)
         for index, new_id in zip(new_thread_index, inserted, strict=True):
@@ -440,7 +469,8 @@ class Loader:
         for index, item in enumerate(pending):
             values = r.article_values(item.thread.article)
             row = existing.get((item.site, item.key))
-            self.stats.articles += 1
+            if not item.again:
+                self.stats.articles += 1
             if row is None:
                 new_rows.append(
                     {
@@ -457,6 +487,10 @@ class Loader:
                 self.stats.articles_new += 1
                 continue
             article_ids[index] = row.id
+            if item.thread.extra.get("placeholder"):  # a stand-in: the article stays
+                if not item.again:
+                    self.stats.articles_unchanged += 1
+                continue
             if any(_differs(getattr(row, f), values[f]) for f in ARTICLE_COLUMNS):
                 changed.append(
                     {
@@ -466,8 +500,9 @@ class Loader:
                         "updated_at": self.now,
                     }
                 )
-                self.stats.articles_updated += 1
-            else:
+                if not item.again:
+                    self.stats.articles_updated += 1
+            elif not item.again:
                 self.stats.articles_unchanged += 1
         inserted = q.insert_returning_ids(self.session, q.ARTICLE, new_rows)
         for index, new_id in zip(new_index, inserted, strict=True):

@@ -38,6 +38,12 @@ MODULES = (
     "threads.ingest.disqus",
     "threads.ingest.blogger",
     "threads.ingest.archive",
+    "threads.ingest.reddit",
+    "threads.ingest.pushshift",
+    "threads.ingest.hackernews",
+    "threads.ingest.remark42",
+    "threads.ingest.commento",
+    "threads.ingest.isso",
     "threads.ingest.html",
     "threads.ingest.plaintext",
 )
@@ -117,6 +123,8 @@ class Head:
     their BOM or their look: see ``threads.ingest.sniff.decode_head``)."""
 
     def __init__(self, raw: bytes | str) -> None:
+        #: the bytes themselves (b"" when given text): compressed files are told by them
+        self.raw = raw if isinstance(raw, bytes) else b""
         text = decode_head(raw) if isinstance(raw, bytes) else raw
         self.text = text.lstrip("\ufeff")
 

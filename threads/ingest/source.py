@@ -1,15 +1,16 @@
 """One file as a reader sees it: its bytes decoded by the encoding rules, or an XML stream.
 
-A reader asks for what it needs: :meth:`SourceFile.text` (a saved page, read whole) or
-:meth:`SourceFile.xml` (an export, streamed). Either way the encoding chosen and what was worked
-around on the way (junk before the XML declaration, a charset fallback) are recorded here, and
-the import puts them on the file's batch.
+A reader asks for what it needs: :meth:`SourceFile.text` (a saved page, read whole),
+:meth:`SourceFile.xml` (an export, streamed) or :meth:`SourceFile.lines` (JSON lines, streamed).
+Either way the encoding chosen and what was worked around on the way (junk before the XML
+declaration, a charset fallback) are recorded here, and the import puts them on the file's batch.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from threads.ingest.jsonfile import Lines
 from threads.ingest.sniff import decode_with_warnings, sniff_file
 from threads.ingest.stream import XmlSource
 
@@ -26,6 +27,7 @@ class SourceFile:
         self.encoding: str | None = None
         self.warnings: list[str] = []
         self._xml: XmlSource | None = None
+        self._lines: Lines | None = None
 
     def text(self) -> str:
         """The whole file, decoded."""
@@ -41,9 +43,17 @@ class SourceFile:
         self._xml = XmlSource(self.path, sniffed, self.declared)
         return self._xml
 
+    def lines(self) -> Lines:
+        """The file as JSON lines (plain or zstandard-compressed), streamed; UTF-8."""
+        self.encoding = "utf-8"
+        self._lines = Lines(self.path)
+        return self._lines
+
     @property
     def bytes_read(self) -> int:
         """How much of the file has been read so far."""
+        if self._lines is not None:
+            return min(self._lines.bytes_read, self.size)
         if self._xml is not None:
             return min(self._xml.bytes_read, self.size)
         return self.size if self.encoding is not None else 0
