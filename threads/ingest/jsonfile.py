@@ -193,7 +193,9 @@ def epoch_text(value: Any) -> str | None:
     """The timestamp as the source wrote it (a number kept as its JSON text)."""
     if value is None or isinstance(value, bool):
         return None
-    return value if isinstance(value, str) else json.dumps(value)
+    if isinstance(value, str):
+        return value
+    return repr(value) if isinstance(value, int | float) else json.dumps(value)
 
 
 def text(value: Any) -> str | None:
