@@ -26,16 +26,32 @@ ZSTD_MAX_WINDOW = 1 << 31
 CHUNK = 1 << 20
 
 
+#: what Python's JSON parser says, as what was expected there
+_EXPECTED = {
+    "Unterminated string starting at": "the closing quote of the string that starts there",
+    "Invalid control character at": "no raw control character inside a string",
+    "Extra data": "the end of the document after its first JSON value",
+}
+
+
 def json_error(name: str, exc: json.JSONDecodeError, *, line: int | None = None) -> InvalidInput:
     """The InvalidInput for JSON that does not parse: file, line, column and what was expected.
 
     ``line``: the line of the file the text came from (JSON lines), instead of the parser's own.
     """
     where_line = line if line is not None else exc.lineno
-    ended = exc.pos >= len(exc.doc.rstrip()) if isinstance(exc.doc, str) else False
-    what = f"{exc.msg.lower()}" + (" (the text ends early: truncated?)" if ended else "")
+    doc = exc.doc if isinstance(exc.doc, str) else ""
+    if exc.msg.startswith("Expecting "):
+        expected = exc.msg.removeprefix("Expecting ")
+    elif exc.msg.startswith("Invalid") and "escape" in exc.msg:
+        expected = "a valid escape (\\n, \\u00e9, ...)"
+    else:
+        expected = _EXPECTED.get(exc.msg, exc.msg.lower())
+    unclosed = exc.msg.startswith("Unterminated string") and '"' not in doc[exc.pos + 1 :]
+    ended = exc.pos >= len(doc.rstrip()) or unclosed
     return InvalidInput(
-        f"{name}: not valid JSON at line {where_line}, column {exc.colno}: {what}",
+        f"{name}: not valid JSON at line {where_line}, column {exc.colno}: expected {expected}"
+        + (" (the text ends there: the file is truncated)" if ended else ""),
         field="file",
         line=where_line,
         column=exc.colno,
@@ -119,16 +135,31 @@ class Lines:
         import zstandard
 
         decompressor = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW)
-        reader = decompressor.stream_reader(handle, read_size=CHUNK, read_across_frames=True)
+        frame = decompressor.decompressobj()
+        started = False  # whether the current frame has been fed anything
         try:
-            while chunk := reader.read(CHUNK):
-                yield chunk
+            while data := handle.read(CHUNK):
+                while data:
+                    started = True
+                    out = frame.decompress(data)
+                    if out:
+                        yield out
+                    if not frame.eof:
+                        break
+                    # the frame ended; what follows is the next frame (files may have many)
+                    data, frame, started = frame.unused_data, decompressor.decompressobj(), False
         except zstandard.ZstdError as exc:
             raise InvalidInput(
                 f"{self.name}: the zstandard data is damaged after {handle.tell():,} bytes "
                 f"({exc}); expected a complete .zst file",
                 field="file",
             ) from None
+        if started and not frame.eof:
+            raise InvalidInput(
+                f"{self.name}: the zstandard data ends in the middle of a frame (the file is "
+                "truncated); expected a complete .zst file",
+                field="file",
+            )
 
 
 def _split_lines(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
