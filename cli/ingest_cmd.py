@@ -28,7 +28,7 @@ def ingest(
         "--format",
         "-f",
         help="Input format: auto (from each file's content) or one of wxr, disqus, blogger, "
-        "jsonl, html, text.",
+        "jsonl, reddit, pushshift, hackernews, remark42, commento, isso, html, text.",
     ),
     site: str | None = typer.Option(
         None,
@@ -43,7 +43,8 @@ def ingest(
         "write nothing.",
     ),
 ) -> None:
-    """Import comment threads from saved pages (text, HTML) and WXR/Disqus/Blogger/JSONL files.
+    """Import comment threads from saved pages (text, HTML), WXR/Disqus/Blogger/JSONL files,
+    Reddit, Pushshift (.zst too), Hacker News, Remark42, Commento and Isso JSON.
 
     Each file is one transaction: a file that fails leaves nothing behind, and the others still
     import. A file already imported (same sha256) is reported as unchanged. Ctrl-C stops at
