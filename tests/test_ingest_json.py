@@ -9,13 +9,18 @@ from typing import Any
 
 import pytest
 import zstandard
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from cli.app import app
 from tests.ingest_support import Snapshot, counts, ingest_one, snapshot
-from threads.ingest.registry import detect_format
+from threads.errors import InvalidInput
+from threads.ingest.registry import detect_format, get_format
+from threads.ingest.rows import comment_row
 from threads.ingest.service import Progress, ingest_paths
+from threads.ingest.source import SourceFile
 
 runner = CliRunner()
 
@@ -628,3 +633,87 @@ def test_valid_json_of_the_wrong_shape_says_what_was_expected(
     assert result.error is not None and "thread.json" in result.error
     assert "expected one t3 post" in result.error
     assert counts(engine)["comment"] == 0
+
+
+# --------------------------------------------------------------------------- any input
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+def _paths(value: Any, here: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [here]
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            found += _paths(inner, (*here, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            found += _paths(inner, (*here, index))
+    return found
+
+
+def _replace(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    copy = dict(value) if isinstance(value, dict) else list(value)
+    copy[path[0]] = _replace(value[path[0]], path[1:], new)
+    return copy
+
+
+SMALL_CORPUS = [n for n in sorted(EXPECTED) if n.startswith("json/") and "graw" not in n]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_any_change_to_a_json_source_reads_or_fails_clearly(
+    corpora: Path, tmp_path: Path, data: st.DataObject
+) -> None:
+    name = data.draw(st.sampled_from([*SMALL_CORPUS, "json/graw-reddit-morechildren.json"]))
+    fmt = get_format(EXPECTED[name]["format"])
+    path = corpora / name
+    if path.suffix == ".jsonl":
+        records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    else:
+        records = [json.loads(path.read_text())]
+    which = data.draw(st.integers(0, len(records) - 1))
+    where = data.draw(st.sampled_from(_paths(records[which])))
+    records[which] = _replace(records[which], where, data.draw(JSON_VALUES))
+    changed = tmp_path / "changed"
+    changed.write_text("\n".join(json.dumps(r) for r in records))
+    source = SourceFile(changed)
+    assert fmt.open is not None
+    try:
+        for item in fmt.open(source):
+            for parsed in getattr(item, "comments", []):
+                comment_row(parsed)
+    except InvalidInput as exc:
+        assert "changed" in exc.detail
+    finally:
+        source.close()
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(raw=st.binary(max_size=200))
+def test_any_bytes_given_to_a_json_reader_read_or_fail_clearly(tmp_path: Path, raw: bytes) -> None:
+    path = tmp_path / "bytes"
+    path.write_bytes(raw)
+    for name in ("reddit", "pushshift", "hackernews", "remark42", "commento", "isso"):
+        fmt = get_format(name)
+        assert fmt.open is not None
+        source = SourceFile(path)
+        try:
+            list(fmt.open(source))
+        except InvalidInput as exc:
+            assert "bytes" in exc.detail
+        finally:
+            source.close()

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from threads.enums import CommentStatus
+from threads.errors import InvalidInput
 from threads.ingest.jsonfile import (
     epoch_text,
     epoch_utc,
@@ -210,6 +211,12 @@ class HackerNewsReader:
                 for number, line in enumerate(raw.split("\n"), start=1)
                 if line.strip()
             ]
+        except RecursionError:
+            raise InvalidInput(
+                f"{self.name}: the JSON is nested too deeply to read; expected at most a few "
+                "hundred levels",
+                field="file",
+            ) from None
         found = document if isinstance(document, list) else [document]
         for number, item in enumerate(found):
             if not isinstance(item, dict):

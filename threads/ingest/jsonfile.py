@@ -71,6 +71,11 @@ def load_document(path: Path, name: str) -> tuple[Any, str, list[str]]:
         return json.loads(text), encoding, warnings
     except json.JSONDecodeError as exc:
         raise json_error(name, exc) from None
+    except RecursionError:
+        raise InvalidInput(
+            f"{name}: the JSON is nested too deeply to read; expected at most a few hundred levels",
+            field="file",
+        ) from None
 
 
 def is_zstd(head: bytes) -> bool:
@@ -182,6 +187,12 @@ def parse_line(name: str, number: int, line: bytes) -> dict[str, Any]:
         value = json.loads(line)
     except json.JSONDecodeError as exc:
         raise json_error(name, exc, line=number) from None
+    except RecursionError:
+        raise InvalidInput(
+            f"{name}: line {number}: the JSON is nested too deeply; expected a flat record",
+            field="file",
+            line=number,
+        ) from None
     except UnicodeDecodeError as exc:
         raise InvalidInput(
             f"{name}: line {number} is not UTF-8 ({exc.reason} at byte {exc.start}); "

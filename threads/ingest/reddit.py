@@ -239,25 +239,32 @@ class ThreadReader:
         thread: ParsedThread,
         out: list[ParsedComment],
     ) -> None:
-        for number, child in enumerate(children):
-            here = f"{where}[{number}]"
+        """Depth first, in the order of the file (a stack, not recursion: any depth)."""
+        stack = [
+            (child, f"{where}[{n}]", parent) for n, child in reversed(list(enumerate(children)))
+        ]
+        while stack:
+            child, here, above = stack.pop()
             data = _data(self.name, here, child)
             what = child.get("kind")
             if what == "more":
-                add_more(parent.extra if parent is not None else thread.extra, data)
+                add_more(above.extra if above is not None else thread.extra, data)
                 continue
             if what != "t1":
                 self.skipped[f"Reddit {what}"] = self.skipped.get(f"Reddit {what}", 0) + 1
                 continue
             comment = comment_of(data, len(out))
-            if parent is not None:
-                comment.parent_external_id = parent.external_id
+            if above is not None:
+                comment.parent_external_id = above.external_id
             out.append(comment)
             replies = data.get("replies")
-            if replies in ("", None):
+            if replies == "" or replies is None:
                 continue
             nested = _listing(self.name, f"{here}.data.replies", replies)
-            self._walk(nested, f"{here}.data.replies.data.children", comment, thread, out)
+            inner = f"{here}.data.replies.data.children"
+            stack.extend(
+                (reply, f"{inner}[{n}]", comment) for n, reply in reversed(list(enumerate(nested)))
+            )
 
 
 class MoreChildren:
@@ -275,7 +282,8 @@ class MoreChildren:
         errors = answer.get("errors")
         if errors:
             raise shape_error(self.name, "json.errors", f"no errors; Reddit answered {errors!r}")
-        things = (answer.get("data") or {}).get("things")
+        data = answer.get("data")
+        things = data.get("things") if isinstance(data, dict) else None
         if not isinstance(things, list):
             raise shape_error(self.name, "json.data.things", f"an array, not {kind(things)}")
         threads: dict[str, ParsedThread] = {}
@@ -333,7 +341,8 @@ def _listing(name: str, where: str, value: Any) -> list[Any]:
     """The children of a Reddit ``Listing``."""
     if not isinstance(value, dict) or value.get("kind") != "Listing":
         raise shape_error(name, where, 'a Listing ({"kind": "Listing", "data": {...}})')
-    children = (value.get("data") or {}).get("children")
+    data = value.get("data")
+    children = data.get("children") if isinstance(data, dict) else None
     if not isinstance(children, list):
         raise shape_error(name, f"{where}.data.children", f"an array, not {kind(children)}")
     return children
