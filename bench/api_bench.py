@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 from tests.pg import find_pg_bin, start_cluster  # noqa: E402
 from threads.db import make_engine, session_scope, upgrade  # noqa: E402
 from threads.keys import create_key  # noqa: E402
-from threads.models import Article, Comment, Role, Thread  # noqa: E402
+from threads.models import Article, Comment, Role, Site, Thread  # noqa: E402
 from threads.moderation.audit import Actor  # noqa: E402
 
 PYTHON = sys.executable
@@ -117,8 +117,19 @@ def seed(url: str, comments: int, threads: int = 100) -> Seeded:
     now = datetime.now(UTC)
     statuses = ["approved"] * 6 + ["pending"] * 2 + ["flagged", "rejected"]
     with engine.begin() as conn:
+        site_id = conn.execute(
+            sa.insert(Site.__table__).returning(Site.__table__.c.id),  # type: ignore[attr-defined]
+            {
+                "key": "bench.example",
+                "name": "bench",
+                "extra": {},
+                "created_at": now,
+                "updated_at": now,
+            },
+        ).scalar_one()
         article_rows = [
             {
+                "site_id": site_id,
                 "key": f"bench:{i}",
                 "title": f"Article {i}",
                 "authors": [],

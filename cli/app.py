@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "queue": ("cli.moderation_cmd", "queue"),
     "moderate": ("cli.moderation_cmd", "moderate"),
     "history": ("cli.moderation_cmd", "history"),
+    "audit": ("cli.moderation_cmd", "audit"),
     "close": ("cli.moderation_cmd", "close"),
     "reopen": ("cli.moderation_cmd", "reopen"),
     "close-stale": ("cli.moderation_cmd", "close_stale_cmd"),

@@ -21,7 +21,14 @@ from threads.db.types import utcnow
 from threads.errors import InvalidInput
 from threads.models import AutoCloseFrom, CommentStatus, EventTarget, Role, Thread, ThreadState
 from threads.moderation.audit import Actor
-from threads.moderation.history import DEFAULT_LIMIT, HistoryPage, comment_history, thread_history
+from threads.moderation.history import (
+    DEFAULT_LIMIT,
+    AuditFilter,
+    HistoryPage,
+    audit_log,
+    comment_history,
+    thread_history,
+)
 from threads.moderation.lifecycle import ACTIONS
 from threads.moderation.queue import SORTS, QueueFilter, list_queue
 from threads.moderation.service import apply_action, get_comment_or_404
@@ -243,14 +250,56 @@ def history(
     if as_json:
         _print_json(history_page(page))
         return
-    _history_table(page, f"thread {thread}" if thread is not None else f"comment {comment_id}")
+    of = f"thread {thread}" if thread is not None else f"comment {comment_id}"
+    _history_table(page, f"history of {of} ({page.total} events)")
     if page.next_cursor:
         what = f"--thread {thread}" if thread is not None else str(comment_id)
         make_console().print(f"more: threads history {what} --cursor {page.next_cursor}")
 
 
-def _history_table(page: HistoryPage, of: str) -> None:
-    table = Table(title=f"history of {of} ({page.total} events)", title_justify="left")
+def audit(
+    ctx: typer.Context,
+    actor: str | None = typer.Option(
+        None, "--actor", help="Only this actor, exactly as the log shows it (key:NAME, alice)."
+    ),
+    action: str | None = typer.Option(None, "--action", help="Only this action (reject, close)."),
+    since: str | None = typer.Option(
+        None, "--since", help="Recorded on/after (YYYY-MM-DD or ISO)."
+    ),
+    until: str | None = typer.Option(
+        None, "--until", help="Recorded up to this date, inclusive (or before an ISO time)."
+    ),
+    site: str | None = typer.Option(
+        None, "--site", help="Only this site's threads (its key; see `threads sites`)."
+    ),
+    limit: int = typer.Option(DEFAULT_LIMIT, "--limit", "-n", help="Events per page (1-500)."),
+    cursor: str | None = typer.Option(None, "--cursor", help="Next page (printed below a page)."),
+    as_json: bool = typer.Option(
+        False,
+        "--json",
+        help="Print the page as JSON for scripts: the same shape as GET /api/audit.",
+    ),
+) -> None:
+    """Show the whole audit log, newest first: who did what to which comment or thread."""
+    flt = AuditFilter(
+        actor=actor,
+        action=action,
+        since=_when(since, "--since"),
+        until=_when(until, "--until", end=True),
+        site=site,
+    )
+    with session_scope(state(ctx).engine()) as session:
+        page = audit_log(session, flt, cursor=cursor, limit=limit)
+    if as_json:
+        _print_json(history_page(page))
+        return
+    _history_table(page, f"audit log, newest first ({page.total} matching)")
+    if page.next_cursor:
+        make_console().print(f"more: threads audit ... --cursor {page.next_cursor}")
+
+
+def _history_table(page: HistoryPage, title: str) -> None:
+    table = Table(title=title, title_justify="left")
     for name in ("time", "on", "actor", "action", "from", "to", "reason"):
         table.add_column(name, overflow="fold")
     for e in page.items:
@@ -394,6 +443,7 @@ def _days(value: str) -> int | None:
 
 
 __all__ = [
+    "audit",
     "close",
     "close_stale_cmd",
     "history",

@@ -319,13 +319,18 @@ class ModerationEvent(SQLModel, table=True):
     """
 
     __tablename__ = "moderation_event"
-    __table_args__ = (sa.Index("ix_moderation_event_target", "target_type", "target_id"),)
+    __table_args__ = (
+        sa.Index("ix_moderation_event_target", "target_type", "target_id"),
+        # the audit log's filters, in its page order (newest first by id): no sort
+        sa.Index("ix_moderation_event_actor_id", "actor", "id"),
+        sa.Index("ix_moderation_event_action_id", "action", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     target_type: EventTarget = Field(sa_type=enum_type(EventTarget, "event_target"))
     target_id: int
     thread_id: int | None = Field(default=None, index=True)
-    actor: str = Field(max_length=255, index=True)
+    actor: str = Field(max_length=255)
     actor_type: ActorType = Field(sa_type=enum_type(ActorType, "actor_type"))
     action: str = Field(max_length=32)
     from_state: str | None = Field(default=None, max_length=32)

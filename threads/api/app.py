@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from threads import __version__
 from threads.api.access_log import install_redaction
+from threads.api.audit_routes import AuditController
 from threads.api.body import BoundedJsonRequest
 from threads.api.cache import ResponseCache
 from threads.api.comments_routes import CommentController
@@ -132,6 +133,7 @@ def create_app(settings: Settings) -> Litestar:
             SiteController,
             CommentController,
             QueueController,
+            AuditController,
             KeyController,
             *_optional_controllers(),
         ],

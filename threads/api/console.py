@@ -429,6 +429,8 @@ def session_middleware(settings: Settings) -> DefineMiddleware:
 
 def console_routers(settings: Settings) -> list[Any]:
     """The console's routes (CSRF on them only), its static files, and ``/``."""
+    from threads.api.console_history import HISTORY_ROUTES  # it builds on this module
+
     csrf = CSRFConfig(
         secret=_secret(settings, "csrf").hex(),
         cookie_name="threads_csrf",
@@ -449,6 +451,8 @@ def console_routers(settings: Settings) -> list[Any]:
         response_headers=headers,
         include_in_schema=False,
     )
+    for handler in HISTORY_ROUTES:
+        pages.register(handler)
     static = create_static_files_router(
         path=f"{PREFIX}/static", directories=[STATIC], include_in_schema=False
     )

@@ -1,4 +1,5 @@
-"""The audit trail, read back: the events of one comment or of one thread, in id order.
+"""The audit trail, read back: the events of one comment or of one thread, in id order, and the
+whole log newest first.
 
 Pages are keyset pages on the event id (never OFFSET): events are only ever appended, so the id
 order is the order they happened in, and walking the pages sees each event once. The comment's
@@ -9,9 +10,13 @@ labels, reports, rule decisions, close, reopen, policy) carries the thread's id.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Protocol
+
 from sqlalchemy import ColumnElement, func, select
 from sqlmodel import Session, col
 
+from threads.db.queries.sites import site_threads_by_key
 from threads.models import EventTarget, ModerationEvent
 
 
@@ -63,3 +68,60 @@ def thread_events(
 def thread_event_count(session: Session, thread_id: int) -> int:
     """How many audit events a thread and its comments have."""
     return _count(session, _of_thread(thread_id))
+
+
+# --- the whole audit log, newest first --------------------------------------------------------
+#
+# Keyset pages on the event id, descending (``id < before_id``): ids follow the order events
+# were recorded. An actor or action filter walks ``ix_moderation_event_actor_id`` or
+# ``ix_moderation_event_action_id`` (equality, then id: already in page order, no sort); a
+# date range ``ix_moderation_event_created_at``; a site its threads' ids through
+# ``ix_moderation_event_thread_id``.
+
+
+class AuditWhere(Protocol):
+    """The filter of :func:`audit_events` (``threads.moderation.history.AuditFilter``)."""
+
+    @property
+    def actor(self) -> str | None: ...
+    @property
+    def action(self) -> str | None: ...
+    @property
+    def since(self) -> datetime | None: ...
+    @property
+    def until(self) -> datetime | None: ...
+    @property
+    def site(self) -> str | None: ...
+
+
+def _audit_conditions(flt: AuditWhere) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    if flt.actor is not None:
+        conds.append(col(ModerationEvent.actor) == flt.actor)
+    if flt.action is not None:
+        conds.append(col(ModerationEvent.action) == flt.action)
+    if flt.since is not None:
+        conds.append(col(ModerationEvent.created_at) >= flt.since)
+    if flt.until is not None:
+        conds.append(col(ModerationEvent.created_at) < flt.until)
+    if flt.site is not None:
+        conds.append(col(ModerationEvent.thread_id).in_(site_threads_by_key(flt.site)))
+    return conds
+
+
+def audit_events(
+    session: Session, flt: AuditWhere, *, before_id: int | None = None, limit: int
+) -> list[ModerationEvent]:
+    """Up to ``limit`` audit events matching ``flt`` with an id below ``before_id``, newest
+    first."""
+    stmt = select(ModerationEvent).where(*_audit_conditions(flt))
+    if before_id is not None:
+        stmt = stmt.where(col(ModerationEvent.id) < before_id)
+    stmt = stmt.order_by(col(ModerationEvent.id).desc()).limit(limit)
+    return list(session.scalars(stmt))
+
+
+def audit_event_count(session: Session, flt: AuditWhere) -> int:
+    """How many audit events match ``flt``."""
+    stmt = select(func.count()).select_from(ModerationEvent).where(*_audit_conditions(flt))
+    return int(session.execute(stmt).scalar_one())
