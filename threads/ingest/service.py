@@ -150,13 +150,16 @@ def ingest_paths(
     dry_run: bool = False,
     progress: ProgressCallback | None = None,
     max_comment_chars: int = MAX_COMMENT_CHARS,
+    recover: bool = False,
 ) -> IngestReport:
     """Import every file under ``paths``; one transaction and ImportBatch per file.
 
     ``fmt`` names a format (see ``threads.ingest.registry``) or ``"auto"`` detects it from
     each file's content. ``site``: the key of the site every thread goes to, instead of the site
     each file names. ``dry_run``: do everything but commit. ``max_comment_chars``: longer
-    comment bodies are cut, with a warning. Raises InvalidInput for a missing path, an unknown
+    comment bodies are cut, with a warning. ``recover``: XML that is not well-formed is
+    repaired as far as lxml's recovery mode can (each repair a warning with its line) and the
+    batch is marked ``recovered`` in its counts. Raises InvalidInput for a missing path, an unknown
     format or a bad site key (before anything is written); a problem inside a file is reported,
     not raised. Ctrl-C raises :class:`IngestInterrupted`.
     """
@@ -170,7 +173,9 @@ def ingest_paths(
     try:
         for index, path in enumerate(files):
             place = (index, len(files))
-            one = _File(engine, path, fmt, site, dry_run, progress, place, max_comment_chars)
+            one = _File(
+                engine, path, fmt, site, dry_run, progress, place, max_comment_chars, recover
+            )
             report.files.append(one.run())
     except KeyboardInterrupt:
         done = len(report.files)  # the interrupt may come between two files as well
@@ -218,8 +223,10 @@ class _File:
         progress: ProgressCallback | None,
         place: tuple[int, int],
         max_comment_chars: int = MAX_COMMENT_CHARS,
+        recover: bool = False,
     ) -> None:
         self.engine = engine
+        self.recover = recover
         self.path = path
         self.fmt = fmt
         self.site = site
@@ -305,7 +312,8 @@ class _File:
             status="running",
             started_at=utcnow(),
         )
-        source = SourceFile(self.path, declared)
+        recover = self.recover and fmt.xml
+        source = SourceFile(self.path, declared, recover=recover)
         if fmt.load is not None:
             if self.site is not None:
                 raise InvalidInput(
@@ -365,6 +373,9 @@ class _File:
                 )
             counts = stats.as_dict()
             counts["warnings"] = len(warnings)
+            if recover:
+                counts["recovered"] = True
+                counts["repairs"] = source.repairs
             if reader.skipped:
                 counts["skipped"] = dict(sorted(reader.skipped.items()))
         batch.counts = counts
