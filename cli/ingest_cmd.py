@@ -217,6 +217,8 @@ def render_report(report: IngestReport, console: Console) -> None:
                 files.add_row(safe_text(parent + "/", style="dim"))
         batch = f" #{item.batch_id}" if item.batch_id is not None else ""
         counts = item.counts
+        if counts.get("mode"):  # an archive: its load is recorded apart from import batches
+            batch = f" ({counts['mode']}, archive load #{counts.get('archive_load')})"
         if counts.get("recovered"):
             batch += f" recovered ({counts.get('repairs', 0)} repairs)"
         files.add_row(

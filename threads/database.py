@@ -206,7 +206,13 @@ class Database:
 
         def write(handle: TextIO) -> dict[str, int]:
             return export(
-                self.engine, format, handle, thread_ids=thread_ids, site=site, codebook=book
+                self.engine,
+                format,
+                handle,
+                thread_ids=thread_ids,
+                site=site,
+                codebook=book,
+                as_of=self.settings.archive_time(),
             )
 
         if isinstance(out, str | Path):

@@ -30,8 +30,6 @@ from threads.models import ParsedThread
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from threads.models import ImportBatch
-
 #: the reader modules, in the order detection asks them (the catch-all, page text, last)
 MODULES = (
     "threads.ingest.wxr",
@@ -65,8 +63,9 @@ class Format:
     detect: Callable[[Head], bool]
     #: a reader of the file (None for a format that loads itself)
     open: Callable[[SourceFile], Reader] | None = None
-    #: a format that writes into the session itself (our JSONL archive): returns the counts
-    load: Callable[[Session, Path, ImportBatch], dict[str, Any]] | None = None
+    #: a format that writes into the session itself and records its own load (our JSONL
+    #: archive), given the file and its sha256: returns the counts
+    load: Callable[[Session, Path, str], dict[str, Any]] | None = None
     #: an XML format: undeclared namespace prefixes are declared and the file read again
     xml: bool = False
 
