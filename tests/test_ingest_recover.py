@@ -130,3 +130,29 @@ def test_cli_recover_marks_the_batch_in_the_files_table(db_url: str, corpora: Pa
     assert done.exit_code == 0, done.output
     assert "recovered (3 repairs)" in " ".join(done.stdout.split())
     assert "repaired: AttValue" in done.stdout
+
+
+def test_threads_imports_lists_the_recovered_batch_and_archive_loads(
+    db_url: str, corpora: Path, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+
+    def threads(*args: str) -> str:
+        done = runner.invoke(app, ["--database-url", db_url, *args], env={"COLUMNS": "200"})
+        assert done.exit_code == 0, done.output
+        return " ".join(done.stdout.split())
+
+    assert "no imports yet" in threads("imports")
+    threads("ingest", str(corpora / "disqus" / "isso-disqus.xml"))
+    threads("ingest", "--recover", str(corpora / "disqus" / "remark42-disqus.xml"))
+    archive = tmp_path / "backup.jsonl"
+    threads("export", "--out", str(archive))
+    listed = threads("imports")
+    assert "batch #2 │ remark42-disqus.xml │ disqus │ ok" in listed
+    assert "│ 6 │ 8 │ yes (3 repairs)" in listed
+    assert "batch #1 │ isso-disqus.xml │ disqus │ ok" in listed
+    # an archive loaded into a database that has rows is a merge, listed apart from batches
+    threads("ingest", str(archive))
+    listed = threads("imports", "--limit", "1")
+    assert "archive load #1 │ backup.jsonl │ jsonl │ merge" in listed
+    assert "batch #" not in listed

@@ -287,9 +287,8 @@ def xml_error(source: XmlSource, exc: Exception) -> InvalidInput:
     snippet = (before + after).strip()
     near = f" near {snippet!r}" if snippet else ""
     return InvalidInput(
-        f"{name}: not well-formed XML at line {line}, column {column + 1}: {problem}{near} "
-        "(the --recover option of threads ingest salvages what it can, with a warning for "
-        "each repair)",
+        f"{name}: not well-formed XML at line {line}, column {column + 1} (--recover "
+        f"salvages what it can): {problem}{near}",
         field="file",
         line=line,
         column=column + 1,
