@@ -43,6 +43,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "policy": ("cli.moderation_cmd", "policy"),
     "export": ("cli.export_cmd", "export_cmd"),
     "ingest": ("cli.ingest_cmd", "ingest"),
+    "imports": ("cli.imports_cmd", "imports"),
     "sites": ("cli.sites_cmd", "sites"),
     "classify": ("cli.topics_cmd", "classify"),
     "label": ("cli.topics_cmd", "label"),

@@ -59,12 +59,19 @@ def export_cmd(
     engine = state(ctx).engine()
     thread_ids = list(thread) if thread else None
     book = state(ctx).codebook(codebook)
+    as_of = state(ctx).settings.archive_time()
     if out is not None:
         try:
             counts = write_output(
                 out,
                 lambda handle: export(
-                    engine, fmt.value, handle, thread_ids=thread_ids, site=site, codebook=book
+                    engine,
+                    fmt.value,
+                    handle,
+                    thread_ids=thread_ids,
+                    site=site,
+                    codebook=book,
+                    as_of=as_of,
                 ),
                 follow_symlinks=follow_symlinks,
             )
@@ -85,7 +92,13 @@ def export_cmd(
     try:
         # exact data when piped or redirected; controls shown as escapes on a terminal
         export(
-            engine, fmt.value, for_terminal(handle), thread_ids=thread_ids, site=site, codebook=book
+            engine,
+            fmt.value,
+            for_terminal(handle),
+            thread_ids=thread_ids,
+            site=site,
+            codebook=book,
+            as_of=as_of,
         )
         handle.flush()
     except OSError as exc:  # stdout is full or closed: discarded, so that detach can flush

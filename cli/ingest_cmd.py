@@ -42,6 +42,13 @@ def ingest(
         help="Read and match everything, report what an import would add and change, and "
         "write nothing.",
     ),
+    recover: bool = typer.Option(
+        False,
+        "--recover",
+        help="Salvage XML that is not well-formed (an unquoted attribute, an unclosed tag): "
+        "lxml's recovery mode repairs what it can, each repair is a warning with its line, and "
+        "the import is marked recovered.",
+    ),
 ) -> None:
     """Import comment threads from saved pages (text, HTML), WXR/Disqus/Blogger/JSONL files,
     Reddit, Pushshift (.zst too), Hacker News, Remark42, Commento and Isso JSON.
@@ -58,10 +65,16 @@ def ingest(
         engine = state(ctx).engine()
         limit = state(ctx).settings.max_import_comment_chars
         if sys.stdout.isatty():
-            report = _with_progress(engine, paths, fmt, site, dry_run, limit, console)
+            report = _with_progress(engine, paths, fmt, site, dry_run, limit, recover, console)
         else:
             report = ingest_paths(
-                engine, paths, fmt=fmt, site=site, dry_run=dry_run, max_comment_chars=limit
+                engine,
+                paths,
+                fmt=fmt,
+                site=site,
+                dry_run=dry_run,
+                max_comment_chars=limit,
+                recover=recover,
             )
     except IngestInterrupted as stop:
         render_report(stop.report, console)
@@ -119,6 +132,7 @@ def _with_progress(
     site: str | None,
     dry_run: bool,
     limit: int,
+    recover: bool,
     console: Console,
 ) -> IngestReport:
     from rich.progress import (
@@ -159,6 +173,7 @@ def _with_progress(
             dry_run=dry_run,
             progress=update,
             max_comment_chars=limit,
+            recover=recover,
         )
 
 
@@ -203,6 +218,10 @@ def render_report(report: IngestReport, console: Console) -> None:
                 files.add_row(safe_text(parent + "/", style="dim"))
         batch = f" #{item.batch_id}" if item.batch_id is not None else ""
         counts = item.counts
+        if counts.get("mode"):  # an archive: its load is recorded apart from import batches
+            batch = f" ({counts['mode']}, archive load #{counts.get('archive_load')})"
+        if counts.get("recovered"):
+            batch += f" recovered ({counts.get('repairs', 0)} repairs)"
         files.add_row(
             safe_text(("  " if parent else "") + name),
             safe_text(f"{item.format or '-'} {item.encoding or ''}".rstrip()),

@@ -26,6 +26,7 @@ EXPECTED_TABLES = {
     "moderation_event",
     "comment_report",
     "api_key",
+    "archive_load",
     "import_batch",
 }
 

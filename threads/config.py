@@ -182,6 +182,13 @@ class Settings(BaseSettings):
             return datetime.fromtimestamp(self.source_date_epoch, UTC)
         return datetime.now(UTC).replace(microsecond=0)
 
+    def archive_time(self) -> datetime | None:
+        """The time an archive header says, when fixed by ``SOURCE_DATE_EPOCH`` (None: the
+        archive takes the newest time in its data)."""
+        if self.source_date_epoch is not None:
+            return datetime.fromtimestamp(self.source_date_epoch, UTC)
+        return None
+
     def environ(self) -> dict[str, str]:
         """The variables that give these settings back through :meth:`from_env`."""
         out: dict[str, str] = {}

@@ -87,9 +87,11 @@ class Database:
         format: str = "auto",  # noqa: A002 - the CLI option's name
         site: str | None = None,
         dry_run: bool = False,
+        recover: bool = False,
     ) -> IngestReport:
         """Import files (or folders of them), one transaction per file; a file already imported
-        is "unchanged". Problems inside a file are in the report, not raised."""
+        is "unchanged". Problems inside a file are in the report, not raised. ``recover``:
+        salvage XML that is not well-formed (``threads ingest --recover``)."""
         from threads.ingest.service import ingest_paths
 
         return ingest_paths(
@@ -99,6 +101,7 @@ class Database:
             site=site,
             dry_run=dry_run,
             max_comment_chars=self.settings.max_import_comment_chars,
+            recover=recover,
         )
 
     def classify(
@@ -206,7 +209,13 @@ class Database:
 
         def write(handle: TextIO) -> dict[str, int]:
             return export(
-                self.engine, format, handle, thread_ids=thread_ids, site=site, codebook=book
+                self.engine,
+                format,
+                handle,
+                thread_ids=thread_ids,
+                site=site,
+                codebook=book,
+                as_of=self.settings.archive_time(),
             )
 
         if isinstance(out, str | Path):

@@ -78,6 +78,28 @@ class ImportBatch(SQLModel, table=True):
     errors: list[str] = _json(list)
 
 
+class ArchiveLoad(SQLModel, table=True):
+    """One load of a threads JSONL archive (``threads ingest`` of a ``threads export`` file).
+
+    Kept apart from ``import_batch``, which the archive itself carries: a restore into an empty
+    database then leaves it exactly as archived (export -> restore -> export gives the same
+    bytes), and the load is still on record. ``mode``: "restore" (into an empty database, every
+    id kept) or "merge". Never archived itself.
+    """
+
+    __tablename__ = "archive_load"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_name: str = Field(max_length=512)
+    source_path: str | None = Field(default=None, sa_type=sa.Text)
+    sha256: str = Field(max_length=64, index=True)
+    mode: str = Field(max_length=16)
+    #: the archive header's ``as_of``
+    archive_as_of: datetime | None = Field(default=None, sa_column=_ts())
+    loaded_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
+    counts: dict[str, Any] = _json()
+
+
 class Site(SQLModel, table=True):
     """Where articles come from: a blog, a news site, a Disqus forum. ``key`` is its stable
     identity (derived from the imported file, or given with ``threads ingest --site``)."""
@@ -382,6 +404,7 @@ ALL_TABLES = [
     ModerationEvent,
     CommentReport,
     ApiKey,
+    ArchiveLoad,
 ]
 
 

@@ -8,6 +8,7 @@ jsonl`` calls it).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import TextIO
 
 from sqlalchemy.engine import Engine
@@ -31,19 +32,21 @@ def export(
     thread_ids: Sequence[int] | None = None,
     codebook: str = DEFAULT_CODEBOOK,
     site: str | None = None,
+    as_of: datetime | None = None,
 ) -> dict[str, int]:
     """Write the database (or ``thread_ids`` only, and/or the threads of the site with key
     ``site``) to ``out`` in ``fmt``; returns what was written.
 
     ``codebook`` names the codebook whose topics the CSV shows (the archive holds every
-    codebook's labels; WXR and Disqus carry no topics).
+    codebook's labels; WXR and Disqus carry no topics). ``as_of``: the archive header's time
+    (default: the newest time in the data; see :func:`dump_archive`).
 
     The counts are records per type for ``jsonl`` and ``{"comment": n}`` for the others. Raises
     InvalidInput for an unknown format or given threads of another site, NotFound naming
     thread ids that do not exist or an unknown site key (with the known ones).
     """
     if fmt == "jsonl":
-        return dump_archive(engine, out, thread_ids=thread_ids, site=site)
+        return dump_archive(engine, out, thread_ids=thread_ids, site=site, as_of=as_of)
     writers: dict[str, Callable[..., int]] = {
         "wxr": dump_wxr,
         "disqus": dump_disqus,

@@ -17,7 +17,10 @@ comments' ``classified_version``/``classified_hash`` (derived state) are dropped
 comment was classified is not archived: a restored database classifies again.
 
 The same database always gives the same bytes (there is no "now" in the header: ``as_of`` is the
-newest timestamp held in the archived rows), which makes archives diffable and checksummable.
+newest timestamp held in the archived rows, or ``SOURCE_DATE_EPOCH`` when the caller passes it),
+which makes archives diffable and checksummable. Restoring an archive into an empty database
+gives that database back (``threads ingest`` records the load in ``archive_load``, which is not
+archived), so export -> restore -> export gives the same bytes, across SQLite and PostgreSQL too.
 """
 
 from __future__ import annotations
@@ -147,9 +150,14 @@ def dump_archive(
     *,
     thread_ids: Sequence[int] | None = None,
     site: str | None = None,
+    as_of: datetime | None = None,
 ) -> dict[str, int]:
     """Write the archive of the whole database (or of ``thread_ids`` only, and/or of the
     threads of the site with key ``site``) to ``out``.
+
+    The archive is a function of the data: the header's ``as_of`` is the newest time held in
+    the archived rows, or ``as_of`` when given (``threads export`` gives ``SOURCE_DATE_EPOCH``
+    when it is set), never the time of the export.
 
     Rows are streamed from one consistent snapshot. Returns the number of records written per
     record type. Raises NotFound naming any thread id that does not exist or an unknown site key.
@@ -165,7 +173,9 @@ def dump_archive(
             "version": VERSION,
             "software": f"threads {__version__}",
             "schema": schema,
-            "as_of": format_time(max(times)) if times else None,
+            "as_of": format_time(as_of if as_of is not None else max(times))
+            if as_of is not None or times
+            else None,
             "scope": _scope_record(scope),
             "counts": counts,
         }
@@ -271,26 +281,38 @@ def is_archive_header(line: str | bytes) -> bool:
 
 
 def load_archive(
-    session: Session, lines: Iterable[str], *, batch: ImportBatch | None
-) -> dict[str, int]:
+    session: Session,
+    lines: Iterable[str],
+    *,
+    batch: ImportBatch | None = None,
+    name: str | None = None,
+) -> dict[str, Any]:
     """Add the rows of a JSONL archive to ``session`` (the caller commits or rolls back).
 
     Into an empty database (no rows but ``batch``) every id is kept, so the result is the archived
     database itself; otherwise rows are merged like any import: matched by their stable keys, new
     ones added with new ids, newer versions (by ``updated_at``) updating older ones, events and
-    reports added only when not already present. ``batch`` is the caller's ImportBatch for this
-    load (it may be moved to a free id: read ``batch.id`` after the call). Returns records read
-    per type plus ``inserted``, ``updated`` and ``unchanged``. Raises InvalidInput naming the line
+    reports added only when not already present. ``batch``: an ImportBatch of the caller's to
+    add beside the archived ones (it may be moved to a free id: read ``batch.id`` after the
+    call); ``threads ingest`` passes none and records the load in ``archive_load`` instead, so
+    that a restored database exports as it was archived. ``name`` names the file in errors.
+    Returns records read per type plus ``inserted``, ``updated`` and ``unchanged``, ``restored``
+    (whether every id was kept) and the header's ``as_of``. Raises InvalidInput naming the line
     and field of the first problem.
     """
-    return _Loader(session, batch).run(lines)
+    loader = _Loader(session, batch, name)
+    counts: dict[str, Any] = dict(loader.run(lines))
+    counts["restored"] = loader.restore
+    counts["as_of"] = loader.as_of
+    return counts
 
 
 class _Loader:
-    def __init__(self, session: Session, batch: ImportBatch | None) -> None:
+    def __init__(self, session: Session, batch: ImportBatch | None, name: str | None) -> None:
         self.session = session
         self.batch = batch
-        self.where = (batch.source_name if batch is not None else "") or "archive"
+        self.where = name or (batch.source_name if batch is not None else "") or "archive"
+        self.as_of: str | None = None
         self.restore = False
         self.ids: dict[str, dict[int, int]] = {name: {} for name in RECORD_TYPES}
         self.unique: dict[str, set[tuple[Any, ...]]] = {name: set() for name in RECORD_TYPES}
@@ -392,6 +414,8 @@ class _Loader:
                 field="version",
             )
         self.version = version
+        as_of = header.get("as_of")
+        self.as_of = as_of if isinstance(as_of, str) else None
         counts = header.get("counts")
         if counts is not None and not isinstance(counts, dict):
             raise self.fail("field 'counts': expected an object of counts per type", "counts")

@@ -44,6 +44,10 @@ COMMENT_TYPE = {
     CommentKind.TRACKBACK: "trackback",
 }
 _NO_DATE = "0000-00-00 00:00:00"  # what WordPress itself writes for "no date"
+#: the comment meta that says a comment's date is the time threads stored it, because the
+#: source gave none: importers such as Isso's need a real date (they fail on WordPress's own
+#: ``0000-00-00 00:00:00``), and threads' WXR reader takes the comment back as undated
+UNDATED_META = ("threads_date", "stored")
 
 
 def cdata(value: str | None) -> str:
@@ -135,7 +139,9 @@ def _item_open(out: TextIO, t: Any) -> None:
     state = "closed" if t.thread_state == ThreadState.CLOSED else "open"
     w = out.write
     w("\t<item>\n")
-    w(f"\t\t<title>{text(t.article_title)}</title>\n")
+    # an item without a title is skipped by Isso's importer (it reads no text as no post):
+    # an untitled article gets one space, which readers strip (ours too)
+    w(f"\t\t<title>{text(t.article_title) or ' '}</title>\n")
     w(f"\t\t<link>{text(t.article_source_url or '')}</link>\n")
     w(f"\t\t<pubDate>{rss_date(date)}</pubDate>\n")
     w(f"\t\t<dc:creator>{cdata(creator)}</dc:creator>\n")
@@ -168,16 +174,24 @@ def _comments(out: TextIO, comments: Iterable[Any]) -> int:
         extra = c.extra or {}
         ip = text(extra.get("author_ip", ""))
         w(f"\t\t\t<wp:comment_author_IP>{ip}</wp:comment_author_IP>\n")
-        w(f"\t\t\t<wp:comment_date>{wp_date(c.posted_at)}</wp:comment_date>\n")
-        w(f"\t\t\t<wp:comment_date_gmt>{wp_date(c.posted_at)}</wp:comment_date_gmt>\n")
+        date = wp_date(c.posted_at or c.created_at)
+        w(f"\t\t\t<wp:comment_date>{date}</wp:comment_date>\n")
+        w(f"\t\t\t<wp:comment_date_gmt>{date}</wp:comment_date_gmt>\n")
         body = html_body(c.body, c.body_format)
-        w(f"\t\t\t<wp:comment_content>{cdata(body)}</wp:comment_content>\n")
+        # an empty CDATA section is no text at all to an XML parser, and importers (Isso's)
+        # fail on a comment without text: an empty body is written as one space, which
+        # every reader (ours too) strips
+        content = cdata(body) if body else " "
+        w(f"\t\t\t<wp:comment_content>{content}</wp:comment_content>\n")
         w(f"\t\t\t<wp:comment_approved>{APPROVED[c.status]}</wp:comment_approved>\n")
         kind = COMMENT_TYPE[c.kind] or str(extra.get("comment_type", ""))
         w(f"\t\t\t<wp:comment_type>{text(kind)}</wp:comment_type>\n")
         w(f"\t\t\t<wp:comment_parent>{c.parent_id or 0}</wp:comment_parent>\n")
         w(f"\t\t\t<wp:comment_user_id>{text(extra.get('user_id', 0))}</wp:comment_user_id>\n")
-        for key, value in comment_meta(extra):
+        meta = comment_meta(extra)
+        if c.posted_at is None:
+            meta.append(UNDATED_META)
+        for key, value in meta:
             w("\t\t\t<wp:commentmeta>\n")
             w(f"\t\t\t\t<wp:meta_key>{cdata(key)}</wp:meta_key>\n")
             w(f"\t\t\t\t<wp:meta_value>{cdata(value)}</wp:meta_value>\n")

@@ -22,15 +22,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from threads.errors import InvalidInput
-from threads.ingest.sniff import decode_head
+from threads.ingest.sniff import MAX_JUNK, XML_DECLARATION, decode_head
 from threads.ingest.source import SourceFile
 from threads.ingest.stream import Item
 from threads.models import ParsedThread
 
 if TYPE_CHECKING:
     from sqlmodel import Session
-
-    from threads.models import ImportBatch
 
 #: the reader modules, in the order detection asks them (the catch-all, page text, last)
 MODULES = (
@@ -71,8 +69,9 @@ class Format:
     detect: Callable[[Head], bool]
     #: a reader of the file (None for a format that loads itself)
     open: Callable[[SourceFile], Reader] | None = None
-    #: a format that writes into the session itself (our JSONL archive): returns the counts
-    load: Callable[[Session, Path, ImportBatch], dict[str, Any]] | None = None
+    #: a format that writes into the session itself and records its own load (our JSONL
+    #: archive), given the file and its sha256: returns the counts
+    load: Callable[[Session, Path, str], dict[str, Any]] | None = None
     #: an XML format: undeclared namespace prefixes are declared and the file read again
     xml: bool = False
 
@@ -114,7 +113,16 @@ _PROLOG = re.compile(
     r"\A(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?!\s+html)[^\[>]*(?:\[.*?\])?\s*>)*", re.S | re.I
 )
 _FIRST_TAG = re.compile(r"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
-_HTML_START = re.compile(r"<!doctype\s+html|<html[\s>]", re.I)
+_HTML_DOCTYPE = re.compile(r"<!doctype\s+html\b[^<>]*>", re.I)
+_DECLARATION = re.compile(XML_DECLARATION)
+_JUNK = re.compile(r"[^\w<]*")
+#: a whole start tag: its name, then attributes (a name, with a value or without one)
+_START_TAG = re.compile(
+    r"""<(?P<name>[A-Za-z_][\w.:-]*)"""
+    r"""(?P<attrs>(?:\s+[^\s"'<>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>=`]+))?)*)"""
+    r"""\s*/?>"""
+)
+_QUOTED_VALUE = re.compile(r"""=\s*["']""")
 _JSON_START = re.compile(r'\A[\[{]\s*(?:["{\[\]}\d-]|true\b|false\b|null\b|\Z)')
 
 
@@ -133,30 +141,57 @@ class Head:
         return self.text.lstrip()
 
     @cached_property
+    def _declaration_at(self) -> int:
+        """Where the XML declaration starts (-1 when there is none): a whole declaration, after
+        at most a few characters that are not words (as a broken export may have)."""
+        junk = _JUNK.match(self.text, 0, MAX_JUNK + 1)
+        start = junk.end() if junk else 0
+        return start if _DECLARATION.match(self.text, start) else -1
+
+    @cached_property
     def xml_declaration(self) -> bool:
-        """Whether an ``<?xml`` declaration starts the document (after at most a few stray
-        characters, as a broken export may have)."""
-        return 0 <= self.text.find("<?xml") <= 16
+        """Whether an XML declaration (``<?xml version="1.0" ...?>``) starts the document.
+        Prose that mentions ``<?xml`` does not."""
+        return self._declaration_at >= 0
 
     @cached_property
     def after_prolog(self) -> str:
         """The text from the first element on (declaration, comments, DOCTYPE skipped)."""
         body = self.text
-        declaration = body.find("<?xml")
-        if 0 < declaration <= 16:
-            body = body[declaration:]
+        if self._declaration_at > 0:
+            body = body[self._declaration_at :]
         prolog = _PROLOG.match(body)
         return body[prolog.end() if prolog else 0 :]
 
     @cached_property
     def html_start(self) -> bool:
-        """``<!doctype html`` or ``<html`` first."""
-        return _HTML_START.match(self.after_prolog) is not None
+        """``<!doctype html>``, or an ``<html>`` element, first."""
+        return _HTML_DOCTYPE.match(self.after_prolog) is not None or self.root == "html"
+
+    @cached_property
+    def element_start(self) -> bool:
+        """Whether the text after the prolog starts with an element that is markup, not prose
+        quoting a tag: a whole start tag that has a quoted attribute value, or is followed by
+        more markup, or whose end tag comes later (``<html> is the root element`` is prose)."""
+        body = self.after_prolog
+        tag = _START_TAG.match(body)
+        if tag is None:
+            return False
+        if _QUOTED_VALUE.search(tag.group("attrs")):
+            return True
+        if body[tag.end() :].lstrip().startswith("<"):
+            return True
+        return f"</{tag.group('name').lower()}" in body.lower()
 
     @cached_property
     def markup(self) -> bool:
-        """Whether the document starts with an element (or declares itself XML)."""
-        return self.xml_declaration or self.after_prolog.startswith("<")
+        """Whether the document declares itself XML or starts with an element (see
+        :attr:`element_start`) or an HTML doctype."""
+        return (
+            self.xml_declaration
+            or _HTML_DOCTYPE.match(self.after_prolog) is not None
+            or self.element_start
+        )
 
     @cached_property
     def root(self) -> str | None:

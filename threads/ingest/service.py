@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from threads.db import session_scope
-from threads.db.queries.ingest import successful_batch
+from threads.db.queries.ingest import archive_loaded, successful_batch
 from threads.db.types import utcnow
 from threads.errors import InvalidInput, ThreadsError
 from threads.ingest.files import expand_paths, file_sha256
@@ -150,13 +150,16 @@ def ingest_paths(
     dry_run: bool = False,
     progress: ProgressCallback | None = None,
     max_comment_chars: int = MAX_COMMENT_CHARS,
+    recover: bool = False,
 ) -> IngestReport:
     """Import every file under ``paths``; one transaction and ImportBatch per file.
 
     ``fmt`` names a format (see ``threads.ingest.registry``) or ``"auto"`` detects it from
     each file's content. ``site``: the key of the site every thread goes to, instead of the site
     each file names. ``dry_run``: do everything but commit. ``max_comment_chars``: longer
-    comment bodies are cut, with a warning. Raises InvalidInput for a missing path, an unknown
+    comment bodies are cut, with a warning. ``recover``: XML that is not well-formed is
+    repaired as far as lxml's recovery mode can (each repair a warning with its line) and the
+    batch is marked ``recovered`` in its counts. Raises InvalidInput for a missing path, an unknown
     format or a bad site key (before anything is written); a problem inside a file is reported,
     not raised. Ctrl-C raises :class:`IngestInterrupted`.
     """
@@ -170,7 +173,9 @@ def ingest_paths(
     try:
         for index, path in enumerate(files):
             place = (index, len(files))
-            one = _File(engine, path, fmt, site, dry_run, progress, place, max_comment_chars)
+            one = _File(
+                engine, path, fmt, site, dry_run, progress, place, max_comment_chars, recover
+            )
             report.files.append(one.run())
     except KeyboardInterrupt:
         done = len(report.files)  # the interrupt may come between two files as well
@@ -218,8 +223,10 @@ class _File:
         progress: ProgressCallback | None,
         place: tuple[int, int],
         max_comment_chars: int = MAX_COMMENT_CHARS,
+        recover: bool = False,
     ) -> None:
         self.engine = engine
+        self.recover = recover
         self.path = path
         self.fmt = fmt
         self.site = site
@@ -236,10 +243,13 @@ class _File:
             fmt = file_format(self.path, self.fmt)
             result.format = fmt.name
             with Session(self.engine) as session:
-                earlier = successful_batch(session, digest)
+                if fmt.load is None:
+                    earlier = successful_batch(session, digest)
+                else:
+                    earlier = archive_loaded(session, digest)
             if earlier is not None:
                 result.status = "unchanged"
-                result.batch_id = earlier
+                result.batch_id = earlier if fmt.load is None else None
                 return result
             self._import(fmt)
             result.status = "ok"
@@ -265,6 +275,9 @@ class _File:
         if result.batch_id is not None and result.sha256 is not None:
             with Session(self.engine) as session:
                 committed = successful_batch(session, result.sha256) == result.batch_id
+        elif "archive_load" in result.counts and result.sha256 is not None:
+            with Session(self.engine) as session:
+                committed = archive_loaded(session, result.sha256) == result.counts["archive_load"]
         if committed:
             result.status = "ok"
             return result
@@ -297,6 +310,9 @@ class _File:
     def _read(self, session: Session, fmt: Format, declared: frozenset[str]) -> None:
         result = self.result
         assert result.sha256 is not None
+        if fmt.load is not None:
+            self._load(session, fmt, result.sha256)
+            return
         batch = ImportBatch(
             source_name=self.path.name[:512],
             source_path=str(self.path.resolve()),
@@ -305,68 +321,61 @@ class _File:
             status="running",
             started_at=utcnow(),
         )
-        source = SourceFile(self.path, declared)
-        if fmt.load is not None:
-            if self.site is not None:
-                raise InvalidInput(
-                    f"{self.path.name}: --site cannot be used with a {fmt.name} file (it "
-                    "carries its own sites)",
-                    field="site",
-                )
-            batch.encoding = "utf-8"
-            counts = fmt.load(session, self.path, batch)
-            warnings: list[str] = []
-        else:
-            assert fmt.open is not None
-            session.add(batch)
-            session.flush()
-            assert batch.id is not None
-            done = 0
-            index, total = self.place
+        recover = self.recover and fmt.xml
+        source = SourceFile(self.path, declared, recover=recover)
+        assert fmt.open is not None
+        session.add(batch)
+        session.flush()
+        assert batch.id is not None
+        done = 0
+        index, total = self.place
 
-            def on_comments(count: int) -> None:
-                nonlocal done
-                done += count
-                if self.progress is not None:
-                    self.progress(
-                        Progress(self.path, source.bytes_read, source.size, done, index, total)
-                    )
+        def on_comments(count: int) -> None:
+            nonlocal done
+            done += count
+            if self.progress is not None:
+                self.progress(
+                    Progress(self.path, source.bytes_read, source.size, done, index, total)
+                )
 
-            reader = fmt.open(source)
-            try:
-                stats = load_items(
-                    session,
-                    reader,
-                    batch_id=batch.id,
-                    source_format=fmt.name,
-                    source_name=self.path.name,
-                    site=self.site,
-                    on_comments=on_comments,
-                    max_comment_chars=self.max_comment_chars,
-                )
-            finally:
-                source.close()
-            if stats.threads == 0 and stats.comments == 0:
-                # a page always gives its thread (with or without comments): nothing at all
-                # means the file is not what it was read as
-                raise InvalidInput(
-                    f"{self.path.name}: read as {fmt.description} but no thread or comment "
-                    "was found in it; nothing imported",
-                    field="file",
-                )
-            batch.encoding = source.encoding
-            warnings = [*source.warnings, *reader.warnings, *stats.warnings]
-            if declared:
-                warnings.insert(
-                    0,
-                    f"{self.path.name}: namespace prefix(es) {', '.join(sorted(declared))} "
-                    "used without a declaration; declared as urn:x-threads:undeclared:<prefix> "
-                    "and read again",
-                )
-            counts = stats.as_dict()
-            counts["warnings"] = len(warnings)
-            if reader.skipped:
-                counts["skipped"] = dict(sorted(reader.skipped.items()))
+        reader = fmt.open(source)
+        try:
+            stats = load_items(
+                session,
+                reader,
+                batch_id=batch.id,
+                source_format=fmt.name,
+                source_name=self.path.name,
+                site=self.site,
+                on_comments=on_comments,
+                max_comment_chars=self.max_comment_chars,
+            )
+        finally:
+            source.close()
+        if stats.threads == 0 and stats.comments == 0:
+            # a page always gives its thread (with or without comments): nothing at all
+            # means the file is not what it was read as
+            raise InvalidInput(
+                f"{self.path.name}: read as {fmt.description} but no thread or comment "
+                "was found in it; nothing imported",
+                field="file",
+            )
+        batch.encoding = source.encoding
+        warnings = [*source.warnings, *reader.warnings, *stats.warnings]
+        if declared:
+            warnings.insert(
+                0,
+                f"{self.path.name}: namespace prefix(es) {', '.join(sorted(declared))} "
+                "used without a declaration; declared as urn:x-threads:undeclared:<prefix> "
+                "and read again",
+            )
+        counts = stats.as_dict()
+        counts["warnings"] = len(warnings)
+        if recover:
+            counts["recovered"] = True
+            counts["repairs"] = source.repairs
+        if reader.skipped:
+            counts["skipped"] = dict(sorted(reader.skipped.items()))
         batch.counts = counts
         batch.warnings = warnings
         batch.status = "ok"
@@ -381,3 +390,21 @@ class _File:
             index, total = self.place
             comments = int(counts.get("comments", 0))
             self.progress(Progress(self.path, source.size, source.size, comments, index + 1, total))
+
+    def _load(self, session: Session, fmt: Format, sha256: str) -> None:
+        """A format that loads itself (our archive) and records its own load: no ImportBatch."""
+        assert fmt.load is not None
+        if self.site is not None:
+            raise InvalidInput(
+                f"{self.path.name}: --site cannot be used with a {fmt.name} file (it "
+                "carries its own sites)",
+                field="site",
+            )
+        counts = fmt.load(session, self.path, sha256)
+        self.result.counts = dict(counts)
+        self.result.encoding = "utf-8"
+        if self.progress is not None:
+            index, total = self.place
+            size = self.path.stat().st_size
+            comments = int(counts.get("comment", 0))
+            self.progress(Progress(self.path, size, size, comments, index + 1, total))

@@ -29,7 +29,14 @@ _BOMS: list[tuple[bytes, str]] = [
 ]
 _XML_DECL = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)[\"']", re.I)
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]+)", re.I)
-_XML_START = re.compile(rb"<\?xml\b")
+#: an XML declaration as XML 1.0 writes it (``<?xml version="1.0" ...?>``): prose that mentions
+#: ``<?xml`` is not one
+XML_DECLARATION = r"""<\?xml\s+version\s*=\s*(?:"1\.[0-9]+"|'1\.[0-9]+')[^<>]*?\?>"""
+_XML_START = re.compile(XML_DECLARATION.encode("ascii"))
+#: what may stand before the declaration of a damaged export: a few characters that are not
+#: words (a stray backtick from a Go raw string, a newline, a BOM counted apart)
+MAX_JUNK = 16
+_WORD_BYTE = re.compile(rb"[A-Za-z0-9\x80-\xff]")
 
 
 @dataclass
@@ -106,13 +113,16 @@ def decode_head(head: bytes) -> str:
 def xml_junk_prefix(head: bytes) -> int:
     """How many bytes stand before the ``<?xml`` declaration (0 when it comes first or is absent).
 
-    Only short prefixes are junk (a stray backtick, a newline); a declaration far into the file is
-    not ours to move.
+    Only short prefixes without words are junk (a stray backtick, a newline: at most
+    :data:`MAX_JUNK` bytes); a declaration after words is prose quoting one, not ours to move.
     """
     body = head[3:] if head.startswith(codecs.BOM_UTF8) else head
     offset = 3 if body is not head else 0
-    match = _XML_START.search(body[:1024])
+    match = _XML_START.search(body[: MAX_JUNK + 1024])
     if match is None or match.start() == 0:
+        return 0
+    junk = body[: match.start()]
+    if len(junk) > MAX_JUNK or _WORD_BYTE.search(junk):
         return 0
     return offset + match.start()
 

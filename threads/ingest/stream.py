@@ -120,7 +120,7 @@ class XmlSource:
             # takes undeclared bytes for UTF-8: the parser is given UTF-8, declared as such
             decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
             text = decoder.decode(head).lstrip("\ufeff")
-            head = _declared_utf8(text).encode("utf-8")
+            head = declared_utf8(text).encode("utf-8")
             encoding = self.parsed_encoding = "utf-8"
         self.has_doctype = prolog_has_doctype(head.decode(encoding, errors="replace"))
         if self.declare:
@@ -143,7 +143,7 @@ class XmlSource:
 _ENCODING_DECL = re.compile(r"""\A(\s*<\?xml\b[^>]*?\bencoding\s*=\s*)(["'])[^"']*\2""")
 
 
-def _declared_utf8(head: str) -> str:
+def declared_utf8(head: str) -> str:
     """``head`` with its XML declaration, if it names an encoding, naming UTF-8 instead."""
     return _ENCODING_DECL.sub(r"\1\2utf-8\2", head, count=1)
 
@@ -287,7 +287,8 @@ def xml_error(source: XmlSource, exc: Exception) -> InvalidInput:
     snippet = (before + after).strip()
     near = f" near {snippet!r}" if snippet else ""
     return InvalidInput(
-        f"{name}: not well-formed XML at line {line}, column {column + 1}: {problem}{near}",
+        f"{name}: not well-formed XML at line {line}, column {column + 1} (--recover "
+        f"salvages what it can): {problem}{near}",
         field="file",
         line=line,
         column=column + 1,

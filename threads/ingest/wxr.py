@@ -233,9 +233,13 @@ class WxrReader:
         user_id = fields.get("comment_user_id", "").strip()
         if user_id and user_id != "0":
             extra["user_id"] = user_id
+        posted_at, posted_text, local_time = _comment_date(fields)
+        if meta.get(_UNDATED_KEY) == _UNDATED_VALUE:
+            # a threads export of an undated comment: the date is when threads stored it
+            del meta[_UNDATED_KEY]
+            posted_at, posted_text, local_time = None, None, False
         if meta:
             extra["meta"] = meta
-        posted_at, posted_text, local_time = _comment_date(fields)
         if local_time:
             extra["posted_at_local"] = True
         parent = fields.get("comment_parent", "").strip()
@@ -256,6 +260,11 @@ class WxrReader:
             position=position,
             extra=extra,
         )
+
+
+#: the comment meta threads' own WXR export adds to a comment the source gave no date (see
+#: ``threads.archive.wxr.UNDATED_META``: the same pair, not imported to keep readers apart)
+_UNDATED_KEY, _UNDATED_VALUE = "threads_date", "stored"
 
 
 def _meta(element: Element) -> tuple[str, str]:

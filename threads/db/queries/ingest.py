@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from threads.db.types import UTCDateTime
 from threads.models import (
+    ArchiveLoad,
     Article,
     Comment,
     EventTarget,
@@ -53,6 +54,14 @@ def successful_batch(session: Session, sha256: str) -> int | None:
         .where(BATCH.c.sha256 == sha256, BATCH.c.status == "ok")
         .order_by(BATCH.c.id)
         .limit(1)
+    ).scalar_one_or_none()
+
+
+def archive_loaded(session: Session, sha256: str) -> int | None:
+    """The id of an earlier load of an archive file with this sha256, if any."""
+    table: sa.Table = ArchiveLoad.__table__  # type: ignore[attr-defined]
+    return session.execute(
+        select(table.c.id).where(table.c.sha256 == sha256).order_by(table.c.id).limit(1)
     ).scalar_one_or_none()
 
 
