@@ -15,6 +15,7 @@ from sqlmodel import Session, col
 
 from threads.db.engine import begin_write
 from threads.db.queries.sites import site_threads
+from threads.db.types import utcnow
 from threads.enums import CommentStatus, Standing
 from threads.models import Article, AuthorStanding, Comment, Site, Thread
 
@@ -33,7 +34,12 @@ def lock_standing_row(session: Session, site_id: int, author_key: str) -> Author
     and two first changes do not both insert."""
     begin_write(session.connection())  # SQLite: one writer from here to the commit
     table = AuthorStanding.__table__  # type: ignore[attr-defined]
-    values = {"site_id": site_id, "author_key": author_key, "standing": Standing.NORMAL}
+    values = {
+        "site_id": site_id,
+        "author_key": author_key,
+        "standing": Standing.NORMAL,
+        "created_at": utcnow(),
+    }
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
     session.execute(
