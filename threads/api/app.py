@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from threads import __version__
 from threads.api.access_log import install_redaction
+from threads.api.authors_routes import AuthorActionController, AuthorController
 from threads.api.body import BoundedJsonRequest
 from threads.api.cache import ResponseCache
 from threads.api.comments_routes import CommentController
@@ -133,6 +134,8 @@ def create_app(settings: Settings) -> Litestar:
             CommentController,
             QueueController,
             KeyController,
+            AuthorController,
+            AuthorActionController,
             *_optional_controllers(),
         ],
     )
