@@ -31,12 +31,13 @@ from sqlmodel import Session
 
 from threads.cursor import Part, decode_cursor, encode_cursor
 from threads.db.queries import authors as q
+from threads.db.queries import events as events_q
 from threads.db.types import utcnow
 from threads.enums import CommentStatus, EventTarget, Role, Standing
-from threads.errors import Conflict, Forbidden, InvalidInput, refuse_nul
+from threads.errors import Conflict, Forbidden, InvalidInput, NotFound, refuse_nul
 from threads.identity import AUTHOR_KEY_CHARS
 from threads.identity import author_key as identity_key
-from threads.models import AuthorStanding
+from threads.models import AuthorStanding, ModerationEvent
 from threads.moderation import lifecycle
 from threads.moderation.audit import Actor, record_event
 from threads.moderation.service import MAX_REASON_CHARS, apply_action, check_role
@@ -66,6 +67,8 @@ class AuthorRecord:
     set_at: datetime | None = None
     #: comments of the author in the site, per status (every status present, 0 when none)
     counts: dict[CommentStatus, int] = field(default_factory=dict)
+    #: the author's ``author_standing`` row (the target of their audit events); None: no row
+    id: int | None = None
 
     @property
     def comments(self) -> int:
@@ -144,6 +147,7 @@ def _record(
         set_by=row.set_by,
         set_at=row.set_at,
         counts=every,
+        id=row.id,
     )
 
 
@@ -154,6 +158,26 @@ def get_author(session: Session, site: str, author: str) -> AuthorRecord:
     key = normalise_author(author)
     row = q.standing_row(session, ref.id, key)
     return _record(ref, key, row, q.author_counts(session, ref.id, key))
+
+
+def author_events(
+    session: Session, record: AuthorRecord, limit: int = 100
+) -> list[ModerationEvent]:
+    """The latest ``limit`` audit events about an author (standing changes, rejecting all
+    their pending comments), newest first."""
+    return [] if record.id is None else events_q.author_events(session, record.id, limit=limit)
+
+
+def author_of_comment(session: Session, comment_id: int) -> tuple[str, str]:
+    """(site key, author key) of a comment; NotFound if there is no such comment, InvalidInput
+    if it has no author (anonymous or purged)."""
+    found = q.comment_site_and_author(session, comment_id)
+    if found is None:
+        raise NotFound(f"comment {comment_id} not found", comment_id=comment_id)
+    site, key = found
+    if not key:
+        raise InvalidInput(f"comment {comment_id} has no author (anonymous or purged)")
+    return site, key
 
 
 def standing_for_submission(session: Session, thread_id: int, author_key: str | None) -> Standing:

@@ -159,3 +159,16 @@ def _where(
     if site_id is not None:
         stmt = stmt.where(col(AuthorStanding.site_id) == site_id)
     return stmt  # type: ignore[return-value]
+
+
+def comment_site_and_author(session: Session, comment_id: int) -> tuple[str, str | None] | None:
+    """(site key, author key) of a comment, or None if there is no such comment."""
+    stmt = (
+        sa.select(col(Site.key), col(Comment.author_key))
+        .join(Article, col(Article.site_id) == col(Site.id))
+        .join(Thread, col(Thread.article_id) == col(Article.id))
+        .join(Comment, col(Comment.thread_id) == col(Thread.id))
+        .where(col(Comment.id) == comment_id)
+    )
+    row = session.execute(stmt).first()
+    return (str(row[0]), row[1]) if row is not None else None

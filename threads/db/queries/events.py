@@ -63,3 +63,18 @@ def thread_events(
 def thread_event_count(session: Session, thread_id: int) -> int:
     """How many audit events a thread and its comments have."""
     return _count(session, _of_thread(thread_id))
+
+
+def author_events(session: Session, standing_id: int, *, limit: int) -> list[ModerationEvent]:
+    """The latest ``limit`` events about an author (standing changes, bulk actions), newest
+    first; ``standing_id`` is the author's ``author_standing`` row."""
+    stmt = (
+        select(ModerationEvent)
+        .where(
+            col(ModerationEvent.target_type) == EventTarget.AUTHOR,
+            col(ModerationEvent.target_id) == standing_id,
+        )
+        .order_by(col(ModerationEvent.id).desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
