@@ -295,3 +295,16 @@ def test_reject_all_pending_needs_a_reason_and_a_moderator(engine: Engine) -> No
     with session_scope(engine) as s:
         nothing = reject_pending(s, SITE, "yan", actor=MOD, role=Role.MODERATOR, reason="x")
     assert nothing.comment_ids == [] and events(engine, target=EventTarget.AUTHOR) == []
+
+
+def test_the_front_door_sets_standing_and_rejects_pending(engine: Engine, db_url: str) -> None:
+    import threads
+
+    thread = make_thread(engine)
+    pending = make_comment(engine, thread, author="Zoe")
+    with threads.Database(db_url) as db:
+        record = db.set_standing(SITE, "Zoe", "premoderated", by="ann", reason="watch her")
+        assert record.standing is Standing.PREMODERATED and record.set_by == "ann"
+        assert db.author(SITE, "zoe").counts[CommentStatus.PENDING] == 1
+        assert db.reject_pending(SITE, "zoe", by="ann", reason="flood").comment_ids == [pending]
+    assert get_comment(engine, pending).status is CommentStatus.REJECTED

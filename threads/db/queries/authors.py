@@ -132,10 +132,11 @@ def standing_rows(
     limit: int,
 ) -> list[tuple[AuthorStanding, str]]:
     """Up to ``limit`` standing rows (with their site's key) in id order after ``after_id``."""
-    stmt = sa.select(AuthorStanding, col(Site.key)).join(
-        Site, col(Site.id) == col(AuthorStanding.site_id)
+    stmt = (
+        sa.select(AuthorStanding, col(Site.key))
+        .join(Site, col(Site.id) == col(AuthorStanding.site_id))
+        .where(*_conditions(standings, site_id))
     )
-    stmt = _where(stmt, standings, site_id)
     if after_id is not None:
         stmt = stmt.where(col(AuthorStanding.id) > after_id)
     stmt = stmt.order_by(col(AuthorStanding.id)).limit(limit)
@@ -145,20 +146,23 @@ def standing_rows(
 def standing_count(
     session: Session, *, standings: Sequence[Standing] | None, site_id: int | None
 ) -> int:
-    stmt = sa.select(sa.func.count()).select_from(AuthorStanding)
-    return int(session.execute(_where(stmt, standings, site_id)).scalar_one())
+    stmt = (
+        sa.select(sa.func.count())
+        .select_from(AuthorStanding)
+        .where(*_conditions(standings, site_id))
+    )
+    return int(session.execute(stmt).scalar_one())
 
 
-def _where(
-    stmt: sa.Select[tuple[object, ...]] | sa.Select[object],
-    standings: Sequence[Standing] | None,
-    site_id: int | None,
-) -> sa.Select[object]:
+def _conditions(
+    standings: Sequence[Standing] | None, site_id: int | None
+) -> list[sa.ColumnElement[bool]]:
+    found: list[sa.ColumnElement[bool]] = []
     if standings:
-        stmt = stmt.where(col(AuthorStanding.standing).in_(list(standings)))
+        found.append(col(AuthorStanding.standing).in_(list(standings)))
     if site_id is not None:
-        stmt = stmt.where(col(AuthorStanding.site_id) == site_id)
-    return stmt  # type: ignore[return-value]
+        found.append(col(AuthorStanding.site_id) == site_id)
+    return found
 
 
 def comment_site_and_author(session: Session, comment_id: int) -> tuple[str, str | None] | None:
