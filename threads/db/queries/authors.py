@@ -140,7 +140,7 @@ def standing_rows(
     if after_id is not None:
         stmt = stmt.where(col(AuthorStanding.id) > after_id)
     stmt = stmt.order_by(col(AuthorStanding.id)).limit(limit)
-    return [(row, str(key)) for row, key in session.execute(stmt).tuples()]
+    return [(row, str(key)) for row, key in session.execute(stmt)]
 
 
 def standing_count(
