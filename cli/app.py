@@ -41,6 +41,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "reopen": ("cli.moderation_cmd", "reopen"),
     "close-stale": ("cli.moderation_cmd", "close_stale_cmd"),
     "policy": ("cli.moderation_cmd", "policy"),
+    "author": ("cli.authors_cmd", "app"),
+    "authors": ("cli.authors_cmd", "authors"),
     "export": ("cli.export_cmd", "export_cmd"),
     "ingest": ("cli.ingest_cmd", "ingest"),
     "imports": ("cli.imports_cmd", "imports"),

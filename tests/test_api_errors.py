@@ -515,7 +515,12 @@ def test_a_value_the_database_refuses_is_a_422_not_a_500(
 
 def _body_routes(client: TestClient[Any], seed: Seed) -> list[tuple[str, str]]:
     """(method, path) of every operation in the OpenAPI document that takes a body."""
-    ids = {"thread_id": seed.thread_id, "comment_id": seed.by_status["pending"]}
+    ids = {
+        "thread_id": seed.thread_id,
+        "comment_id": seed.by_status["pending"],
+        "site": "example.org",
+        "author": "a0@example.org",
+    }
     routes = []
     for path, item in client.get("/schema/openapi.json").json()["paths"].items():
         for method, operation in item.items():

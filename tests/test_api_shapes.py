@@ -25,6 +25,7 @@ LISTS = {
     "/api/comments/{comment_id}/history",
     "/api/queue",
     "/api/keys",
+    "/api/authors",
 }
 
 
@@ -120,6 +121,10 @@ def _history(client: TestClient[Any], keys: Keys, seed: Seed) -> None:
         body = {"action": action, "reason": "test"}
         done = client.post(f"/api/comments/{pending}/actions", json=body, headers=moderator)
         assert done.status_code == 200, done.text
+    for author, standing in [("a0@example.org", "trusted"), ("a1@example.org", "banned")]:
+        body = {"standing": standing, "reason": "test"}
+        put = client.put(f"/api/authors/example.org/{author}", json=body, headers=moderator)
+        assert put.status_code == 200, put.text
     closed = client.post(
         f"/api/threads/{seed.thread_id}/close", json={"reason": "done"}, headers=moderator
     )

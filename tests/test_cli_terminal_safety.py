@@ -33,6 +33,7 @@ from threads.db import session_scope
 from threads.db.types import utcnow
 from threads.models import Article, Comment, Role, Thread
 from threads.moderation.audit import Actor
+from threads.moderation.authors import author_of_comment
 from threads.moderation.reports import report_comment
 from threads.moderation.service import apply_action
 from threads.moderation.submission import Submission, submit_comment
@@ -164,6 +165,9 @@ class World:
     page_thread: int = 0
     submitted: int = 0
     flagged: int = 0
+    #: the site and author key of the submitted comment
+    site: str = ""
+    author: str = ""
     outputs: dict[str, list[str]] = field(default_factory=dict)
 
     def run(self, *args: str, code: int = 0, shown: tuple[str, ...] = ()) -> Result:
@@ -232,6 +236,7 @@ def _build(db_url: str, engine: Engine, folder: Path) -> World:
             now=utcnow(),
         )
         world.submitted = result.comment.id or 0
+        world.site, world.author = author_of_comment(session, world.submitted)
         first = session.exec(
             select(Comment).where(Comment.thread_id == world.page_thread).order_by(Comment.id)
         ).first()
@@ -365,6 +370,33 @@ def test_every_command_prints_outside_text_as_text(world: World, tmp_path: Path)
         shown=(f"again {SHOWN_OSC8}",),
     )
     w.run("moderate", str(w.submitted), "approve", "--by", by, shown=(f"{MARKUP_LINK}",))
+    w.run("author", "standing", w.site, w.author, shown=(f"{MARKUP_CLOSE} anon{SHOWN_TITLE}",))
+    w.run(
+        "author",
+        "standing",
+        w.site,
+        w.author,
+        "--set",
+        "banned",
+        "--by",
+        by,
+        "--reason",
+        f"spam {OSC8}",
+        shown=(f"spam {SHOWN_OSC8}", f"set by by {MARKUP_LINK}{SHOWN_TITLE}"),
+    )
+    w.run("authors", "--standing", "banned", shown=(MARKUP_CLOSE, "banned"))
+    w.run("authors", "--json", shown=("banned",))
+    w.run(
+        "author",
+        "reject-pending",
+        w.site,
+        w.author,
+        "--reason",
+        f"flood {CSI_CLEAR}",
+        "--by",
+        by,
+        shown=(f"anon{SHOWN_TITLE}",),
+    )
     w.run("close-stale", "--dry-run", "--by", by)
     w.run("db", "info")
 

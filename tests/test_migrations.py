@@ -28,6 +28,7 @@ EXPECTED_TABLES = {
     "api_key",
     "archive_load",
     "import_batch",
+    "author_standing",
 }
 
 
@@ -124,3 +125,36 @@ def test_audit_log_refuses_update_and_delete(engine: sa.Engine) -> None:
             conn.execute(sa.text(statement))
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT actor FROM moderation_event")).scalar_one() == "ann"
+
+
+def test_author_standing_revision_keeps_the_audit_log_and_lets_it_name_authors(
+    empty_db_url: str,
+) -> None:
+    """0008 widens the audit log's target CHECK (SQLite rebuilds the table): the events before
+    it stay, an event about an author is accepted, and the log is still append-only."""
+    engine = make_engine(empty_db_url)
+    insert = (
+        "INSERT INTO moderation_event (target_type, target_id, actor, actor_type, action,"
+        " created_at, extra) VALUES ('{target}', 1, 'ann', 'user', '{action}',"
+        " CURRENT_TIMESTAMP, '{{}}')"
+    )
+    try:
+        upgrade_db(engine, "0006")
+        with engine.begin() as conn:
+            conn.execute(sa.text(insert.format(target="comment", action="approve")))
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            conn.execute(sa.text(insert.format(target="author", action="standing")))
+        upgrade_db(engine)
+        with engine.begin() as conn:
+            conn.execute(sa.text(insert.format(target="author", action="standing")))
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT target_type, action FROM moderation_event ORDER BY id")
+            ).all()
+        assert [tuple(r) for r in rows] == [("comment", "approve"), ("author", "standing")]
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"), engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM moderation_event"))
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            conn.execute(sa.text(insert.format(target="nobody", action="x")))
+    finally:
+        engine.dispose()

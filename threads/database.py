@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from threads.analysis.data import Report
     from threads.ingest.service import IngestReport
     from threads.models import Comment
+    from threads.moderation.authors import AuthorRecord, RejectPendingResult
     from threads.moderation.queue import QueuePage
     from threads.topics.service import ClassifyStats, CodebookInfo
     from threads.topics.taxonomy import Taxonomy
@@ -191,6 +192,56 @@ class Database:
             session.flush()
             session.expunge(comment)
             return comment
+
+    def author(self, site: str, author: str) -> AuthorRecord:
+        """An author's standing in a site (``normal`` when never set) and comments per status."""
+        from threads.db import session_scope
+        from threads.moderation.authors import get_author
+
+        with session_scope(self.engine) as session:
+            return get_author(session, site, author)
+
+    def set_standing(
+        self,
+        site: str,
+        author: str,
+        standing: str,
+        *,
+        by: str,
+        reason: str | None = None,
+        role: str = "moderator",
+    ) -> AuthorRecord:
+        """Set an author's standing in a site (trusted, normal, premoderated, banned) as the
+        user ``by``; audited. A reason is required for premoderated and banned."""
+        from threads.db import session_scope
+        from threads.enums import Role
+        from threads.moderation.audit import Actor
+        from threads.moderation.authors import set_standing
+
+        with session_scope(self.engine) as session:
+            return set_standing(
+                session,
+                site,
+                author,
+                standing,
+                actor=Actor.user(by),
+                role=Role(role),
+                reason=reason,
+            )
+
+    def reject_pending(
+        self, site: str, author: str, *, by: str, reason: str, role: str = "moderator"
+    ) -> RejectPendingResult:
+        """Reject every pending comment of an author in a site, in one audited transaction."""
+        from threads.db import session_scope
+        from threads.enums import Role
+        from threads.moderation.audit import Actor
+        from threads.moderation.authors import reject_pending
+
+        with session_scope(self.engine) as session:
+            return reject_pending(
+                session, site, author, actor=Actor.user(by), role=Role(role), reason=reason
+            )
 
     def export(
         self,

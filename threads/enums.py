@@ -59,6 +59,20 @@ class EventTarget(enum.StrEnum):
     THREAD = "thread"
     ARTICLE = "article"
     API_KEY = "api_key"
+    #: an author within a site (``author_standing.id``): standing changes, bulk actions
+    AUTHOR = "author"
+
+
+class Standing(enum.StrEnum):
+    """How a site treats an author's public submissions (``threads.moderation.authors``)."""
+
+    #: skips pre-moderation (the other checks still apply)
+    TRUSTED = "trusted"
+    NORMAL = "normal"
+    #: every submission is held for review, whatever the thread's policy
+    PREMODERATED = "premoderated"
+    #: every submission is refused (nothing is stored)
+    BANNED = "banned"
 
 
 class ActorType(enum.StrEnum):

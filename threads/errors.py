@@ -81,6 +81,13 @@ class Forbidden(ThreadsError):
     title = "Forbidden"
 
 
+class AuthorBanned(Forbidden):
+    """A public submission by an author the site has banned (nothing is stored)."""
+
+    code = "author_banned"
+    title = "Author banned"
+
+
 class RateLimited(ThreadsError):
     code = "rate_limited"
     title = "Too many requests"

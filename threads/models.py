@@ -25,6 +25,7 @@ from threads.enums import (
     LabelSource,
     PreModeration,
     Role,
+    Standing,
     ThreadState,
 )
 
@@ -376,6 +377,33 @@ class CommentReport(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
 
 
+class AuthorStanding(SQLModel, table=True):
+    """How a site treats one author (``author_key``, the rule of ``threads.identity``): trusted,
+    normal, premoderated or banned, and who set it, when and why (None: never set).
+
+    A row is made the first time a moderator acts on the author (a standing change, rejecting
+    all their pending comments); its id is the target of those audit events. No row means
+    ``normal``. See ``threads.moderation.authors``.
+    """
+
+    __tablename__ = "author_standing"
+    __table_args__ = (
+        sa.UniqueConstraint("site_id", "author_key"),
+        sa.Index("ix_author_standing_standing_id", "standing", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id")
+    author_key: str = Field(max_length=512)
+    standing: Standing = Field(
+        default=Standing.NORMAL, sa_type=enum_type(Standing, "author_standing_value")
+    )
+    reason: str | None = Field(default=None, sa_type=sa.Text)
+    set_by: str | None = Field(default=None, max_length=255)
+    set_at: datetime | None = Field(default=None, sa_column=_ts())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
+
+
 class ApiKey(SQLModel, table=True):
     """An API key: only its hash is stored; the key itself is shown once at creation."""
 
@@ -403,6 +431,7 @@ ALL_TABLES = [
     TopicModel,
     ModerationEvent,
     CommentReport,
+    AuthorStanding,
     ApiKey,
     ArchiveLoad,
 ]

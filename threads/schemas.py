@@ -20,6 +20,7 @@ MAX_ID = 2**31 - 1
 ActionName = Literal["approve", "reject", "spam", "flag", "delete", "restore", "purge"]
 StatusName = Literal["pending", "approved", "flagged", "rejected", "spam", "deleted"]
 RoleName = Literal["viewer", "moderator", "admin"]
+StandingName = Literal["trusted", "normal", "premoderated", "banned"]
 Reason = Annotated[str, Meta(max_length=2000)]
 TopicId = Annotated[str, Meta(min_length=1, max_length=64)]
 Id = Annotated[int, Meta(ge=1, le=MAX_ID)]
@@ -251,6 +252,51 @@ class CommentReportRequest(msgspec.Struct, forbid_unknown_fields=True):
 class CommentReportResponse(msgspec.Struct):
     comment_id: int
     received: bool = True
+
+
+# --------------------------------------------------------------------------- authors
+
+
+class AuthorRead(msgspec.Struct):
+    """An author within a site: standing (who set it, when, why; null when never set) and
+    their comments in the site per status."""
+
+    site: str
+    #: the normalised identity: the lower-cased e-mail, else the name
+    author_key: str
+    standing: StandingName
+    reason: str | None
+    set_by: str | None
+    set_at: datetime | None
+    comments: int
+    pending: int
+    approved: int
+    flagged: int
+    rejected: int
+    spam: int
+    deleted: int
+
+
+class StandingRequest(msgspec.Struct, forbid_unknown_fields=True):
+    standing: StandingName
+    #: required for premoderated and banned
+    reason: Reason | None = None
+
+
+class RejectPendingRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Reject every pending comment of one author in one site (one transaction)."""
+
+    site: Annotated[str, Meta(min_length=1, max_length=255)]
+    #: the author's e-mail or name (or their author_key)
+    author: Annotated[str, Meta(min_length=1, max_length=512)]
+    reason: Annotated[str, Meta(min_length=1, max_length=2000)]
+
+
+class RejectPendingResponse(msgspec.Struct):
+    site: str
+    author_key: str
+    rejected: int
+    comment_ids: list[int]
 
 
 # --------------------------------------------------------------------------- keys

@@ -19,6 +19,7 @@ from sqlmodel import Session
 from threads import __version__
 from threads.api.access_log import install_redaction
 from threads.api.audit_routes import AuditController
+from threads.api.authors_routes import AuthorActionController, AuthorController
 from threads.api.body import BoundedJsonRequest
 from threads.api.cache import ResponseCache
 from threads.api.comments_routes import CommentController
@@ -135,6 +136,8 @@ def create_app(settings: Settings) -> Litestar:
             QueueController,
             AuditController,
             KeyController,
+            AuthorController,
+            AuthorActionController,
             *_optional_controllers(),
         ],
     )

@@ -444,9 +444,14 @@ def console_routers(settings: Settings) -> list[Any]:
         ResponseHeader(name="Referrer-Policy", value="same-origin"),
         ResponseHeader(name="Cache-Control", value="no-store"),
     ]
+    from threads.api.console_authors import AUTHOR_PAGES  # it builds on this module's helpers
+
     pages = Router(
         path=PREFIX,
-        route_handlers=[signin_form, signin, signout, queue, act, thread_page, change_thread],
+        route_handlers=[
+            *[signin_form, signin, signout, queue, act, thread_page, change_thread],
+            *AUTHOR_PAGES,
+        ],
         middleware=[DefineMiddleware(CSRFMiddleware, config=csrf)],
         response_headers=headers,
         include_in_schema=False,

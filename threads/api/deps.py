@@ -105,7 +105,7 @@ DEPENDENCIES: dict[str, Provide] = {
 _DESCRIPTIONS = {
     400: "Malformed request (bad JSON, wrong type, unknown field); `field` names it",
     401: "No valid API key (missing, unknown or revoked)",
-    403: "The key's role is too low for this endpoint",
+    403: "The key's role is too low for this endpoint (a submission: `author_banned`)",
     404: "No such thread, comment or site (`site_not_found` lists the known site keys)",
     409: "Conflicts with the current state (`code` says which)",
     413: "Request body larger than the limit",

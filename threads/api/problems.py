@@ -26,6 +26,7 @@ from sqlalchemy.exc import DataError, StatementError
 from threads.db import database_unavailable
 from threads.errors import (
     ActionNotAllowed,
+    AuthorBanned,
     Blocked,
     Conflict,
     DatabaseNotReady,
@@ -53,6 +54,7 @@ ERROR_STATUS: dict[type[ThreadsError], int] = {
     ActionNotAllowed: 409,
     Conflict: 409,
     Unauthorized: 401,
+    AuthorBanned: 403,
     Forbidden: 403,
     RateLimited: 429,
     DatabaseNotReady: 503,

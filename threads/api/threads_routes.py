@@ -180,7 +180,7 @@ class ThreadController(Controller):
         sync_to_thread=True,
         opt={PUBLIC_WRITE: True},
         status_code=201,
-        responses=problems(400, 404, 409, 413, 422, 429),
+        responses=problems(400, 403, 404, 409, 413, 422, 429),
     )
     @unit_of_work
     def submit(
@@ -195,7 +195,8 @@ class ThreadController(Controller):
         """Submit a comment or a reply (public, rate-limited per address).
 
         The response says the resulting status (pending: held for review). A closed thread
-        answers 409 ``thread_closed`` with ``closed_at`` and ``reason``; nothing is stored.
+        answers 409 ``thread_closed`` with ``closed_at`` and ``reason``; an author the site
+        has banned, 403 ``author_banned``; nothing is stored then.
         """
         result = submit_comment(
             db,

@@ -6,6 +6,8 @@
 - :mod:`~threads.moderation.rules`: the automatic checks (length, links, duplicates, word list,
   pre-moderation), each returning a ``Decision``
 - :mod:`~threads.moderation.submission`: ``submit_comment`` runs the checks and stores (or refuses)
+- :mod:`~threads.moderation.authors`: author standing (trusted, normal, premoderated, banned) and
+  rejecting all pending comments of an author
 - :mod:`~threads.moderation.reports`: readers' reports
 - :mod:`~threads.moderation.queue`: the moderation queue with keyset cursors
 - :mod:`~threads.moderation.audit`: the append-only audit log (shared)

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from threads.errors import InvalidInput
-from threads.models import CommentStatus, PreModeration
+from threads.models import CommentStatus, PreModeration, Standing
 from threads.moderation.matching import links_in, normalise, words
 
 
@@ -324,14 +324,21 @@ PREMODERATION_VERSION = "1"
 
 
 def check_premoderation(
-    policy: PreModeration, *, has_links: bool, author_approved_before: bool
+    policy: PreModeration,
+    *,
+    has_links: bool,
+    author_approved_before: bool,
+    author_trusted: bool = False,
 ) -> Decision:
     """Hold according to the thread's pre-moderation policy.
 
     ``all`` holds everything; ``first_time`` holds authors never approved before; ``links`` holds
-    comments with links; ``none`` holds nothing.
+    comments with links; ``none`` holds nothing. A trusted author (author standing) skips
+    pre-moderation whatever the policy; the other rules still apply to them.
     """
     rule = "premoderation"
+    if author_trusted:
+        return Decision.accept(rule, PREMODERATION_VERSION)
     if policy is PreModeration.ALL:
         return Decision(rule, PREMODERATION_VERSION, Outcome.HOLD, ("policy all: every comment",))
     if policy is PreModeration.FIRST_TIME and not author_approved_before:
@@ -343,6 +350,21 @@ def check_premoderation(
     return Decision.accept(rule, PREMODERATION_VERSION)
 
 
+# --------------------------------------------------------------------------- author standing
+
+STANDING_VERSION = "1"
+
+
+def check_standing(standing: Standing) -> Decision:
+    """Hold every comment of a premoderated author, whatever the thread's policy. (A banned
+    author's submission is refused before the rules run; a trusted author skips only
+    :func:`check_premoderation`.)"""
+    if standing is Standing.PREMODERATED:
+        reason = "author standing premoderated: every comment of this author is held for review"
+        return Decision("standing", STANDING_VERSION, Outcome.HOLD, (reason,))
+    return Decision.accept("standing", STANDING_VERSION)
+
+
 __all__ = [
     "Decision",
     "Outcome",
@@ -352,6 +374,7 @@ __all__ = [
     "check_length",
     "check_links",
     "check_premoderation",
+    "check_standing",
     "check_words",
     "combine",
     "load_wordlist",

@@ -79,8 +79,10 @@ def apply_action(
     reason: str | None = None,
     expected_version: int | None = None,
     now: datetime | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Comment:
-    """Take a moderation ``action`` on a comment and append one audit event.
+    """Take a moderation ``action`` on a comment and append one audit event (``extra`` is
+    added to the event's: e.g. the bulk action it was part of).
 
     Checks, in order: the action is known (InvalidInput ``action``), the role may take it
     (Forbidden), a reason is given where required (InvalidInput ``reason``), the comment exists
@@ -101,7 +103,7 @@ def apply_action(
     )
     when = now or utcnow()
     values: dict[str, Any] = {"status": after, "updated_at": when}
-    extra: dict[str, Any] = {"version": comment.version + 1}
+    event_extra: dict[str, Any] = {**(extra or {}), "version": comment.version + 1}
     if action == lifecycle.DELETE:
         values["status_before_delete"] = before
     elif action == lifecycle.RESTORE:
@@ -123,7 +125,7 @@ def apply_action(
         )
         values["content_hash"] = content_hash_of("")  # a hash of the text would confirm a guess
         # The event records what was removed, never the removed text itself.
-        extra["purged_fields"] = [
+        event_extra["purged_fields"] = [
             "body",
             "author_name",
             "author_email",
@@ -148,7 +150,7 @@ def apply_action(
         from_state=before.value,
         to_state=after.value,
         reason=text,
-        extra=extra,
+        extra=event_extra,
     )
     session.flush()
     session.refresh(comment)

@@ -1,8 +1,9 @@
 """Moderation results in the shapes of :mod:`threads.schemas`.
 
-The one place a queue page, a comment as key holders see it and an audit event become the
-msgspec Structs that ``GET /api/queue`` and the history endpoints answer and that
-``threads queue --json`` and ``threads history --json`` print: the terminal and the API cannot
+The one place a queue page, a comment as key holders see it, an audit event and an author's
+standing become the msgspec Structs that ``GET /api/queue``, the history and author endpoints
+answer and that ``threads queue --json``, ``threads history --json`` and ``threads author ...
+--json`` print: the terminal and the API cannot
 drift apart in fields or time format (both encode with msgspec).
 """
 
@@ -10,9 +11,18 @@ from __future__ import annotations
 
 from threads.body_text import plain_text, safe_html
 from threads.models import Comment, CommentStatus, ModerationEvent
+from threads.moderation.authors import AuthorRecord, RejectPendingResult, StandingPage
 from threads.moderation.history import HistoryPage
 from threads.moderation.queue import QueuePage
-from threads.schemas import CommentFull, CommentPublic, HistoryEvent, Page, QueueItem
+from threads.schemas import (
+    AuthorRead,
+    CommentFull,
+    CommentPublic,
+    HistoryEvent,
+    Page,
+    QueueItem,
+    RejectPendingResponse,
+)
 
 
 def public_comment(c: Comment, topics: list[str]) -> CommentPublic:
@@ -93,4 +103,40 @@ def history_page(page: HistoryPage) -> Page[HistoryEvent]:
         items=[history_event(e) for e in page.items],
         total=page.total,
         next_cursor=page.next_cursor,
+    )
+
+
+def author_read(record: AuthorRecord) -> AuthorRead:
+    n = record.counts
+    return AuthorRead(
+        site=record.site,
+        author_key=record.author_key,
+        standing=record.standing.value,
+        reason=record.reason,
+        set_by=record.set_by,
+        set_at=record.set_at,
+        comments=record.comments,
+        pending=n.get(CommentStatus.PENDING, 0),
+        approved=n.get(CommentStatus.APPROVED, 0),
+        flagged=n.get(CommentStatus.FLAGGED, 0),
+        rejected=n.get(CommentStatus.REJECTED, 0),
+        spam=n.get(CommentStatus.SPAM, 0),
+        deleted=n.get(CommentStatus.DELETED, 0),
+    )
+
+
+def authors_page(page: StandingPage) -> Page[AuthorRead]:
+    return Page(
+        items=[author_read(r) for r in page.items],
+        total=page.total,
+        next_cursor=page.next_cursor,
+    )
+
+
+def reject_pending_response(result: RejectPendingResult) -> RejectPendingResponse:
+    return RejectPendingResponse(
+        site=result.site,
+        author_key=result.author_key,
+        rejected=len(result.comment_ids),
+        comment_ids=result.comment_ids,
     )

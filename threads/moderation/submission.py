@@ -12,6 +12,11 @@ decides, and the strongest outcome wins:
   content to moderate: storing it would let a spammer fill the database with rejected rows.
 - ``hold`` -> ``pending``, ``flag`` -> ``flagged``, ``accept`` -> ``approved``.
 
+Before the rules, the author's standing in the thread's site (:mod:`threads.moderation.authors`)
+is looked up: a banned author is refused (:class:`~threads.errors.AuthorBanned`,
+nothing stored); a premoderated author's comment is held by the rule ``standing``; a trusted
+author skips the pre-moderation rule (and only it).
+
 Each non-accepting decision appends a ModerationEvent whose actor is the rule
 (``rule:<name>@<version>``); an approved comment gets one ``approve`` event by the rule
 ``submission``, so every comment's history starts with why it has its first status.
@@ -30,7 +35,7 @@ from sqlmodel import Session
 from threads.config import Settings
 from threads.db.queries import moderation as q
 from threads.db.types import utcnow
-from threads.errors import Blocked, InvalidInput, ThreadClosed, refuse_nul
+from threads.errors import AuthorBanned, Blocked, InvalidInput, ThreadClosed, refuse_nul
 from threads.identity import author_key as identity_key
 from threads.models import (
     Comment,
@@ -38,10 +43,12 @@ from threads.models import (
     CommentStatus,
     EventTarget,
     PreModeration,
+    Standing,
     ThreadState,
 )
 from threads.moderation import rules
 from threads.moderation.audit import Actor, record_event
+from threads.moderation.authors import standing_for_submission
 from threads.moderation.matching import content_hash_of, hash_client, links_in
 from threads.moderation.threads import effective_state, lock_thread_or_404
 
@@ -156,6 +163,13 @@ def submit_comment(
             )
 
     author_key = identity_key(sub.author_email, sub.author_name)
+    standing = standing_for_submission(session, thread_id, author_key)
+    if standing is Standing.BANNED:
+        raise AuthorBanned(
+            "this site does not accept comments from this author; the comment was not stored",
+            thread_id=thread_id,
+        )
+    trusted = standing is Standing.TRUSTED
     digest = content_hash_of(sub.body)
     recent = [
         rules.PriorComment(r.id, r.thread_id, r.author_key)
@@ -164,7 +178,7 @@ def submit_comment(
     policy = premoderation_policy(thread.premoderation, settings)
     approved_before = (
         bool(author_key) and q.author_has_approved(session, author_key or "")
-        if policy is PreModeration.FIRST_TIME
+        if policy is PreModeration.FIRST_TIME and not trusted
         else False
     )
     decisions = [
@@ -176,8 +190,12 @@ def submit_comment(
         rules.check_words(
             sub.body, rules.load_wordlist(settings.wordlist_path), author_name=sub.author_name
         ),
+        rules.check_standing(standing),
         rules.check_premoderation(
-            policy, has_links=bool(links_in(sub.body)), author_approved_before=approved_before
+            policy,
+            has_links=bool(links_in(sub.body)),
+            author_approved_before=approved_before,
+            author_trusted=trusted,
         ),
     ]
     outcome = rules.combine(decisions)
@@ -235,7 +253,8 @@ def submit_comment(
             thread_id=thread_id,
             from_state=None,
             to_state=status.value,
-            reason=f"all checks passed (pre-moderation: {policy.value})",
+            reason=f"all checks passed (pre-moderation: {policy.value}"
+            + ("; skipped: trusted author)" if trusted else ")"),
         )
     session.flush()
     if classify is not None:

@@ -125,3 +125,16 @@ def audit_event_count(session: Session, flt: AuditWhere) -> int:
     """How many audit events match ``flt``."""
     stmt = select(func.count()).select_from(ModerationEvent).where(*_audit_conditions(flt))
     return int(session.execute(stmt).scalar_one())
+def author_events(session: Session, standing_id: int, *, limit: int) -> list[ModerationEvent]:
+    """The latest ``limit`` events about an author (standing changes, bulk actions), newest
+    first; ``standing_id`` is the author's ``author_standing`` row."""
+    stmt = (
+        select(ModerationEvent)
+        .where(
+            col(ModerationEvent.target_type) == EventTarget.AUTHOR,
+            col(ModerationEvent.target_id) == standing_id,
+        )
+        .order_by(col(ModerationEvent.id).desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
