@@ -136,7 +136,7 @@ def test_a_card_offers_only_the_actions_its_status_allows(client: TestClient) ->
     _sign_in(client, _key(client, "mod", Role.MODERATOR))
     page = client.get("/console?tab=all").text
     card = page[page.index(f'id="comment-{comment}"') :]
-    buttons = re.findall(r'name="action" value="(\w+)"', card)
+    buttons = re.findall(rf'name="do" value="{comment}:1:(\w+)"', card)
     assert buttons == ["reject", "spam", "delete"]
 
 
@@ -274,10 +274,10 @@ def _pick_and_post(
     client: TestClient, picks: list[str], action: str, reason: str = ""
 ) -> httpx.Response:
     return client.post(
-        "/console/actions/bulk",
+        "/console/actions",
         data={
             "pick": picks,
-            "action": action,
+            "bulk": action,
             "reason": reason,
             "back": "/console?tab=all",
             "_csrf_token": _token(client, "/console"),
@@ -294,8 +294,8 @@ def test_a_bulk_form_acts_on_the_ticked_cards_and_reports_each_conflict(
     first, second, stale = (make_comment(engine, thread, author=n) for n in ("A", "B", "C"))
     _sign_in(client, _key(client, "mod", Role.MODERATOR))
     page = client.get("/console").text
-    assert 'form id="bulk" method="post" action="/console/actions/bulk"' in page
-    assert f'name="pick" value="{first}:1" form="bulk"' in page
+    assert '<form id="queue" method="post" action="/console/actions">' in page
+    assert f'name="pick" value="{first}:1"' in page
     with Session(engine) as session:  # another moderator acts first on one of them
         apply_action(session, stale, "approve", actor=Actor.api_key("bob"), role=Role.MODERATOR)
         session.commit()
@@ -389,7 +389,7 @@ def test_an_action_asked_by_our_script_answers_the_fresh_card(client: TestClient
 
     done = act("approve", 1)
     assert done.status_code == 200 and done.text.lstrip().startswith("<article")
-    assert f'id="comment-{comment}" data-status="approved"' in done.text
+    assert f'<article class="card status-approved" id="comment-{comment}"' in done.text
     assert "<html" not in done.text and 'value="2"' in done.text
     stale = act("spam", 1)
     assert stale.status_code == 409
@@ -399,3 +399,48 @@ def test_an_action_asked_by_our_script_answers_the_fresh_card(client: TestClient
     assert get_comment(engine, comment).status is CommentStatus.APPROVED
     refused = act("reject", 2)  # no reason
     assert refused.status_code == 422 and "a reason is required" in refused.text
+
+
+def test_a_card_button_in_the_queue_form_acts_on_its_own_comment(client: TestClient) -> None:
+    engine = client.app.state.engine
+    thread = make_thread(engine)
+    first, second = make_comment(engine, thread), make_comment(engine, thread)
+    _sign_in(client, _key(client, "mod", Role.MODERATOR))
+    token = _token(client, "/console")
+    answer = client.post(  # the whole form comes along: picks and other cards' reasons too
+        "/console/actions",
+        data={
+            "do": f"{second}:1:reject",
+            f"reason-{first}": "not this one",
+            f"reason-{second}": "off topic",
+            "pick": [f"{first}:1"],
+            "back": "/console",
+            "_csrf_token": token,
+        },
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303 and answer.headers["location"] == "/console"
+    assert get_comment(engine, first).status is CommentStatus.PENDING
+    assert get_comment(engine, second).status is CommentStatus.REJECTED
+    assert events(engine, target_id=second)[-1].reason == "off topic"
+    assert f"comment {second}: reject done" in client.get("/console").text
+    fragment = client.post(
+        "/console/actions",
+        data={"do": f"{first}:1:approve", "back": "/console", "_csrf_token": token},
+        headers={"X-Threads-Fragment": "1"},
+    )
+    assert fragment.status_code == 200
+    assert f'name="do" value="{first}:2:reject"' in fragment.text  # still in the queue's form
+    assert "<form" not in fragment.text
+    stale = client.post(
+        "/console/actions",
+        data={"do": f"{first}:1:spam", "back": "/console", "_csrf_token": token},
+        headers={"X-Threads-Fragment": "1"},
+    )
+    assert stale.status_code == 409 and "key:mod</strong> did <strong>approve" in stale.text
+    nonsense = client.post(
+        "/console/actions",
+        data={"do": "x:y:z", "back": "/console", "_csrf_token": token},
+        headers={"X-Threads-Fragment": "1"},
+    )
+    assert nonsense.status_code in (404, 422)

@@ -374,13 +374,7 @@ def act(
     comment_id: Annotated[int, Parameter(ge=1, le=MAX_ID)],
     data: Annotated[dict[str, str], Form],
 ) -> Redirect | Template:
-    """One moderation action from a card; a stale version changes nothing and the page says
-    who changed the comment first. Asked by our script (header ``X-Threads-Fragment: 1``),
-    it answers the fresh card's HTML (or the conflict card, or the error) instead of a
-    redirect."""
-    back = _back(data.get("back"))
-    fragment = _wants_fragment(request)
-    action = data.get("action", "")
+    """One moderation action from a card's own form (the thread page's cards)."""
     try:
         principal = _principal(request, db)
         if principal is None:
@@ -388,51 +382,81 @@ def act(
         if not principal.has_role(Role.MODERATOR):
             db.rollback()
             return _refused(principal, "moderation actions need a moderator or admin key")
-        try:
-            version = _int(data.get("version"), "version")
-            comment = apply_action(
-                db,
-                comment_id,
-                action,
-                actor=principal.actor,
-                role=principal.role,
-                reason=data.get("reason") or None,
-                expected_version=version,
-            )
-            db.commit()
-            notice = f"comment {comment_id}: {action} done"
-            if fragment:
-                fresh = _card_view(db, comment, codebook)
-                on_queue = back == PREFIX or back.startswith(f"{PREFIX}?")
-                return _fragment(200, fresh=fresh, pick=on_queue, here=back, actions=ACTIONS)
-            _flash(request, notice=notice)
-        except Conflict as exc:
-            db.rollback()
-            if fragment:
-                conflict = _conflict_of(db, comment_id, str(exc), codebook)
-                return _fragment(409, conflict=conflict, here=back, actions=ACTIONS)
-            _flash(request, conflict_id=comment_id, message=str(exc))
-        except ThreadsError as exc:
-            db.rollback()
-            if fragment:
-                return _fragment(status_for(exc), error=f"comment {comment_id}: {exc}")
-            _flash(request, error=f"comment {comment_id}: {exc}")
-        return Redirect(back, status_code=303)
+        return _act_one(
+            request,
+            db,
+            principal,
+            codebook,
+            comment_id,
+            action=data.get("action", ""),
+            version=data.get("version"),
+            reason=data.get("reason"),
+            back=_back(data.get("back")),
+            shared=False,
+        )
     finally:
         db.close()
 
 
-@post("/actions/bulk", status_code=303)
-async def act_on_selected(request: Request[Any, Any, Any]) -> Redirect | Template:
-    """One action on the cards ticked in the queue (each ``pick`` is ``id:version``): each
-    comment its own audited transaction, changed only if still at the version shown; the
-    queue then reports what was done and, per comment, what was not and why."""
+def _act_one(
+    request: Request[Any, Any, Any],
+    db: Session,
+    principal: Principal,
+    codebook: str,
+    comment_id: int,
+    *,
+    action: str,
+    version: str | None,
+    reason: str | None,
+    back: str,
+    shared: bool,
+) -> Redirect | Template:
+    """Take one action if the comment is still at ``version``; a stale version changes nothing
+    and the page says who changed the comment first. Asked by our script (header
+    ``X-Threads-Fragment: 1``), answer the fresh card's HTML (or the conflict card, or the
+    error) instead of a redirect; ``shared``: its buttons belong to the queue's one form."""
+    fragment = _wants_fragment(request)
+    try:
+        comment = apply_action(
+            db,
+            comment_id,
+            action,
+            actor=principal.actor,
+            role=principal.role,
+            reason=reason or None,
+            expected_version=_int(version, "version"),
+        )
+        db.commit()
+        notice = f"comment {comment_id}: {action} done"
+        if fragment:
+            fresh = _card_view(db, comment, codebook)
+            return _fragment(200, fresh=fresh, shared=shared, here=back, actions=ACTIONS)
+        _flash(request, notice=notice)
+    except Conflict as exc:
+        db.rollback()
+        if fragment:
+            conflict = _conflict_of(db, comment_id, str(exc), codebook)
+            return _fragment(409, conflict=conflict, shared=shared, here=back, actions=ACTIONS)
+        _flash(request, conflict_id=comment_id, message=str(exc))
+    except ThreadsError as exc:
+        db.rollback()
+        if fragment:
+            return _fragment(status_for(exc), error=f"comment {comment_id}: {exc}")
+        _flash(request, error=f"comment {comment_id}: {exc}")
+    return Redirect(back, status_code=303)
+
+
+@post("/actions", status_code=303)
+async def queue_actions(request: Request[Any, Any, Any]) -> Redirect | Template:
+    """The queue page's one form: a card's button (``do`` = ``id:version:action``, its reason
+    in ``reason-<id>``) acts on that comment; a bulk button (``bulk`` = the action, with
+    ``reason``) acts on the ticked cards (each ``pick`` is ``id:version``), each comment its
+    own audited transaction, changed only if still at the version shown; the queue then
+    reports what was done and, per comment, what was not and why."""
     form = await request.form()
-    picks = [str(p) for p in form.getall("pick", [])]
-    action = str(form.get("action") or "")
-    reason = str(form.get("reason") or "") or None
-    back = _back(str(form.get("back") or ""))
     engine = request.app.state.engine
+    back = _back(str(form.get("back") or ""))
+    codebook = str(request.app.state.codebook)
 
     def run() -> Redirect | Template:
         with session_scope(engine) as session:
@@ -441,6 +465,23 @@ async def act_on_selected(request: Request[Any, Any, Any]) -> Redirect | Templat
                 return _signin()
             if not principal.has_role(Role.MODERATOR):
                 return _refused(principal, "moderation actions need a moderator or admin key")
+            do = str(form.get("do") or "")
+            if do:
+                comment_id, version, action = _one(do)
+                return _act_one(
+                    request,
+                    session,
+                    principal,
+                    codebook,
+                    comment_id,
+                    action=action,
+                    version=version,
+                    reason=str(form.get(f"reason-{comment_id}") or ""),
+                    back=back,
+                    shared=True,
+                )
+        picks = [str(p) for p in form.getall("pick", [])]
+        action = str(form.get("bulk") or "")
         try:
             versions = _picked(picks)
             results = bulk_action(
@@ -449,7 +490,7 @@ async def act_on_selected(request: Request[Any, Any, Any]) -> Redirect | Templat
                 action,
                 actor=principal.actor,
                 role=principal.role,
-                reason=reason,
+                reason=str(form.get("reason") or "") or None,
                 versions=versions,
             )
         except ThreadsError as exc:
@@ -471,6 +512,14 @@ async def act_on_selected(request: Request[Any, Any, Any]) -> Redirect | Templat
         return Redirect(back, status_code=303)
 
     return await to_thread.run_sync(run)
+
+
+def _one(do: str) -> tuple[int, str, str]:
+    """A card button's ``id:version:action`` (a malformed one: comment 0, which is not found)."""
+    comment_id, _, rest = do.partition(":")
+    version, _, action = rest.partition(":")
+    number = int(comment_id) if comment_id.isdigit() and len(comment_id) < 11 else 0
+    return number, version, action
 
 
 def _picked(picks: list[str]) -> dict[int, int]:
@@ -617,7 +666,7 @@ def console_routers(settings: Settings) -> list[Any]:
             signout,
             queue,
             act,
-            act_on_selected,
+            queue_actions,
             thread_page,
             change_thread,
         ],

@@ -1,9 +1,8 @@
 // The console's own small script: moderation actions without a page reload, and keys.
-// Every action is still a plain form that works without this file; here we only send the
-// same form with fetch and put the server's fresh card (HTML it rendered) in place.
+// Every action still works as a plain form without this file; here we only send the same
+// fields with fetch and put the server's fresh card (HTML it rendered and escaped) in place.
 "use strict";
 (function () {
-  var FRAGMENT = { "X-Threads-Fragment": "1" };
   var live = document.getElementById("live");
   var help = document.getElementById("keys");
 
@@ -34,31 +33,58 @@
     focusCard(all[next]);
   }
 
-  // The server's HTML for the fragment, parsed into nodes (it escaped everything it holds).
   function nodes(html) {
     var tpl = document.createElement("template");
     tpl.innerHTML = html;
     return tpl.content;
   }
 
-  function belongsHere(card) {
-    var list = card.closest(".cards");
+  function statusOf(card) {
+    var m = /(?:^| )status-(\w+)/.exec(card.className);
+    return m ? m[1] : "";
+  }
+
+  // Whether a card in its fresh state still belongs in the list (a tab) the old one was in.
+  function belongsIn(list, card) {
     var statuses = list && list.dataset.statuses;
-    return !statuses || statuses.split(" ").indexOf(card.dataset.status) >= 0;
+    return !statuses || statuses.split(" ").indexOf(statusOf(card)) >= 0;
+  }
+
+  function countOneLess() {
+    var count = document.querySelector("nav.tabs a.current .count");
+    if (count && +count.textContent > 0) count.textContent = String(+count.textContent - 1);
+  }
+
+  // The fields of one card's action: from its own form, or from the queue's one form.
+  function fieldsOf(form, submitter, old) {
+    var all = new FormData(form, submitter);
+    if (!form.matches("#queue")) return all;
+    var mine = new FormData();
+    var id = old.id.replace("comment-", "");
+    ["_csrf_token", "back", "do", "reason-" + id].forEach(function (name) {
+      if (all.has(name)) mine.append(name, all.get(name));
+    });
+    return mine;
   }
 
   function send(form, submitter) {
-    var old = form.closest(".card");
+    var old = submitter.closest(".card");
     var box = old.closest(".conflict") || old;
-    var data = new FormData(form, submitter);
-    var action = String(data.get("action"));
     var id = old.id.replace("comment-", "");
-    var buttons = form.querySelectorAll("button");
+    var action = submitter.value.split(":").pop();
+    var reason = old.querySelector("input.reason");
+    if (action === "reject" && reason && !reason.value.trim()) {
+      reason.focus();
+      say("comment " + id + ": a reason is required to reject");
+      return;
+    }
+    var data = fieldsOf(form, submitter, old);
+    var buttons = old.querySelectorAll("button");
     buttons.forEach(function (b) { b.disabled = true; });
-    return fetch(form.action, {
+    fetch(form.getAttribute("action"), { // form.action may be a field named "action"
       method: "POST",
       body: new URLSearchParams(data),
-      headers: Object.assign({ "X-CSRFToken": String(data.get("_csrf_token")) }, FRAGMENT),
+      headers: { "X-CSRFToken": String(data.get("_csrf_token")), "X-Threads-Fragment": "1" },
       credentials: "same-origin",
       redirect: "manual"
     }).then(function (answer) {
@@ -67,15 +93,16 @@
         var next = cards()[cards().indexOf(old) + 1];
         var part = nodes(html);
         var fresh = part.querySelector(".card");
-        if (answer.ok && fresh && !belongsHere(fresh)) {
+        if (answer.ok && fresh && !belongsIn(box.closest(".cards"), fresh)) {
           box.remove();
+          countOneLess();
           say("comment " + id + ": " + action + " done");
           focusCard(next || cards()[cards().length - 1]);
           return;
         }
         if (answer.ok || answer.status === 409) {
           box.replaceWith(part);
-          say(answer.ok ? "comment " + id + ": " + action + " done" : "comment " + id + ": not changed");
+          say("comment " + id + ": " + (answer.ok ? action + " done" : "not changed"));
           focusCard(document.getElementById("comment-" + id));
           return;
         }
@@ -87,19 +114,22 @@
       });
     }).catch(function () {
       buttons.forEach(function (b) { b.disabled = false; });
-      say("comment " + id + ": the server did not answer; nothing was sent again");
+      say("comment " + id + ": the server did not answer");
     });
   }
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!form.matches || !form.matches(".card form.actions")) return;
+    var submitter = event.submitter;
+    if (!submitter || !submitter.closest(".card")) return; // bulk actions: a plain POST
+    if (!form.matches("#queue, .card form.actions")) return;
     event.preventDefault();
-    send(form, event.submitter);
+    send(form, submitter);
   });
 
   function press(card, action) {
-    var button = card && card.querySelector("form.actions button[value='" + action + "']");
+    var button = card && card.querySelector(
+      "button[value='" + action + "'], button[value$=':" + action + "']");
     if (button) button.form.requestSubmit(button);
   }
 
@@ -108,7 +138,13 @@
   }
 
   document.addEventListener("keydown", function (event) {
-    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    var target = event.target;
+    if (event.key === "Enter" && target.matches && target.matches("#queue .card input.reason")) {
+      event.preventDefault(); // the queue's form has no default button: reject this card
+      press(target.closest(".card"), "reject");
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(target)) return;
     if (help && help.open) return;
     var card = current();
     switch (event.key) {
