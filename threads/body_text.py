@@ -177,8 +177,14 @@ class _TextMarker(HTMLParser):
     def handle_data(self, data: str) -> None:
         at = 0
         for match in self.pattern.finditer(data):
-            self.out.append(html.escape(data[at : match.start()], quote=True))
+            self.out.append(_as_serialised(data[at : match.start()]))
             topic = self.words.get(match.group(0).lower(), "")
-            self.out.append(_mark(html.escape(match.group(0), quote=True), topic))
+            self.out.append(_mark(_as_serialised(match.group(0)), topic))
             at = match.end()
-        self.out.append(html.escape(data[at:], quote=True))
+        self.out.append(_as_serialised(data[at:]))
+
+
+def _as_serialised(text: str) -> str:
+    """Text escaped as the sanitiser writes text nodes (``&``, ``<``, ``>``, no-break space),
+    so that marking changes nothing but the marks."""
+    return html.escape(text, quote=False).replace("\xa0", "&nbsp;")
