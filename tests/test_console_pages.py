@@ -328,6 +328,13 @@ def test_a_bulk_reject_needs_a_reason_and_a_viewer_may_not_bulk(client: TestClie
     answer = _pick_and_post(client, [f"{comment}:1"], "reject", reason="rude")
     assert get_comment(engine, comment).status is CommentStatus.REJECTED
     assert events(engine, target_id=comment)[-1].reason == "rude"
+    forged = client.post(
+        "/console/actions",
+        data={"pick": [f"{comment}:2"], "bulk": "spam", "back": "/console"},
+        follow_redirects=False,
+    )
+    assert forged.status_code == 403  # no CSRF token
+    assert get_comment(engine, comment).status is CommentStatus.REJECTED
     _pick_and_post(client, ["12x"], "spam")
     assert "pick must be comment-id:version" in client.get("/console").text
     client.post("/console/signout", data={"_csrf_token": _token(client, "/console")})
