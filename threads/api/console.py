@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
+from anyio import to_thread
 from litestar import Request, Router, get, post
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import ResponseHeader
@@ -25,22 +27,25 @@ from litestar.enums import RequestEncodingType
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.middleware.session.client_side import CookieBackendConfig
-from litestar.params import Body, Parameter
+from litestar.params import Body, Parameter, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from sqlmodel import Session
 
+from threads.api.problems import status_for
 from threads.api.ratelimit import STORE_NAME
 from threads.config import Settings
+from threads.db import session_scope
 from threads.db.types import utcnow
 from threads.errors import Conflict, InvalidInput, ThreadsError, Unauthorized
 from threads.keys import Principal, principal_by_id, verify_key
-from threads.models import CommentStatus, Role
+from threads.models import Comment, CommentStatus, Role
 from threads.moderation import lifecycle
-from threads.moderation.history import comment_history, thread_history
+from threads.moderation.cards import article_title, card_extras, latest_event
+from threads.moderation.history import thread_history
 from threads.moderation.queue import QueueFilter, list_queue
-from threads.moderation.service import apply_action, get_comment_or_404
-from threads.moderation.shapes import history_page, queue_page
+from threads.moderation.service import apply_action, bulk_action, get_comment_or_404
+from threads.moderation.shapes import history_event, history_page, queue_page
 from threads.moderation.threads import close_thread, reopen_thread
 from threads.schemas import MAX_ID
 
@@ -144,9 +149,6 @@ async def signin(
         _flash(request, error="too many sign-in attempts from this address: wait a minute")
         return _signin()
     key = (data.get("key") or "").strip()
-    from anyio import to_thread
-
-    from threads.db import session_scope
 
     def verify() -> Principal:
         with session_scope(request.app.state.engine) as session:
@@ -169,20 +171,81 @@ async def signout(request: Request[Any, Any, Any]) -> Redirect:
 
 # --- the queue --------------------------------------------------------------------------------
 
+#: cards on one queue page
+PAGE_SIZE = 50
+#: a request from our own script asks for an HTML fragment instead of a redirect
+FRAGMENT_HEADER = "x-threads-fragment"
+#: failures a bulk report names one by one (the rest are counted)
+BULK_REPORTED = 25
+
+
+def _card_view(db: Session, comment: Comment, codebook: str, title: str | None = None) -> Any:
+    """One card's data: the comment as key holders see it, its thread's title, its extras."""
+    shaped = views.shape_comments(db, [comment], full=True, codebook=codebook)[0]
+    extras = card_extras(db, [comment], codebook).get(comment.id or 0)
+    if title is None:
+        title = article_title(db, comment.thread_id)
+    return {"comment": shaped, "title": title, "extras": extras}
+
+
+def _conflict_of(db: Session, comment_id: int, message: str | None, codebook: str) -> Any:
+    """The fresh state of the comment a stale action was about, and who changed it last."""
+    comment = get_comment_or_404(db, comment_id)
+    event = latest_event(db, comment_id)
+    return {
+        **_card_view(db, comment, codebook),
+        "event": history_event(event) if event else None,
+        "message": message,
+    }
+
 
 def _conflict_view(db: Session, flash: dict[str, Any] | None, codebook: str) -> Any:
-    """The fresh state and the latest event of the comment a stale action was about."""
     if not flash or "conflict_id" not in flash:
         return None
-    comment_id = int(flash["conflict_id"])
-    comment = get_comment_or_404(db, comment_id)
-    history = comment_history(db, comment_id, limit=500)
-    events = history_page(history).items
-    return {
-        "comment": views.shape_comments(db, [comment], full=True, codebook=codebook)[0],
-        "event": events[-1] if events else None,
-        "message": flash.get("message"),
-    }
+    return _conflict_of(db, int(flash["conflict_id"]), flash.get("message"), codebook)
+
+
+def _bulk_view(db: Session, flash: dict[str, Any] | None) -> Any:
+    """What a bulk action did: the comments it changed, and per failure why (for a conflict,
+    also who changed the comment first)."""
+    if not flash or "bulk" not in flash:
+        return None
+    report = flash["bulk"]
+    failed = []
+    for comment_id, code, detail in report.get("failed", []):
+        event = latest_event(db, int(comment_id)) if code == "version_conflict" else None
+        failed.append(
+            {
+                "id": comment_id,
+                "code": code,
+                "detail": detail,
+                "event": history_event(event) if event else None,
+            }
+        )
+    return {**report, "failed": failed}
+
+
+def _day(value: str | None, field: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            f"{field} must be a date as YYYY-MM-DD, got {value!r}", field=field
+        ) from None
+
+
+def _dates(date_from: str | None, date_to: str | None) -> tuple[datetime | None, datetime | None]:
+    """The posted-time bounds of the from/to days (UTC, both days included)."""
+    first, last = _day(date_from, "from"), _day(date_to, "to")
+    since = datetime.combine(first, time.min, tzinfo=UTC) if first else None
+    until = None
+    if last:
+        if last >= date.max:
+            raise InvalidInput("to must be a date before 9999-12-31", field="to")
+        until = datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC)
+    return since, until
 
 
 @get("/", sync_to_thread=True)
@@ -196,6 +259,8 @@ def queue(
     topic: Annotated[str | None, Parameter(max_length=64)] = None,
     author: Annotated[str | None, Parameter(max_length=512)] = None,
     text: Annotated[str | None, Parameter(max_length=500)] = None,
+    date_from: Annotated[str | None, QueryParameter(name="from", max_length=32)] = None,
+    date_to: Annotated[str | None, QueryParameter(name="to", max_length=32)] = None,
     sort: Annotated[Sort, Parameter()] = "oldest",
     cursor: Annotated[str | None, Parameter(max_length=1000)] = None,
 ) -> Template | Redirect:
@@ -213,7 +278,9 @@ def queue(
         counts: dict[str, int] = {}
         error = None
         page = None
+        extras: dict[int, Any] = {}
         try:
+            since, until = _dates(date_from, date_to)
 
             def flt(statuses: tuple[CommentStatus, ...]) -> QueueFilter:
                 return QueueFilter(
@@ -224,12 +291,17 @@ def queue(
                     topic=filters["topic"],
                     author=filters["author"],
                     text=filters["text"],
+                    since=since,
+                    until=until,
                 )
 
             for name, statuses in TABS.items():
                 counts[name] = list_queue(db, flt(statuses), sort=sort, limit=1).total
-            listed = list_queue(db, flt(TABS[tab]), sort=sort, cursor=cursor or None, limit=25)
+            listed = list_queue(
+                db, flt(TABS[tab]), sort=sort, cursor=cursor or None, limit=PAGE_SIZE
+            )
             page = queue_page(listed)
+            extras = card_extras(db, [item.comment for item in listed.items], codebook)
         except ThreadsError as exc:
             error = str(exc)
         query = {
@@ -241,6 +313,8 @@ def queue(
                 "topic": topic,
                 "author": author,
                 "text": text,
+                "from": date_from,
+                "to": date_to,
                 "sort": sort,
             }.items()
             if v not in (None, "")
@@ -252,11 +326,14 @@ def queue(
             can_act=principal.has_role(Role.MODERATOR),
             flash=flash,
             conflict=_conflict_view(db, flash, codebook),
+            bulk=_bulk_view(db, flash),
             tabs=list(TABS),
             tab_urls={t: f"{PREFIX}?{urlencode({**query, 'tab': t})}" for t in TABS},
             tab=tab,
+            tab_statuses=" ".join(s.value for s in TABS[tab]),
             counts=counts,
             page=page,
+            extras=extras,
             error=error,
             query=query,
             filters={
@@ -265,6 +342,8 @@ def queue(
                 "topic": topic,
                 "author": author,
                 "text": text,
+                "from": date_from,
+                "to": date_to,
             },
             sort=sort,
             here=here,
@@ -278,16 +357,24 @@ def queue(
         db.close()
 
 
+def _wants_fragment(request: Request[Any, Any, Any]) -> bool:
+    return request.headers.get(FRAGMENT_HEADER) == "1"
+
+
+def _fragment(status_code: int, **context: Any) -> Template:
+    """An HTML fragment for our script: the fresh card, a conflict card or an error."""
+    return _page("_fragment.html", status_code=status_code, can_act=True, **context)
+
+
 @post("/comments/{comment_id:int}/action", sync_to_thread=True, status_code=303)
 def act(
     request: Request[Any, Any, Any],
     db: NamedDependency[Session],
+    codebook: NamedDependency[str],
     comment_id: Annotated[int, Parameter(ge=1, le=MAX_ID)],
     data: Annotated[dict[str, str], Form],
 ) -> Redirect | Template:
-    """One moderation action from a card; a stale version changes nothing and the page says
-    who changed the comment first."""
-    back = _back(data.get("back"))
+    """One moderation action from a card's own form (the thread page's cards)."""
     try:
         principal = _principal(request, db)
         if principal is None:
@@ -295,28 +382,157 @@ def act(
         if not principal.has_role(Role.MODERATOR):
             db.rollback()
             return _refused(principal, "moderation actions need a moderator or admin key")
-        try:
-            version = _int(data.get("version"), "version")
-            apply_action(
-                db,
-                comment_id,
-                data.get("action", ""),
-                actor=principal.actor,
-                role=principal.role,
-                reason=data.get("reason") or None,
-                expected_version=version,
-            )
-            db.commit()
-            _flash(request, notice=f"comment {comment_id}: {data.get('action')} done")
-        except Conflict as exc:
-            db.rollback()
-            _flash(request, conflict_id=comment_id, message=str(exc))
-        except ThreadsError as exc:
-            db.rollback()
-            _flash(request, error=f"comment {comment_id}: {exc}")
-        return Redirect(back, status_code=303)
+        return _act_one(
+            request,
+            db,
+            principal,
+            codebook,
+            comment_id,
+            action=data.get("action", ""),
+            version=data.get("version"),
+            reason=data.get("reason"),
+            back=_back(data.get("back")),
+            shared=False,
+        )
     finally:
         db.close()
+
+
+def _act_one(
+    request: Request[Any, Any, Any],
+    db: Session,
+    principal: Principal,
+    codebook: str,
+    comment_id: int,
+    *,
+    action: str,
+    version: str | None,
+    reason: str | None,
+    back: str,
+    shared: bool,
+) -> Redirect | Template:
+    """Take one action if the comment is still at ``version``; a stale version changes nothing
+    and the page says who changed the comment first. Asked by our script (header
+    ``X-Threads-Fragment: 1``), answer the fresh card's HTML (or the conflict card, or the
+    error) instead of a redirect; ``shared``: its buttons belong to the queue's one form."""
+    fragment = _wants_fragment(request)
+    try:
+        comment = apply_action(
+            db,
+            comment_id,
+            action,
+            actor=principal.actor,
+            role=principal.role,
+            reason=reason or None,
+            expected_version=_int(version, "version"),
+        )
+        db.commit()
+        notice = f"comment {comment_id}: {action} done"
+        if fragment:
+            fresh = _card_view(db, comment, codebook)
+            return _fragment(200, fresh=fresh, shared=shared, here=back, actions=ACTIONS)
+        _flash(request, notice=notice)
+    except Conflict as exc:
+        db.rollback()
+        if fragment:
+            conflict = _conflict_of(db, comment_id, str(exc), codebook)
+            return _fragment(409, conflict=conflict, shared=shared, here=back, actions=ACTIONS)
+        _flash(request, conflict_id=comment_id, message=str(exc))
+    except ThreadsError as exc:
+        db.rollback()
+        if fragment:
+            return _fragment(status_for(exc), error=f"comment {comment_id}: {exc}")
+        _flash(request, error=f"comment {comment_id}: {exc}")
+    return Redirect(back, status_code=303)
+
+
+@post("/actions", status_code=303)
+async def queue_actions(request: Request[Any, Any, Any]) -> Redirect | Template:
+    """The queue page's one form: a card's button (``do`` = ``id:version:action``, its reason
+    in ``reason-<id>``) acts on that comment; a bulk button (``bulk`` = the action, with
+    ``reason``) acts on the ticked cards (each ``pick`` is ``id:version``), each comment its
+    own audited transaction, changed only if still at the version shown; the queue then
+    reports what was done and, per comment, what was not and why."""
+    form = await request.form()
+    engine = request.app.state.engine
+    back = _back(str(form.get("back") or ""))
+    codebook = str(request.app.state.codebook)
+
+    def run() -> Redirect | Template:
+        with session_scope(engine) as session:
+            principal = _principal(request, session)
+            if principal is None:
+                return _signin()
+            if not principal.has_role(Role.MODERATOR):
+                return _refused(principal, "moderation actions need a moderator or admin key")
+            do = str(form.get("do") or "")
+            if do:
+                comment_id, version, action = _one(do)
+                return _act_one(
+                    request,
+                    session,
+                    principal,
+                    codebook,
+                    comment_id,
+                    action=action,
+                    version=version,
+                    reason=str(form.get(f"reason-{comment_id}") or ""),
+                    back=back,
+                    shared=True,
+                )
+        picks = [str(p) for p in form.getall("pick", [])]
+        action = str(form.get("bulk") or "")
+        try:
+            versions = _picked(picks)
+            results = bulk_action(
+                engine,
+                list(versions),
+                action,
+                actor=principal.actor,
+                role=principal.role,
+                reason=str(form.get("reason") or "") or None,
+                versions=versions,
+            )
+        except ThreadsError as exc:
+            _flash(request, error=f"bulk {action or 'action'}: {exc}")
+            return Redirect(back, status_code=303)
+        failed = [r for r in results if not r.ok]
+        _flash(
+            request,
+            bulk={
+                "action": action,
+                "done": [r.comment_id for r in results if r.ok],
+                "failed": [
+                    [r.comment_id, r.error_code, (r.error_detail or "")[:300]]
+                    for r in failed[:BULK_REPORTED]
+                ],
+                "more_failed": max(0, len(failed) - BULK_REPORTED),
+            },
+        )
+        return Redirect(back, status_code=303)
+
+    return await to_thread.run_sync(run)
+
+
+def _one(do: str) -> tuple[int, str, str]:
+    """A card button's ``id:version:action`` (a malformed one: comment 0, which is not found)."""
+    comment_id, _, rest = do.partition(":")
+    version, _, action = rest.partition(":")
+    number = int(comment_id) if comment_id.isdigit() and len(comment_id) < 11 else 0
+    return number, version, action
+
+
+def _picked(picks: list[str]) -> dict[int, int]:
+    """The ticked cards: comment id -> the version shown (InvalidInput ``pick`` otherwise)."""
+    if not picks:
+        raise InvalidInput("no comment is selected: tick the cards to act on", field="pick")
+    versions: dict[int, int] = {}
+    for pick in picks:
+        comment_id, _, version = pick.partition(":")
+        if not (comment_id.isdigit() and version.isdigit()) or not 0 < int(comment_id) <= MAX_ID:
+            raise InvalidInput(f"pick must be comment-id:version, got {pick[:40]!r}", field="pick")
+        versions[int(comment_id)] = int(version)
+    return versions
 
 
 def allowed(status: str, purged: bool) -> list[str]:
@@ -449,7 +665,14 @@ def console_routers(settings: Settings) -> list[Any]:
     pages = Router(
         path=PREFIX,
         route_handlers=[
-            *[signin_form, signin, signout, queue, act, thread_page, change_thread],
+            signin_form,
+            signin,
+            signout,
+            queue,
+            act,
+            queue_actions,
+            thread_page,
+            change_thread,
             *AUTHOR_PAGES,
         ],
         middleware=[DefineMiddleware(CSRFMiddleware, config=csrf)],

@@ -6,7 +6,7 @@ Every function takes an open Session in the caller's transaction (the caller com
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -180,13 +180,16 @@ def bulk_action(
     reason: str | None = None,
     filter: QueueFilter | None = None,  # noqa: A002 - the contract's name
     limit: int = BULK_FILTER_LIMIT,
+    versions: Mapping[int, int] | None = None,
 ) -> list[BulkResult]:
     """Apply ``action`` to each comment of ``ids`` (or of a queue ``filter``), one transaction each.
 
     One comment's failure (not found, not allowed, conflict) does not undo the others; each gets a
     BulkResult. Errors that concern the whole request (unknown action, role, missing reason, both
     or neither of ``ids`` and ``filter``) are raised before anything changes. A filter selects at
-    most ``limit`` comments, oldest first, at the time of the call.
+    most ``limit`` comments, oldest first, at the time of the call. ``versions`` (comment id ->
+    the version the caller saw) makes each of those a compare-and-set, as in
+    :func:`apply_action`: a comment changed since fails with ``version_conflict``.
     """
     lifecycle.check_action(action)
     check_role(role, action)
@@ -212,7 +215,13 @@ def bulk_action(
         try:
             with session_scope(engine) as session:
                 comment = apply_action(
-                    session, comment_id, action, actor=actor, role=role, reason=reason
+                    session,
+                    comment_id,
+                    action,
+                    actor=actor,
+                    role=role,
+                    reason=reason,
+                    expected_version=(versions or {}).get(comment_id),
                 )
                 results.append(
                     BulkResult(comment_id, True, CommentStatus(comment.status), comment.version)
