@@ -66,6 +66,7 @@ class SourceFile:
         self.encoding = "utf-8"
         self._lines = Lines(self.path)
         return self._lines
+
     def _repaired(self, sniffed: Sniffed) -> Path:
         """The file parsed in recovery mode and written out again, well-formed, as UTF-8.
 

@@ -125,6 +125,8 @@ def audit_event_count(session: Session, flt: AuditWhere) -> int:
     """How many audit events match ``flt``."""
     stmt = select(func.count()).select_from(ModerationEvent).where(*_audit_conditions(flt))
     return int(session.execute(stmt).scalar_one())
+
+
 def author_events(session: Session, standing_id: int, *, limit: int) -> list[ModerationEvent]:
     """The latest ``limit`` events about an author (standing changes, bulk actions), newest
     first; ``standing_id`` is the author's ``author_standing`` row."""
