@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 from tests.pg import find_pg_bin, start_cluster  # noqa: E402
 from threads.db import make_engine, session_scope, upgrade  # noqa: E402
 from threads.keys import create_key  # noqa: E402
-from threads.models import Article, Comment, Role, Thread  # noqa: E402
+from threads.models import Article, Comment, Role, Site, Thread  # noqa: E402
 from threads.moderation.audit import Actor  # noqa: E402
 
 PYTHON = sys.executable
@@ -117,8 +117,20 @@ def seed(url: str, comments: int, threads: int = 100) -> Seeded:
     now = datetime.now(UTC)
     statuses = ["approved"] * 6 + ["pending"] * 2 + ["flagged", "rejected"]
     with engine.begin() as conn:
+        site = conn.execute(
+            sa.insert(Site.__table__).returning(Site.__table__.c.id),  # type: ignore[attr-defined]
+            {
+                "key": "bench.example",
+                "name": "bench",
+                "base_url": "https://bench.example/",
+                "extra": {},
+                "created_at": now,
+                "updated_at": now,
+            },
+        ).scalar_one()
         article_rows = [
             {
+                "site_id": site,
                 "key": f"bench:{i}",
                 "title": f"Article {i}",
                 "authors": [],
@@ -194,11 +206,26 @@ def seed(url: str, comments: int, threads: int = 100) -> Seeded:
             .scalars()
             .all()
         )
-    # As autovacuum would after a bulk load: statistics, and a visibility map so that counts can
-    # use index-only scans. On the throwaway cluster (synchronous_commit=off) a VACUUM right
-    # after the load leaves the map empty (hint bits wait for the commit's WAL to be flushed),
-    # and every count then reads the heap: vacuum again until the map is filled, as autovacuum
-    # would have by the time a server takes traffic.
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.execute(sa.text("ANALYZE"))
+            conn.commit()
+    else:
+        vacuum(engine)
+    with session_scope(engine) as session:
+        actor = Actor.user("bench")
+        viewer = create_key(session, "bench-viewer", Role.VIEWER, actor=actor).secret
+        moderator = create_key(session, "bench-moderator", Role.MODERATOR, actor=actor).secret
+    engine.dispose()
+    return Seeded(list(thread_ids), list(pending), viewer, moderator, time.perf_counter() - started)
+
+
+def vacuum(engine: sa.engine.Engine) -> None:
+    """As autovacuum would after a bulk load: statistics, and a visibility map so that counts can
+    use index-only scans. On the throwaway cluster (synchronous_commit=off) a VACUUM right
+    after the load leaves the map empty (hint bits wait for the commit's WAL to be flushed),
+    and every count then reads the heap: vacuum again until the map is filled, as autovacuum
+    would have by the time a server takes traffic."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         allvisible = 0.0
         for _ in range(20):
@@ -214,12 +241,6 @@ def seed(url: str, comments: int, threads: int = 100) -> Seeded:
             time.sleep(0.5)
         conn.execute(sa.text("VACUUM (ANALYZE)"))
         print(f"comment pages all-visible after VACUUM: {allvisible:.0%}", flush=True)
-    with session_scope(engine) as session:
-        actor = Actor.user("bench")
-        viewer = create_key(session, "bench-viewer", Role.VIEWER, actor=actor).secret
-        moderator = create_key(session, "bench-moderator", Role.MODERATOR, actor=actor).secret
-    engine.dispose()
-    return Seeded(list(thread_ids), list(pending), viewer, moderator, time.perf_counter() - started)
 
 
 # --------------------------------------------------------------------------- servers
