@@ -21,7 +21,6 @@ EXPECTED_TABLES = {
     "comment_topic",
     "comment_classification",
     "comment_tally",
-    "change_clock",
     "topic_model",
     "moderation_event",
     "comment_report",

@@ -23,6 +23,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DataError, StatementError
 
+from threads.api.auth import refusal_before
 from threads.db import database_unavailable
 from threads.errors import (
     ActionNotAllowed,
@@ -141,8 +142,20 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
+def _key_refusal(request: Request[Any, Any, Any], status: int) -> Response[Any] | None:
+    """The 401/403 a request's bad key earns, when it failed before its handler verified the key
+    (a bad key is answered before anything else; see :mod:`threads.api.auth`)."""
+    if status in (401, 403) or status >= 500:
+        return None
+    refusal = refusal_before(request)
+    return None if refusal is None else threads_error_handler(request, refusal)
+
+
 def threads_error_handler(request: Request[Any, Any, Any], exc: ThreadsError) -> Response[Any]:
     status = status_for(exc)
+    refused = _key_refusal(request, status)
+    if refused is not None:
+        return refused
     if isinstance(exc, DatabaseUnavailable):
         exc.extra.setdefault("retry_after", DATABASE_RETRY_AFTER)
     headers: dict[str, str] = {}
@@ -187,6 +200,9 @@ def _validation_facts(exc: ValidationException) -> dict[str, Any]:
 
 def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
+    refused = _key_refusal(request, status)
+    if refused is not None:
+        return refused
     code, title = HTTP_CODES.get(status, (f"http_{status}", "Error"))
     headers = dict(exc.headers or {})
     facts: dict[str, Any] = {}
@@ -256,7 +272,7 @@ def database_error_handler(request: Request[Any, Any, Any], exc: StatementError)
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """A 500 that says nothing about internals; a 503 when the database is unavailable (the
-    error can come from the ORM or, for the clock probe, straight from the driver)."""
+    error can come from the ORM or straight from the driver)."""
     if database_unavailable(exc):
         return unavailable_handler(request, exc)
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
