@@ -3,7 +3,8 @@ client (no HTTP server, no load), on a seeded throwaway PostgreSQL (or SQLite wi
 
 Times ``--calls`` sequential calls per scenario (queue listing, thread read, approve,
 submission) and prints per call the mean, median and minimum time, the SQL statements the app
-sent and the time spent in them (waiting for the database included). A tool for finding what to remove, not a benchmark (see api_bench.py).
+sent and the time spent in them (waiting for the database included). A tool for finding what
+to remove, not a benchmark (see api_bench.py).
 
     .venv/bin/python bench/api_inprocess.py [--comments 20000] [--calls 30] [--sqlite]
 """

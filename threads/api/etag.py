@@ -64,32 +64,36 @@ def conditional(app: ASGIApp) -> ASGIApp:
         if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD"):
             await app(scope, receive, send)
             return
-        start: Message | None = None
+        start: dict[str, Any] | None = None
+        passing = False  # not ours to tag (an error): the answer goes through unchanged
         chunks: list[bytes] = []
 
         async def hold(message: Message) -> None:
-            nonlocal start
-            if start is None and message["type"] == "http.response.start":
-                if message["status"] != 200:
-                    start = {}  # not ours to tag: pass it and what follows through
-                    await send(message)
-                    return
-                start = message
-                return
-            if start == {} or message["type"] != "http.response.body":
+            nonlocal start, passing
+            if passing:
                 await send(message)
                 return
-            chunks.append(cast(bytes, message.get("body", b"")))
+            if message["type"] == "http.response.start":
+                if message["status"] != 200:
+                    passing = True
+                    await send(message)
+                    return
+                start = dict(message)
+                return
+            if message["type"] != "http.response.body" or start is None:
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
             if message.get("more_body", False):
                 return
-            await _answer(scope, cast(Message, start), b"".join(chunks), send)
+            await _answer(scope, start, b"".join(chunks), send)
 
         await app(scope, receive, hold)
 
     return middleware
 
 
-async def _answer(scope: Scope, start: Message, body: bytes, send: Send) -> None:
+async def _answer(scope: Scope, start: dict[str, Any], body: bytes, send: Send) -> None:
     tag = etag_of(body)
     private = _header(scope, b"authorization") is not None
     added = [
@@ -109,5 +113,5 @@ async def _answer(scope: Scope, start: Message, body: bytes, send: Send) -> None
         await send({"type": "http.response.start", "status": 304, "headers": kept + added})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
         return
-    await send({**start, "headers": headers + added})
+    await send(cast(Message, {**start, "headers": headers + added}))
     await send({"type": "http.response.body", "body": body, "more_body": False})
