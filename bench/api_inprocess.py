@@ -14,10 +14,8 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,23 +25,9 @@ sys.path.insert(0, str(ROOT))
 from litestar.testing import TestClient  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
-from bench.api_bench import create_database, drop_database, postgres, seed  # noqa: E402
+from bench.api_bench import database, seed  # noqa: E402
 from threads.api import create_app  # noqa: E402
 from threads.config import Settings  # noqa: E402
-
-
-@contextmanager
-def database(sqlite: bool) -> Iterator[str]:
-    if sqlite:
-        with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite:///{folder}/bench.db"
-        return
-    with postgres() as admin_url:
-        url = create_database(admin_url)
-        try:
-            yield url
-        finally:
-            drop_database(admin_url, url)
 
 
 class Statements:

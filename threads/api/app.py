@@ -29,7 +29,7 @@ from threads.api.openapi import (
     schema_assets,
     schema_pages,
 )
-from threads.api.problems import EXCEPTION_HANDLERS
+from threads.api.problems import problem_details_plugin
 from threads.api.queue_routes import QueueController
 from threads.api.ratelimit import STORE_NAME, rate_limit_config, rate_limit_store
 from threads.api.sites_routes import SiteController
@@ -126,10 +126,9 @@ def create_app(settings: Settings) -> Litestar:
         ],
         stores={STORE_NAME: rate_limit_store(settings)},
         dependencies=DEPENDENCIES,
-        exception_handlers=EXCEPTION_HANDLERS,
         on_shutdown=[dispose],
         logging_config=_logging_config(),
-        plugins=[StrictStructSchemaPlugin()],
+        plugins=[StrictStructSchemaPlugin(), problem_details_plugin()],
         request_max_body_size=settings.max_request_bytes,
         request_class=BoundedJsonRequest,
         openapi_config=OpenAPIConfig(
