@@ -1,13 +1,16 @@
-"""HTTP load benchmark: `threads serve` on PostgreSQL with 100,000 comments vs a bare Litestar app.
+"""HTTP load benchmark: `threads serve` over 100,000 comments vs a bare Litestar app.
 
 Loopback only (127.0.0.1). Uses `wrk` (Debian package `wrk`) at 32 connections for a fixed time
 per scenario: a bare Litestar app returning a constant JSON (the baseline, measured before and
-after), then the queue listing, public submissions and moderation actions against the real app.
-Each server first gets one unmeasured second of the GET scenarios (first connections and pages).
-A last scenario reads the queue (24 connections) while approvals run (8 connections).
-Prints requests/s, p50/p99 latency and non-2xx counts, and the queue/bare ratio.
+after), then against the real app: the queue listing and a thread read (uncached: the server
+keeps no response cache, and wrk sends no If-None-Match), public submissions, approvals, and
+reads while moderators write: the queue listing, then a thread read, each with 24 connections
+while 8 connections approve at the same time (the approvals' own figures are recorded beside the
+queue listing's). Each server first gets one unmeasured second of the GET scenarios.
+Prints requests/s, p50/p99 latency and non-2xx counts, and each scenario's ratio to bare.
 
     .venv/bin/python bench/api_bench.py [--comments 100000] [--duration 10] [--workers 2]
+    .venv/bin/python bench/api_bench.py --sqlite   # the embedded SQLite file, one worker
 
 PostgreSQL: THREADS_TEST_POSTGRES_URL (an admin URL) or a throwaway cluster as in tests/pg.py.
 """
@@ -117,11 +120,12 @@ def seed(url: str, comments: int, threads: int = 100) -> Seeded:
     now = datetime.now(UTC)
     statuses = ["approved"] * 6 + ["pending"] * 2 + ["flagged", "rejected"]
     with engine.begin() as conn:
-        site_id = conn.execute(
+        site = conn.execute(
             sa.insert(Site.__table__).returning(Site.__table__.c.id),  # type: ignore[attr-defined]
             {
                 "key": "bench.example",
                 "name": "bench",
+                "base_url": "https://bench.example/",
                 "extra": {},
                 "created_at": now,
                 "updated_at": now,
@@ -129,7 +133,7 @@ def seed(url: str, comments: int, threads: int = 100) -> Seeded:
         ).scalar_one()
         article_rows = [
             {
-                "site_id": site_id,
+                "site_id": site,
                 "key": f"bench:{i}",
                 "title": f"Article {i}",
                 "authors": [],
@@ -205,11 +209,26 @@ def seed(url: str, comments: int, threads: int = 100) -> Seeded:
             .scalars()
             .all()
         )
-    # As autovacuum would after a bulk load: statistics, and a visibility map so that counts can
-    # use index-only scans. On the throwaway cluster (synchronous_commit=off) a VACUUM right
-    # after the load leaves the map empty (hint bits wait for the commit's WAL to be flushed),
-    # and every count then reads the heap: vacuum again until the map is filled, as autovacuum
-    # would have by the time a server takes traffic.
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.execute(sa.text("ANALYZE"))
+            conn.commit()
+    else:
+        vacuum(engine)
+    with session_scope(engine) as session:
+        actor = Actor.user("bench")
+        viewer = create_key(session, "bench-viewer", Role.VIEWER, actor=actor).secret
+        moderator = create_key(session, "bench-moderator", Role.MODERATOR, actor=actor).secret
+    engine.dispose()
+    return Seeded(list(thread_ids), list(pending), viewer, moderator, time.perf_counter() - started)
+
+
+def vacuum(engine: sa.engine.Engine) -> None:
+    """As autovacuum would after a bulk load: statistics, and a visibility map so that counts can
+    use index-only scans. On the throwaway cluster (synchronous_commit=off) a VACUUM right
+    after the load leaves the map empty (hint bits wait for the commit's WAL to be flushed),
+    and every count then reads the heap: vacuum again until the map is filled, as autovacuum
+    would have by the time a server takes traffic."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         allvisible = 0.0
         for _ in range(20):
@@ -225,12 +244,6 @@ def seed(url: str, comments: int, threads: int = 100) -> Seeded:
             time.sleep(0.5)
         conn.execute(sa.text("VACUUM (ANALYZE)"))
         print(f"comment pages all-visible after VACUUM: {allvisible:.0%}", flush=True)
-    with session_scope(engine) as session:
-        actor = Actor.user("bench")
-        viewer = create_key(session, "bench-viewer", Role.VIEWER, actor=actor).secret
-        moderator = create_key(session, "bench-moderator", Role.MODERATOR, actor=actor).secret
-    engine.dispose()
-    return Seeded(list(thread_ids), list(pending), viewer, moderator, time.perf_counter() - started)
 
 
 # --------------------------------------------------------------------------- servers
@@ -380,6 +393,126 @@ end
 """
 
 
+@contextmanager
+def database(sqlite: bool) -> Iterator[str]:
+    """A fresh database: a SQLite file in a temporary folder, or a database on PostgreSQL."""
+    if sqlite:
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite:///{folder}/bench.db"
+        return
+    with postgres() as admin_url:
+        url = create_database(admin_url)
+        try:
+            yield url
+        finally:
+            drop_database(admin_url, url)
+
+
+def run_scenarios(args: argparse.Namespace, url: str, seeded: Seeded) -> list[Result]:
+    results: list[Result] = []
+    run = {"duration": args.duration, "connections": args.connections, "threads": args.wrk_threads}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    port = free_port()
+    bare = [
+        PYTHON,
+        "-m",
+        "uvicorn",
+        "bench.api_bench:bare_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(args.workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    warm = {**run, "duration": 1}  # unmeasured: first connections, imports, first pages
+    with server(bare, port, env):
+        wrk("warm-up", f"http://127.0.0.1:{port}/", **warm)
+        results.append(wrk("bare (before)", f"http://127.0.0.1:{port}/", **run))
+    port = free_port()
+    app_env = {
+        **env,
+        "THREADS_DATABASE_URL": url,
+        "THREADS_RATE_LIMIT_PER_MINUTE": str(10**9),
+    }
+    serve = [
+        str(Path(PYTHON).with_name("threads")),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(args.workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    base = f"http://127.0.0.1:{port}"
+    queue_url = f"{base}/api/queue?limit=50"
+    thread_url = f"{base}/api/threads/{seeded.threads[0]}"
+    viewer = {"Authorization": f"Bearer {seeded.viewer}"}
+    # pending comments in three parts: approvals alone, then beside each of the two readers
+    third = len(seeded.pending_ids) // 3
+    parts = [seeded.pending_ids[i * third : (i + 1) * third] for i in range(3)]
+
+    def approvals(ids: list[int]) -> str:
+        return ACTION_LUA % {
+            "ids": ",".join(str(i) for i in ids),
+            "stride": max(1, len(ids) // args.wrk_threads),
+            "key": seeded.moderator,
+        }
+
+    def beside_approvals(name: str, target: str, headers: dict[str, str], ids: list[int]) -> None:
+        """``target`` read by 3/4 of the connections while the rest (8 of 32) approve."""
+        with ThreadPoolExecutor(2) as pool:
+            reading = pool.submit(
+                wrk,
+                f"{name}, while 8 connections approve",
+                target,
+                headers=headers,
+                **{**run, "connections": args.connections * 3 // 4},
+            )
+            writing = pool.submit(
+                wrk,
+                f"approvals, while {name} runs",
+                base,
+                script=approvals(ids),
+                **{**run, "connections": args.connections // 4},
+            )
+            results.append(reading.result())
+            approving = writing.result()
+        if name == "queue listing":
+            results.append(approving)
+
+    with server(serve, port, app_env):
+        wrk("warm-up", queue_url, headers=viewer, **warm)
+        wrk("warm-up", thread_url, **warm)
+        results.append(wrk("queue listing (uncached)", queue_url, headers=viewer, **run))
+        results.append(wrk("thread read (uncached)", thread_url, **run))
+        results.append(
+            wrk(
+                "submission",
+                base,
+                script=SUBMIT_LUA % {"threads": ",".join(str(t) for t in seeded.threads)},
+                **run,
+            )
+        )
+        results.append(wrk("approve", base, script=approvals(parts[0]), **run))
+        beside_approvals("queue listing", queue_url, viewer, parts[1])
+        beside_approvals("thread read", thread_url, {}, parts[2])
+    port = free_port()
+    bare[bare.index("--port") + 1] = str(port)
+    with server(bare, port, env):
+        wrk("warm-up", f"http://127.0.0.1:{port}/", **warm)
+        results.append(wrk("bare (after)", f"http://127.0.0.1:{port}/", **run))
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -389,118 +522,24 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2, help="server worker processes")
     parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument(
+        "--sqlite", action="store_true", help="the embedded SQLite file (one worker)"
+    )
     args = parser.parse_args()
+    if args.sqlite:
+        args.workers = 1
     if shutil.which("wrk") is None:
         sys.exit("wrk not found: apt-get install wrk")
     results: list[Result] = []
-    run = {"duration": args.duration, "connections": args.connections, "threads": args.wrk_threads}
-    with postgres() as admin_url:
-        url = create_database(admin_url)
-        try:
-            seeded = seed(url, args.comments)
-            print(f"seeded {args.comments} comments in {seeded.seconds:.1f} s", flush=True)
-            env = {**os.environ, "PYTHONPATH": str(ROOT)}
-            port = free_port()
-            bare = [
-                PYTHON,
-                "-m",
-                "uvicorn",
-                "bench.api_bench:bare_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                str(args.workers),
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ]
-            warm = {**run, "duration": 1}  # unmeasured: first connections, imports, first pages
-            with server(bare, port, env):
-                wrk("warm-up", f"http://127.0.0.1:{port}/", **warm)
-                results.append(wrk("bare (before)", f"http://127.0.0.1:{port}/", **run))
-            port = free_port()
-            app_env = {
-                **env,
-                "THREADS_DATABASE_URL": url,
-                "THREADS_RATE_LIMIT_PER_MINUTE": str(10**9),
-            }
-            serve = [
-                str(Path(PYTHON).with_name("threads")),
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                str(args.workers),
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ]
-            base = f"http://127.0.0.1:{port}"
-            with server(serve, port, app_env):
-                viewer = {"Authorization": f"Bearer {seeded.viewer}"}
-                wrk("warm-up", f"{base}/api/queue?limit=50", headers=viewer, **warm)
-                wrk("warm-up", f"{base}/api/threads/{seeded.threads[0]}", **warm)
-                results.append(
-                    wrk("queue listing", f"{base}/api/queue?limit=50", headers=viewer, **run)
-                )
-                results.append(wrk("thread read", f"{base}/api/threads/{seeded.threads[0]}", **run))
-                results.append(
-                    wrk(
-                        "submission",
-                        base,
-                        script=SUBMIT_LUA % {"threads": ",".join(str(t) for t in seeded.threads)},
-                        **run,
-                    )
-                )
-                half = len(seeded.pending_ids) // 2
-
-                def approvals(ids: list[int]) -> str:
-                    return ACTION_LUA % {
-                        "ids": ",".join(str(i) for i in ids),
-                        "stride": len(ids) // args.wrk_threads,
-                        "key": seeded.moderator,
-                    }
-
-                results.append(
-                    wrk(
-                        "action (approve)", base, script=approvals(seeded.pending_ids[:half]), **run
-                    )
-                )
-                # Reads while moderators write: every approval makes the next request of
-                # each worker build the queue page again. 24 connections read, 8 approve
-                # (other comments than above), at the same time.
-                with ThreadPoolExecutor(2) as pool:
-                    reading = pool.submit(
-                        wrk,
-                        "queue listing, with approvals",
-                        f"{base}/api/queue?limit=50",
-                        headers=viewer,
-                        **{**run, "connections": args.connections * 3 // 4},
-                    )
-                    writing = pool.submit(
-                        wrk,
-                        "approvals, with queue listing",
-                        base,
-                        script=approvals(seeded.pending_ids[half:]),
-                        **{**run, "connections": args.connections // 4},
-                    )
-                    results += [reading.result(), writing.result()]
-            port = free_port()
-            bare[bare.index("--port") + 1] = str(port)
-            with server(bare, port, env):
-                wrk("warm-up", f"http://127.0.0.1:{port}/", **warm)
-                results.append(wrk("bare (after)", f"http://127.0.0.1:{port}/", **run))
-        finally:
-            drop_database(admin_url, url)
+    with database(args.sqlite) as url:
+        seeded = seed(url, args.comments)
+        print(f"seeded {args.comments} comments in {seeded.seconds:.1f} s", flush=True)
+        results = run_scenarios(args, url, seeded)
     bare_rps = (results[0].rps + results[-1].rps) / 2
+    backend = "SQLite" if args.sqlite else "PostgreSQL"
     print(
-        f"\n{args.comments} comments, {args.connections} connections, {args.duration} s each, "
-        f"{args.workers} server workers, wrk {args.wrk_threads} threads\n"
+        f"\n{backend}, {args.comments} comments, {args.connections} connections, "
+        f"{args.duration} s each, {args.workers} server workers, wrk {args.wrk_threads} threads\n"
     )
     print("| scenario | requests | req/s | vs bare | p50 ms | p99 ms | non-2xx |")
     print("|---|---:|---:|---:|---:|---:|---:|")

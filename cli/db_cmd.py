@@ -10,7 +10,6 @@ from cli.context import state
 from cli.safe_text import safe_text
 from threads.db import current_revision, downgrade, head_revision, session_scope, upgrade
 from threads.db.queries import table_counts
-from threads.db.queries.clock import clock_rows, fold_clock, missing_clock_triggers
 from threads.db.queries.tally import rebuild_tally, tally_drift, tally_kept
 
 app = typer.Typer(help="Create, upgrade and inspect the database schema.", no_args_is_help=True)
@@ -69,49 +68,25 @@ def info_cmd(ctx: typer.Context) -> None:
 @app.command("check")
 def check_cmd(
     ctx: typer.Context,
-    repair: bool = typer.Option(
-        False,
-        "--repair",
-        help="Recount the tally when it drifted; fold the change clock's rows of ended backends.",
-    ),
+    repair: bool = typer.Option(False, "--repair", help="Recount the tally when it drifted."),
 ) -> None:
-    """Check what the database keeps with triggers: the comment tally and the change clock.
+    """Check what the database keeps with triggers: the comment tally.
 
     The tally (the queue's per-thread, per-status counts) is compared with a real count; drift
     means something went around its triggers (dropped by hand, a dump restored without them).
-    The change clock (what the API's cached responses are checked against) must have its
-    trigger on every table a response can show; without them the API caches nothing. Exit code
-    1 on drift left unrepaired or a missing trigger. The embedded SQLite database keeps neither:
-    its queue counts directly and nothing is cached.
+    Exit code 1 on drift left unrepaired. The embedded SQLite database keeps no tally: its
+    queue counts directly.
     """
     engine = state(ctx).engine()
     with session_scope(engine) as session:
         if not tally_kept(session):
             typer.echo("comment tally: not kept on SQLite (the queue counts directly)")
-            typer.echo("change clock: not kept on SQLite (API responses are not cached)")
             return
-        missing = missing_clock_triggers(session)
-        rows_kept = clock_rows(session)
-        folded = fold_clock(session) if repair and not missing else 0
         drift = tally_drift(session)
         if drift and repair:
             rows = rebuild_tally(session)
-    if missing:
-        typer.echo(
-            f"change clock: no trigger on {', '.join(missing)}: the API caches nothing; "
-            "run `threads db downgrade 0002` then `threads db upgrade` to recreate them",
-            err=True,
-        )
-    else:
-        typer.echo(
-            f"change clock: kept ({rows_kept} rows"
-            + (f"; folded {folded} of ended backends" if repair else "")
-            + ")"
-        )
     if not drift:
         typer.echo("comment tally: consistent with the comments")
-        if missing:
-            raise typer.Exit(1)
         return
     console = make_console()
     table = Table(title="comment tally drift", title_justify="left")
@@ -122,8 +97,6 @@ def check_cmd(
     console.print(table)
     if repair:
         typer.echo(f"comment tally: rebuilt from the comments ({rows} rows)")
-        if missing:
-            raise typer.Exit(1)
         return
     typer.echo("comment tally: drifted; run `threads db check --repair` to recount", err=True)
     raise typer.Exit(1)

@@ -275,3 +275,16 @@ def test_imports_and_archive_restores_keep_the_tally(
     assert result.exit_code == 0, result.output
     assert sum(_counted(engine).values()) > 0
     _assert_exact(engine)
+
+
+def test_truncating_comments_empties_the_tally(engine: Engine, backend: str) -> None:
+    if backend != "postgresql":  # SQLite keeps no tally and has no TRUNCATE
+        return
+    tid = make_thread(engine)
+    for status in (CommentStatus.PENDING, CommentStatus.FLAGGED):
+        make_comment(engine, tid, status=status)
+    with engine.begin() as conn:
+        conn.execute(sa.text("TRUNCATE comment CASCADE"))
+    with session_scope(engine) as session:
+        assert tally_drift(session) == []
+        assert session.execute(sa.text("SELECT count(*) FROM comment_tally")).scalar_one() == 0

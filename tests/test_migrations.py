@@ -21,7 +21,6 @@ EXPECTED_TABLES = {
     "comment_topic",
     "comment_classification",
     "comment_tally",
-    "change_clock",
     "topic_model",
     "moderation_event",
     "comment_report",
@@ -74,9 +73,25 @@ def test_autogenerate_finds_no_difference_between_models_and_migrations(
         with engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             diff = compare_metadata(context, SQLModel.metadata)
+        if engine.dialect.name == "sqlite":
+            # SQLite does not report an index's sort order, so an index on a descending column
+            # reads back as a different index: compare those by name and columns only.
+            diff = [d for d in diff if not _same_sorted_index(d)]
         assert diff == []
     finally:
         engine.dispose()
+
+
+#: indexes with a descending column: (name, column names)
+SORTED_INDEXES = {("ix_comment_report_count_desc_id", ("report_count", "id"))}
+
+
+def _same_sorted_index(entry: object) -> bool:
+    if not isinstance(entry, tuple) or entry[0] not in ("add_index", "remove_index"):
+        return False
+    index = entry[1]
+    columns = tuple(str(getattr(e, "name", None) or str(e).split()[0]) for e in index.expressions)
+    return (index.name, columns) in SORTED_INDEXES
 
 
 def test_downgrade_to_base_and_up_again(empty_db_url: str) -> None:

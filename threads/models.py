@@ -183,6 +183,8 @@ class Comment(SQLModel, table=True):
         sa.UniqueConstraint("thread_id", "key"),
         sa.Index("ix_comment_status_thread_id", "status", "thread_id"),
         sa.Index("ix_comment_thread_id_position", "thread_id", "position"),
+        # the queue's most_reported order (report_count descending, then id): a range scan
+        sa.Index("ix_comment_report_count_desc_id", sa.text("report_count DESC"), "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -245,25 +247,6 @@ class CommentTally(SQLModel, table=True):
         primary_key=True, sa_type=enum_type(CommentStatus, "comment_tally_status")
     )
     n: int = Field(default=0)
-
-
-class ChangeClock(SQLModel, table=True):
-    """A counter that moves whenever the data changes: the validator of cached API responses.
-
-    On PostgreSQL, a statement-level trigger on every table a response can show (migration
-    0003) adds 1 to the row of the writing backend (``pid``) in the writer's own transaction,
-    so that the sum over all rows changes exactly when a writing transaction commits, and
-    never before. Each backend writes only its own row: writers never wait for each other
-    here. A response computed after reading the sum ``g`` is still exact as long as the sum
-    is ``g``. Rows of backends that have ended are folded into the row ``pid = 0``
-    (:func:`threads.db.queries.clock.fold_clock`), which keeps the sum. SQLite keeps no clock
-    (no statement-level triggers there; see migration 0002) and nothing is cached on it.
-    """
-
-    __tablename__ = "change_clock"
-
-    pid: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    n: int = Field(default=0, sa_type=sa.BigInteger)
 
 
 #: the name of the codebook shipped with threads (threads/data/taxonomy.toml): where no codebook

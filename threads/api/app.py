@@ -21,7 +21,6 @@ from threads.api.access_log import install_redaction
 from threads.api.audit_routes import AuditController
 from threads.api.authors_routes import AuthorActionController, AuthorController
 from threads.api.body import BoundedJsonRequest
-from threads.api.cache import ResponseCache
 from threads.api.comments_routes import CommentController
 from threads.api.console import TEMPLATES, console_routers, session_middleware
 from threads.api.deps import DEPENDENCIES
@@ -32,15 +31,13 @@ from threads.api.openapi import (
     schema_assets,
     schema_pages,
 )
-from threads.api.problems import EXCEPTION_HANDLERS
+from threads.api.problems import problem_details_plugin
 from threads.api.queue_routes import QueueController
 from threads.api.ratelimit import STORE_NAME, rate_limit_config, rate_limit_store
 from threads.api.sites_routes import SiteController
 from threads.api.threads_routes import ThreadController
 from threads.config import Settings
-from threads.db import ensure_schema, ensure_writable, make_engine, session_scope
-from threads.db.probe import ClockProbe
-from threads.db.queries.clock import clock_kept, fold_clock
+from threads.db import ensure_schema, ensure_writable, make_engine
 from threads.models import DEFAULT_CODEBOOK, Comment
 
 
@@ -81,16 +78,6 @@ def _optional_controllers() -> list[Any]:
     return [LabelController]
 
 
-def _probe(engine: Engine) -> ClockProbe | None:
-    """The clock probe when the database keeps the change clock (PostgreSQL with its
-    triggers); the rows of ended backends are folded on the way."""
-    with session_scope(engine) as session:
-        if not clock_kept(session):
-            return None
-        fold_clock(session)
-    return ClockProbe.for_engine(engine)
-
-
 def create_app(settings: Settings) -> Litestar:
     """The API over ``settings.database_url``: one engine per app, disposed on shutdown.
 
@@ -106,7 +93,6 @@ def create_app(settings: Settings) -> Litestar:
         engine.dispose()
         raise
     taxonomy = _taxonomy(settings)
-    probe = _probe(engine)
     state = State(
         {
             "settings": settings,
@@ -114,14 +100,8 @@ def create_app(settings: Settings) -> Litestar:
             "taxonomy": taxonomy,
             "codebook": taxonomy.name if taxonomy is not None else DEFAULT_CODEBOOK,
             "classify": _classifier(taxonomy),
-            "probe": probe,
-            "responses": ResponseCache(),
         }
     )
-
-    async def close_probe(app: Litestar) -> None:
-        if app.state.probe is not None:
-            await app.state.probe.close()
 
     def dispose(app: Litestar) -> None:
         app.state.engine.dispose()
@@ -151,10 +131,9 @@ def create_app(settings: Settings) -> Litestar:
         ],
         stores={STORE_NAME: rate_limit_store(settings)},
         dependencies=DEPENDENCIES,
-        exception_handlers=EXCEPTION_HANDLERS,
-        on_shutdown=[close_probe, dispose],
+        on_shutdown=[dispose],
         logging_config=_logging_config(),
-        plugins=[StrictStructSchemaPlugin()],
+        plugins=[StrictStructSchemaPlugin(), problem_details_plugin()],
         request_max_body_size=settings.max_request_bytes,
         request_class=BoundedJsonRequest,
         openapi_config=OpenAPIConfig(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import AsyncGenerator, Callable
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
+from litestar import Request
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi.datastructures import ResponseSpec
@@ -13,12 +14,20 @@ from litestar.params import Parameter, QueryParameter
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from threads.api.auth import provide_principal, provide_required_principal
+from threads.api.auth import (
+    VERIFIES_KEY,
+    KeyCheck,
+    provide_principal,
+    provide_required_principal,
+    verify_pending,
+)
 from threads.config import Settings
 from threads.errors import refuse_nul
 from threads.schemas import Problem
 
 P = ParamSpec("P")
+#: where a request's session keeps the request's scope (for the key check it may owe)
+_SCOPE = "threads_scope"
 R = TypeVar("R")
 
 #: the ``site`` filter of the listings: a site key (any case; ``GET /api/sites`` lists them)
@@ -56,8 +65,11 @@ def provide_codebook(
     return str(state.codebook)
 
 
-async def provide_db(state: State) -> AsyncGenerator[Session, None]:
-    """One session per request; :func:`unit_of_work` commits and closes it in the handler's thread.
+async def provide_db(
+    state: State, request: Request[Any, Any, Any]
+) -> AsyncGenerator[Session, None]:
+    """One session per request; :func:`unit_of_work` verifies the request's key in it, then
+    commits and closes it in the handler's thread.
 
     The closing here is a safety net that does no I/O when the handler already closed the
     session. Committing in the handler's own worker thread matters: a cleanup that needed a
@@ -65,6 +77,7 @@ async def provide_db(state: State) -> AsyncGenerator[Session, None]:
     thread waiting for a connection, every connection waiting for a thread).
     """
     session = Session(state.engine, expire_on_commit=False)
+    session.info[_SCOPE] = request.scope
     try:
         yield session
     finally:
@@ -72,7 +85,8 @@ async def provide_db(state: State) -> AsyncGenerator[Session, None]:
 
 
 def unit_of_work(fn: Callable[P, R]) -> Callable[P, R]:
-    """Wrap a sync handler taking ``db``: commit when it returns, roll back when it raises,
+    """Wrap a sync handler taking ``db``: verify the request's API key in that session first
+    (see :mod:`threads.api.auth`), commit when the handler returns, roll back when it raises,
     and give the connection back before the response is sent.
     """
 
@@ -81,6 +95,10 @@ def unit_of_work(fn: Callable[P, R]) -> Callable[P, R]:
         db = kwargs["db"]
         assert isinstance(db, Session)
         try:
+            principal = verify_pending(db.info.get(_SCOPE, {}), db)
+            for name in ("key", "principal"):
+                if isinstance(kwargs.get(name), KeyCheck):
+                    kwargs[name] = principal
             result = fn(*args, **kwargs)
             db.commit()
             return result
@@ -90,6 +108,7 @@ def unit_of_work(fn: Callable[P, R]) -> Callable[P, R]:
         finally:
             db.close()
 
+    setattr(wrapper, VERIFIES_KEY, True)
     return wrapper
 
 

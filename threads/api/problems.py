@@ -8,21 +8,31 @@ reached or used right now (a server down, a lost connection, a locked or read-on
 ``database_unavailable`` with ``Retry-After``: the next request tries again, no restart needed.
 Unexpected exceptions become a 500 problem that says nothing about internals (the traceback goes
 to the server log).
+
+Litestar's ProblemDetailsPlugin does the answering: :data:`PROBLEM_CONVERSIONS` turns each kind
+of exception into a :class:`ThreadsProblem`, whose ``to_response`` writes our body.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
 from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.plugins.problem_details import (
+    ProblemDetailsConfig,
+    ProblemDetailsException,
+    ProblemDetailsPlugin,
+)
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DataError, StatementError
 
+from threads.api.auth import refusal_before
 from threads.db import database_unavailable
 from threads.errors import (
     ActionNotAllowed,
@@ -143,23 +153,63 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
-def threads_error_handler(request: Request[Any, Any, Any], exc: ThreadsError) -> Response[Any]:
+class ThreadsProblem(ProblemDetailsException):
+    """An error on its way out as our problem details (Litestar's ProblemDetailsPlugin answers
+    it with :meth:`to_response`). Built from an exception by the converters of
+    :data:`PROBLEM_CONVERSIONS`, without the request; what needs the request (the path, the
+    method, the body limit, the key check, the log line) is added by :meth:`to_response`."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        title: str,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        facts: dict[str, Any] | None = None,
+        cause: BaseException | None = None,
+    ) -> None:
+        super().__init__(detail=detail, status_code=status, headers=headers, title=title)
+        self.code = code
+        self.facts = facts or {}
+        self.cause = cause
+
+    def to_response(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+        status = self.status_code
+        if status not in (401, 403) and status < 500:
+            # A request that failed before its handler verified its key (a malformed body, a
+            # bad parameter) gets the answer its key earns first (see threads.api.auth).
+            refusal = refusal_before(request)
+            if refusal is not None:
+                return from_threads_error(refusal).to_response(request)
+        detail = self.detail
+        headers = dict(self.headers or {})
+        if status == 401:
+            headers.setdefault("WWW-Authenticate", WWW_AUTHENTICATE)
+        if isinstance(self.cause, HTTPException):
+            detail = _http_detail(request, self.cause, detail)
+        _log(request, self)
+        return problem(
+            status,
+            self.code,
+            self.title or "Error",
+            detail,
+            instance=request.url.path,
+            headers=headers or None,
+            facts=self.facts,
+        )
+
+
+def from_threads_error(exc: ThreadsError) -> ThreadsProblem:
     status = status_for(exc)
     if isinstance(exc, DatabaseUnavailable):
         exc.extra.setdefault("retry_after", DATABASE_RETRY_AFTER)
     headers: dict[str, str] = {}
-    if status == 401:
-        headers["WWW-Authenticate"] = WWW_AUTHENTICATE
     if status in (429, 503) and "retry_after" in exc.extra:
         headers["Retry-After"] = str(int(exc.extra["retry_after"]))
-    return problem(
-        status,
-        exc.code,
-        exc.title,
-        exc.detail,
-        instance=request.url.path,
-        headers=headers or None,
-        facts=exc.extra,
+    return ThreadsProblem(
+        status, exc.code, exc.title, exc.detail, headers=headers, facts=exc.extra, cause=exc
     )
 
 
@@ -187,10 +237,14 @@ def _validation_facts(exc: ValidationException) -> dict[str, Any]:
     return facts
 
 
-def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+def from_http_exception(exc: HTTPException) -> ThreadsProblem:
+    """Litestar's own HTTP errors (routing, parameters, body parsing, size limit)."""
+    if isinstance(exc, ProblemDetailsException):  # raised as such: answered as it says
+        return ThreadsProblem(
+            exc.status_code, f"http_{exc.status_code}", exc.title or "Error", exc.detail
+        )
     status = exc.status_code
     code, title = HTTP_CODES.get(status, (f"http_{status}", "Error"))
-    headers = dict(exc.headers or {})
     facts: dict[str, Any] = {}
     detail = exc.detail or title
     if isinstance(exc, ValidationException):
@@ -200,29 +254,26 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
         detail = messages[0] if messages else detail
         if where and where not in detail:
             detail = f"{detail} (field {where})"
-    if status == 401:
-        headers.setdefault("WWW-Authenticate", WWW_AUTHENTICATE)
+    return ThreadsProblem(
+        status, code, title, detail, headers=dict(exc.headers or {}), facts=facts, cause=exc
+    )
+
+
+def _http_detail(request: Request[Any, Any, Any], exc: HTTPException, detail: str) -> str:
+    """The detail of an HTTP error in the request's words (its path, method, body limit)."""
+    status = exc.status_code
     if status == 404 and detail == "Not Found":
-        detail = f"no resource at {request.url.path}"
+        return f"no resource at {request.url.path}"
     if status == 405:
-        detail = f"method {request.method} is not allowed on {request.url.path}"
+        return f"method {request.method} is not allowed on {request.url.path}"
     if status == 413:
         limit = (
             request.route_handler.resolve_request_max_body_size() if _has_route(request) else None
         )
-        detail = "the request body is too large" + (f" (limit {limit} bytes)" if limit else "")
+        return "the request body is too large" + (f" (limit {limit} bytes)" if limit else "")
     if status >= 500:
-        logger.error("HTTP %s on %s %s: %s", status, request.method, request.url.path, exc.detail)
-        detail = "the server could not handle this request"
-    return problem(
-        status,
-        code,
-        title,
-        detail,
-        instance=request.url.path,
-        headers=headers or None,
-        facts=facts,
-    )
+        return "the server could not handle this request"
+    return detail
 
 
 def _has_route(request: Request[Any, Any, Any]) -> bool:
@@ -239,54 +290,62 @@ def input_refused_by_database(exc: StatementError) -> bool:
     return isinstance(exc, DataError) or isinstance(exc.orig, OverflowError)
 
 
-def database_error_handler(request: Request[Any, Any, Any], exc: StatementError) -> Response[Any]:
+def from_database_error(exc: StatementError) -> ThreadsProblem:
     """Input the database refused is a 422 ``invalid_input`` (checks before the database catch
-    most such values; this catches the rest); any other database error is a 500."""
+    most such values; this catches the rest); any other database error is a 500 (or a 503)."""
     if not input_refused_by_database(exc):
-        return internal_error_handler(request, exc)
+        return from_unexpected(exc)
     sqlstate = getattr(exc.orig, "sqlstate", None)
     reason = DATA_ERRORS.get(str(sqlstate), "a value in the request cannot be stored")
-    logger.info("input refused by the database on %s %s: %s", request.method, request.url.path, exc)
-    return problem(
-        422,
-        InvalidInput.code,
-        InvalidInput.title,
-        reason,
-        instance=request.url.path,
-    )
+    return ThreadsProblem(422, InvalidInput.code, InvalidInput.title, reason, cause=exc)
 
 
-def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """A 500 that says nothing about internals; a 503 when the database is unavailable (the
-    error can come from the ORM or, for the clock probe, straight from the driver)."""
+def from_unexpected(exc: Exception) -> ThreadsProblem:
+    """A 500 that says nothing about internals; a 503 ``database_unavailable`` with
+    ``Retry-After`` when the database is unavailable (the error can come from the ORM or
+    straight from the driver)."""
     if database_unavailable(exc):
-        return unavailable_handler(request, exc)
-    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem(
+        problem_ = from_threads_error(
+            DatabaseUnavailable("the database is unavailable; try again shortly")
+        )
+        problem_.cause = exc
+        return problem_
+    return ThreadsProblem(
         HTTP_500_INTERNAL_SERVER_ERROR,
         "internal_error",
         "Internal server error",
         "the server could not handle this request",
-        instance=request.url.path,
+        cause=exc,
     )
 
 
-def unavailable_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """503 ``database_unavailable`` with ``Retry-After``; one log line, no traceback."""
-    first = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    logger.warning(
-        "database unavailable on %s %s: %s",
-        request.method,
-        request.url.path,
-        first[0] if first else type(exc).__name__,
-    )
-    error = DatabaseUnavailable("the database is unavailable; try again shortly")
-    return threads_error_handler(request, error)
+def _log(request: Request[Any, Any, Any], problem_: ThreadsProblem) -> None:
+    """One log line per error the server should hear about; the traceback for a 500."""
+    cause, where = problem_.cause, (request.method, request.url.path)
+    if problem_.code == "database_unavailable" and not isinstance(cause, ThreadsError):
+        first = str(getattr(cause, "orig", None) or cause).strip().splitlines()
+        reason = first[0] if first else type(cause).__name__
+        logger.warning("database unavailable on %s %s: %s", *where, reason)
+    elif problem_.code == "internal_error":
+        logger.exception("unhandled error on %s %s", *where, exc_info=cause)
+    elif isinstance(cause, HTTPException) and problem_.status_code >= 500:
+        logger.error("HTTP %s on %s %s: %s", problem_.status_code, *where, cause.detail)
+    elif isinstance(cause, StatementError):
+        logger.info("input refused by the database on %s %s: %s", *where, cause)
 
 
-EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
-    ThreadsError: threads_error_handler,
-    HTTPException: http_error_handler,
-    StatementError: database_error_handler,
-    Exception: internal_error_handler,
+#: exception class -> its problem (the most specific class wins): the one mapping table, with
+#: :data:`ERROR_STATUS` for our own errors and :data:`HTTP_CODES` for Litestar's
+PROBLEM_CONVERSIONS: dict[type[Exception], Callable[[Any], ProblemDetailsException]] = {
+    ThreadsError: from_threads_error,
+    HTTPException: from_http_exception,
+    StatementError: from_database_error,
+    Exception: from_unexpected,
 }
+
+
+def problem_details_plugin() -> ProblemDetailsPlugin:
+    """Litestar's ProblemDetailsPlugin answering every error through :data:`PROBLEM_CONVERSIONS`."""
+    return ProblemDetailsPlugin(
+        ProblemDetailsConfig(exception_to_problem_detail_map=PROBLEM_CONVERSIONS)
+    )

@@ -13,10 +13,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from threads.api import auth
-from threads.api.cache import served_again
 from threads.api.deps import SiteParam, problems, unit_of_work
+from threads.api.etag import conditional
 from threads.keys import Principal
-from threads.models import CommentStatus, Role
+from threads.models import CommentStatus
 from threads.moderation.queue import QueueFilter, list_queue
 from threads.moderation.service import bulk_action
 from threads.moderation.shapes import queue_page
@@ -31,7 +31,7 @@ class QueueController(Controller):
         "/queue",
         sync_to_thread=True,
         guards=[auth.viewer],
-        middleware=[served_again(Role.VIEWER)],
+        middleware=[conditional],
         responses=problems(400, 401, 403, 404, 422),
         security=[{"bearer": []}],
     )
@@ -58,11 +58,7 @@ class QueueController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
     ) -> Page[QueueItem]:
         """The moderation queue (viewer+): filters, three sorts, cursor pages, a total count.
-        An unknown ``site`` key is a 404 ``site_not_found`` listing the known keys.
-
-        A page is built once and served again while nothing has been written since (the
-        change clock, read after the request arrived, is unchanged): see ``threads.api.cache``.
-        """
+        An unknown ``site`` key is a 404 ``site_not_found`` listing the known keys."""
         flt = QueueFilter(
             statuses=tuple(CommentStatus(s) for s in status)
             if status

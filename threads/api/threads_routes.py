@@ -15,8 +15,8 @@ from threads.analysis.common import DEFAULT_STATUSES, ReportQuery
 from threads.analysis.data import ThreadReport, TopicSummary
 from threads.analysis.report import build_report
 from threads.api import auth, views
-from threads.api.cache import EXPIRES_KEY, served_again
 from threads.api.deps import SiteParam, problems, unit_of_work
+from threads.api.etag import conditional
 from threads.api.ratelimit import PUBLIC_WRITE
 from threads.config import Settings
 from threads.db.types import utcnow
@@ -66,13 +66,12 @@ class ThreadController(Controller):
     @get(
         "/{thread_id:int}",
         sync_to_thread=True,
-        middleware=[served_again(None)],
+        middleware=[conditional],
         responses=problems(400, 401, 404),
     )
     @unit_of_work
     def get_thread(
         self,
-        request: Request[Any, Any, Any],
         db: NamedDependency[Session],
         settings: NamedDependency[Settings],
         codebook: NamedDependency[str],
@@ -80,19 +79,13 @@ class ThreadController(Controller):
     ) -> ThreadDetail:
         """One thread: article, effective state (auto-closed counts as closed), counts (per
         topic: approved comments, topics of the chosen codebook).
-
-        Served again while nothing was written and auto-close has not come (until then:
-        ``EXPIRES_KEY``; see ``threads.api.cache``).
         """
-        detail, until = views.thread_detail_until(
-            db, settings, thread_id, now=utcnow(), codebook=codebook
-        )
-        request.scope[EXPIRES_KEY] = until  # type: ignore[literal-required]
-        return detail
+        return views.thread_detail(db, settings, thread_id, now=utcnow(), codebook=codebook)
 
     @get(
         "/{thread_id:int}/comments",
         sync_to_thread=True,
+        middleware=[conditional],
         responses=problems(400, 401, 404, 422),
         security=[{}, {"bearer": []}],  # the key is optional: it shows more
     )

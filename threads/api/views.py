@@ -94,46 +94,42 @@ def thread_detail(
     session: Session, settings: Settings, thread_id: int, *, now: datetime, codebook: str
 ) -> ThreadDetail:
     """One thread: its article, effective state, comments per status and (approved) per topic
-    of ``codebook``."""
-    return thread_detail_until(session, settings, thread_id, now=now, codebook=codebook)[0]
-
-
-def thread_detail_until(
-    session: Session, settings: Settings, thread_id: int, *, now: datetime, codebook: str
-) -> tuple[ThreadDetail, datetime | None]:
-    """:func:`thread_detail` and until when, at most, it holds without any write: the time
-    auto-close closes the thread (None: no such time)."""
-    found = r.thread_with_article(session, thread_id)
-    if found is None:
+    of ``codebook``. Core rows only: the thread and its article in one query, the counts from
+    the tally where the database keeps one."""
+    row = r.thread_read_row(session, thread_id)
+    if row is None:
         raise NotFound(f"thread {thread_id} not found", thread_id=thread_id)
-    thread, article = found
-    status = effective_state(session, thread, settings, now)
+    status = effective_state(session, row, settings, now, published_at=row.a_published_at)
     counts = r.status_counts(session, thread_id)
-    detail = ThreadDetail(
+    return ThreadDetail(
         id=thread_id,
         article=ArticleRead(
-            id=article.id or 0,
-            key=article.key,
-            title=article.title,
-            url=article.source_url,
-            byline=article.byline,
-            authors=list(article.authors or []),
-            standfirst=article.standfirst,
-            published_at=article.published_at,
+            id=row.a_id,
+            key=row.a_key,
+            title=row.a_title,
+            url=row.a_source_url,
+            byline=row.a_byline,
+            authors=list(row.a_authors or []),
+            standfirst=row.a_standfirst,
+            published_at=row.a_published_at,
         ),
         state=status.state.value,
         closed_at=status.closed_at,
         close_reason=status.reason,
         auto_closed=status.auto,
-        premoderation=thread.premoderation.value if thread.premoderation else None,
-        auto_close_days=thread.auto_close_days,
-        auto_close_from=thread.auto_close_from.value if thread.auto_close_from else None,
-        version=thread.version,
+        premoderation=_value(row.premoderation),
+        auto_close_days=row.auto_close_days,
+        auto_close_from=_value(row.auto_close_from),
+        version=row.version,
         comment_count=sum(counts.values()),
         counts_by_status=counts,
         counts_by_topic=r.topic_counts(session, thread_id, PUBLIC_STATUSES, codebook),
     )
-    return detail, status.closes_at
+
+
+def _value(member: Any) -> str | None:
+    """An enum column's value (None stays None)."""
+    return None if member is None else str(getattr(member, "value", member))
 
 
 # --------------------------------------------------------------------------- comments

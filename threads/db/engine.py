@@ -48,7 +48,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         if parsed.drivername == "postgresql":
             # psycopg 3 is the driver we ship; a bare postgresql:// would ask for psycopg2.
             url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-        kwargs.setdefault("pool_pre_ping", True)
+        # No pre-ping: it is one more round trip on every checkout, i.e. every request. A
+        # connection the server dropped (a restart) fails the one statement that finds out,
+        # which SQLAlchemy sees as a disconnect: it empties the pool, the request answers 503
+        # (threads.api.problems) and the next one connects afresh.
         return create_engine(url, **kwargs)
     raise InvalidInput(
         f"unsupported database backend {backend!r} in THREADS_DATABASE_URL "

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import cast, get_args
+from typing import Any, cast, get_args
 
+from sqlalchemy import Row
 from sqlmodel import Session
 
 from threads.cursor import Part, decode_cursor, encode_cursor
@@ -14,7 +15,7 @@ from threads.db.queries import moderation as q
 from threads.db.queries.labels import topics_of
 from threads.errors import InvalidInput, refuse_nul
 from threads.identity import author_key as identity_key
-from threads.models import DEFAULT_CODEBOOK, Comment, CommentStatus
+from threads.models import DEFAULT_CODEBOOK, CommentStatus
 from threads.site_directory import find_site, site_key
 
 QueueSort = q.QueueSort
@@ -78,7 +79,8 @@ class QueueFilter:
 class QueueItem:
     """One queue entry: the comment, where it lives and its assigned topics."""
 
-    comment: Comment
+    #: the comment's columns, read like a :class:`~threads.models.Comment` (a database row)
+    comment: Row[Any]
     thread_id: int
     article_id: int
     article_title: str

@@ -152,8 +152,9 @@ def apply_action(
         reason=text,
         extra=event_extra,
     )
+    # The compare-and-set UPDATE brought the session's comment up to date (RETURNING): no
+    # second read of the row.
     session.flush()
-    session.refresh(comment)
     return comment
 
 

@@ -9,6 +9,10 @@ drift apart in fields or time format (both encode with msgspec).
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import Row
+
 from threads.body_text import plain_text, safe_html
 from threads.models import Comment, CommentStatus, ModerationEvent
 from threads.moderation.authors import AuthorRecord, RejectPendingResult, StandingPage
@@ -25,7 +29,7 @@ from threads.schemas import (
 )
 
 
-def public_comment(c: Comment, topics: list[str]) -> CommentPublic:
+def public_comment(c: Comment | Row[Any], topics: list[str]) -> CommentPublic:
     """A comment as readers see it, with ``topics``: no e-mail, no moderation fields."""
     return CommentPublic(
         id=c.id or 0,
@@ -42,7 +46,7 @@ def public_comment(c: Comment, topics: list[str]) -> CommentPublic:
     )
 
 
-def full_comment(c: Comment, topics: list[str]) -> CommentFull:
+def full_comment(c: Comment | Row[Any], topics: list[str]) -> CommentFull:
     """A comment with its moderation fields and ``topics``: everything but the import payload."""
     return CommentFull(
         id=c.id or 0,

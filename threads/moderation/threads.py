@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Any, Final
+from typing import Any, Final, cast
 
+from sqlalchemy import Row
 from sqlmodel import Session
 
 from threads.config import Settings
@@ -22,6 +23,9 @@ from threads.db.types import utcnow
 from threads.errors import Conflict, InvalidInput, NotFound, refuse_nul
 from threads.models import AutoCloseFrom, EventTarget, PreModeration, Thread, ThreadState
 from threads.moderation.audit import Actor, record_event
+
+#: ``effective_state``: the article's publication time is read from the database
+_READ: Final = object()
 
 AUTO_CLOSE_RULE = "auto-close"
 AUTO_CLOSE_VERSION = "1"
@@ -70,7 +74,9 @@ def lock_thread_or_404(session: Session, thread_id: int) -> Thread:
     return thread
 
 
-def auto_close_policy(thread: Thread, settings: Settings) -> tuple[int | None, AutoCloseFrom]:
+def auto_close_policy(
+    thread: Thread | Row[Any], settings: Settings
+) -> tuple[int | None, AutoCloseFrom]:
     """(days, counted from) that apply to ``thread``: its own policy, else the Settings default."""
     days = (
         thread.auto_close_days if thread.auto_close_days is not None else settings.auto_close_days
@@ -81,7 +87,7 @@ def auto_close_policy(thread: Thread, settings: Settings) -> tuple[int | None, A
 
 
 def auto_close_time(
-    thread: Thread,
+    thread: Thread | Row[Any],
     settings: Settings,
     *,
     published_at: datetime | None,
@@ -108,10 +114,16 @@ def auto_close_time(
 
 
 def effective_state(
-    session: Session, thread: Thread, settings: Settings, now: datetime | None = None
+    session: Session,
+    thread: Thread | Row[Any],
+    settings: Settings,
+    now: datetime | None = None,
+    *,
+    published_at: datetime | None | object = _READ,
 ) -> ThreadStatus:
-    """The thread's state at ``now``: closed if stored so, or if past its auto-close time."""
-    if thread.state is ThreadState.CLOSED or thread.reopened_at is not None:
+    """The thread's state at ``now``: closed if stored so, or if past its auto-close time.
+    ``published_at``: the article's publication time, when the caller read it already."""
+    if ThreadState(thread.state) is ThreadState.CLOSED or thread.reopened_at is not None:
         return state_at(thread, settings, now, published_at=None, last_comment_at=None)
     days, start = auto_close_policy(thread, settings)
     if days is None:
@@ -119,12 +131,16 @@ def effective_state(
     last = None
     if start is AutoCloseFrom.LAST_COMMENT:
         last = q.last_comment_at(session, thread.id or 0)
-    published = q.article_published_at(session, thread.article_id)
+    published = (
+        q.article_published_at(session, thread.article_id)
+        if published_at is _READ
+        else cast(datetime | None, published_at)
+    )
     return state_at(thread, settings, now, published_at=published, last_comment_at=last)
 
 
 def state_at(
-    thread: Thread,
+    thread: Thread | Row[Any],
     settings: Settings,
     now: datetime | None = None,
     *,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Literal, Protocol, cast
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, Table, and_, exists, false, func, or_, select, update
 from sqlmodel import Session, col
 
 from threads.db.engine import begin_write
@@ -298,7 +298,7 @@ def _order(sort: QueueSort) -> list[Any]:
     return [posted.desc().nulls_last(), cid.desc()]
 
 
-def queue_key(sort: QueueSort, comment: Comment) -> QueueKey:
+def queue_key(sort: QueueSort, comment: Comment | Row[Any]) -> QueueKey:
     assert comment.id is not None
     if sort == "most_reported":
         return (comment.report_count, comment.id)
@@ -307,9 +307,14 @@ def queue_key(sort: QueueSort, comment: Comment) -> QueueKey:
 
 @dataclass(frozen=True)
 class QueueRow:
-    comment: Comment
+    #: a Core row with every column of ``comment`` (read like a Comment, never an ORM object:
+    #: a page of them costs no identity map, no instance state, no change tracking)
+    comment: Row[Any]
     article_title: str
     article_id: int
+
+
+_COMMENT_T = cast(Table, Comment.__table__)  # type: ignore[attr-defined]
 
 
 def queue_statements(
@@ -326,7 +331,7 @@ def queue_statements(
     query, so that the first one is a plain range scan of the posted_at index in either direction.
     """
     base = (
-        select(Comment, col(Article.title), col(Article.id))
+        select(_COMMENT_T, col(Article.title).label("article_title"), col(Article.id).label("aid"))
         .join(Thread, col(Thread.id) == col(Comment.thread_id))
         .join(Article, col(Article.id) == col(Thread.article_id))
         .where(*queue_conditions(flt, author_key=author_key))
@@ -364,8 +369,8 @@ def queue_page(
     for stmt in queue_statements(flt, sort=sort, after=after, limit=limit, author_key=author_key):
         if len(rows) >= limit:
             break
-        for c, title, aid in session.execute(stmt.limit(limit - len(rows))):
-            rows.append(QueueRow(c, title or "", aid))
+        for row in session.execute(stmt.limit(limit - len(rows))):
+            rows.append(QueueRow(row, row.article_title or "", row.aid))
     return rows
 
 

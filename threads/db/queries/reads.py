@@ -8,16 +8,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Row, Select, Table, and_, func, or_, select
 from sqlmodel import Session, col
 
 from threads.db.queries.labels import assigning, label_t
 from threads.db.queries.sites import site_threads
+from threads.db.queries.tally import tally_kept
 from threads.models import (
     Article,
     Comment,
     CommentStatus,
+    CommentTally,
     ModerationEvent,
     Thread,
 )
@@ -76,6 +79,21 @@ def thread_count(session: Session, site_id: int | None = None) -> int:
     return int(session.execute(stmt).scalar_one())
 
 
+_THREAD_T = cast(Table, Thread.__table__)  # type: ignore[attr-defined]
+_ARTICLE_T = cast(Table, Article.__table__)  # type: ignore[attr-defined]
+
+
+def thread_read_row(session: Session, thread_id: int) -> Row[Any] | None:
+    """The thread's columns (read like a Thread) and its article's, prefixed ``a_``: one
+    Core row, no ORM objects."""
+    stmt = (
+        select(_THREAD_T, *(c.label(f"a_{c.name}") for c in _ARTICLE_T.c))
+        .join(_ARTICLE_T, _ARTICLE_T.c.id == _THREAD_T.c.article_id)
+        .where(_THREAD_T.c.id == thread_id)
+    )
+    return session.execute(stmt).first()
+
+
 def thread_with_article(session: Session, thread_id: int) -> tuple[Thread, Article] | None:
     row = session.execute(
         select(Thread, Article)
@@ -86,13 +104,20 @@ def thread_with_article(session: Session, thread_id: int) -> tuple[Thread, Artic
 
 
 def status_counts(session: Session, thread_id: int) -> dict[str, int]:
-    """Comments of the thread per status (every status present, zeros included)."""
+    """Comments of the thread per status (every status present, zeros included): from the
+    tally where the database keeps one (a few rows), else counted."""
     counts = {s.value: 0 for s in CommentStatus}
-    stmt = (
-        select(col(Comment.status), func.count())
-        .where(col(Comment.thread_id) == thread_id)
-        .group_by(col(Comment.status))
-    )
+    stmt: Select[CommentStatus, int]
+    if tally_kept(session):
+        stmt = select(col(CommentTally.status), col(CommentTally.n)).where(
+            col(CommentTally.thread_id) == thread_id
+        )
+    else:
+        stmt = (
+            select(col(Comment.status), func.count())
+            .where(col(Comment.thread_id) == thread_id)
+            .group_by(col(Comment.status))
+        )
     for status, n in session.execute(stmt):
         counts[CommentStatus(status).value] = int(n)
     return counts

@@ -1,9 +1,9 @@
-"""Cached queue pages: served again only while nothing was written, exact after any write.
+"""Conditional reads: an ETag on the queue, thread reads and a thread's comments, a 304 while it
+holds, and the exact answer after any write.
 
 The law, on both backends: whatever was written before a request was sent, by this app or by
 anyone else (another worker, the CLI, raw SQL), the queue answers exactly what a fresh build from
-the database gives. On PostgreSQL pages are served again while the change clock stands still
-(counted as hits); SQLite keeps no clock and builds every page.
+the database gives, and a client revalidating its copy gets a 304 only while that is its copy.
 """
 # ruff: noqa: F811  (pytest fixtures imported from tests.api_fixtures are used as arguments)
 
@@ -14,7 +14,6 @@ import time
 from datetime import timedelta
 from typing import Any
 
-import httpx
 import msgspec
 import sqlalchemy as sa
 from litestar.testing import AsyncTestClient, TestClient
@@ -23,7 +22,6 @@ from sqlalchemy.engine import Engine
 from tests.api_fixtures import Keys, Seed, client, keys, seed  # noqa: F401
 from tests.moderation_support import make_thread
 from threads.api import create_app, views
-from threads.api.cache import ResponseCache
 from threads.config import Settings
 from threads.db import session_scope
 from threads.db.types import utcnow
@@ -51,42 +49,10 @@ def _truth(engine: Engine, **params: Any) -> Any:
     return msgspec.json.decode(msgspec.json.encode(page))
 
 
-def _cache(client: TestClient[Any] | AsyncTestClient[Any]) -> ResponseCache:
-    cache = client.app.state.responses
-    assert isinstance(cache, ResponseCache)
-    return cache
-
-
 def _queue(client: TestClient[Any], key: str, **params: Any) -> Any:
     response = client.get("/api/queue", params=params, headers=Keys.header(key))
     assert response.status_code == 200, response.text
     return response.json()
-
-
-def test_pages_are_served_again_until_anything_is_written(
-    client: TestClient[Any], engine: Engine, keys: Keys, seed: Seed, backend: str
-) -> None:
-    cache = _cache(client)
-    first = _queue(client, keys.viewer)
-    assert first == _truth(engine)
-    assert _queue(client, keys.viewer) == first
-    assert _queue(client, keys.moderator) == first  # the same page for every key holder
-    kept = backend == "postgresql"
-    assert cache.stats.hits == (2 if kept else 0)
-    # Other listings are other entries.
-    assert _queue(client, keys.viewer, limit=1) == _truth(engine, limit=1)
-    assert _queue(client, keys.viewer, sort="newest") == _truth(engine, sort="newest")
-    assert len(cache) == (3 if kept else 0)
-    # A write by someone else: the next request builds the page again.
-    with session_scope(engine) as session:
-        apply_action(
-            session, seed.by_status["pending"], "approve", actor=OTHER, role=Role.MODERATOR
-        )
-    after = _queue(client, keys.viewer)
-    assert after == _truth(engine) and after != first
-    assert cache.stats.hits == (2 if kept else 0)
-    assert _queue(client, keys.viewer) == after
-    assert cache.stats.hits == (3 if kept else 0)
 
 
 def test_every_kind_of_outside_write_shows_at_once(
@@ -161,31 +127,11 @@ def test_a_revoked_key_is_refused_though_the_page_is_kept(
     assert client.get("/api/queue", headers=Keys.header(keys.viewer)).status_code == 200
 
 
-def test_without_the_clock_triggers_nothing_is_cached(
-    settings: Settings, engine: Engine, keys: Keys, seed: Seed, backend: str
-) -> None:
-    if backend == "postgresql":  # a dump restored without triggers, or dropped by hand
-        with engine.begin() as conn:
-            conn.execute(sa.text("DROP TRIGGER change_clock_tick ON comment"))
-    app = create_app(settings)
-    assert app.state.probe is None
-    with TestClient(app) as client:
-        first = _queue(client, keys.viewer)
-        with engine.begin() as conn:
-            conn.execute(sa.text("DELETE FROM comment_topic WHERE comment_id > 0"))
-            conn.execute(
-                sa.text(f"UPDATE comment SET body = 'x' WHERE id = {seed.by_status['pending']}")
-            )
-        assert _queue(client, keys.viewer) == _truth(engine) != first
-        assert _cache(client).stats.hits == 0
-
-
 def test_concurrent_readers_always_see_writes_made_before_they_asked(
     settings: Settings, engine: Engine, keys: Keys, seed: Seed, backend: str
 ) -> None:
     """Rounds of 20 concurrent requests, each round after a write committed elsewhere: every
-    response of the round includes it. (The batching of the key and clock reading itself is
-    tested on the probe, in test_change_clock.py.)"""
+    response of the round includes it."""
     with session_scope(engine) as session:
         waiting = [
             c
@@ -206,8 +152,6 @@ def test_concurrent_readers_always_see_writes_made_before_they_asked(
                 for response in responses:
                     assert response.status_code == 200, response.text
                     assert response.json() == truth
-            if backend == "postgresql":
-                assert _cache(client).stats.hits > 0
 
     asyncio.run(scenario())
 
@@ -215,25 +159,6 @@ def test_concurrent_readers_always_see_writes_made_before_they_asked(
 def _approve(engine: Engine, comment_id: int) -> None:
     with session_scope(engine) as session:
         apply_action(session, comment_id, "approve", actor=OTHER, role=Role.MODERATOR)
-
-
-def test_the_cache_stays_within_its_bound_and_keeps_the_newest_reading() -> None:
-    cache = ResponseCache(max_weight=100)
-    g1, g2 = (1, 0.0, 5), (1, 0.0, 6)
-    cache.put("a", g1, b"a" * 40, weight=40)
-    cache.put("b", g1, b"b" * 40, weight=40)
-    assert cache.get("a", g1) == b"a" * 40  # "a" is now the most recently used
-    cache.put("c", g1, b"c" * 40, weight=40)  # over the bound: "b" goes
-    assert cache.get("b", g1) is None and cache.stats.evictions == 1
-    assert cache.weight == 80 and len(cache) == 2
-    assert cache.get("a", g2) is None  # another reading: a miss, never the old page
-    cache.put("a", g2, b"new", weight=3)
-    cache.put("a", g1, b"old", weight=3)  # a slower request built from an older reading
-    assert cache.get("a", g2) == b"new"
-    cache.put("a", (2, 0.0, 1), b"other database", weight=3)  # another epoch replaces it
-    assert cache.get("a", (2, 0.0, 1)) == b"other database"
-    cache.put("huge", g2, b"x", weight=101)  # heavier than the bound: not kept
-    assert cache.get("huge", g2) is None and cache.weight <= 100
 
 
 def test_thread_reads_follow_writes_and_auto_close_on_time(
@@ -257,7 +182,6 @@ def test_thread_reads_follow_writes_and_auto_close_on_time(
 
     first = read(seed.thread_id)
     assert read(seed.thread_id) == first == truth(seed.thread_id)
-    assert _cache(client).stats.hits == (1 if backend == "postgresql" else 0)
     with engine.begin() as conn:
         conn.execute(
             sa.text(
@@ -281,57 +205,106 @@ def test_thread_reads_follow_writes_and_auto_close_on_time(
     assert closed == truth(closing)
 
 
-def test_a_page_served_again_is_byte_for_byte_the_page_built(
-    client: TestClient[Any], engine: Engine, keys: Keys, seed: Seed, backend: str
+def _get(client: TestClient[Any], url: str, key: str | None, tag: str | None = None) -> Any:
+    headers = Keys.header(key) if key else {}
+    if tag is not None:
+        headers["If-None-Match"] = tag
+    return client.get(url, headers=headers)
+
+
+def test_an_unchanged_queue_answers_304_and_an_approve_elsewhere_changes_its_tag(
+    client: TestClient[Any], engine: Engine, keys: Keys, seed: Seed
 ) -> None:
-    url = "/api/queue?limit=2&sort=newest"
-    built = client.get(url, headers=Keys.header(keys.viewer))
-    again = client.get(url, headers=Keys.header(keys.moderator))
-    assert built.status_code == again.status_code == 200
-    assert again.content == built.content
-    assert again.headers["content-type"] == built.headers["content-type"] == "application/json"
-    assert again.headers["content-length"] == str(len(built.content))
-    assert _cache(client).stats.hits == (1 if backend == "postgresql" else 0)
-    # Errors are never kept: a bad request is answered by the endpoint every time.
-    for _ in range(2):
-        bad = client.get("/api/queue?limit=0", headers=Keys.header(keys.viewer))
-        assert bad.status_code == 400
-    assert len(_cache(client)) == (1 if backend == "postgresql" else 0)
+    first = _get(client, "/api/queue", keys.viewer)
+    assert first.status_code == 200
+    tag = first.headers["etag"]
+    assert tag.startswith('"') and tag.endswith('"')
+    assert first.headers["vary"] == "Authorization"
+    assert first.headers["cache-control"] == "private, no-cache"
+    again = _get(client, "/api/queue", keys.viewer, tag)
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["etag"] == tag and again.headers["vary"] == "Authorization"
+    # a list of tags, weak or strong, matches too; another tag does not
+    assert _get(client, "/api/queue", keys.viewer, f'"other", W/{tag}').status_code == 304
+    assert _get(client, "/api/queue", keys.viewer, '"other"').status_code == 200
+    # another moderator approves a comment on the page (through the API, as a second screen)
+    target = first.json()["items"][0]["comment"]["id"]
+    acted = client.post(
+        f"/api/comments/{target}/actions",
+        json={"action": "approve"},
+        headers=Keys.header(keys.admin),
+    )
+    assert acted.status_code == 200, acted.text
+    after = _get(client, "/api/queue", keys.viewer, tag)
+    assert after.status_code == 200
+    assert after.headers["etag"] != tag
+    assert after.json() == _truth(engine)
+    # and an outside write (raw SQL) changes it as well
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE article SET title = 'Renamed by psql'"))
+    outside = _get(client, "/api/queue", keys.viewer, after.headers["etag"])
+    assert outside.status_code == 200 and outside.json() == _truth(engine)
 
 
-def test_readers_missing_at_once_share_one_build(
-    settings: Settings, engine: Engine, keys: Keys, seed: Seed, backend: str
+def test_a_thread_read_revalidates_and_changes_after_an_approve(
+    client: TestClient[Any], engine: Engine, keys: Keys, seed: Seed
 ) -> None:
-    """After a write every waiting reader misses at the same reading: one builds the page, the
-    others get its bytes (the requests run concurrently on one event loop, as in a worker)."""
-    app = create_app(settings)
-    header = Keys.header(keys.viewer)
-
-    async def scenario() -> None:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            for round_ in range(3):
-                with session_scope(engine) as session:  # a write: every listing is stale
-                    session.execute(sa.text(f"UPDATE article SET title = 'Round {round_}'"))
-                truth = _truth(engine)
-                responses = await asyncio.gather(
-                    *(client.get("/api/queue", headers=header) for _ in range(12))
-                )
-                assert [r.status_code for r in responses] == [200] * 12
-                assert all(r.json() == truth for r in responses)
-        if app.state.probe is not None:
-            await app.state.probe.close()
-
-    asyncio.run(scenario())
-    stats = _cache_of(app).stats
-    if backend == "postgresql":
-        assert stats.shared > 0
-        assert stats.misses - stats.shared < 3 * 12  # fewer builds than requests
-    else:
-        assert stats.shared == 0 and stats.hits == 0
+    url = f"/api/threads/{seed.thread_id}"
+    first = _get(client, url, None)
+    tag = first.headers["etag"]
+    assert first.headers["cache-control"] == "no-cache"
+    assert _get(client, url, None, tag).status_code == 304
+    acted = client.post(
+        f"/api/comments/{seed.by_status['pending']}/actions",
+        json={"action": "approve"},
+        headers=Keys.header(keys.moderator),
+    )
+    assert acted.status_code == 200
+    after = _get(client, url, None, tag)
+    assert after.status_code == 200 and after.headers["etag"] != tag
+    assert after.json()["counts_by_status"]["approved"] == (
+        first.json()["counts_by_status"]["approved"] + 1
+    )
 
 
-def _cache_of(app: Any) -> ResponseCache:
-    cache = app.state.responses
-    assert isinstance(cache, ResponseCache)
-    return cache
+def test_a_key_holder_and_a_reader_never_share_a_tag(
+    client: TestClient[Any], keys: Keys, seed: Seed
+) -> None:
+    url = f"/api/threads/{seed.thread_id}/comments?view=flat"
+    public = _get(client, url, None)
+    full = _get(client, url, keys.viewer)
+    assert public.status_code == full.status_code == 200
+    assert public.headers["vary"] == full.headers["vary"] == "Authorization"
+    assert public.headers["etag"] != full.headers["etag"]  # different bodies
+    # a reader's tag never gets a key holder a 304 (nor the reverse)
+    assert _get(client, url, keys.viewer, public.headers["etag"]).status_code == 200
+    assert _get(client, url, None, full.headers["etag"]).status_code == 200
+    assert _get(client, url, keys.moderator, full.headers["etag"]).status_code == 304
+
+
+def test_errors_carry_no_tag_and_a_bad_key_is_refused_whatever_the_tag(
+    client: TestClient[Any], keys: Keys, seed: Seed
+) -> None:
+    good = _get(client, "/api/queue", keys.viewer)
+    tag = good.headers["etag"]
+    missing = _get(client, "/api/threads/999999", None, "*")
+    assert missing.status_code == 404 and "etag" not in missing.headers
+    for key in (keys.revoked, None):
+        refused = _get(client, "/api/queue", key, tag)
+        assert refused.status_code == 401 and "etag" not in refused.headers
+    bad = _get(client, "/api/queue?limit=0", keys.viewer, tag)
+    assert bad.status_code == 400 and "etag" not in bad.headers
+
+
+def test_a_bad_key_is_answered_before_a_bad_body_or_parameter(
+    client: TestClient[Any], keys: Keys, seed: Seed
+) -> None:
+    """The key is verified in the handler's transaction; a request that fails before the
+    handler runs still gets the answer its key earns first."""
+    url = f"/api/comments/{seed.by_status['pending']}/actions"
+    for key, status in ((keys.revoked, 401), (keys.viewer, 403), (keys.moderator, 400)):
+        response = client.post(url, content=b"{not json", headers=Keys.header(key))
+        assert response.status_code == status, (key, response.text)
+        listing = client.get("/api/queue?limit=0", headers=Keys.header(key))
+        assert listing.status_code == (401 if status == 401 else 400)
