@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import Session
 
 from threads.body_text import highlighted_html, plain_text
 from threads.db.queries import cards as q
 from threads.db.queries.cards import AuthorRecord
-from threads.models import Comment, ModerationEvent
+from threads.models import ModerationEvent
 
 #: at most this many evidence terms are named on a topic chip
 CHIP_TERMS = 5
@@ -41,8 +41,21 @@ class CardExtras:
     record: AuthorRecord | None
 
 
+class CardComment(Protocol):
+    """What the extras read of a comment: a :class:`~threads.models.Comment` or a queue row."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def body_format(self) -> Any: ...
+    @property
+    def purged(self) -> bool: ...
+
+
 def card_extras(
-    session: Session, comments: Sequence[Comment], codebook: str
+    session: Session, comments: Sequence[CardComment], codebook: str
 ) -> dict[int, CardExtras]:
     """The extras of each comment (by id), with three queries for all of them."""
     ids = [c.id for c in comments if c.id is not None]
