@@ -26,6 +26,7 @@ LISTS = {
     "/api/queue",
     "/api/keys",
     "/api/authors",
+    "/api/audit",
 }
 
 

@@ -397,6 +397,9 @@ def test_every_command_prints_outside_text_as_text(world: World, tmp_path: Path)
         by,
         shown=(f"anon{SHOWN_TITLE}",),
     )
+    w.run("audit", shown=(f"spam {SHOWN_OSC8}", f"closed {MARKUP_CLOSE}"))
+    w.run("audit", "--json", shown=("standing",))
+    w.run("imports")
     w.run("close-stale", "--dry-run", "--by", by)
     w.run("db", "info")
 
