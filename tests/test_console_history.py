@@ -84,7 +84,7 @@ def test_the_comment_page_shows_the_comment_its_thread_and_its_whole_history(
     assert "bob reject approved → rejected insults & threats" in rows[1]
     # a moderator gets the card's controls, and comes back here after acting
     assert f'name="back" value="/console/comments/{comment}"' in html
-    buttons = re.findall(r'name="do" value="(\w+)"', html)
+    buttons = re.findall(r'name="action" value="(\w+)"', html)
     assert buttons == ["approve", "spam", "delete"]
     acted = client.post(
         f"/console/comments/{comment}/action",

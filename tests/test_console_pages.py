@@ -190,7 +190,10 @@ def test_a_card_shows_evidence_sentiment_reports_and_the_authors_record(
             report_comment(session, comment, reason, reporter=reporter)
     _sign_in(client, _key(client, "mod", Role.MODERATOR))
     card = _card_html(client.get("/console?tab=all").text, comment)
-    assert '<strong class="author">Alice</strong>' in card
+    assert (
+        f'<a class="author" href="/console/comments/{comment}/author"><strong>Alice</strong></a>'
+        in card
+    )
     assert '<time datetime="2026-03-04T05:06:00+00:00">2026-03-04 05:06 UTC</time>' in card
     assert (
         f'<a class="thread" href="/console/threads/{thread}">Gold &amp; &lt;reserves&gt;</a>'
