@@ -43,7 +43,7 @@ from threads.models import Comment, CommentStatus, Role
 from threads.moderation import lifecycle
 from threads.moderation.cards import article_title, card_extras, latest_event
 from threads.moderation.history import thread_history
-from threads.moderation.queue import QueueFilter, list_queue
+from threads.moderation.queue import QueueFilter, list_queue, queue_total
 from threads.moderation.service import apply_action, bulk_action, get_comment_or_404
 from threads.moderation.shapes import history_event, history_page, queue_page
 from threads.moderation.threads import close_thread, reopen_thread
@@ -296,7 +296,7 @@ def queue(
                 )
 
             for name, statuses in TABS.items():
-                counts[name] = list_queue(db, flt(statuses), sort=sort, limit=1).total
+                counts[name] = queue_total(db, flt(statuses))
             listed = list_queue(
                 db, flt(TABS[tab]), sort=sort, cursor=cursor or None, limit=PAGE_SIZE
             )

@@ -113,6 +113,13 @@ def check_site(session: Session, flt: QueueFilter) -> None:
         find_site(session, flt.site)
 
 
+def queue_total(session: Session, filter: QueueFilter) -> int:  # noqa: A002
+    """How many comments match ``filter`` (the ``total`` of :func:`list_queue`, without a page)."""
+    check_site(session, filter)
+    author_key = identity_key(None, filter.author) if filter.author else None
+    return q.queue_count(session, filter, author_key=author_key)
+
+
 def list_queue(
     session: Session,
     filter: QueueFilter,  # noqa: A002 - the contract's name
