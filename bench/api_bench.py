@@ -257,16 +257,16 @@ def free_port() -> int:
 
 @contextmanager
 def server(command: list[str], port: int, env: dict[str, str]) -> Iterator[None]:
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
+    # the server's log goes to a file: a pipe nobody reads fills up (64 KB) and then blocks
+    # every worker that logs (the first runs of the mixed scenarios stalled on it)
+    log = tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed after the server stops
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log, text=True)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise RuntimeError(
-                    f"server exited: {process.stderr.read() if process.stderr else ''}"
-                )
+                log.seek(0)
+                raise RuntimeError(f"server exited: {log.read()}")
             try:
                 httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
                 break
@@ -281,6 +281,7 @@ def server(command: list[str], port: int, env: dict[str, str]) -> Iterator[None]
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.close()
 
 
 # --------------------------------------------------------------------------- wrk

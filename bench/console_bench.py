@@ -5,12 +5,13 @@ Seeds ``--comments`` comments (default 100,000) with bench/api_bench.py's seedin
 session cookie, through the sign-in form and its CSRF token), then sends ``--requests``
 sequential requests of each kind, interleaved so that all three see the same conditions:
 
-- ``GET /console`` (the queue page a moderator lives in: pending tab, tab counts, 25 cards
-  with their action forms), as the signed-in moderator;
-- ``GET /api/queue?limit=50`` with the viewer key, repeated byte for byte: after the first, the
-  response cache answers it (nothing is written during the run), as it would a polling client;
+- ``GET /console`` (the queue page a moderator lives in: pending tab, tab counts, 50 cards
+  with their evidence, reasons, author records and action controls), as the signed-in moderator;
+- ``GET /api/queue?limit=50`` with the viewer key, repeated byte for byte (no response cache:
+  each one is built; a client sending ``If-None-Match`` would get a 304 but the server still
+  builds the page to compare);
 - ``GET /api/queue?limit=50&run=N``: the same listing with a query string that differs every
-  time, so the cache never has it and each one is built (the unknown parameter is ignored).
+  time (the unknown parameter is ignored), kept to show that nothing is cached by URL.
 
 Server time is measured as request latency over loopback (127.0.0.1) with one client and one
 request at a time on a kept-alive connection (``time.perf_counter`` around each request): it
@@ -121,7 +122,7 @@ def main() -> None:
             ]
             base = f"http://127.0.0.1:{port}"
             page = Timings("console queue page  GET /console")
-            cached = Timings("JSON listing        GET /api/queue?limit=50 (cache answers)")
+            cached = Timings("JSON listing        GET /api/queue?limit=50 (same URL)")
             built = Timings("JSON listing, built GET /api/queue?limit=50&run=N")
             with server(serve, port, env), httpx.Client(timeout=30) as client:
                 sign_in(client, base, seeded.moderator)

@@ -319,10 +319,18 @@ def from_unexpected(exc: Exception) -> ThreadsProblem:
     )
 
 
+def _client_left(cause: BaseException | None) -> bool:
+    """Litestar's answer when the client hung up while its body was read: nothing went wrong
+    on our side (no traceback, no error line: a load balancer's retries would flood the log)."""
+    return isinstance(cause, HTTPException) and cause.detail == "client disconnected prematurely"
+
+
 def _log(request: Request[Any, Any, Any], problem_: ThreadsProblem) -> None:
     """One log line per error the server should hear about; the traceback for a 500."""
     cause, where = problem_.cause, (request.method, request.url.path)
-    if problem_.code == "database_unavailable" and not isinstance(cause, ThreadsError):
+    if _client_left(cause):
+        logger.info("client disconnected before its request body arrived: %s %s", *where)
+    elif problem_.code == "database_unavailable" and not isinstance(cause, ThreadsError):
         first = str(getattr(cause, "orig", None) or cause).strip().splitlines()
         reason = first[0] if first else type(cause).__name__
         logger.warning("database unavailable on %s %s: %s", *where, reason)
