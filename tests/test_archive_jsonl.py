@@ -122,11 +122,12 @@ def test_export_is_byte_reproducible_and_documented_fields_are_there(
     lines = records(text)
     header = lines[0]
     assert header["type"] == "archive"
-    assert header["format"] == "threads-archive" and header["version"] == 3
+    assert header["format"] == "threads-archive" and header["version"] == 4
     assert header["as_of"] == "2014-11-04T09:32:00Z"  # the newest time held, not "now"
     assert header["counts"] == {
         "import_batch": 1,
         "site": 1,
+        "author_standing": 0,
         "article": 2,
         "thread": 2,
         "comment": 7,
@@ -281,8 +282,8 @@ def test_bad_json_names_the_line(new_db: Callable[[], Engine]) -> None:
 
 def test_unknown_version_is_refused(new_db: Callable[[], Engine]) -> None:
     lines = _sample_archive(new_db)
-    lines[0] = lines[0].replace('"version":3', '"version":4')
-    error = _fails(new_db, lines, "line 1", "unsupported archive version 4")
+    lines[0] = lines[0].replace('"version":4', '"version":5')
+    error = _fails(new_db, lines, "line 1", "unsupported archive version 5")
     assert error.field == "version"
 
 

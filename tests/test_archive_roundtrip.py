@@ -13,12 +13,14 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlmodel import Session
 from typer.testing import CliRunner
 
 from cli.app import app
 from tests.conftest import PgDatabases
 from threads.db import make_engine
 from threads.models import ArchiveLoad
+from threads.moderation.authors import author_of_comment
 
 runner = CliRunner()
 
@@ -56,6 +58,26 @@ def fill(url: str, corpora: Path) -> None:
     threads(url, "label", "4", "--add", "gold_reserves", "--by", "ann")
     threads(url, "label", "5", "--remove", "p5plus1_unity", "--by", "bob")
     threads(url, "close", "1", "--by", "ann", "--reason", "archived")
+    # an author's standing and its audit event (archive version 4)
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            site, author = author_of_comment(session, 4)
+    finally:
+        engine.dispose()
+    threads(
+        url,
+        "author",
+        "standing",
+        site,
+        author,
+        "--set",
+        "banned",
+        "--reason",
+        "flood",
+        "--by",
+        "ann",
+    )
 
 
 def archive_of(url: str, path: Path, env: dict[str, str] | None = None) -> bytes:
@@ -115,6 +137,7 @@ def test_export_restore_export_is_byte_identical_on_each_backend(
     fill(source, corpora)
     first = archive_of(source, tmp_path / "first.jsonl")
     assert archive_of(source, tmp_path / "again.jsonl") == first
+    assert b'{"type":"author_standing"' in first and b'"standing":"banned"' in first
     header = json.loads(first.split(b"\n", 1)[0])
     counts = header["counts"]
     assert counts["import_batch"] == len(SEEDS) + 2

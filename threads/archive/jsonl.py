@@ -1,9 +1,10 @@
 """The lossless JSONL archive: every row of every table (API keys aside), one JSON object a line.
 
-Format (version 3, documented in the README):
+Format (version 4, documented in the README):
 
-* line 1 is the header ``{"type": "archive", "format": "threads-archive", "version": 2, ...}``;
-* then one record per row, sections in the order ``import_batch``, ``site``, ``article``,
+* line 1 is the header ``{"type": "archive", "format": "threads-archive", "version": 4, ...}``;
+* then one record per row, sections in the order ``import_batch``, ``site``,
+  ``author_standing``, ``article``,
   ``thread``, ``comment``, ``topic_label``, ``topic_model``, ``event``, ``report``, each ordered
   by id;
 * a record is ``{"type": <section>, <column>: <value>, ...}`` with the columns in table order;
@@ -14,7 +15,8 @@ Older archives still load. Version 1 (before sites): their articles go to the si
 addresses name, as a database from before sites is migrated. Versions 1 and 2 (before codebooks
 side by side): their topic labels belong to the shipped codebook, as migration 0006 does, and the
 comments' ``classified_version``/``classified_hash`` (derived state) are dropped. Whether a
-comment was classified is not archived: a restored database classifies again.
+comment was classified is not archived: a restored database classifies again. Versions 1-3
+(before author standing) simply have no ``author_standing`` section.
 
 The same database always gives the same bytes (there is no "now" in the header: ``as_of`` is the
 newest timestamp held in the archived rows, or ``SOURCE_DATE_EPOCH`` when the caller passes it),
@@ -59,6 +61,7 @@ from threads.db.types import UTCDateTime
 from threads.errors import InvalidInput
 from threads.models import (
     Article,
+    AuthorStanding,
     Comment,
     CommentReport,
     CommentTopic,
@@ -72,9 +75,9 @@ from threads.models import (
 )
 
 FORMAT = "threads-archive"
-VERSION = 3
+VERSION = 4
 #: the versions a load reads (1: before sites; 2: before codebooks side by side)
-READS = (1, 2, 3)
+READS = (1, 2, 3, 4)
 #: fields of older versions that are derived state now kept elsewhere: read and dropped
 _RETIRED = {("comment", "classified_version"), ("comment", "classified_hash")}
 #: record types in the order an archive holds them
@@ -82,6 +85,7 @@ RECORD_TYPES: list[str] = [name for name, _ in ARCHIVE_SECTIONS]
 _MODELS: dict[str, Any] = {
     "import_batch": ImportBatch,
     "site": Site,
+    "author_standing": AuthorStanding,
     "article": Article,
     "thread": Thread,
     "comment": Comment,
@@ -567,6 +571,9 @@ class _Loader:
         elif record_type == "site":
             self.claim(record_type, row, "key")
             row["import_batch_id"] = self.ref(record_type, row, "import_batch_id", "import_batch")
+        elif record_type == "author_standing":
+            self.claim(record_type, row, "site_id", "author_key")
+            row["site_id"] = self.ref(record_type, row, "site_id", "site")
         elif record_type == "article":
             if self.version == 1:
                 row["site_id"] = self.derived_site(row)
@@ -650,6 +657,7 @@ class _Loader:
             EventTarget.COMMENT: "comment",
             EventTarget.THREAD: "thread",
             EventTarget.ARTICLE: "article",
+            EventTarget.AUTHOR: "author_standing",
         }.get(row["target_type"])
         if target is not None:
             row["target_id"] = self.ids[target].get(row["target_id"], row["target_id"])
@@ -728,7 +736,11 @@ class _Loader:
             return self.insert(table, values)
         existing = found[0]
         existing_id = int(existing["id"])
-        if newer is not None and values[newer] is not None and existing[newer] < values[newer]:
+        if (
+            newer is not None
+            and values[newer] is not None
+            and (existing[newer] is None or existing[newer] < values[newer])
+        ):
             update = {
                 k: v
                 for k, v in values.items()
@@ -750,6 +762,7 @@ class _Loader:
 _MERGE_KEYS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "import_batch": (("sha256", "source_name", "format", "started_at"), None),
     "site": (("key",), "updated_at"),
+    "author_standing": (("site_id", "author_key"), "set_at"),
     "article": (("site_id", "key"), "updated_at"),
     "thread": (("article_id",), "updated_at"),
     "comment": (("thread_id", "key"), "updated_at"),

@@ -20,6 +20,7 @@ from threads.db.queries.sites import site_threads
 from threads.db.types import UTCDateTime
 from threads.models import (
     Article,
+    AuthorStanding,
     Comment,
     CommentReport,
     CommentTopic,
@@ -41,6 +42,7 @@ def _table(model: Any) -> sa.Table:
 ARCHIVE_SECTIONS: list[tuple[str, sa.Table]] = [
     ("import_batch", _table(ImportBatch)),
     ("site", _table(Site)),
+    ("author_standing", _table(AuthorStanding)),
     ("article", _table(Article)),
     ("thread", _table(Thread)),
     ("comment", _table(Comment)),
@@ -95,7 +97,7 @@ def archive_sections(scope: ThreadScope = EVERY_THREAD) -> list[Section]:
     """
     article, thread, comment = _table(Article), _table(Thread), _table(Comment)
     label, event, report = _table(CommentTopic), _table(ModerationEvent), _table(CommentReport)
-    batch, site = _table(ImportBatch), _table(Site)
+    batch, site, standing = _table(ImportBatch), _table(Site), _table(AuthorStanding)
     if scope.everything:
         return [
             Section(name, table, sa.select(table).order_by(table.c.id))
@@ -115,6 +117,7 @@ def archive_sections(scope: ThreadScope = EVERY_THREAD) -> list[Section]:
     wheres: dict[str, sa.ColumnElement[bool]] = {
         "import_batch": batch.c.id.in_(sa.select(batch_ids.c[0])),
         "site": site.c.id.in_(site_ids),
+        "author_standing": standing.c.site_id.in_(site_ids),
         "article": article.c.id.in_(article_ids),
         "thread": thread_where,
         "comment": comment_where,
@@ -125,6 +128,12 @@ def archive_sections(scope: ThreadScope = EVERY_THREAD) -> list[Section]:
             sa.and_(event.c.target_type == EventTarget.THREAD, scope.where(event.c.target_id)),
             sa.and_(event.c.target_type == EventTarget.COMMENT, event.c.target_id.in_(comment_ids)),
             sa.and_(event.c.target_type == EventTarget.ARTICLE, event.c.target_id.in_(article_ids)),
+            sa.and_(
+                event.c.target_type == EventTarget.AUTHOR,
+                event.c.target_id.in_(
+                    sa.select(standing.c.id).where(standing.c.site_id.in_(site_ids))
+                ),
+            ),
         ),
         "report": report.c.comment_id.in_(comment_ids),
     }
