@@ -17,7 +17,7 @@ from typing import Any
 
 from threads.enums import CommentStatus
 from threads.ingest.dates import parse_iso_utc
-from threads.ingest.jsonfile import kind, load_document, rest, shape_error, text
+from threads.ingest.jsonfile import kind, rest, shape_error, text
 from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedSite, ParsedThread
 from threads.ingest.registry import Format, Head
 from threads.ingest.sites import fit_key
@@ -42,8 +42,7 @@ class CommentoReader:
 
     def __iter__(self) -> Iterator[Item]:
         source = self.source
-        document, source.encoding, warnings = load_document(source.path, self.name)
-        source.warnings.extend(warnings)
+        document = source.json()
         if not isinstance(document, dict) or not isinstance(document.get("comments"), list):
             raise shape_error(self.name, "the document", '{"version": 1, "comments": [...]}')
         if document.get("version") != 1:

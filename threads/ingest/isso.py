@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from threads.ingest.dates import parse_iso_utc
-from threads.ingest.jsonfile import kind, load_document, rest, shape_error, text
+from threads.ingest.jsonfile import kind, rest, shape_error, text
 from threads.ingest.parsed import ParsedArticle, ParsedComment, ParsedThread
 from threads.ingest.registry import Format, Head
 from threads.ingest.source import SourceFile
@@ -36,8 +36,7 @@ class IssoReader:
 
     def __iter__(self) -> Iterator[Item]:
         source = self.source
-        document, source.encoding, warnings = load_document(source.path, self.name)
-        source.warnings.extend(warnings)
+        document = source.json()
         if not isinstance(document, list):
             raise shape_error(
                 self.name, "the document", f"an array of threads, not {kind(document)}"

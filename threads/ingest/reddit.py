@@ -32,7 +32,6 @@ from threads.ingest.jsonfile import (
     epoch_text,
     epoch_utc,
     kind,
-    load_document,
     rest,
     shape_error,
     text,
@@ -214,7 +213,7 @@ class ThreadReader:
         self.skipped: dict[str, int] = {}
 
     def __iter__(self) -> Iterator[Item]:
-        document = _document(self.source)
+        document = self.source.json()
         if isinstance(document, dict) and "json" in document:
             yield from MoreChildren(self.name, self.warnings, self.skipped).read(document)
             return
@@ -329,12 +328,6 @@ class MoreChildren:
                 continue
             add_more(target.extra, {**stub, "parent_id": parent_id} if link is None else stub)
         yield from threads.values()
-
-
-def _document(source: SourceFile) -> Any:
-    value, source.encoding, warnings = load_document(source.path, source.name)
-    source.warnings.extend(warnings)
-    return value
 
 
 def _listing(name: str, where: str, value: Any) -> list[Any]:

@@ -27,7 +27,6 @@ from threads.ingest.jsonfile import (
     Lines,
     first_json_line,
     kind,
-    load_document,
     parse_line,
     rest,
     shape_error,
@@ -176,8 +175,7 @@ class TreeReader:
 
     def __iter__(self) -> Iterator[Item]:
         source = self.source
-        document, source.encoding, warnings = load_document(source.path, self.name)
-        source.warnings.extend(warnings)
+        document = source.json()
         if not isinstance(document, dict) or not isinstance(document.get("comments"), list):
             raise shape_error(self.name, "the document", '{"comments": [...]} (a Remark42 tree)')
         info = document.get("info")

@@ -1,7 +1,8 @@
 """One file as a reader sees it: its bytes decoded by the encoding rules, or an XML stream.
 
 A reader asks for what it needs: :meth:`SourceFile.text` (a saved page, read whole),
-:meth:`SourceFile.xml` (an export, streamed) or :meth:`SourceFile.lines` (JSON lines, streamed).
+:meth:`SourceFile.xml` (an export, streamed), :meth:`SourceFile.json` (a JSON document, read
+whole) or :meth:`SourceFile.lines` (JSON lines, streamed).
 Either way the encoding chosen and what was worked around on the way (junk before the XML
 declaration, a charset fallback) are recorded here, and the import puts them on the file's batch.
 
@@ -17,9 +18,10 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from threads.errors import InvalidInput
-from threads.ingest.jsonfile import Lines
+from threads.ingest.jsonfile import Lines, load_document
 from threads.ingest.sniff import Sniffed, decode_with_warnings, sniff_file
 from threads.ingest.stream import XmlSource, declared_utf8
 
@@ -60,6 +62,12 @@ class SourceFile:
         else:
             self._xml = XmlSource(self.path, sniffed, self.declared)
         return self._xml
+
+    def json(self) -> Any:
+        """The file as one JSON document, read whole (decoded by the encoding rules)."""
+        document, self.encoding, warnings = load_document(self.path, self.name)
+        self.warnings.extend(warnings)
+        return document
 
     def lines(self) -> Lines:
         """The file as JSON lines (plain or zstandard-compressed), streamed; UTF-8."""
