@@ -6,8 +6,6 @@ chromium."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +14,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.serve_process import THREADS, free_port, wait_until_serving
+from tests.serve_process import console_server
 from threads import Database
 from threads.db import session_scope
 from threads.keys import create_key
@@ -77,26 +75,8 @@ def _seed(url: str) -> tuple[str, int, int]:
 @pytest.fixture
 def served(db_url: str) -> Iterator[Served]:
     key, thread_id, comment_id = _seed(db_url)
-    port = free_port()
-    env = {
-        **os.environ,
-        "THREADS_DATABASE_URL": db_url,
-        "THREADS_SESSION_SECRET": "test-secret-for-the-console",
-    }
-    process = subprocess.Popen(
-        [THREADS, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(process, f"{base}/console/signin")
+    with console_server(db_url) as base:
         yield Served(base, key, thread_id, comment_id)
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")

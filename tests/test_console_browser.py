@@ -5,7 +5,6 @@ bodies. The screenshots in docs/ are taken here."""
 from __future__ import annotations
 
 import os
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from tests.moderation_support import events, get_comment, get_thread, make_comment, make_thread
-from tests.serve_process import THREADS, free_port, wait_until_serving
+from tests.serve_process import console_server
 from threads.db import make_engine, session_scope
 from threads.enums import ThreadState
 from threads.keys import create_key
@@ -82,26 +81,10 @@ def _seed(engine: Engine) -> tuple[int, int, int, int, str, str, str]:
 def served(db_url: str) -> Iterator[Served]:
     engine = make_engine(db_url)
     thread_id, first, second, hostile, moderator, viewer, bob = _seed(engine)
-    port = free_port()
-    env = {
-        **os.environ,
-        "THREADS_DATABASE_URL": db_url,
-        "THREADS_SESSION_SECRET": "test-secret-for-the-console",
-    }
-    process = subprocess.Popen(
-        [THREADS, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_serving(process, f"{base}/console/signin")
-        yield Served(base, engine, moderator, viewer, bob, thread_id, first, second, hostile)
+        with console_server(db_url) as base:
+            yield Served(base, engine, moderator, viewer, bob, thread_id, first, second, hostile)
     finally:
-        process.terminate()
-        process.wait(timeout=20)
         engine.dispose()
 
 

@@ -4,8 +4,6 @@ author with a reason, and that author's next public submission is refused."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +13,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from tests.moderation_support import count, events, make_comment, make_thread
-from tests.serve_process import THREADS, free_port, wait_until_serving
+from tests.serve_process import console_server
 from threads.db import make_engine, session_scope
 from threads.keys import create_key
 from threads.models import Comment, EventTarget, Role
@@ -48,27 +46,10 @@ def served(db_url: str) -> Iterator[Served]:
     )
     with session_scope(engine) as session:
         moderator = create_key(session, "mod", Role.MODERATOR, actor=Actor.system("test")).secret
-    port = free_port()
-    env = {
-        **os.environ,
-        "THREADS_DATABASE_URL": db_url,
-        "THREADS_SESSION_SECRET": "test-secret-for-the-console",
-        "THREADS_PREMODERATION": "none",
-    }
-    process = subprocess.Popen(
-        [THREADS, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_serving(process, f"{base}/console/signin")
-        yield Served(base, engine, moderator, thread_id, comment_id)
+        with console_server(db_url, {"THREADS_PREMODERATION": "none"}) as base:
+            yield Served(base, engine, moderator, thread_id, comment_id)
     finally:
-        process.terminate()
-        process.wait(timeout=20)
         engine.dispose()
 
 
