@@ -344,3 +344,86 @@ class Problem(msgspec.Struct, omit_defaults=True):
     reason: str | None = None
     retry_after: int | None = None
     errors: list[dict[str, Any]] | None = None
+
+
+# --------------------------------------------------------------------------- dry-runs, snapshots
+
+
+class WordChange(msgspec.Struct, forbid_unknown_fields=True):
+    """A word-list entry to add in a dry-run, with its tier."""
+
+    word: Annotated[str, Meta(min_length=1, max_length=200)]
+    tier: Literal["block", "hold", "flag"] = "hold"
+
+
+class DryRunRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Proposed rules and the past comments to run them over. Left out: as configured now."""
+
+    site: str | None = None
+    thread_id: Id | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    #: a whole word list in the TOML format of THREADS_WORDLIST_PATH
+    words: Annotated[str, Meta(max_length=60_000)] | None = None
+    add_words: Annotated[list[WordChange], Meta(max_length=200)] = []
+    remove_words: Annotated[list[Annotated[str, Meta(max_length=200)]], Meta(max_length=200)] = []
+    link_limit: Annotated[int, Meta(ge=0, le=1000)] | None = None
+    premoderation: Literal["all", "first_time", "links", "none"] | None = None
+    #: 0: never; left out: each thread's policy
+    auto_close_days: Annotated[int, Meta(ge=0, le=36500)] | None = None
+    auto_close_from: Literal["published", "last_comment"] | None = None
+    cursor: Annotated[str, Meta(max_length=400)] | None = None
+    limit: Annotated[int, Meta(ge=1, le=500)] = 50
+
+
+class DryRunItem(msgspec.Struct):
+    """A past comment the proposed rules would not have published as submitted."""
+
+    comment_id: int
+    thread_id: int
+    posted_at: datetime | None
+    author_name: str | None
+    excerpt: str
+    #: flag, hold, block (refused) or closed (refused: the thread would have been closed)
+    outcome: str
+    reasons: list[str]
+    #: its status now
+    status: str
+
+
+class DryRunResponse(msgspec.Struct):
+    """What the proposed rules would have done, over the whole scope, and one page of the
+    comments they stop (``comments``, in id order)."""
+
+    scope: dict[str, Any]
+    rules: dict[str, Any]
+    total: int
+    outcomes: dict[str, int]
+    held: int
+    refused: int
+    stopped: int
+    confusion: dict[str, dict[str, int]]
+    precision: float | None
+    recall: float | None
+    comments: Page[DryRunItem]
+
+
+class SnapshotCommentRead(msgspec.Struct):
+    id: int
+    parent_id: int | None
+    depth: int
+    kind: str
+    author_name: str | None
+    author_url: str | None
+    posted_at: datetime | None
+    text: str
+    purged_since: bool
+
+
+class SnapshotRead(msgspec.Struct):
+    """A thread as readers saw it at ``manifest.at``, replayed from the audit trail."""
+
+    manifest: dict[str, Any]
+    comments: list[SnapshotCommentRead]
+    #: every time something happened to the thread (for stepping through it)
+    times: list[datetime]

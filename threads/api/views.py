@@ -17,6 +17,7 @@ from threads.db.queries import reads as r
 from threads.db.queries.labels import topics_of
 from threads.errors import InvalidInput, NotFound
 from threads.models import Comment, CommentStatus
+from threads.moderation.lifecycle import PUBLIC_STATUSES
 from threads.moderation.shapes import full_comment, public_comment
 from threads.moderation.threads import effective_state
 from threads.schemas import (
@@ -30,7 +31,6 @@ from threads.schemas import (
 )
 from threads.site_directory import find_site, site_summaries
 
-PUBLIC_STATUSES: tuple[CommentStatus, ...] = (CommentStatus.APPROVED,)
 MAX_PAGE = 500
 
 

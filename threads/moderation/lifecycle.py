@@ -40,6 +40,10 @@ PURGE = "purge"
 #: every moderation action, in the order they are usually shown
 ACTIONS: tuple[str, ...] = (APPROVE, REJECT, SPAM, FLAG, DELETE, RESTORE, PURGE)
 
+#: the statuses readers see: the public thread view (API, console), and a replayed snapshot
+#: of what readers saw (:mod:`threads.moderation.replay`) both use this one tuple
+PUBLIC_STATUSES: tuple[CommentStatus, ...] = (CommentStatus.APPROVED,)
+
 #: actions that only an admin may take
 ADMIN_ONLY: frozenset[str] = frozenset({PURGE})
 

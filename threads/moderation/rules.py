@@ -365,10 +365,63 @@ def check_standing(standing: Standing) -> Decision:
     return Decision.accept("standing", STANDING_VERSION)
 
 
+# --------------------------------------------------------------------------- all the checks
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The settings the checks read: what a moderator may change (and a dry-run proposes)."""
+
+    min_chars: int
+    max_chars: int
+    max_links: int
+    wordlist: WordList
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the checks need to know about one submission besides its text, gathered by the
+    caller from the database (live: now; a dry-run: as of the comment's time)."""
+
+    body: str
+    author_name: str | None
+    thread_id: int
+    author_key: str | None
+    #: recent comments with the same normalised body (see :func:`check_duplicate`)
+    recent: Sequence[PriorComment]
+    standing: Standing
+    #: the pre-moderation policy that applies to the thread
+    policy: PreModeration
+    #: whether the author had an approved comment before (read for ``first_time`` only)
+    approved_before: bool
+
+
+def decide(facts: Facts, ruleset: RuleSet) -> list[Decision]:
+    """Every check's decision on one submission, in a fixed order: the one list both a live
+    submission and a dry-run (:mod:`threads.moderation.dryrun`) take their outcome from."""
+    return [
+        check_length(facts.body, min_chars=ruleset.min_chars, max_chars=ruleset.max_chars),
+        check_links(facts.body, max_links=ruleset.max_links, author_url=None),
+        check_duplicate(
+            facts.body, thread_id=facts.thread_id, author_key=facts.author_key, recent=facts.recent
+        ),
+        check_words(facts.body, ruleset.wordlist, author_name=facts.author_name),
+        check_standing(facts.standing),
+        check_premoderation(
+            facts.policy,
+            has_links=bool(links_in(facts.body)),
+            author_approved_before=facts.approved_before,
+            author_trusted=facts.standing is Standing.TRUSTED,
+        ),
+    ]
+
+
 __all__ = [
     "Decision",
+    "Facts",
     "Outcome",
     "PriorComment",
+    "RuleSet",
     "WordList",
     "check_duplicate",
     "check_length",
@@ -377,6 +430,7 @@ __all__ = [
     "check_standing",
     "check_words",
     "combine",
+    "decide",
     "load_wordlist",
     "normalise",
     "parse_wordlist",

@@ -16,16 +16,22 @@ from sqlalchemy import Row
 from threads.body_text import plain_text, safe_html
 from threads.models import Comment, CommentStatus, ModerationEvent
 from threads.moderation.authors import AuthorRecord, RejectPendingResult, StandingPage
+from threads.moderation.dryrun import DryRunResult
 from threads.moderation.history import HistoryPage
 from threads.moderation.queue import QueuePage
+from threads.moderation.replay import Snapshot
 from threads.schemas import (
     AuthorRead,
     CommentFull,
     CommentPublic,
+    DryRunItem,
+    DryRunResponse,
     HistoryEvent,
     Page,
     QueueItem,
     RejectPendingResponse,
+    SnapshotCommentRead,
+    SnapshotRead,
 )
 
 
@@ -143,4 +149,52 @@ def reject_pending_response(result: RejectPendingResult) -> RejectPendingRespons
         author_key=result.author_key,
         rejected=len(result.comment_ids),
         comment_ids=result.comment_ids,
+    )
+
+
+def dry_run_response(result: DryRunResult) -> DryRunResponse:
+    """A dry-run's answer as the API sends it (and ``threads policy test --format json``)."""
+    scope = result.scope
+    return DryRunResponse(
+        scope={
+            "site": scope.site,
+            "thread_id": scope.thread_id,
+            "since": scope.since.isoformat() if scope.since else None,
+            "until": scope.until.isoformat() if scope.until else None,
+        },
+        rules=result.rules,
+        total=result.total,
+        outcomes=result.outcomes,
+        held=result.held,
+        refused=result.refused,
+        stopped=result.stopped,
+        confusion=result.confusion,
+        precision=result.precision,
+        recall=result.recall,
+        comments=Page(
+            items=[
+                DryRunItem(
+                    comment_id=s.comment_id,
+                    thread_id=s.thread_id,
+                    posted_at=s.posted_at,
+                    author_name=s.author_name,
+                    excerpt=s.excerpt,
+                    outcome=s.outcome,
+                    reasons=list(s.reasons),
+                    status=s.status,
+                )
+                for s in result.items
+            ],
+            total=result.stopped,
+            next_cursor=result.next_cursor,
+        ),
+    )
+
+
+def snapshot_read(snap: Snapshot) -> SnapshotRead:
+    """A replayed thread as the API sends it."""
+    return SnapshotRead(
+        manifest=snap.manifest(),
+        comments=[SnapshotCommentRead(**c.__dict__) for c in snap.comments],
+        times=list(snap.times),
     )

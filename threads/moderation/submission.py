@@ -49,7 +49,7 @@ from threads.models import (
 from threads.moderation import rules
 from threads.moderation.audit import Actor, record_event
 from threads.moderation.authors import standing_for_submission
-from threads.moderation.matching import content_hash_of, hash_client, links_in
+from threads.moderation.matching import content_hash_of, hash_client
 from threads.moderation.threads import effective_state, lock_thread_or_404
 
 SUBMISSION_RULE = "submission"
@@ -117,6 +117,16 @@ def premoderation_policy(thread_policy: PreModeration | None, settings: Settings
     return PreModeration(thread_policy) if thread_policy is not None else settings.premoderation
 
 
+def ruleset_of(settings: Settings) -> rules.RuleSet:
+    """The rules the settings configure (length, links, the word list file)."""
+    return rules.RuleSet(
+        min_chars=settings.min_comment_chars,
+        max_chars=settings.max_comment_chars,
+        max_links=settings.max_links,
+        wordlist=rules.load_wordlist(settings.wordlist_path),
+    )
+
+
 def submit_comment(
     session: Session,
     thread_id: int,
@@ -181,23 +191,17 @@ def submit_comment(
         if policy is PreModeration.FIRST_TIME and not trusted
         else False
     )
-    decisions = [
-        rules.check_length(
-            sub.body, min_chars=settings.min_comment_chars, max_chars=settings.max_comment_chars
-        ),
-        rules.check_links(sub.body, max_links=settings.max_links, author_url=None),
-        rules.check_duplicate(sub.body, thread_id=thread_id, author_key=author_key, recent=recent),
-        rules.check_words(
-            sub.body, rules.load_wordlist(settings.wordlist_path), author_name=sub.author_name
-        ),
-        rules.check_standing(standing),
-        rules.check_premoderation(
-            policy,
-            has_links=bool(links_in(sub.body)),
-            author_approved_before=approved_before,
-            author_trusted=trusted,
-        ),
-    ]
+    facts = rules.Facts(
+        body=sub.body,
+        author_name=sub.author_name,
+        thread_id=thread_id,
+        author_key=author_key,
+        recent=recent,
+        standing=standing,
+        policy=policy,
+        approved_before=approved_before,
+    )
+    decisions = rules.decide(facts, ruleset_of(settings))
     outcome = rules.combine(decisions)
     status = rules.status_for(outcome)
     if status is None:

@@ -54,6 +54,16 @@ class ThreadStatus:
     closes_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class AutoClosePolicy:
+    """A thread's auto-close fields on their own: a policy proposed for a dry-run
+    (:mod:`threads.moderation.dryrun`) is judged by the same :func:`auto_close_time`."""
+
+    auto_close_days: int | None
+    auto_close_from: AutoCloseFrom | None
+    reopened_at: datetime | None = None
+
+
 def auto_close_actor() -> Actor:
     return Actor.rule(AUTO_CLOSE_RULE, AUTO_CLOSE_VERSION)
 
@@ -75,7 +85,7 @@ def lock_thread_or_404(session: Session, thread_id: int) -> Thread:
 
 
 def auto_close_policy(
-    thread: Thread | Row[Any], settings: Settings
+    thread: Thread | Row[Any] | AutoClosePolicy, settings: Settings
 ) -> tuple[int | None, AutoCloseFrom]:
     """(days, counted from) that apply to ``thread``: its own policy, else the Settings default."""
     days = (
@@ -87,7 +97,7 @@ def auto_close_policy(
 
 
 def auto_close_time(
-    thread: Thread | Row[Any],
+    thread: Thread | Row[Any] | AutoClosePolicy,
     settings: Settings,
     *,
     published_at: datetime | None,
