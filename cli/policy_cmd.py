@@ -13,6 +13,7 @@ from typing import Any
 import typer
 from rich.table import Table
 from rich.text import Text
+from typer.core import TyperGroup
 
 from cli.console import make_console, plain
 from cli.context import state
@@ -32,7 +33,6 @@ from threads.moderation.dryrun import (
 )
 from threads.moderation.shapes import dry_run_response
 from threads.moderation.threads import UNSET
-from typer.core import TyperGroup
 
 #: the hidden sub-command that takes a thread id (the original `threads policy`)
 _SHOW = "show"
@@ -124,9 +124,9 @@ def test_cmd(
         since=parse_time(since, "--since"),
         until=parse_time(until, "--until"),
     )
-    result = dry_run(
-        app_state.engine(), app_state.settings, proposal, scope, cursor=cursor, limit=limit
-    )
+    with app_state.engine().connect() as conn:
+        result = dry_run(conn, app_state.settings, proposal, scope, cursor=cursor, limit=limit)
+        conn.rollback()
     answer = dry_run_response(result)
     if fmt == "json":
         _print_json(answer)

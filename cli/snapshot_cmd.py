@@ -30,10 +30,14 @@ def snapshot(
 ) -> None:
     """Show a thread as readers saw it at a moment, replayed from the audit trail."""
     if fmt not in FORMATS:
-        raise InvalidInput(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}", field="--format")
+        raise InvalidInput(
+            f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}", field="--format"
+        )
     when = parse_time(at, "--at")
     assert when is not None
-    snap = replay_snapshot(state(ctx).engine(), thread_id, when)
+    with state(ctx).engine().connect() as conn:
+        snap = replay_snapshot(conn, thread_id, when)
+        conn.rollback()
     text = render_snapshot(snap, fmt)
     if out is None:
         stream = for_terminal(typer.get_text_stream("stdout"))
@@ -41,7 +45,9 @@ def snapshot(
         stream.flush()
         return
     _write_whole(out, text)
-    typer.echo(f"wrote {out} ({len(snap.comments)} comments visible at {snap.manifest()['at']})", err=True)
+    typer.echo(
+        f"wrote {out} ({len(snap.comments)} comments visible at {snap.manifest()['at']})", err=True
+    )
 
 
 def _write_whole(path: Path, text: str) -> None:

@@ -34,6 +34,7 @@ from threads.api.openapi import (
 from threads.api.problems import problem_details_plugin
 from threads.api.queue_routes import QueueController
 from threads.api.ratelimit import STORE_NAME, rate_limit_config, rate_limit_store
+from threads.api.replay_routes import PolicyController, SnapshotController
 from threads.api.sites_routes import SiteController
 from threads.api.threads_routes import ThreadController
 from threads.config import Settings
@@ -118,6 +119,8 @@ def create_app(settings: Settings) -> Litestar:
             KeyController,
             AuthorController,
             AuthorActionController,
+            PolicyController,
+            SnapshotController,
             *_optional_controllers(),
         ],
     )

@@ -679,7 +679,9 @@ def console_routers(settings: Settings) -> list[Any]:
         response_headers=headers,
         include_in_schema=False,
     )
-    for handler in HISTORY_ROUTES:
+    from threads.api.console_replay import REPLAY_ROUTES  # it builds on this module too
+
+    for handler in [*HISTORY_ROUTES, *REPLAY_ROUTES]:
         pages.register(handler)
     static = create_static_files_router(
         path=f"{PREFIX}/static", directories=[STATIC], include_in_schema=False

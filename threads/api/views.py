@@ -16,7 +16,7 @@ from threads.cursor import Part, decode_cursor, encode_cursor
 from threads.db.queries import reads as r
 from threads.db.queries.labels import topics_of
 from threads.errors import InvalidInput, NotFound
-from threads.models import Comment, CommentStatus
+from threads.models import Comment
 from threads.moderation.lifecycle import PUBLIC_STATUSES
 from threads.moderation.shapes import full_comment, public_comment
 from threads.moderation.threads import effective_state

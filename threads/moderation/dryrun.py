@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection
 
 from threads.config import Settings
 from threads.cursor import Part, decode_cursor, encode_cursor
@@ -197,7 +197,7 @@ def _rules_shown(ruleset: rules.RuleSet, proposal: Proposal, settings: Settings)
 
 
 def dry_run(
-    engine: Engine,
+    conn: Connection,
     settings: Settings,
     proposal: Proposal,
     scope: Scope,
@@ -208,7 +208,8 @@ def dry_run(
 ) -> DryRunResult:
     """Judge every past comment of ``scope`` by the proposed rules (see the module doc).
 
-    Reads only, in a transaction that is rolled back. InvalidInput naming the field for a bad
+    Reads only (on ``conn``, e.g. ``engine.connect()`` or a request's ``session.connection()``).
+    InvalidInput naming the field for a bad
     proposal, scope, cursor or limit; NotFound for an unknown site or thread.
     """
     _check(proposal, scope, limit)
@@ -222,33 +223,28 @@ def dry_run(
     )
     result = DryRunResult(scope=scope, rules=_rules_shown(ruleset, proposal, settings))
     confusion: dict[str, Counter[str]] = {o: Counter() for o in OUTCOMES}
-    with engine.connect() as conn:
-        try:
-            site_id = find_site(conn, scope.site).id if scope.site is not None else None
-            if scope.thread_id is not None and not q.thread_exists(conn, scope.thread_id):
-                raise NotFound(f"thread {scope.thread_id} not found", thread_id=scope.thread_id)
-            judge = _Judge(conn, settings, proposal, ruleset)
-            batches = q.past_comments(
-                conn,
-                site_id=site_id,
-                thread_id=scope.thread_id,
-                since=scope.since,
-                until=scope.until,
-                batch=batch,
-            )
-            more = False
-            for rows in batches:
-                for row, outcome, reasons in judge.batch(rows):
-                    status = str(row.status)
-                    confusion[outcome][status] += 1
-                    if outcome not in STOPPED or row.id <= after:
-                        continue
-                    if len(result.items) < limit:
-                        result.items.append(_stopped(row, outcome, reasons))
-                    else:
-                        more = True
-        finally:
-            conn.rollback()
+    site_id = find_site(conn, scope.site).id if scope.site is not None else None
+    if scope.thread_id is not None and not q.thread_exists(conn, scope.thread_id):
+        raise NotFound(f"thread {scope.thread_id} not found", thread_id=scope.thread_id)
+    judge = _Judge(conn, settings, proposal, ruleset)
+    batches = q.past_comments(
+        conn,
+        site_id=site_id,
+        thread_id=scope.thread_id,
+        since=scope.since,
+        until=scope.until,
+        batch=batch,
+    )
+    more = False
+    for rows in batches:
+        for row, outcome, reasons in judge.batch(rows):
+            confusion[outcome][str(row.status)] += 1
+            if outcome not in STOPPED or row.id <= after:
+                continue
+            if len(result.items) < limit:
+                result.items.append(_stopped(row, outcome, reasons))
+            else:
+                more = True
     _tally(result, confusion)
     if more and result.items:
         result.next_cursor = encode_cursor(CURSOR_KIND, result.items[-1].comment_id)
@@ -289,7 +285,7 @@ class _Judge:
     """Gathers the facts of a batch of past comments in a few queries and judges each."""
 
     def __init__(
-        self, conn: Any, settings: Settings, proposal: Proposal, ruleset: rules.RuleSet
+        self, conn: Connection, settings: Settings, proposal: Proposal, ruleset: rules.RuleSet
     ) -> None:
         self.conn = conn
         self.settings = settings
@@ -427,7 +423,9 @@ def from_request(req: DryRunRequest, settings: Settings) -> tuple[Proposal, Scop
         max_links=req.link_limit,
         premoderation=PreModeration(req.premoderation) if req.premoderation else None,
         auto_close_days=UNSET if req.auto_close_days is None else req.auto_close_days,
-        auto_close_from=UNSET if req.auto_close_from is None else AutoCloseFrom(req.auto_close_from),
+        auto_close_from=UNSET
+        if req.auto_close_from is None
+        else AutoCloseFrom(req.auto_close_from),
     )
     scope = Scope(
         site=req.site or None,

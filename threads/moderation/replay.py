@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection
 
 from threads.body_text import plain_text
 from threads.db.queries import replay as q
@@ -175,18 +175,14 @@ def _state_at(head: Any, thread_events: Sequence[Any], at: datetime) -> str:
     return str(state)
 
 
-def snapshot(engine: Engine, thread_id: int, at: datetime) -> Snapshot:
+def snapshot(conn: Connection, thread_id: int, at: datetime) -> Snapshot:
     """The thread ``thread_id`` as readers saw it at ``at`` (NotFound for an unknown thread).
     Reads only."""
-    with engine.connect() as conn:
-        try:
-            head = q.thread_head(conn, thread_id)
-            if head is None:
-                raise NotFound(f"thread {thread_id} not found", thread_id=thread_id)
-            rows = q.thread_comment_rows(conn, thread_id)
-            found = q.status_events(conn, thread_id, STATUS_ACTIONS, THREAD_ACTIONS)
-        finally:
-            conn.rollback()
+    head = q.thread_head(conn, thread_id)
+    if head is None:
+        raise NotFound(f"thread {thread_id} not found", thread_id=thread_id)
+    rows = q.thread_comment_rows(conn, thread_id)
+    found = q.status_events(conn, thread_id, STATUS_ACTIONS, THREAD_ACTIONS)
     per_comment: dict[int, list[Any]] = {}
     thread_events: list[Any] = []
     for event in found:

@@ -172,3 +172,14 @@
     event.preventDefault();
   });
 })();
+
+// The snapshot page's time slider: show the chosen moment as soon as the slider is let go (the
+// form's own button does the same without this script).
+(function () {
+  var sliders = document.querySelectorAll("input[type=range][data-autosubmit]");
+  Array.prototype.forEach.call(sliders, function (slider) {
+    slider.addEventListener("change", function () {
+      if (slider.form) slider.form.submit();
+    });
+  });
+})();

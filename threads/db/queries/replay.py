@@ -37,7 +37,8 @@ def thread_head(conn: Connection, thread_id: int) -> Row[Any] | None:
         .join(s, s.c.id == a.c.site_id)
         .where(t.c.id == thread_id)
     )
-    return conn.execute(stmt).first()
+    row: Row[Any] | None = conn.execute(stmt).first()
+    return row
 
 
 def thread_comment_rows(conn: Connection, thread_id: int) -> list[Row[Any]]:
