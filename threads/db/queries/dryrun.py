@@ -68,7 +68,7 @@ def past_comments(
         stmt = stmt.where(c.c.posted_at < until)
     after = 0
     while True:
-        rows: Sequence[Row[Any]] = conn.execute(stmt.where(c.c.id > after)).all()
+        rows = cast("Sequence[Row[Any]]", conn.execute(stmt.where(c.c.id > after)).all())
         if not rows:
             return
         yield rows

@@ -37,8 +37,7 @@ def thread_head(conn: Connection, thread_id: int) -> Row[Any] | None:
         .join(s, s.c.id == a.c.site_id)
         .where(t.c.id == thread_id)
     )
-    row: Row[Any] | None = conn.execute(stmt).first()
-    return row
+    return cast("Row[Any] | None", conn.execute(stmt).first())
 
 
 def thread_comment_rows(conn: Connection, thread_id: int) -> list[Row[Any]]:
