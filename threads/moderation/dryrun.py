@@ -409,7 +409,10 @@ def from_request(req: DryRunRequest, settings: Settings) -> tuple[Proposal, Scop
     wordlist = None
     if req.words is not None:
         refuse_nul(req.words, "words")
-        wordlist = rules.parse_wordlist(req.words, "(proposed)")
+        try:
+            wordlist = rules.parse_wordlist(req.words, "(proposed)")
+        except InvalidInput as exc:
+            raise InvalidInput(exc.detail, field="words") from None
     for w in req.add_words:
         refuse_nul(w.word, "add_words")
     for raw in req.remove_words:
