@@ -18,6 +18,17 @@ from typer.testing import CliRunner
 from cli.app import app
 from tests.api_fixtures import Keys, assert_problem, client, keys  # noqa: F401
 from tests.moderation_support import T0, make_comment, make_thread
+from threads.config import Settings
+from threads.db import session_scope
+from threads.models import ALL_TABLES, CommentStatus, PreModeration, Role
+from threads.moderation.audit import Actor
+from threads.moderation.dryrun import DryRunResult, Proposal, Scope, dry_run
+from threads.moderation.service import apply_action
+from threads.moderation.submission import Submission, submit_comment
+from threads.moderation.threads import UNSET
+
+runner = CliRunner()
+MOD = Actor.user("mod")
 
 
 def sign_in(client: TestClient[Any], key: str) -> None:
@@ -30,19 +41,6 @@ def sign_in(client: TestClient[Any], key: str) -> None:
         follow_redirects=False,
     )
     assert answer.status_code == 303, answer.text
-
-
-from threads.config import Settings
-from threads.db import session_scope
-from threads.models import ALL_TABLES, CommentStatus, PreModeration, Role
-from threads.moderation.audit import Actor
-from threads.moderation.dryrun import DryRunResult, Proposal, Scope, dry_run
-from threads.moderation.service import apply_action
-from threads.moderation.submission import Submission, submit_comment
-from threads.moderation.threads import UNSET
-
-runner = CliRunner()
-MOD = Actor.user("mod")
 
 
 def _run(engine: Engine, settings: Settings, proposal: Proposal, scope: Scope, **kw: Any) -> Any:

@@ -3,7 +3,6 @@ thread as readers saw it at a moment). Both only read."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from litestar import Controller, get, post
@@ -14,7 +13,7 @@ from sqlmodel import Session
 from threads.api import auth
 from threads.api.deps import problems, unit_of_work
 from threads.config import Settings
-from threads.moderation.dryrun import dry_run, from_request
+from threads.moderation.dryrun import dry_run, from_request, parse_time
 from threads.moderation.replay import snapshot
 from threads.moderation.shapes import dry_run_response, snapshot_read
 from threads.schemas import MAX_ID, DryRunRequest, DryRunResponse, SnapshotRead
@@ -67,12 +66,20 @@ class SnapshotController(Controller):
         self,
         db: NamedDependency[Session],
         thread_id: Annotated[int, Parameter(ge=1, le=MAX_ID, description="thread id")],
-        at: Annotated[datetime, Parameter(description="the moment (UTC when no offset)")],
+        at: Annotated[
+            str,
+            Parameter(
+                min_length=1,
+                max_length=40,
+                description="the moment: an ISO date or time (UTC when it has no offset)",
+            ),
+        ],
     ) -> SnapshotRead:
         """The thread as readers saw it at ``at``, replayed from the audit trail (viewer+:
         it shows comments hidden since): the visible comments in reading order, the thread's
         event times, and a manifest with the sha256 of the content."""
-        when = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+        when = parse_time(at, "at")
+        assert when is not None  # at is not empty
         return snapshot_read(snapshot(db.connection(), thread_id, when))
 
 
