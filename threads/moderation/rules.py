@@ -8,6 +8,7 @@ recorded in the audit log as the actor ``rule:<name>@<version>``.
 from __future__ import annotations
 
 import enum
+import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +30,10 @@ class Outcome(enum.StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Outcome).index(self)
+        return _RANK[self]
+
+
+_RANK = {outcome: i for i, outcome in enumerate(Outcome)}
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,8 @@ def check_duplicate(
 # --------------------------------------------------------------------------- word list
 
 TIERS: tuple[Outcome, ...] = (Outcome.BLOCK, Outcome.HOLD, Outcome.FLAG)
+#: one tier's lookup structures (see WordList.__post_init__)
+_TierIndex = tuple[dict[str, list[tuple[str, ...]]], tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -145,9 +151,10 @@ class WordList:
     tiers: dict[Outcome, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        # tier -> (entries by their first word, one-word prefix entries): a text is scanned once
-        # per tier, looking up only the entries that can start at each word.
-        index: dict[Outcome, tuple[dict[str, list[tuple[str, ...]]], list[str]]] = {}
+        # tier -> (entries by their first word, one-word prefix entries): a text is scanned
+        # once per tier, looking up only the entries that can start at each word; a word that
+        # starts with no prefix is passed over with one str.startswith(tuple) call.
+        index: dict[Outcome, _TierIndex] = {}
         for tier, entries in self.tiers.items():
             by_first: dict[str, list[tuple[str, ...]]] = {}
             prefixes: list[str] = []
@@ -156,22 +163,41 @@ class WordList:
                     prefixes.append(entry[0].rstrip("*"))
                 else:
                     by_first.setdefault(entry[0], []).append(entry)
-            index[tier] = (by_first, prefixes)
+            index[tier] = (by_first, tuple(prefixes))
         object.__setattr__(self, "_index", index)
+        # Most texts match nothing: a set intersection and a prefix test per word tell so
+        # without the per-tier loop.
+        firsts = frozenset(w for by_first, _ in index.values() for w in by_first)
+        stems = [p for _, ps in index.values() for p in ps]
+        # a prefix at the start of a word of the words joined by spaces
+        starts = re.compile("(?<![^ ])(?:" + "|".join(re.escape(p) for p in stems) + ")")
+        object.__setattr__(self, "_firsts", firsts)
+        object.__setattr__(self, "_stems", tuple(stems))
+        object.__setattr__(self, "_starts", starts if stems else None)
 
     def matches(self, text: str) -> dict[Outcome, list[str]]:
         """Entries found in ``text``, per tier (only tiers with a match), in list order."""
         tokens = words(text)
         found: dict[Outcome, list[str]] = {}
-        index: dict[Outcome, tuple[dict[str, list[tuple[str, ...]]], list[str]]]
-        index = self._index  # type: ignore[attr-defined]
+        starts: re.Pattern[str] | None = self._starts  # type: ignore[attr-defined]
+        some_prefix = starts is not None and starts.search(" ".join(tokens)) is not None
+        if not some_prefix and self._firsts.isdisjoint(tokens):  # type: ignore[attr-defined]
+            return found
+        index: dict[Outcome, _TierIndex] = self._index  # type: ignore[attr-defined]
+        firsts: frozenset[str] = self._firsts  # type: ignore[attr-defined]
+        # the words that can start an entry, and those that start with a prefix: found once,
+        # then looked up per tier
+        at = [(i, tok) for i, tok in enumerate(tokens) if tok in firsts]
+        stems: tuple[str, ...] = self._stems  # type: ignore[attr-defined]
+        prefixed = {tok for tok in set(tokens) if tok.startswith(stems)} if some_prefix else set()
         for tier, entries in self.tiers.items():
             by_first, prefixes = index[tier]
             hit: set[tuple[str, ...]] = set()
-            for i, tok in enumerate(tokens):
+            for i, tok in at:
                 for entry in by_first.get(tok, ()):
                     if entry not in hit and _matches_at(tokens, i, entry):
                         hit.add(entry)
+            for tok in prefixed:
                 for stem in prefixes:
                     if tok.startswith(stem):
                         hit.add((stem + "*",))
