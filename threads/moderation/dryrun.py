@@ -446,14 +446,17 @@ def _utc(when: datetime | None) -> datetime | None:
 
 
 def parse_time(value: str | None, field: str) -> datetime | None:
-    """An ISO date or time (UTC when it has no offset); InvalidInput naming ``field``."""
+    """An ISO date or time (UTC when it has no offset), or ``now``; InvalidInput naming
+    ``field``."""
     if value is None or not value.strip():
         return None
+    if value.strip().lower() == "now":
+        return datetime.now(UTC)
     try:
         when = datetime.fromisoformat(value.strip())
     except ValueError:
         raise InvalidInput(
-            f"{field} must be an ISO date or time (2024-03-01 or 2024-03-01T12:00:00Z), "
+            f"{field} must be an ISO date or time (2024-03-01 or 2024-03-01T12:00:00Z) or now, "
             f"got {value!r}",
             field=field,
         ) from None

@@ -87,9 +87,16 @@ def check_length(body: str, *, min_chars: int, max_chars: int) -> Decision:
 LINKS_VERSION = "1"
 
 
-def check_links(body: str, *, max_links: int, author_url: str | None = None) -> Decision:
-    """Hold a comment with more than ``max_links`` links (an author URL counts as one)."""
-    found = links_in(body)
+def check_links(
+    body: str,
+    *,
+    max_links: int,
+    author_url: str | None = None,
+    found: Sequence[str] | None = None,
+) -> Decision:
+    """Hold a comment with more than ``max_links`` links (an author URL counts as one).
+    ``found``: the links of ``body`` when the caller has them already."""
+    found = links_in(body) if found is None else list(found)
     total = len(found) + (1 if author_url else 0)
     if total > max_links:
         shown = ", ".join(found[:5]) + (" ..." if len(found) > 5 else "")
@@ -425,9 +432,10 @@ class Facts:
 def decide(facts: Facts, ruleset: RuleSet) -> list[Decision]:
     """Every check's decision on one submission, in a fixed order: the one list both a live
     submission and a dry-run (:mod:`threads.moderation.dryrun`) take their outcome from."""
+    links = links_in(facts.body)
     return [
         check_length(facts.body, min_chars=ruleset.min_chars, max_chars=ruleset.max_chars),
-        check_links(facts.body, max_links=ruleset.max_links, author_url=None),
+        check_links(facts.body, max_links=ruleset.max_links, author_url=None, found=links),
         check_duplicate(
             facts.body, thread_id=facts.thread_id, author_key=facts.author_key, recent=facts.recent
         ),
@@ -435,7 +443,7 @@ def decide(facts: Facts, ruleset: RuleSet) -> list[Decision]:
         check_standing(facts.standing),
         check_premoderation(
             facts.policy,
-            has_links=bool(links_in(facts.body)),
+            has_links=bool(links),
             author_approved_before=facts.approved_before,
             author_trusted=facts.standing is Standing.TRUSTED,
         ),
