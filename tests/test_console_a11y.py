@@ -50,6 +50,8 @@ class Served:
             "thread": f"/console/threads/{self.thread_id}",
             "comment": f"/console/comments/{self.comment_id}",
             "audit": "/console/audit",
+            "dry-run": f"/console/policy/dry-run?thread={self.thread_id}&premoderation=all&run=1",
+            "snapshot": f"/console/threads/{self.thread_id}/snapshot",
         }
 
 

@@ -3,7 +3,7 @@
 ``jsonl``: the manifest on the first line, then one line per visible comment; the manifest's
 ``sha256`` is that of the comment lines (``tail -n +2 FILE | sha256sum`` checks it).
 ``html``: one self-contained page (inline CSS, no script, no external resource, every text
-escaped) with the same manifest in a table and in a ``<meta>``-free JSON block (as text).
+escaped) with the same manifest in a table and as JSON text in a ``<details>`` block.
 """
 
 from __future__ import annotations

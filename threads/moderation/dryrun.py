@@ -293,6 +293,8 @@ class _Judge:
         self.ruleset = ruleset
         self.first_approved: dict[str, datetime | None] = {}
         self.post_times: dict[int, list[datetime]] = {}
+        #: thread id -> (its auto-close policy under the proposal, counted from the last comment)
+        self.policies: dict[int, tuple[AutoClosePolicy, bool]] = {}
 
     def batch(self, rows: Sequence[Any]) -> Iterable[tuple[Any, str, tuple[str, ...]]]:
         timed = [r.posted_at for r in rows if r.posted_at is not None]
@@ -370,16 +372,15 @@ class _Judge:
         posted = row.posted_at
         if posted is None:
             return None
-        days, start = self.proposal.auto_close_days, self.proposal.auto_close_from
-        if isinstance(days, _Unset) and isinstance(start, _Unset):
-            policy = AutoClosePolicy(row.auto_close_days, row.auto_close_from, row.reopened_at)
-        else:  # setting a policy turns auto-close back on after a reopen (set_policy)
-            policy = AutoClosePolicy(
-                row.auto_close_days if isinstance(days, _Unset) else days,
-                row.auto_close_from if isinstance(start, _Unset) else start,
-            )
+        known = self.policies.get(row.thread_id)
+        if known is None:
+            if len(self.policies) > 100_000:
+                self.policies.clear()
+            policy = self._policy(row)
+            known = self.policies[row.thread_id] = (policy, self._counts_from_last_comment(policy))
+        policy, from_last = known
         last = None
-        if self._counts_from_last_comment(policy):
+        if from_last:
             times = self.post_times.get(row.thread_id)
             if times is None:
                 if len(self.post_times) > 1000:
@@ -393,6 +394,17 @@ class _Judge:
         if due is None or posted < due[0]:
             return None
         return f"the thread would be closed ({due[1]}, at {due[0].isoformat()})"
+
+    def _policy(self, row: Any) -> AutoClosePolicy:
+        """The auto-close policy of the comment's thread under the proposal."""
+        days, start = self.proposal.auto_close_days, self.proposal.auto_close_from
+        if isinstance(days, _Unset) and isinstance(start, _Unset):
+            return AutoClosePolicy(row.auto_close_days, row.auto_close_from, row.reopened_at)
+        # setting a policy turns auto-close back on after a reopen (set_policy)
+        return AutoClosePolicy(
+            row.auto_close_days if isinstance(days, _Unset) else days,
+            row.auto_close_from if isinstance(start, _Unset) else start,
+        )
 
     def _counts_from_last_comment(self, policy: AutoClosePolicy) -> bool:
         start = policy.auto_close_from or self.settings.auto_close_from
