@@ -52,7 +52,7 @@ class Decision:
 
 def combine(decisions: Iterable[Decision]) -> Outcome:
     """The strongest outcome among ``decisions`` (accept when there are none)."""
-    return max((d.outcome for d in decisions), key=lambda o: o.rank, default=Outcome.ACCEPT)
+    return max((d.outcome for d in decisions), key=_RANK.__getitem__, default=Outcome.ACCEPT)
 
 
 def status_for(outcome: Outcome) -> CommentStatus | None:
