@@ -184,3 +184,144 @@ def test_jobs_must_be_positive(tmp_path: Path) -> None:
     source = _research_input(tmp_path / "in.jsonl", 3)
     result = _classify_input(tmp_path, source, "--jobs", "0")
     assert result.exit_code != 0 and "--jobs" in result.output
+
+
+# --------------------------------------------------------------------------- Dask shards
+
+
+def _shard_lines(count: int, offset: int) -> str:
+    bodies = _bodies()
+    rows = [
+        # a Pushshift comment's shape: fields beyond id and body are ignored
+        {"id": f"t1_{offset + n:05d}", "body": bodies[(offset + n) % len(bodies)],
+         "subreddit": "worldnews", "created_utc": 1420070400 + n}
+        for n in range(count)
+    ]  # fmt: skip
+    return "".join(json.dumps(r) + "\n" for r in rows)
+
+
+def _shards(folder: Path) -> dict[str, str]:
+    """Three shards (one zstandard-compressed, as Pushshift's are) -> their text."""
+    import zstandard
+
+    folder.mkdir()
+    texts = {
+        "part-0.jsonl": _shard_lines(150, 0),
+        "RC_2015-01.zst": _shard_lines(240, 150),
+        "part-2.ndjson": _shard_lines(90, 390) + "\n",
+    }
+    for name, text in texts.items():
+        data = text.encode("utf-8")
+        if name.endswith(".zst"):
+            data = zstandard.ZstdCompressor(level=19).compress(data)
+        (folder / name).write_bytes(data)
+    (folder / "notes.txt").write_text("not a shard", encoding="utf-8")
+    return texts
+
+
+def _expected(tmp_path: Path, texts: dict[str, str]) -> dict[str, bytes]:
+    """What one process (`classify --input`) writes for each shard, by output shard name."""
+    from threads.topics.shards import output_name
+
+    out = {}
+    for name, text in texts.items():
+        plain = tmp_path / f"plain-{name}.jsonl"
+        plain.write_text(text, encoding="utf-8")
+        result = _classify_input(tmp_path, plain)
+        assert result.exit_code == 0, result.output
+        out[output_name(name)] = result.stdout_bytes
+    return out
+
+
+def _outputs(folder: Path) -> dict[str, bytes]:
+    import zstandard
+
+    found = {}
+    for path in sorted(folder.iterdir()):
+        data = path.read_bytes()
+        if path.name.endswith(".zst"):
+            data = zstandard.ZstdDecompressor().stream_reader(data).read()
+        found[path.name] = data
+    return found
+
+
+def _classify_shards(tmp_path: Path, *args: str) -> Any:
+    db = tmp_path / "never.db"
+    result = runner.invoke(
+        app, ["classify", *args], env={"THREADS_DATABASE_URL": f"sqlite:///{db}"}
+    )
+    assert not db.exists()
+    return result
+
+
+def test_dask_cluster_of_two_workers_writes_what_one_process_writes(tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    texts = _shards(tmp_path / "shards")
+    out = tmp_path / "labels"
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        assert len(cluster.workers) == 2
+        result = _classify_shards(
+            tmp_path,
+            "--dask", str(tmp_path / "shards"),
+            "--out", str(out),
+            "--scheduler", cluster.scheduler_address,
+        )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "classified 480 records in 3 shards" in result.output
+    expected = _expected(tmp_path, texts)
+    assert sorted(expected) == ["RC_2015-01.jsonl.zst", "part-0.jsonl", "part-2.jsonl"]
+    assert _outputs(out) == expected
+
+
+def test_dask_local_processes_write_what_one_process_writes(tmp_path: Path) -> None:
+    texts = _shards(tmp_path / "shards")
+    out = tmp_path / "labels"
+    result = _classify_shards(
+        tmp_path, "--dask", str(tmp_path / "shards"), "--out", str(out), "--jobs", "2"
+    )
+    assert result.exit_code == 0, result.output
+    assert _outputs(out) == _expected(tmp_path, texts)
+
+
+def test_a_bad_shard_is_named_and_leaves_no_half_written_output(tmp_path: Path) -> None:
+    shards = tmp_path / "shards"
+    _shards(shards)
+    (shards / "part-2.ndjson").write_text(_shard_lines(2, 0) + '{"id": 3}\n', encoding="utf-8")
+    out = tmp_path / "labels"
+    result = _classify_shards(tmp_path, "--dask", str(shards), "--out", str(out), "--jobs", "1")
+    assert result.exit_code == 1
+    assert "part-2.ndjson:3: body: expected a string" in result.output
+    assert "Traceback" not in result.output
+    # the other shards are whole, the bad one has no output, no temporary file is left
+    assert set(_outputs(out)) <= {"RC_2015-01.jsonl.zst", "part-0.jsonl"}
+
+
+def test_dask_options_are_checked(tmp_path: Path) -> None:
+    shards = tmp_path / "shards"
+    _shards(shards)
+    cases = [
+        (["--dask", str(shards)], "--dask DIR needs --out DIR"),
+        (["--out", str(tmp_path)], "--out and --scheduler go with --dask DIR"),
+        (["--dask", str(shards), "--out", str(shards)], "an output folder other than"),
+        (["--dask", str(tmp_path / "none"), "--out", str(tmp_path)], "expected a folder"),
+        (["--dask", str(shards), "--out", str(tmp_path), "--all"], "--dask classifies shards"),
+        (
+            ["--dask", str(shards), "--out", str(tmp_path), "--scheduler", "tcp://x:1",
+             "--jobs", "2"],
+            "--jobs: with --scheduler",
+        ),
+    ]  # fmt: skip
+    for args, message in cases:
+        result = _classify_shards(tmp_path, *args)
+        assert result.exit_code == 1 and message in result.output, (args, result.output)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = _classify_shards(tmp_path, "--dask", str(empty), "--out", str(tmp_path / "o"))
+    assert result.exit_code == 1 and "no shards" in result.output
