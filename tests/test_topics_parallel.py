@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +169,27 @@ def test_classify_input_with_jobs_writes_the_same_bytes(tmp_path: Path) -> None:
     assert len(lines) == count
     assert [json.loads(line)["id"] for line in lines[:3]] == ["c0\u202e", 1, "c2"]
     assert "\u202e" not in one.stdout and "\\u202e" in one.stdout
+
+
+def test_classify_input_with_jobs_in_a_real_process_writes_the_same_bytes(
+    tmp_path: Path,
+) -> None:
+    # a `threads` process runs no other thread, so its workers are forked (under pytest they
+    # may be spawned): both ways must give one process's bytes
+    source = _research_input(tmp_path / "in.jsonl", CHUNK * 3 + 1)
+    threads_bin = Path(sys.executable).with_name("threads")
+    env = {**os.environ, "THREADS_DATABASE_URL": f"sqlite:///{tmp_path / 'never.db'}"}
+    runs = [
+        subprocess.run(
+            [str(threads_bin), "classify", "--input", str(source), *jobs],
+            capture_output=True,
+            env=env,
+            check=True,
+        ).stdout
+        for jobs in ([], ["--jobs", "2"])
+    ]
+    assert runs[0] == runs[1] and runs[0].count(b"\n") == CHUNK * 3 + 1
+    assert not (tmp_path / "never.db").exists()
 
 
 def test_a_bad_line_stops_jobs_where_it_stops_one_process(tmp_path: Path) -> None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import multiprocessing
 import re
+import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -88,6 +90,17 @@ def _require() -> Classifier:
     return _classifier
 
 
+def _start_method() -> str:
+    """Fork where it is safe, spawn elsewhere. A forked worker starts at once with NLTK and the
+    codebook already loaded, where a spawned one first spends about a second (as long as
+    classifying 10,000 comments) importing them; but forking a process that runs other threads
+    (a progress bar's) can leave a lock held forever in the child, and macOS forbids it for
+    some system libraries. The workers never touch the parent's database connections."""
+    if sys.platform == "linux" and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
+
+
 def chunked(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
     """``items`` in lists of ``size`` (the last one shorter)."""
     it = iter(items)
@@ -113,9 +126,7 @@ def ordered_map(
         for key, task in tasks:
             yield key, fn(task)
         return
-    # spawn: a fresh interpreter per worker, whatever threads or connections the parent holds
-    # (a forked copy of a process with a progress-bar thread or a database pool can deadlock)
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context(_start_method())
     with ProcessPoolExecutor(
         jobs, mp_context=context, initializer=start_worker, initargs=(taxonomy, models)
     ) as pool:
