@@ -6,6 +6,9 @@ import json
 import os
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +22,7 @@ from tests.moderation_support import make_comment, make_thread
 from threads.db import session_scope
 from threads.db.types import utcnow
 from threads.models import Comment, CommentClassification, CommentTopic
-from threads.topics.parallel import CHUNK
+from threads.topics.parallel import CHUNK, start_method
 from threads.topics.service import classify_stored, train_models
 from threads.topics.taxonomy import load_taxonomy
 
@@ -72,6 +75,20 @@ def _learn(engine: Engine) -> None:
         assert train_models(session, taxonomy).trained == ["russia"]
 
 
+@contextmanager
+def _another_thread() -> Iterator[None]:
+    """A second thread in this process while the block runs (as a progress bar's would be)."""
+    stop = threading.Event()
+    waiter = threading.Thread(target=stop.wait)
+    waiter.start()
+    try:
+        assert start_method() == "spawn"
+        yield
+    finally:
+        stop.set()
+        waiter.join()
+
+
 def _results(engine: Engine) -> dict[str, Any]:
     """Everything a classification run stores, without its clock."""
     with Session(engine) as session:
@@ -102,9 +119,12 @@ def test_two_worker_processes_store_what_one_process_stores(new_db: Any) -> None
     for engine in (one, two):
         _fill(engine)
         _learn(engine)
-    # batches of 10: the 93 comments go out as ten tasks, handed to both workers in turn
+    # batches of 10: the 93 comments go out as ten tasks, handed to both workers in turn; with
+    # another thread running, the workers are spawned (not forked): the codebook and the
+    # learned models reach them pickled
     serial = classify_stored(one, taxonomy, batch_size=10)
-    parallel = classify_stored(two, taxonomy, batch_size=10, jobs=2)
+    with _another_thread():
+        parallel = classify_stored(two, taxonomy, batch_size=10, jobs=2)
     assert serial.as_dict() == parallel.as_dict()
     assert serial.learned_topics == ["russia"] and serial.purged == 1
     assert serial.classified == len(_bodies()) - 1

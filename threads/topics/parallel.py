@@ -90,7 +90,7 @@ def _require() -> Classifier:
     return _classifier
 
 
-def _start_method() -> str:
+def start_method() -> str:
     """Fork where it is safe, spawn elsewhere. A forked worker starts at once with NLTK and the
     codebook already loaded, where a spawned one first spends about a second (as long as
     classifying 10,000 comments) importing them; but forking a process that runs other threads
@@ -126,7 +126,7 @@ def ordered_map(
         for key, task in tasks:
             yield key, fn(task)
         return
-    context = multiprocessing.get_context(_start_method())
+    context = multiprocessing.get_context(start_method())
     with ProcessPoolExecutor(
         jobs, mp_context=context, initializer=start_worker, initargs=(taxonomy, models)
     ) as pool:
