@@ -361,6 +361,10 @@ def test_dask_options_are_checked(tmp_path: Path) -> None:
              "--jobs", "2"],
             "--jobs: with --scheduler",
         ),
+        (
+            ["--dask", str(shards), "--out", str(tmp_path), "--scheduler", "nonsense"],
+            "--scheduler: expected an address such as tcp://host:8786",
+        ),
     ]  # fmt: skip
     for args, message in cases:
         result = _classify_shards(tmp_path, *args)

@@ -14,6 +14,7 @@ address is given (``tcp://host:8786``), whose workers must see the same paths.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,10 @@ from threads.topics.taxonomy import Taxonomy
 SHARD_SUFFIXES = (".jsonl", ".ndjson", ".json")
 #: zstandard level of compressed output shards (zstd's own default)
 ZSTD_LEVEL = 3
+#: a scheduler's address: protocol, host, port
+SCHEDULER_ADDRESS = re.compile(r"^[a-z][a-z0-9+.-]*://[^\s/]+:[0-9]+$")
+#: how long to try to reach the scheduler
+CONNECT_SECONDS = 20
 
 
 @dataclass(frozen=True)
@@ -121,25 +126,36 @@ def classify_shards(
     """Classify every shard of ``folder`` into ``out_dir`` with Dask: on the cluster whose
     scheduler is at ``scheduler``, else in ``jobs`` local processes (Dask's default: one per
     core). Results come in shard order."""
+    if scheduler is not None and not SCHEDULER_ADDRESS.match(scheduler):
+        raise InvalidInput(
+            f"--scheduler: expected an address such as tcp://host:8786, not {scheduler!r}",
+            field="--scheduler",
+        )
+    shards = list_shards(folder)
+    if out_dir.resolve() == folder.resolve():
+        raise InvalidInput(
+            f"{out_dir}: expected an output folder other than the shards' own", field="--out"
+        )
     try:
         import dask.bag
     except ImportError:
         raise InvalidInput(
             "--dask needs Dask: pip install 'threads[dask]'", field="--dask"
         ) from None
-    shards = list_shards(folder)
-    if out_dir.resolve() == folder.resolve():
-        raise InvalidInput(
-            f"{out_dir}: expected an output folder other than the shards' own", field="--out"
-        )
     out_dir.mkdir(parents=True, exist_ok=True)
     bag = dask.bag.from_sequence([str(p) for p in shards], npartitions=len(shards))
     tasks = bag.map(classify_shard, out_dir=str(out_dir.resolve()), taxonomy=taxonomy)
     if scheduler is None:
-        results = tasks.compute(scheduler="processes", num_workers=jobs)
-    else:
-        from distributed import Client
+        return list(tasks.compute(scheduler="processes", num_workers=jobs))
+    from distributed import Client
 
-        with Client(scheduler, set_as_default=False) as client:
-            results = client.compute(tasks, sync=True)
-    return list(results)
+    try:
+        client = Client(scheduler, set_as_default=False, timeout=CONNECT_SECONDS)
+    except (OSError, TimeoutError) as exc:
+        raise InvalidInput(
+            f"--scheduler: no Dask scheduler answers at {scheduler} ({exc}); expected the "
+            "address of a running one",
+            field="--scheduler",
+        ) from None
+    with client:
+        return list(client.compute(tasks, sync=True))
