@@ -143,7 +143,8 @@ def classify_shards(
             "--dask needs Dask: pip install 'threads[dask]'", field="--dask"
         ) from None
     out_dir.mkdir(parents=True, exist_ok=True)
-    bag = dask.bag.from_sequence([str(p) for p in shards], npartitions=len(shards))
+    # absolute paths: a worker of a cluster runs in a folder of its own
+    bag = dask.bag.from_sequence([str(p.resolve()) for p in shards], npartitions=len(shards))
     tasks = bag.map(classify_shard, out_dir=str(out_dir.resolve()), taxonomy=taxonomy)
     if scheduler is None:
         return list(tasks.compute(scheduler="processes", num_workers=jobs))
