@@ -8,10 +8,13 @@ topic words sprinkled in (4% of words), writes them as JSONL, then times in the 
   pattern) over the body. NLTK 3.10 compiles RegexpTokenizer patterns with the ``regex``
   engine under a time limit (its ReDoS guard), which is slower than ``re``; so a second
   floor runs the same pattern with the standard ``re`` module;
-* `threads classify --input FILE` as a real subprocess (output to /dev/null), whole process
-  included: start-up, codebook loading, JSON in and out; its CPU time and peak RSS.
+* `threads classify --input FILE` as a real subprocess (output to a file), whole process
+  included: start-up, codebook loading, JSON in and out; its CPU time and peak RSS;
+* with ``--jobs N`` (N > 1), `threads classify --input FILE --jobs N` on the same file as well:
+  its output must be the same bytes as one process's, and the speed-up is printed (the
+  target on 2 cores: ``--jobs 2`` at least 1.7x one process).
 
-Run: .venv/bin/python bench/classify_bench.py --comments 100000
+Run: .venv/bin/python bench/classify_bench.py --comments 100000 --jobs 2
 """
 
 from __future__ import annotations
@@ -77,8 +80,13 @@ def generate(n: int, seed: int = 7) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--comments", type=int, default=100_000)
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="also run --jobs N and compare with one process"
+    )
     args = parser.parse_args()
     n = args.comments
+    if args.jobs < 1:
+        parser.error("--jobs: expected a whole number of processes, 1 or more")
     bodies = generate(n)
     words = sum(len(b.split()) for b in bodies)
     with tempfile.TemporaryDirectory() as tmp:
@@ -103,36 +111,58 @@ def main() -> None:
                 tokens += len(tokenizer.tokenize(json.loads(line)["body"]))
         bare = time.perf_counter() - start
 
-        threads_bin = Path(sys.executable).with_name("threads")
         env = {**os.environ, "THREADS_DATABASE_URL": f"sqlite:///{tmp}/unused.db"}
-        start = time.perf_counter()
-        with open(os.devnull, "w") as devnull:
-            subprocess.run(
-                [str(threads_bin), "classify", "--input", str(path)],
-                check=True,
-                stdout=devnull,
-                env=env,
-            )
-        cli = time.perf_counter() - start
-
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cli_cpu = usage.ru_utime + usage.ru_stime
-        peak_mb = usage.ru_maxrss / 1024
+        cli, cli_cpu, peak_mb, serial_out = _run_cli(path, Path(tmp) / "jobs-1.jsonl", env, 1)
+        if args.jobs > 1:
+            jobs_out = Path(tmp) / f"jobs-{args.jobs}.jsonl"
+            par, par_cpu, _, _ = _run_cli(path, jobs_out, env, args.jobs)
+            same = serial_out.read_bytes() == jobs_out.read_bytes()
 
     print(f"{n:,} comments, {words / n:.0f} words each on average, {size / 2**20:.1f} MiB JSONL")
-    print(f"load average: {os.getloadavg()[0]:.2f} (2-core machine, shared)")
+    print(f"load average: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores, shared)")
     print("| case | seconds | comments/s | x bare RegexpTokenizer | x bare `re` pass |")
     print("|---|---:|---:|---:|---:|")
-    for name, secs in [
+    cases = [
         ("bare NLTK RegexpTokenizer pass (json.loads + tokenize)", bare),
         ("bare stdlib `re` pass, same pattern (json.loads + findall)", floor),
         ("`threads classify --input` (subprocess, whole run)", cli),
-    ]:
+    ]
+    if args.jobs > 1:
+        cases.append((f"`threads classify --input --jobs {args.jobs}` (whole run)", par))
+    for name, secs in cases:
         print(f"| {name} | {secs:.2f} | {n / secs:,.0f} | {bare / secs:.2f} | {floor / secs:.2f} |")
     print(
         f"`threads classify --input`: {cli_cpu:.2f} s CPU ({n / cli_cpu:,.0f} comments per "
         f"CPU second), peak RSS {peak_mb:.0f} MiB; tokens: {tokens:,}"
     )
+    if args.jobs > 1:
+        print(
+            f"--jobs {args.jobs}: {cli / par:.2f}x one process ({par_cpu:.2f} s CPU in all "
+            f"processes); output {'identical to' if same else 'DIFFERENT from'} one process's"
+        )
+        if not same:
+            sys.exit(1)
+
+
+def _run_cli(
+    source: Path, output: Path, env: dict[str, str], jobs: int
+) -> tuple[float, float, float, Path]:
+    """One `threads classify --input` run: (seconds, CPU seconds of it and its workers,
+    peak RSS of the largest process in MiB, the output file)."""
+    threads_bin = Path(sys.executable).with_name("threads")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    with output.open("wb") as out:
+        subprocess.run(
+            [str(threads_bin), "classify", "--input", str(source), "--jobs", str(jobs)],
+            check=True,
+            stdout=out,
+            env=env,
+        )
+    secs = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return secs, cpu, after.ru_maxrss / 1024, output
 
 
 if __name__ == "__main__":

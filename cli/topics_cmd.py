@@ -53,16 +53,47 @@ def classify(
         "('-' for stdin) and write one JSON line per input to stdout.",
         metavar="FILE",
     ),
+    jobs: int | None = typer.Option(
+        None,
+        "--jobs",
+        min=1,
+        help="Worker processes (default 1; with --dask, one per core); same results as one.",
+    ),
+    shards: Path | None = typer.Option(
+        None,
+        "--dask",
+        help="Research mode with Dask (pip install 'threads[dask]'): classify each NDJSON "
+        "shard (.jsonl, .ndjson, .json, each optionally .zst) of DIR into --out.",
+        metavar="DIR",
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="With --dask: the folder for the output shards.", metavar="DIR"
+    ),
+    scheduler: str | None = typer.Option(
+        None,
+        "--scheduler",
+        help="With --dask: a Dask scheduler's address (tcp://host:8786); default: local "
+        "processes (--jobs of them, else one per core).",
+        metavar="ADDRESS",
+    ),
 ) -> None:
     """Classify comments by topic and store the labels (source 'auto'), incrementally."""
     codebook = _taxonomy(ctx, taxonomy)
-    if input_ is not None:
-        if thread is not None or all_:
+    if shards is None and (out is not None or scheduler is not None):
+        raise InvalidInput("--out and --scheduler go with --dask DIR", field="--dask")
+    if input_ is not None and shards is not None:
+        raise InvalidInput("give --input FILE or --dask DIR, not both", field="--input")
+    for given, name, what in ((input_, "--input", "a file"), (shards, "--dask", "shards")):
+        if given is not None and (thread is not None or all_):
             raise InvalidInput(
-                "--input classifies a file; --thread and --all apply to stored comments",
-                field="--input",
+                f"{name} classifies {what}; --thread and --all apply to stored comments",
+                field=name,
             )
-        _classify_file(input_, codebook)
+    if input_ is not None:
+        _classify_file(input_, codebook, jobs or 1)
+        return
+    if shards is not None:
+        _classify_shards(shards, out, scheduler, codebook, jobs)
         return
     from threads.topics.service import classify_stored
 
@@ -84,7 +115,7 @@ def classify(
                 bar.update(task, completed=done, total=total)
 
         stats = classify_stored(
-            engine, codebook, thread_id=thread, everything=all_, progress=progress
+            engine, codebook, thread_id=thread, everything=all_, progress=progress, jobs=jobs or 1
         )
     layers = (
         f"codebook + learned models ({', '.join(stats.learned_topics)})"
@@ -111,18 +142,37 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def _classify_file(source: str, codebook: Taxonomy) -> None:
-    from threads.topics.classifier import Classifier
-    from threads.topics.evaluation import classification_line, read_items
+def _classify_file(source: str, codebook: Taxonomy, jobs: int) -> None:
+    from threads.topics.evaluation import read_items
+    from threads.topics.parallel import write_research_lines
 
-    clf = Classifier(codebook)
-    out = sys.stdout
-    write = out.write
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    for item in read_items(source, gold=False):
-        write(safe_json(dumps(classification_line(item.id, clf.classify(item.body)))))
-        write("\n")
-    out.flush()
+    records = ((item.id, item.body) for item in read_items(source, gold=False))
+    try:
+        write_research_lines(records, codebook, sys.stdout, jobs=jobs)
+    finally:
+        sys.stdout.flush()
+
+
+def _classify_shards(
+    folder: Path, out: Path | None, scheduler: str | None, codebook: Taxonomy, jobs: int | None
+) -> None:
+    from threads.topics.shards import classify_shards
+
+    if out is None:
+        raise InvalidInput("--dask DIR needs --out DIR for the output shards", field="--out")
+    if scheduler is not None and jobs is not None:
+        raise InvalidInput(
+            "--jobs: with --scheduler the cluster's workers do the work", field="--jobs"
+        )
+    results = classify_shards(folder, out, codebook, scheduler=scheduler, jobs=jobs)
+    total = sum(r.records for r in results)
+    typer.echo(
+        visible(
+            f"classified {_n(total, 'record')} in {_n(len(results), 'shard')} with "
+            f"{codebook.name} (version {codebook.version}, codebook only) into {out}",
+            one_line=True,
+        )
+    )
 
 
 def label(

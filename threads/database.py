@@ -111,12 +111,18 @@ class Database:
         taxonomy: str | Path | None = None,
         thread: int | None = None,
         everything: bool = False,
+        jobs: int = 1,
     ) -> ClassifyStats:
-        """Label the comments that need it with a codebook's topics (its labels only)."""
+        """Label the comments that need it with a codebook's topics (its labels only), with
+        ``jobs`` worker processes (the same labels as one)."""
         from threads.topics.service import classify_stored
 
         return classify_stored(
-            self.engine, self.codebook(taxonomy), thread_id=thread, everything=everything
+            self.engine,
+            self.codebook(taxonomy),
+            thread_id=thread,
+            everything=everything,
+            jobs=jobs,
         )
 
     def codebooks(self) -> list[CodebookInfo]:

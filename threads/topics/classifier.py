@@ -150,7 +150,10 @@ def _learned_evidence(
     doc: Analysed, contributions: list[tuple[str, float]]
 ) -> list[dict[str, Any]]:
     """The learned words that pushed the score up most, located at their first occurrence."""
-    top = [c for c in sorted(contributions, key=lambda c: -c[1]) if c[1] > 0][:EXPLAIN_WORDS]
+    # ties broken by the stem: the features come from a set, whose order changes from one
+    # process to the next (string hashing), and the evidence must not
+    ranked = sorted(contributions, key=lambda c: (-c[1], c[0]))
+    top = [c for c in ranked if c[1] > 0][:EXPLAIN_WORDS]
     out: list[dict[str, Any]] = []
     for stem, weight in top:
         try:

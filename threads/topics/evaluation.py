@@ -73,6 +73,11 @@ def _parse_lines(
         raise InvalidInput(f"{name}:{n + 1}: not UTF-8 text", field="file") from None
 
 
+def parse_item(line: str, at: str, n: int) -> Item:
+    """One unlabelled input line ``{"id": ..., "body": ...}``; ``at`` names it in errors."""
+    return _parse_line(line, at, False, None, n)
+
+
 def _parse_line(line: str, at: str, gold: bool, known: set[str] | None, n: int) -> Item:
     try:
         data = json.loads(line)

@@ -67,14 +67,14 @@ class LearnedModel:
     def logit(self, features: Iterable[str]) -> tuple[float, list[tuple[str, float]]]:
         """The log-odds of the topic for a set of content stems, and each known stem's part."""
         weights = self.weights
-        total = self.log_prior
         parts: list[tuple[str, float]] = []
         for f in features:
             w = weights.get(f)
             if w is not None:
-                total += w
                 parts.append((f, w))
-        return total, parts
+        # fsum: the same total in any order of the features (a set's order changes from one
+        # process to the next), so every process scores a comment alike
+        return math.fsum([self.log_prior, *(w for _, w in parts)]), parts
 
     def to_json(self) -> dict[str, Any]:
         return {

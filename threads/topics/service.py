@@ -10,7 +10,7 @@ classified or not, and the next run picks up where it stopped.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -155,9 +155,14 @@ def classify_stored(
     everything: bool = False,
     progress: Progress | None = None,
     batch_size: int = BATCH_SIZE,
+    jobs: int = 1,
 ) -> ClassifyStats:
     """Classify the stored comments that need it (all of them with ``everything``), of one
-    thread or of all; ``progress(done, total)`` is called after each batch."""
+    thread or of all; ``progress(done, total)`` is called after each batch. ``jobs`` worker
+    processes classify the batches; this process reads them and writes every result, in id
+    order, so the labels are the same whatever ``jobs`` is."""
+    from threads.topics.parallel import ordered_map, stored_chunk
+
     with session_scope(engine) as session:
         if thread_id is not None and session.get(Thread, thread_id) is None:
             raise NotFound(f"thread {thread_id} does not exist")
@@ -173,47 +178,53 @@ def classify_stored(
     )
     if progress:
         progress(0, total)
-    after = 0
-    while True:
-        with session_scope(engine) as session:
-            batch = q.comments_to_classify(
-                session,
-                taxonomy.name,
-                clf.fingerprint,
-                thread_id=thread_id,
-                everything=everything,
-                after_id=after,
-                limit=batch_size,
-            )
-            if not batch:
-                break
-            after = batch[-1].id
-            now = utcnow()
-            labels: list[dict[str, Any]] = []
-            marks: list[dict[str, Any]] = []
-            for c in batch:
-                stats.considered += 1
-                text = "" if c.purged else plain_text(c.body, c.body_format)
-                if c.purged:
-                    stats.purged += 1
-                    scores = None
-                else:
-                    result = clf.classify(text)
-                    labels += _label_rows(c.id, result, taxonomy, now)
-                    assigned = result.topics
-                    stats.by_topic.update(assigned)
-                    stats.unlabelled += not assigned
-                    stats.classified += 1
-                    scores = sentiment_of(text)
-                marks.append(
-                    {
-                        "cid": c.id,
-                        "fingerprint": clf.fingerprint,
-                        "hash": c.content_hash,
-                        "sentiment": scores["compound"] if scores else None,
-                        "scores": scores,
-                    }
+
+    def batches() -> Iterator[tuple[list[q.CommentText], list[tuple[str, str]]]]:
+        # read in sessions of their own: batches are read ahead while earlier ones are written
+        after = 0
+        while True:
+            with session_scope(engine) as session:
+                batch = q.comments_to_classify(
+                    session,
+                    taxonomy.name,
+                    clf.fingerprint,
+                    thread_id=thread_id,
+                    everything=everything,
+                    after_id=after,
+                    limit=batch_size,
                 )
+            if not batch:
+                return
+            after = batch[-1].id
+            yield batch, [("" if c.purged else c.body, c.body_format) for c in batch]
+
+    for batch, results in ordered_map(
+        stored_chunk, batches(), jobs=jobs, taxonomy=taxonomy, models=clf.models
+    ):
+        now = utcnow()
+        labels: list[dict[str, Any]] = []
+        marks: list[dict[str, Any]] = []
+        for c, (result, scores) in zip(batch, results, strict=True):
+            stats.considered += 1
+            if c.purged:
+                stats.purged += 1
+                sentiment: dict[str, float] | None = None
+            else:
+                labels += _label_rows(c.id, result, taxonomy, now)
+                stats.by_topic.update(result.topics)
+                stats.unlabelled += not result.topics
+                stats.classified += 1
+                sentiment = scores
+            marks.append(
+                {
+                    "cid": c.id,
+                    "fingerprint": clf.fingerprint,
+                    "hash": c.content_hash,
+                    "sentiment": sentiment["compound"] if sentiment else None,
+                    "scores": sentiment,
+                }
+            )
+        with session_scope(engine) as session:
             q.replace_auto_labels(session, taxonomy.name, [c.id for c in batch], labels)
             q.mark_classified(session, taxonomy.name, marks)
             q.store_sentiment(session, marks)
