@@ -103,6 +103,13 @@ def classify(
         parts = [f"{t} {stats.by_topic.get(t, 0)}" for t in codebook.topic_ids]
         line = "  " + ", ".join(parts) + f", no topic {stats.unlabelled}"
         typer.echo(visible(line, one_line=True))
+        mix = sorted(stats.languages.items(), key=lambda item: (-item[1], item[0]))
+        line = "  languages: " + ", ".join(f"{lang} {n}" for lang, n in mix)
+        na = sum(stats.sentiment_na.values())
+        if na:
+            line += f"; sentiment n/a for {_n(na, 'comment')} (languages: "
+            line += ", ".join(sorted(stats.sentiment_na)) + ")"
+        typer.echo(visible(line, one_line=True))
     elif not stats.considered:
         typer.echo("  nothing to do: every comment is classified under this codebook")
 
@@ -120,7 +127,8 @@ def _classify_file(source: str, codebook: Taxonomy) -> None:
     write = out.write
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     for item in read_items(source, gold=False):
-        write(safe_json(dumps(classification_line(item.id, clf.classify(item.body)))))
+        result, language = clf.classify_text(item.body)
+        write(safe_json(dumps(classification_line(item.id, result, language))))
         write("\n")
     out.flush()
 

@@ -17,6 +17,7 @@ from threads.analysis.common import (
     Context,
     ReportQuery,
     build_manifest,
+    language_mix,
     excerpt,
     plain_text,
 )
@@ -168,6 +169,7 @@ def comment_table(
             threads_count=len(threads),
             generated_at=generated_at,
             label_versions=q.label_versions(conn, ctx.selection),
+            languages=language_mix(conn, ctx.selection),
         )
 
     def records() -> Iterator[CommentRecord]:

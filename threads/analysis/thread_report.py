@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from threads.analysis.common import (
     Context,
     build_manifest,
+    language_mix,
     label_facts,
     moderation_summary,
     plain_text,
@@ -85,6 +86,7 @@ def build_thread_report(
         threads_count=1,
         generated_at=generated_at,
         label_versions=versions,
+        languages=language_mix(conn, ctx.selection),
     )
     return ThreadReport(
         header=header,

@@ -38,7 +38,10 @@ def _stale(codebook: str, fingerprint: str, thread_id: int | None, everything: b
             )
             .exists()
         )
-        where.append(~current)
+        # a comment classified before languages were detected (migration 0011) is classified
+        # again once, to detect its language
+        undetected = col(Comment.language).is_(None) & ~col(Comment.purged)
+        where.append(~current | undetected)
     if thread_id is not None:
         where.append(col(Comment.thread_id) == thread_id)
     return where
@@ -130,17 +133,31 @@ def mark_classified(session: Session, codebook: str, rows: Sequence[dict[str, An
 
 
 def store_sentiment(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Store the sentiment of comments: ``rows`` hold ``cid``, ``sentiment`` and ``scores``."""
+    """Store the sentiment and detected language of comments: ``rows`` hold ``cid``,
+    ``sentiment``, ``scores`` and ``language``."""
     if not rows:
         return
     table = Comment.__table__  # type: ignore[attr-defined]
     stmt = (
         update(table)
         .where(table.c.id == bindparam("cid"))
-        .values(sentiment=bindparam("sentiment"), sentiment_scores=bindparam("scores"))
+        .values(
+            sentiment=bindparam("sentiment"),
+            sentiment_scores=bindparam("scores"),
+            language=bindparam("lang"),
+        )
     )
     session.connection().execute(
-        stmt, [{"cid": r["cid"], "sentiment": r["sentiment"], "scores": r["scores"]} for r in rows]
+        stmt,
+        [
+            {
+                "cid": r["cid"],
+                "sentiment": r["sentiment"],
+                "scores": r["scores"],
+                "lang": r.get("language"),
+            }
+            for r in rows
+        ],
     )
 
 
