@@ -13,8 +13,8 @@ from sqlalchemy.engine import Connection
 from threads.analysis.common import (
     Context,
     build_manifest,
-    language_mix,
     label_facts,
+    language_mix,
     moderation_summary,
     topic_summary,
 )

@@ -57,7 +57,13 @@ def manifest_rows(m: Manifest) -> list[tuple[str, str]]:
 def language_line(mix: LanguageMix) -> str:
     """The language mix on one line: "de 11, fr 11, en 7, und 2 (py3langid 0.4.0); sentiment
     n/a for 22 comments (languages: de, fr)"."""
-    counts = ", ".join(f"{lang} {n}" for lang, n in mix.counts.items()) or "no comments"
+    counts = (
+        ", ".join(
+            f"{'not yet detected' if lang == 'unknown' else lang} {n}"
+            for lang, n in mix.counts.items()
+        )
+        or "no comments"
+    )
     line = f"{counts} ({mix.detector})"
     if mix.sentiment_na:
         noun = "comment" if mix.sentiment_na == 1 else "comments"
@@ -65,8 +71,6 @@ def language_line(mix: LanguageMix) -> str:
             f"; sentiment n/a for {mix.sentiment_na} {noun} "
             f"(languages: {', '.join(mix.sentiment_na_languages)})"
         )
-    if "unknown" in mix.counts:
-        line += "; unknown: not classified since languages are detected (run threads classify)"
     return line
 
 

@@ -54,7 +54,7 @@ def stop_words_for(language: str | None) -> frozenset[str]:
     return _with_english(language)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _with_english(language: str) -> frozenset[str]:
     return STOP_WORDS | stop_words_of(language)
 

@@ -17,8 +17,8 @@ from threads.analysis.common import (
     Context,
     ReportQuery,
     build_manifest,
-    language_mix,
     excerpt,
+    language_mix,
     plain_text,
 )
 from threads.analysis.corpus_report import build_corpus_report

@@ -12,8 +12,8 @@ from sqlalchemy.engine import Connection
 from threads.analysis.common import (
     Context,
     build_manifest,
-    language_mix,
     label_facts,
+    language_mix,
     moderation_summary,
     plain_text,
     topic_summary,

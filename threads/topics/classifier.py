@@ -144,7 +144,9 @@ class Classifier:
         """``classify`` for a text already analysed by ``self.normaliser`` (English terms)."""
         return self._classify(doc, self.normaliser, self.codebook)
 
-    def _classify(self, doc: Analysed, normaliser: Normaliser, codebook: Codebook) -> Classification:
+    def _classify(
+        self, doc: Analysed, normaliser: Normaliser, codebook: Codebook
+    ) -> Classification:
         cb_scores, matches = codebook.match(doc)
         features: set[str] | None = None
         out: list[TopicScore] = []

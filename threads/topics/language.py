@@ -17,8 +17,9 @@ the candidates) are both undetermined, not guessed.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import metadata
+from itertools import islice
 from typing import Any
 
 #: the code stored for text too short or too unclear to tell
@@ -68,12 +69,7 @@ def detector_name() -> str:
 
 def detect_language(text: str) -> str:
     """The ISO 639-1 code of ``text``'s language (a key of :data:`SNOWBALL`), or :data:`UND`."""
-    words = 0
-    for _ in _WORD.finditer(text):
-        words += 1
-        if words >= MIN_WORDS:
-            break
-    else:
+    if sum(1 for _ in islice(_WORD.finditer(text), MIN_WORDS)) < MIN_WORDS:
         return UND
     code, probability = _identifier().classify(text)
     return str(code) if probability >= MIN_CONFIDENCE else UND
@@ -84,7 +80,7 @@ def has_sentiment(language: str | None) -> bool:
     return language is None or language in SENTIMENT_LANGUAGES
 
 
-@lru_cache(maxsize=None)
+@cache
 def stop_words_of(language: str) -> frozenset[str]:
     """The stop words of a language (lower case, straight apostrophes) from the ``stop-words``
     package, which ships its lists; empty for a language it has none for (and for UND)."""

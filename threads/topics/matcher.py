@@ -47,13 +47,10 @@ class Codebook:
         self._index: dict[str, list[_Entry]] = {}
         seen: set[tuple[int, tuple[str, ...], bool]] = set()
         for i, topic in enumerate(taxonomy.topics):
-            terms, phrases, exclude = topic.terms, topic.phrases, topic.exclude
-            if language is not None:
-                own = topic.languages.get(language)
-                terms, phrases, exclude = (own.terms, own.phrases, own.exclude) if own else ((), (), ())
-            entries = [(t, False, False) for t in terms]
-            entries += [(p, True, False) for p in phrases]
-            entries += [(x, True, True) for x in exclude]
+            own = topic if language is None else topic.languages.get(language)
+            entries = [(t, False, False) for t in own.terms] if own else []
+            entries += [(p, True, False) for p in own.phrases] if own else []
+            entries += [(x, True, True) for x in own.exclude] if own else []
             for text, phrase, exclude in entries:
                 stems = tuple(normaliser.stems_of(text))
                 if not stems or (i, stems, exclude) in seen:

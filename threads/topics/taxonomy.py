@@ -222,7 +222,7 @@ def _languages(value: Any, fieldname: str, bad: Any) -> dict[str, LanguageTerms]
     """``[topic.languages.XX]`` tables: terms, phrases and exclude in language XX."""
     expected_codes = ", ".join(code for code in sorted(SNOWBALL) if code != "en")
     if not isinstance(value, dict):
-        raise bad(fieldname, f"a table of language code = {{terms, phrases, exclude}}")
+        raise bad(fieldname, "a table of language code = {terms, phrases, exclude}")
     out: dict[str, LanguageTerms] = {}
     for code, table in sorted(value.items()):
         at = f"{fieldname}.{code}"
