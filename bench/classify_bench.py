@@ -12,6 +12,7 @@ topic words sprinkled in (4% of words), writes them as JSONL, then times in the 
   included: start-up, codebook loading, JSON in and out; its CPU time and peak RSS.
 
 Run: .venv/bin/python bench/classify_bench.py --comments 100000
+(``--taxonomy fixtures/taxonomy-multilingual.toml``: the same with language detection on)
 """
 
 from __future__ import annotations
@@ -77,6 +78,14 @@ def generate(n: int, seed: int = 7) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--comments", type=int, default=100_000)
+    parser.add_argument(
+        "--taxonomy",
+        type=Path,
+        default=None,
+        help="codebook for `threads classify --input` (default: the packaged one); one with "
+        "[topic.languages.XX] tables, such as fixtures/taxonomy-multilingual.toml, makes it "
+        "detect each comment's language too",
+    )
     args = parser.parse_args()
     n = args.comments
     bodies = generate(n)
@@ -108,7 +117,8 @@ def main() -> None:
         start = time.perf_counter()
         with open(os.devnull, "w") as devnull:
             subprocess.run(
-                [str(threads_bin), "classify", "--input", str(path)],
+                [str(threads_bin), "classify", "--input", str(path)]
+                + (["--taxonomy", str(args.taxonomy)] if args.taxonomy else []),
                 check=True,
                 stdout=devnull,
                 env=env,
