@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from cli.app import app
 from threads.analysis.logodds import tokens
 from threads.archive.jsonl import dump_archive
+from threads.db import downgrade, upgrade
 from threads.errors import InvalidInput
 from threads.topics.classifier import Classifier
 from threads.topics.language import UND, detect_language, stop_words_of
@@ -212,12 +213,19 @@ def test_language_is_not_archived_and_classify_detects_it_again(
     comments = [json.loads(line) for line in out.getvalue().splitlines()]
     comments = [r for r in comments if r["type"] == "comment"]
     assert comments and all("language" not in r for r in comments)
-    # a comment classified before its language was detected (a database from before migration
-    # 0011) is classified again, once
-    with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE comment SET language = NULL WHERE external_id = 'de-01'"))
+    assert "nothing to do" in _run(db_url, "classify", "--taxonomy", str(CODEBOOK)).output
+
+
+def test_upgrading_to_languages_classifies_every_comment_once_more(
+    engine: Engine, db_url: str
+) -> None:
+    _classified(db_url)
+    # a database from before migration 0011, its comments classified
+    downgrade(engine, "0010")
+    upgrade(engine)
+    assert {language for language, _ in _stored(engine).values()} == {None}
     again = _run(db_url, "classify", "--taxonomy", str(CODEBOOK))
-    assert "classified 1 comment " in again.output
+    assert "classified 40 comments " in again.output
     assert _stored(engine)["de-01"][0] == "de"
     assert "nothing to do" in _run(db_url, "classify", "--taxonomy", str(CODEBOOK)).output
 

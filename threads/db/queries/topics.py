@@ -38,10 +38,7 @@ def _stale(codebook: str, fingerprint: str, thread_id: int | None, everything: b
             )
             .exists()
         )
-        # a comment classified before languages were detected (migration 0011) is classified
-        # again once, to detect its language
-        undetected = col(Comment.language).is_(None) & ~col(Comment.purged)
-        where.append(~current | undetected)
+        where.append(~current)
     if thread_id is not None:
         where.append(col(Comment.thread_id) == thread_id)
     return where

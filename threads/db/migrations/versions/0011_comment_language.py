@@ -1,8 +1,11 @@
 """comment language: the language `threads classify` detected for each comment
 
-A nullable column: NULL until the next ``threads classify`` detects it (comments classified
-before this revision are classified again for that), "und" for text too short or unclear.
-Derived data, like the classification itself: archives do not carry it.
+A nullable column: NULL until ``threads classify`` detects it, "und" for text too short or
+unclear. Derived data, like the classification itself: archives do not carry it.
+
+The records of which comments were classified (``comment_classification``, derived state too)
+are emptied, so that the next ``threads classify`` classifies every comment once more and so
+detects its language; the labels stay until it replaces them.
 
 Revision ID: 0011
 Revises: 0010
@@ -27,6 +30,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True)
         )
+    op.execute('DELETE FROM comment_classification')
 
 
 def downgrade() -> None:
