@@ -331,9 +331,13 @@ def language_mix(conn: Connection, sel: q.Selection) -> LanguageMix:
     """The selection's comments per detected language, and how many have no sentiment."""
     counts: dict[str, int] = {}
     for row in q.language_counts(conn, sel):
-        key = row.language or "unknown"
+        key = "purged" if row.purged else row.language or "unknown"
         counts[key] = counts.get(key, 0) + int(row.n)
-    na = {lang: n for lang, n in counts.items() if lang != "unknown" and not has_sentiment(lang)}
+    na = {
+        lang: n
+        for lang, n in counts.items()
+        if lang not in ("unknown", "purged") and not has_sentiment(lang)
+    }
     return LanguageMix(
         counts=dict(sorted(counts.items(), key=lambda item: (-item[1], item[0]))),
         sentiment_na=sum(na.values()),

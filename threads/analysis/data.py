@@ -67,7 +67,7 @@ class LanguageMix:
     """The languages of the counted comments, as ``threads classify`` detected them."""
 
     #: comments per language (ISO 639-1; "und": undetermined), most first; "unknown": not
-    #: detected yet (not classified since languages are detected)
+    #: detected yet (not classified since languages are detected); "purged": no text left
     counts: dict[str, int]
     #: comments without sentiment because no lexicon exists for their language (VADER: English)
     sentiment_na: int

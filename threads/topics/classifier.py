@@ -128,10 +128,6 @@ class Classifier:
         language = detect_language(text)
         return self.classify(text, language), language
 
-    def uses_language(self, language: str | None) -> str:
-        """The language whose terms ``classify`` matches for a text in ``language``."""
-        return language if language is not None and language in self.languages else "en"
-
     def _pipeline(self, language: str) -> tuple[Normaliser, Codebook]:
         pipeline = self._pipelines.get(language)
         if pipeline is None:

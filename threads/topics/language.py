@@ -4,9 +4,9 @@ whether a sentiment lexicon exists.
 Detection is py3langid's (a fork of langid.py whose model ships inside the wheel: nothing is
 downloaded), restricted to the languages NLTK's Snowball stemmer knows, since those are the
 languages a codebook can give terms for. Measured on ``fixtures/multilingual-comments.json``
-(docs/languages.md): every comment of 20+ words right, as with lingua; better than lingua on
-prefixes of 3-5 words, at a quarter to a half of lingua's time per comment, from a 4.6 MB wheel
-instead of lingua's 96 MB.
+(``bench/language_bench.py``, docs/languages.md): every comment of 20+ words right, as with
+lingua, and about as often right as lingua on their first 3, 5 or 8 words, at about a third of
+lingua's CPU time per comment, from a 4.6 MB wheel instead of lingua's 96 MB.
 
 A text gets :data:`UND` ("undetermined", ISO 639-2) when it has fewer than
 :data:`MIN_WORDS` words or the detector's normalised probability is under

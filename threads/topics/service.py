@@ -55,8 +55,6 @@ class ClassifyStats:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "languages": dict(sorted(self.languages.items())),
-            "sentiment_na": dict(sorted(self.sentiment_na.items())),
             "taxonomy": self.taxonomy,
             "version": self.version,
             "fingerprint": self.fingerprint,
@@ -66,6 +64,8 @@ class ClassifyStats:
             "purged_skipped": self.purged,
             "by_topic": dict(self.by_topic),
             "no_topic": self.unlabelled,
+            "languages": dict(sorted(self.languages.items())),
+            "sentiment_na": dict(sorted(self.sentiment_na.items())),
         }
 
 

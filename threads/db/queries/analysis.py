@@ -396,12 +396,13 @@ def count_comments(conn: Connection, sel: Selection) -> int:
 
 
 def language_counts(conn: Connection, sel: Selection) -> list[Row[Any]]:
-    """(language, n) of the counted comments (any topic), language None when not detected."""
+    """(language, purged, n) of the counted comments (any topic), language None when not
+    detected (and for purged comments, which have no text)."""
     c = comment_t.c
     stmt = (
-        sa.select(c.language, sa.func.count().label("n"))
+        sa.select(c.language, c.purged, sa.func.count().label("n"))
         .where(*_where(sel, topic=False))
-        .group_by(c.language)
+        .group_by(c.language, c.purged)
     )
     return list(conn.execute(stmt))
 
