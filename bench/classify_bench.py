@@ -15,6 +15,8 @@ topic words sprinkled in (4% of words), writes them as JSONL, then times in the 
   target on 2 cores: ``--jobs 2`` at least 1.7x one process).
 
 Run: .venv/bin/python bench/classify_bench.py --comments 100000 --jobs 2
+Run: .venv/bin/python bench/classify_bench.py --comments 100000 --jobs 2
+(``--taxonomy fixtures/taxonomy-multilingual.toml``: the same with language detection on)
 """
 
 from __future__ import annotations
@@ -83,6 +85,14 @@ def main() -> None:
     parser.add_argument(
         "--jobs", type=int, default=1, help="also run --jobs N and compare with one process"
     )
+    parser.add_argument(
+        "--taxonomy",
+        type=Path,
+        default=None,
+        help="codebook for `threads classify --input` (default: the packaged one); one with "
+        "[topic.languages.XX] tables, such as fixtures/taxonomy-multilingual.toml, makes it "
+        "detect each comment's language too",
+    )
     args = parser.parse_args()
     n = args.comments
     if args.jobs < 1:
@@ -112,10 +122,13 @@ def main() -> None:
         bare = time.perf_counter() - start
 
         env = {**os.environ, "THREADS_DATABASE_URL": f"sqlite:///{tmp}/unused.db"}
-        cli, cli_cpu, peak_mb, serial_out = _run_cli(path, Path(tmp) / "jobs-1.jsonl", env, 1)
+        extra = ["--taxonomy", str(args.taxonomy)] if args.taxonomy else []
+        cli, cli_cpu, peak_mb, serial_out = _run_cli(
+            path, Path(tmp) / "jobs-1.jsonl", env, 1, extra
+        )
         if args.jobs > 1:
             jobs_out = Path(tmp) / f"jobs-{args.jobs}.jsonl"
-            par, par_cpu, _, _ = _run_cli(path, jobs_out, env, args.jobs)
+            par, par_cpu, _, _ = _run_cli(path, jobs_out, env, args.jobs, extra)
             same = serial_out.read_bytes() == jobs_out.read_bytes()
 
     print(f"{n:,} comments, {words / n:.0f} words each on average, {size / 2**20:.1f} MiB JSONL")
@@ -145,7 +158,7 @@ def main() -> None:
 
 
 def _run_cli(
-    source: Path, output: Path, env: dict[str, str], jobs: int
+    source: Path, output: Path, env: dict[str, str], jobs: int, extra: list[str]
 ) -> tuple[float, float, float, Path]:
     """One `threads classify --input` run: (seconds, CPU seconds of it and its workers,
     peak RSS of the largest process in MiB, the output file)."""
@@ -154,7 +167,7 @@ def _run_cli(
     start = time.perf_counter()
     with output.open("wb") as out:
         subprocess.run(
-            [str(threads_bin), "classify", "--input", str(source), "--jobs", str(jobs)],
+            [str(threads_bin), "classify", "--input", str(source), "--jobs", str(jobs), *extra],
             check=True,
             stdout=out,
             env=env,

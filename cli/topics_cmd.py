@@ -134,6 +134,13 @@ def classify(
         parts = [f"{t} {stats.by_topic.get(t, 0)}" for t in codebook.topic_ids]
         line = "  " + ", ".join(parts) + f", no topic {stats.unlabelled}"
         typer.echo(visible(line, one_line=True))
+        mix = sorted(stats.languages.items(), key=lambda item: (-item[1], item[0]))
+        line = "  languages: " + ", ".join(f"{lang} {n}" for lang, n in mix)
+        na = sum(stats.sentiment_na.values())
+        if na:
+            line += f"; sentiment n/a for {_n(na, 'comment')} (languages: "
+            line += ", ".join(sorted(stats.sentiment_na)) + ")"
+        typer.echo(visible(line, one_line=True))
     elif not stats.considered:
         typer.echo("  nothing to do: every comment is classified under this codebook")
 

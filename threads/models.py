@@ -227,6 +227,9 @@ class Comment(SQLModel, table=True):
     extra: dict[str, Any] = _json()
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
+    #: the detected language (ISO 639-1, or "und" when too short or unclear), set by
+    #: ``threads classify``; None until then. Derived data: archives do not carry it.
+    language: str | None = Field(default=None, max_length=8)
 
 
 class CommentTally(SQLModel, table=True):

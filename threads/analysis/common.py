@@ -17,6 +17,7 @@ import threads
 from threads.analysis.data import (
     ActorActions,
     EventView,
+    LanguageMix,
     Manifest,
     ModerationSummary,
     Representative,
@@ -30,6 +31,7 @@ from threads.analysis.manifest import DEFAULT_SALT, Codebook, pseudonym
 from threads.body_text import plain_text
 from threads.db.queries import analysis as q
 from threads.models import CommentStatus
+from threads.topics.language import detector_name, has_sentiment
 
 #: statuses counted unless ``--status`` says otherwise: everything but spam and deleted
 DEFAULT_STATUSES: tuple[str, ...] = tuple(
@@ -188,14 +190,18 @@ def distinctive_terms(conn: Connection, ctx: Context, selected: int) -> dict[str
     # Each sampled comment is tokenised once; when the selection is the whole database the
     # same sample is the background.
     sample = q.sampled_comments(conn, sel, every_fg)
-    per_comment = {row.id: Counter(tokens(plain_text(row.body, row.body_format))) for row in sample}
+    per_comment = {
+        row.id: Counter(tokens(plain_text(row.body, row.body_format), row.language))
+        for row in sample
+    }
     if whole and every_bg == every_fg:
         corpus_counts: Counter[str] = Counter()
         for counts in per_comment.values():
             corpus_counts.update(counts)
     else:
         corpus_counts = count_terms(
-            plain_text(r.body, r.body_format) for r in q.corpus_texts(conn, sel, every_bg)
+            (plain_text(r.body, r.body_format), r.language)
+            for r in q.corpus_texts(conn, sel, every_bg)
         )
     groups: dict[str, Counter[str]] = defaultdict(Counter)
     group_sizes: Counter[str] = Counter()
@@ -321,6 +327,25 @@ def moderation_summary(
 # --------------------------------------------------------------------------- manifest
 
 
+def language_mix(conn: Connection, sel: q.Selection) -> LanguageMix:
+    """The selection's comments per detected language, and how many have no sentiment."""
+    counts: dict[str, int] = {}
+    for row in q.language_counts(conn, sel):
+        key = "purged" if row.purged else row.language or "unknown"
+        counts[key] = counts.get(key, 0) + int(row.n)
+    na = {
+        lang: n
+        for lang, n in counts.items()
+        if lang not in ("unknown", "purged") and not has_sentiment(lang)
+    }
+    return LanguageMix(
+        counts=dict(sorted(counts.items(), key=lambda item: (-item[1], item[0]))),
+        sentiment_na=sum(na.values()),
+        sentiment_na_languages=sorted(na),
+        detector=detector_name(),
+    )
+
+
 def build_manifest(
     ctx: Context,
     *,
@@ -328,6 +353,7 @@ def build_manifest(
     threads_count: int,
     generated_at: datetime,
     label_versions: list[str],
+    languages: LanguageMix | None = None,
 ) -> Manifest:
     req = ctx.request
     sel = ctx.selection
@@ -360,4 +386,5 @@ def build_manifest(
             else None
         ),
         generated_at=generated_at,
+        languages=languages,
     )

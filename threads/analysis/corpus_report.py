@@ -14,6 +14,7 @@ from threads.analysis.common import (
     Context,
     build_manifest,
     label_facts,
+    language_mix,
     moderation_summary,
     topic_summary,
 )
@@ -114,6 +115,7 @@ def build_corpus_report(
         threads_count=len(threads),
         generated_at=generated_at,
         label_versions=versions,
+        languages=language_mix(conn, ctx.selection),
     )
     return CorpusReport(
         threads=prevalence,

@@ -58,6 +58,23 @@ class Manifest:
     terms: dict[str, Any]
     pseudonyms: str | None
     generated_at: datetime
+    #: the counted comments' languages and where sentiment is n/a
+    languages: LanguageMix | None = None
+
+
+@dataclass
+class LanguageMix:
+    """The languages of the counted comments, as ``threads classify`` detected them."""
+
+    #: comments per language (ISO 639-1; "und": undetermined), most first; "unknown": not
+    #: detected yet (not classified since languages are detected); "purged": no text left
+    counts: dict[str, int]
+    #: comments without sentiment because no lexicon exists for their language (VADER: English)
+    sentiment_na: int
+    #: the languages of those comments, sorted
+    sentiment_na_languages: list[str]
+    #: the detector, as cited
+    detector: str
 
 
 @dataclass

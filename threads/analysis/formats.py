@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 
-from threads.analysis.data import Manifest, Report, to_jsonable
+from threads.analysis.data import LanguageMix, Manifest, Report, to_jsonable
 from threads.analysis.report import CommentRecord
 from threads.archive.csv import format_row
 
@@ -46,10 +46,32 @@ def manifest_rows(m: Manifest) -> list[tuple[str, str]]:
         rows.append(
             ("terms", f"log-odds, Dirichlet prior a0={m.terms.get('alpha0')}; background: {sample}")
         )
+    if m.languages is not None:
+        rows.append(("languages", language_line(m.languages)))
     if m.pseudonyms:
         rows.append(("pseudonyms", m.pseudonyms))
     rows.append(("generated", m.generated_at.strftime("%Y-%m-%dT%H:%M:%SZ")))
     return rows
+
+
+def language_line(mix: LanguageMix) -> str:
+    """The language mix on one line: "de 11, fr 11, en 7, und 2 (py3langid 0.4.0); sentiment
+    n/a for 22 comments (languages: de, fr)"."""
+    counts = (
+        ", ".join(
+            f"{'not yet detected' if lang == 'unknown' else lang} {n}"
+            for lang, n in mix.counts.items()
+        )
+        or "no comments"
+    )
+    line = f"{counts} ({mix.detector})"
+    if mix.sentiment_na:
+        noun = "comment" if mix.sentiment_na == 1 else "comments"
+        line += (
+            f"; sentiment n/a for {mix.sentiment_na} {noun} "
+            f"(languages: {', '.join(mix.sentiment_na_languages)})"
+        )
+    return line
 
 
 def report_json(report: Report) -> str:

@@ -12,17 +12,21 @@ and words are ranked by z_w = delta_w / sqrt(var_w).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
 from collections.abc import Iterable
+
+from threads.topics.language import UND, stop_words_of
 
 #: the prior's total pseudo-count
 DEFAULT_ALPHA0 = 500.0
 
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 
-#: a small built-in English stop list, so that tokenising needs no data download
+#: a small built-in English stop list, so that tokenising needs no data download; other
+#: languages' come from the ``stop-words`` package (``stop_words_for``)
 _STOP_TEXT = """
     a about above after again against all also am an and any are aren't as at be because
     been before being below between both but by can can't cannot could couldn't did didn't
@@ -41,17 +45,34 @@ _STOP_TEXT = """
 STOP_WORDS = frozenset(_STOP_TEXT.split())
 
 
-def tokens(text: str) -> list[str]:
-    """Lower-cased word tokens of ``text`` without stop words, numbers or one-letter words."""
+def stop_words_for(language: str | None) -> frozenset[str]:
+    """The stop words removed from a comment in ``language``: the English list, plus that
+    language's list from the ``stop-words`` package (English quotes and names turn up in
+    comments in every language, so the English list always applies)."""
+    if language is None or language in ("en", UND):
+        return STOP_WORDS
+    return _with_english(language)
+
+
+@functools.cache
+def _with_english(language: str) -> frozenset[str]:
+    return STOP_WORDS | stop_words_of(language)
+
+
+def tokens(text: str, language: str | None = None) -> list[str]:
+    """Lower-cased word tokens of ``text`` without stop words (of English and of
+    ``language``, the comment's detected language), numbers or one-letter words."""
+    stop = stop_words_for(language)
     words = _WORD.findall(text.lower().replace("’", "'"))
-    return [w for w in words if len(w) > 2 and w not in STOP_WORDS]
+    return [w for w in words if len(w) > 2 and w not in stop]
 
 
-def count_terms(texts: Iterable[str]) -> Counter[str]:
-    """Term frequencies over ``texts``."""
+def count_terms(texts: Iterable[str | tuple[str, str | None]]) -> Counter[str]:
+    """Term frequencies over ``texts``: strings, or (text, language) pairs."""
     counts: Counter[str] = Counter()
-    for text in texts:
-        counts.update(tokens(text))
+    for item in texts:
+        text, language = (item, None) if isinstance(item, str) else item
+        counts.update(tokens(text, language))
     return counts
 
 

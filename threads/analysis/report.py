@@ -18,6 +18,7 @@ from threads.analysis.common import (
     ReportQuery,
     build_manifest,
     excerpt,
+    language_mix,
     plain_text,
 )
 from threads.analysis.corpus_report import build_corpus_report
@@ -168,6 +169,7 @@ def comment_table(
             threads_count=len(threads),
             generated_at=generated_at,
             label_versions=q.label_versions(conn, ctx.selection),
+            languages=language_mix(conn, ctx.selection),
         )
 
     def records() -> Iterator[CommentRecord]:

@@ -13,6 +13,7 @@ from threads.analysis.common import (
     Context,
     build_manifest,
     label_facts,
+    language_mix,
     moderation_summary,
     plain_text,
     topic_summary,
@@ -85,6 +86,7 @@ def build_thread_report(
         threads_count=1,
         generated_at=generated_at,
         label_versions=versions,
+        languages=language_mix(conn, ctx.selection),
     )
     return ThreadReport(
         header=header,

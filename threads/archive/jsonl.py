@@ -16,7 +16,8 @@ addresses name, as a database from before sites is migrated. Versions 1 and 2 (b
 side by side): their topic labels belong to the shipped codebook, as migration 0006 does, and the
 comments' ``classified_version``/``classified_hash`` (derived state) are dropped. Whether a
 comment was classified is not archived: a restored database classifies again. Versions 1-3
-(before author standing) simply have no ``author_standing`` section.
+(before author standing) simply have no ``author_standing`` section. A comment's detected
+``language`` is derived data too (``threads classify`` sets it), and is not archived.
 
 The same database always gives the same bytes (there is no "now" in the header: ``as_of`` is the
 newest timestamp held in the archived rows, or ``SOURCE_DATE_EPOCH`` when the caller passes it),
@@ -46,6 +47,7 @@ from threads.db.queries.archive import (
     ARCHIVE_SECTIONS,
     ThreadScope,
     archive_sections,
+    archived_columns,
     content_row_exists,
     find_rows,
     insert_row_returning_id,
@@ -124,7 +126,7 @@ def _encoder(column: sa.Column[Any]) -> Callable[[Any], Any] | None:
 @functools.cache
 def _encoders(table: sa.Table) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
     # decided once per table, not once per value: the export spends its time here
-    return tuple((column.name, _encoder(column)) for column in table.columns)
+    return tuple((column.name, _encoder(column)) for column in archived_columns(table))
 
 
 def dumps_line(record: dict[str, Any]) -> str:
@@ -225,7 +227,7 @@ def _fields(record_type: str) -> dict[str, _Field]:
     model = _MODELS[record_type]
     table: sa.Table = model.__table__
     specs: dict[str, _Field] = {}
-    for column in table.columns:
+    for column in archived_columns(table):
         info = model.model_fields[column.name]
         default: Callable[[], Any] | None
         if info.default_factory is not None:

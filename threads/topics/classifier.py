@@ -93,6 +93,9 @@ class Classifier:
         self._thresholds = [t.threshold for t in taxonomy.topics]
         self._models = [self.models.get(t.id) for t in taxonomy.topics]
         self._any_model = any(m is not None for m in self._models)
+        #: the languages the codebook has terms in, besides English
+        self.languages = frozenset(taxonomy.languages)
+        self._pipelines: dict[str, tuple[Normaliser, Codebook]] = {}
 
     @property
     def fingerprint(self) -> str:
@@ -102,12 +105,45 @@ class Classifier:
         digest = "".join(sorted(m.digest for m in self.models.values()))
         return f"{self.taxonomy.version}+{hashlib.sha256(digest.encode()).hexdigest()[:12]}"
 
-    def classify(self, text: str) -> Classification:
-        """Scores, assigned topics and evidence for one text."""
+    def classify(self, text: str, language: str | None = None) -> Classification:
+        """Scores, assigned topics and evidence for one text.
+
+        ``language`` is the text's language (``threads.topics.language.detect_language``): when
+        the codebook has terms in it, the text is stemmed with that language's Snowball stemmer
+        and matched with those terms only; otherwise (English, undetermined, a language the
+        codebook does not cover, or None) with the codebook's English terms."""
+        if language is not None and language in self.languages:
+            normaliser, codebook = self._pipeline(language)
+            return self._classify(normaliser.analyse(text), normaliser, codebook)
         return self.classify_analysed(self.normaliser.analyse(text))
 
+    def classify_text(self, text: str) -> tuple[Classification, str | None]:
+        """``classify`` for a text whose language is not known yet: detected when the codebook
+        has terms in languages besides English (and returned), else not (None: the English
+        terms apply to every text, so detection would change nothing and cost time)."""
+        if not self.languages:
+            return self.classify(text), None
+        from threads.topics.language import detect_language
+
+        language = detect_language(text)
+        return self.classify(text, language), language
+
+    def _pipeline(self, language: str) -> tuple[Normaliser, Codebook]:
+        pipeline = self._pipelines.get(language)
+        if pipeline is None:
+            normaliser = Normaliser(language)
+            pipeline = (normaliser, Codebook(self.taxonomy, normaliser, language))
+            self._pipelines[language] = pipeline
+        return pipeline
+
     def classify_analysed(self, doc: Analysed) -> Classification:
-        cb_scores, matches = self.codebook.match(doc)
+        """``classify`` for a text already analysed by ``self.normaliser`` (English terms)."""
+        return self._classify(doc, self.normaliser, self.codebook)
+
+    def _classify(
+        self, doc: Analysed, normaliser: Normaliser, codebook: Codebook
+    ) -> Classification:
+        cb_scores, matches = codebook.match(doc)
         features: set[str] | None = None
         out: list[TopicScore] = []
         for t, topic in enumerate(self.taxonomy.topics):
@@ -118,7 +154,7 @@ class Classifier:
             score = cb
             if model is not None:
                 if features is None:
-                    features = self.normaliser.features(doc.stems)
+                    features = normaliser.features(doc.stems)
                 logit, contributions = model.logit(features)
                 learned = _sigmoid(logit)
                 w = PRIOR_STRENGTH / (PRIOR_STRENGTH + model.label_count)

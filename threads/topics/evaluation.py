@@ -110,14 +110,20 @@ def _parse_line(line: str, at: str, gold: bool, known: set[str] | None, n: int) 
     return Item(id=data["id"], body=body, topics=topics, coder=coder, line=n)
 
 
-def classification_line(item_id: Any, result: Classification) -> dict[str, Any]:
-    """The research-mode output line for one input line."""
-    return {
+def classification_line(
+    item_id: Any, result: Classification, language: str | None = None
+) -> dict[str, Any]:
+    """The research-mode output line for one input line; ``language`` (the detected one, when
+    the codebook has terms in other languages) is added when given."""
+    line: dict[str, Any] = {
         "id": item_id,
         "topics": result.topics,
         "scores": result.score_map(),
         "evidence": result.evidence_map(),
     }
+    if language is not None:
+        line["language"] = language
+    return line
 
 
 # --------------------------------------------------------------------------- metrics
@@ -265,7 +271,7 @@ def score(
 
 def evaluate(items: Sequence[Item], classifier: Classifier, *, method: str = "") -> Evaluation:
     """Classify every gold item and score the result."""
-    pairs = [(item, classifier.classify(item.body)) for item in items]
+    pairs = [(item, classifier.classify_text(item.body)[0]) for item in items]
     learned = sorted(classifier.models)
     label = method or (f"codebook + learned ({', '.join(learned)})" if learned else "codebook")
     return score(pairs, classifier.taxonomy, label)
@@ -295,7 +301,7 @@ def cross_validate(
             for it in train
         ]
         clf = Classifier(taxonomy, fit_models(examples, taxonomy, norm), norm)
-        pairs += [(it, clf.classify(it.body)) for it in test]
+        pairs += [(it, clf.classify_text(it.body)[0]) for it in test]
     pairs.sort(key=lambda p: p[0].line)
     return score(pairs, taxonomy, f"codebook + learned, {folds}-fold cross-validation")
 

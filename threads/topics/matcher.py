@@ -32,17 +32,25 @@ class _Entry:
 
 
 class Codebook:
-    """A taxonomy compiled for matching: one index from a first stem to the entries it starts."""
+    """A taxonomy compiled for matching: one index from a first stem to the entries it starts.
 
-    def __init__(self, taxonomy: Taxonomy, normaliser: Normaliser) -> None:
+    ``language`` None compiles the topics' own (English) terms; a language code compiles their
+    ``[topic.languages.XX]`` terms, to be matched on text stemmed by a ``Normaliser`` of that
+    language (a topic without terms in it matches nothing there)."""
+
+    def __init__(
+        self, taxonomy: Taxonomy, normaliser: Normaliser, language: str | None = None
+    ) -> None:
         self.taxonomy = taxonomy
         self.ids = taxonomy.topic_ids
+        self.language = language
         self._index: dict[str, list[_Entry]] = {}
         seen: set[tuple[int, tuple[str, ...], bool]] = set()
         for i, topic in enumerate(taxonomy.topics):
-            entries = [(t, False, False) for t in topic.terms]
-            entries += [(p, True, False) for p in topic.phrases]
-            entries += [(x, True, True) for x in topic.exclude]
+            own = topic if language is None else topic.languages.get(language)
+            entries = [(t, False, False) for t in own.terms] if own else []
+            entries += [(p, True, False) for p in own.phrases] if own else []
+            entries += [(x, True, True) for x in own.exclude] if own else []
             for text, phrase, exclude in entries:
                 stems = tuple(normaliser.stems_of(text))
                 if not stems or (i, stems, exclude) in seen:

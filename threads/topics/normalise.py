@@ -16,6 +16,8 @@ from typing import Any
 from nltk.stem.snowball import SnowballStemmer
 from nltk.tokenize import RegexpTokenizer
 
+from threads.topics.language import SNOWBALL, stop_words_of
+
 #: words with inner apostrophes (don't, Russia's), an optional "+digits" tail (P5+1, E3+3, 5+1)
 #: and an optional tail of dotted single letters (U.S., e.g., U.S.A.). Hyphens split words:
 #: "gold-backed" is two tokens. One branch only: every optional tail fails on its first
@@ -90,12 +92,19 @@ class _StemCache(dict[str, str]):
 
 
 class Normaliser:
-    """Tokenise, lower-case and stem; one instance is reused for a whole run (its cache)."""
+    """Tokenise, lower-case and stem; one instance is reused for a whole run (its cache).
 
-    def __init__(self) -> None:
+    ``language`` (ISO 639-1, a key of ``threads.topics.language.SNOWBALL``) picks the Snowball
+    stemmer and the stop words: English uses the packaged list, other languages the
+    ``stop-words`` package's."""
+
+    def __init__(self, language: str = "en") -> None:
+        if language not in SNOWBALL:
+            raise ValueError(f"no Snowball stemmer for language {language!r}")
+        self.language = language
         self.tokenizer = RegexpTokenizer(TOKEN_PATTERN)
-        self._stemmer = SnowballStemmer("english")
-        self._stop = stop_words()
+        self._stemmer = SnowballStemmer(SNOWBALL[language])
+        self._stop = stop_words() if language == "en" else stop_words_of(language)
         self._cache = _StemCache(self._stem_uncached)
         # the same pattern, compiled once with the flags RegexpTokenizer uses, for the hot loop
         flags = re.UNICODE | re.MULTILINE | re.DOTALL

@@ -25,6 +25,7 @@ from threads.body_text import plain_text
 from threads.errors import InvalidInput
 from threads.topics.classifier import Classification, Classifier
 from threads.topics.evaluation import classification_line
+from threads.topics.language import detect_language, has_sentiment
 from threads.topics.learn import LearnedModel
 from threads.topics.sentiment import sentiment_of
 from threads.topics.taxonomy import Taxonomy
@@ -59,28 +60,32 @@ def _ensure_classifier(taxonomy: Taxonomy, models: Mapping[str, LearnedModel] | 
         start_worker(taxonomy, models)
 
 
-def research_line(item_id: Any, result: Classification) -> str:
-    """One research-mode output line (``{id, topics, scores, evidence}``, with its newline):
-    compact UTF-8 JSON with no raw control character a terminal could obey."""
-    text = _encode(classification_line(item_id, result))
+def research_line(item_id: Any, result: Classification, language: str | None = None) -> str:
+    """One research-mode output line (``{id, topics, scores, evidence}``, plus ``language``
+    when the codebook has terms in other languages, with its newline): compact UTF-8 JSON with
+    no raw control character a terminal could obey."""
+    text = _encode(classification_line(item_id, result, language))
     return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
 
 
 def research_chunk(records: list[tuple[Any, str]]) -> str:
     """The research-mode lines for ``(id, body)`` records, in their order (one text)."""
-    classify = _require().classify
-    return "".join(research_line(item_id, classify(body)) for item_id, body in records)
+    classify = _require().classify_text
+    return "".join(research_line(item_id, *classify(body)) for item_id, body in records)
 
 
 def stored_chunk(
     bodies: list[tuple[str, str]],
-) -> list[tuple[Classification, dict[str, float]]]:
-    """Topics and sentiment for stored comments' ``(body, body_format)``, in their order."""
+) -> list[tuple[Classification, dict[str, float] | None, str]]:
+    """Topics, sentiment (None where no lexicon exists for the language) and detected language
+    for stored comments' ``(body, body_format)``, in their order."""
     clf = _require()
-    out = []
+    out: list[tuple[Classification, dict[str, float] | None, str]] = []
     for body, body_format in bodies:
         text = plain_text(body, body_format)
-        out.append((clf.classify(text), sentiment_of(text)))
+        language = detect_language(text)
+        scores = sentiment_of(text) if has_sentiment(language) else None
+        out.append((clf.classify(text, language), scores, language))
     return out
 
 

@@ -25,6 +25,7 @@ from threads.db.types import utcnow
 from threads.errors import NotFound
 from threads.models import Comment, LabelSource, Thread, TopicModel
 from threads.topics.classifier import Classification, Classifier
+from threads.topics.language import detect_language, has_sentiment
 from threads.topics.learn import FEW_LABELS, Example, LearnedModel, TopicLabels, fit_models
 from threads.topics.sentiment import sentiment_of
 from threads.topics.taxonomy import Taxonomy
@@ -47,6 +48,10 @@ class ClassifyStats:
     purged: int = 0
     by_topic: Counter[str] = field(default_factory=Counter)
     unlabelled: int = 0
+    #: classified comments per detected language ("und": undetermined)
+    languages: Counter[str] = field(default_factory=Counter)
+    #: classified comments without sentiment (no lexicon for their language), per language
+    sentiment_na: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -59,6 +64,8 @@ class ClassifyStats:
             "purged_skipped": self.purged,
             "by_topic": dict(self.by_topic),
             "no_topic": self.unlabelled,
+            "languages": dict(sorted(self.languages.items())),
+            "sentiment_na": dict(sorted(self.sentiment_na.items())),
         }
 
 
@@ -134,11 +141,13 @@ def classify_comments(
         if comment.id is None:
             raise ValueError("classify_comments needs stored comments (flushed, with ids)")
         text = "" if comment.purged else plain_text(comment.body, comment.body_format)
-        result = clf.classify(text)
+        language = detect_language(text) if text else None
+        result = clf.classify(text, language)
         rows += _label_rows(comment.id, result, taxonomy, now) if text else []
-        scores = sentiment_of(text)
-        comment.sentiment = scores["compound"]
+        scores = sentiment_of(text) if has_sentiment(language) else None
+        comment.sentiment = scores["compound"] if scores else None
         comment.sentiment_scores = scores
+        comment.language = language
         marks.append(
             {"cid": comment.id, "fingerprint": clf.fingerprint, "hash": comment.content_hash}
         )
@@ -204,16 +213,21 @@ def classify_stored(
         now = utcnow()
         labels: list[dict[str, Any]] = []
         marks: list[dict[str, Any]] = []
-        for c, (result, scores) in zip(batch, results, strict=True):
+        for c, (result, scores, detected) in zip(batch, results, strict=True):
             stats.considered += 1
+            sentiment: dict[str, float] | None = None
+            language: str | None = None
             if c.purged:
                 stats.purged += 1
-                sentiment: dict[str, float] | None = None
             else:
                 labels += _label_rows(c.id, result, taxonomy, now)
                 stats.by_topic.update(result.topics)
                 stats.unlabelled += not result.topics
                 stats.classified += 1
+                language = detected
+                stats.languages[language] += 1
+                if scores is None:
+                    stats.sentiment_na[language] += 1
                 sentiment = scores
             marks.append(
                 {
@@ -222,12 +236,13 @@ def classify_stored(
                     "hash": c.content_hash,
                     "sentiment": sentiment["compound"] if sentiment else None,
                     "scores": sentiment,
+                    "language": language,
                 }
             )
         with session_scope(engine) as session:
             q.replace_auto_labels(session, taxonomy.name, [c.id for c in batch], labels)
             q.mark_classified(session, taxonomy.name, marks)
-            q.store_sentiment(session, marks)
+            q.store_sentiment(session, marks)  # and the language
         if progress:
             progress(min(stats.considered, total), total)
     return stats

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from threads.errors import InvalidInput
+from threads.topics.language import SNOWBALL
 
 #: score at or above which a topic is assigned, unless the codebook says otherwise
 DEFAULT_THRESHOLD = 0.5
@@ -27,6 +28,15 @@ DEFAULT_TERM_WEIGHT = 1.0
 DEFAULT_PHRASE_WEIGHT = 1.0
 
 _TOPIC_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class LanguageTerms:
+    """A topic's terms, phrases and exclusions in one language other than English."""
+
+    terms: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,9 @@ class Topic:
     exclude: tuple[str, ...] = ()
     weights: dict[str, float] = field(default_factory=dict)
     threshold: float = DEFAULT_THRESHOLD
+    #: terms in other languages, by ISO 639-1 code (``[topic.languages.de]``); the plain
+    #: ``terms``/``phrases``/``exclude`` are the English ones
+    languages: dict[str, LanguageTerms] = field(default_factory=dict)
 
     def weight_of(self, entry: str, *, phrase: bool) -> float:
         default = DEFAULT_PHRASE_WEIGHT if phrase else DEFAULT_TERM_WEIGHT
@@ -66,6 +79,11 @@ class Taxonomy:
     @property
     def topic_ids(self) -> tuple[str, ...]:
         return tuple(t.id for t in self.topics)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages besides English that some topic gives terms for, sorted."""
+        return tuple(sorted({code for t in self.topics for code in t.languages}))
 
     def topic(self, topic_id: str) -> Topic:
         for t in self.topics:
@@ -158,6 +176,7 @@ def parse_taxonomy(data: dict[str, Any], *, source: str = "<codebook>") -> Taxon
                 raise bad(f"{at}.weights.{key}", "a positive number")
             weights[str(key).strip().lower()] = float(value)
         threshold = _threshold(raw.get("threshold", default_threshold), f"{at}.threshold", bad)
+        languages = _languages(raw.get("languages", {}), f"{at}.languages", bad)
         topics.append(
             Topic(
                 id=topic_id,
@@ -168,6 +187,7 @@ def parse_taxonomy(data: dict[str, Any], *, source: str = "<codebook>") -> Taxon
                 exclude=exclude,
                 weights=weights,
                 threshold=threshold,
+                languages=languages,
             )
         )
     normalised = {
@@ -182,6 +202,8 @@ def parse_taxonomy(data: dict[str, Any], *, source: str = "<codebook>") -> Taxon
                 "exclude": sorted({x.lower() for x in t.exclude}),
                 "weights": dict(sorted(t.weights.items())),
                 "threshold": t.threshold,
+                # only when given: a codebook without other languages keeps its version
+                **({"languages": _normalised_languages(t)} if t.languages else {}),
             }
             for t in topics
         ],
@@ -194,6 +216,45 @@ def parse_taxonomy(data: dict[str, Any], *, source: str = "<codebook>") -> Taxon
         description=description.strip(),
         source=source,
     )
+
+
+def _languages(value: Any, fieldname: str, bad: Any) -> dict[str, LanguageTerms]:
+    """``[topic.languages.XX]`` tables: terms, phrases and exclude in language XX."""
+    expected_codes = ", ".join(code for code in sorted(SNOWBALL) if code != "en")
+    if not isinstance(value, dict):
+        raise bad(fieldname, "a table of language code = {terms, phrases, exclude}")
+    out: dict[str, LanguageTerms] = {}
+    for code, table in sorted(value.items()):
+        at = f"{fieldname}.{code}"
+        if code == "en":
+            raise bad(at, "no English table: English terms are the topic's own terms and phrases")
+        if code not in SNOWBALL:
+            raise bad(at, f"an ISO 639-1 code with a Snowball stemmer: {expected_codes}")
+        if not isinstance(table, dict):
+            raise bad(at, "a table with terms, phrases and exclude")
+        unknown = sorted(set(table) - {"terms", "phrases", "exclude"})
+        if unknown:
+            raise bad(f"{at}.{unknown[0]}", "only terms, phrases and exclude in a language table")
+        entry = LanguageTerms(
+            terms=_strings(table.get("terms", []), f"{at}.terms", bad),
+            phrases=_strings(table.get("phrases", []), f"{at}.phrases", bad),
+            exclude=_strings(table.get("exclude", []), f"{at}.exclude", bad),
+        )
+        if not entry.terms and not entry.phrases:
+            raise bad(f"{at}.terms", "at least one term or phrase in the language")
+        out[code] = entry
+    return out
+
+
+def _normalised_languages(topic: Topic) -> dict[str, dict[str, list[str]]]:
+    return {
+        code: {
+            "terms": sorted({x.lower() for x in lt.terms}),
+            "phrases": sorted({x.lower() for x in lt.phrases}),
+            "exclude": sorted({x.lower() for x in lt.exclude}),
+        }
+        for code, lt in sorted(topic.languages.items())
+    }
 
 
 def _strings(value: Any, fieldname: str, bad: Any) -> tuple[str, ...]:

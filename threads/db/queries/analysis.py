@@ -395,10 +395,23 @@ def count_comments(conn: Connection, sel: Selection) -> int:
     return int(conn.execute(stmt).scalar_one())
 
 
-def sampled_comments(conn: Connection, sel: Selection, every: int = 1) -> list[Row[Any]]:
-    """(id, body) of the counted comments (ids divisible by ``every`` when > 1), by id."""
+def language_counts(conn: Connection, sel: Selection) -> list[Row[Any]]:
+    """(language, purged, n) of the counted comments (any topic), language None when not
+    detected (and for purged comments, which have no text)."""
     c = comment_t.c
-    stmt = sa.select(c.id, c.body, c.body_format).where(
+    stmt = (
+        sa.select(c.language, c.purged, sa.func.count().label("n"))
+        .where(*_where(sel, topic=False))
+        .group_by(c.language, c.purged)
+    )
+    return list(conn.execute(stmt))
+
+
+def sampled_comments(conn: Connection, sel: Selection, every: int = 1) -> list[Row[Any]]:
+    """(id, body, body_format, language) of the counted comments (ids divisible by ``every``
+    when > 1), by id."""
+    c = comment_t.c
+    stmt = sa.select(c.id, c.body, c.body_format, c.language).where(
         *_where(sel, topic=False), c.purged == sa.false()
     )
     if every > 1:
@@ -407,11 +420,11 @@ def sampled_comments(conn: Connection, sel: Selection, every: int = 1) -> list[R
 
 
 def corpus_texts(conn: Connection, sel: Selection, every: int = 1) -> list[Row[Any]]:
-    """(body, body_format) of every counted comment in the database (all threads, all
-    dates), or of the ids divisible by ``every``: the background for distinctive terms."""
+    """(body, body_format, language) of every counted comment in the database (all threads,
+    all dates), or of the ids divisible by ``every``: the background for distinctive terms."""
     whole = Selection(statuses=sel.statuses)
     c = comment_t.c
-    stmt = sa.select(c.body, c.body_format).where(
+    stmt = sa.select(c.body, c.body_format, c.language).where(
         *_where(whole, topic=False), c.purged == sa.false()
     )
     if every > 1:

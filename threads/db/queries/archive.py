@@ -53,6 +53,18 @@ ARCHIVE_SECTIONS: list[tuple[str, sa.Table]] = [
 ]
 
 
+#: columns of archived tables that hold derived data, which ``threads classify`` recomputes (as
+#: it recomputes labels after a restore, since whether a comment was classified is not archived):
+#: not written to archives, so that adding one changes no archive's bytes
+DERIVED_COLUMNS: dict[str, frozenset[str]] = {"comment": frozenset({"language"})}
+
+
+def archived_columns(table: sa.Table) -> list[sa.Column[Any]]:
+    """The columns of ``table`` that archives carry, in table order."""
+    skip = DERIVED_COLUMNS.get(table.name, frozenset())
+    return [c for c in table.columns if c.name not in skip]
+
+
 @dataclass(frozen=True)
 class ThreadScope:
     """Which threads an export covers: every thread, or those with ``thread_ids`` and/or those
@@ -100,7 +112,7 @@ def archive_sections(scope: ThreadScope = EVERY_THREAD) -> list[Section]:
     batch, site, standing = _table(ImportBatch), _table(Site), _table(AuthorStanding)
     if scope.everything:
         return [
-            Section(name, table, sa.select(table).order_by(table.c.id))
+            Section(name, table, sa.select(*archived_columns(table)).order_by(table.c.id))
             for name, table in ARCHIVE_SECTIONS
         ]
     thread_where = scope.where(thread.c.id)
@@ -138,7 +150,11 @@ def archive_sections(scope: ThreadScope = EVERY_THREAD) -> list[Section]:
         "report": report.c.comment_id.in_(comment_ids),
     }
     return [
-        Section(name, table, sa.select(table).where(wheres[name]).order_by(table.c.id))
+        Section(
+            name,
+            table,
+            sa.select(*archived_columns(table)).where(wheres[name]).order_by(table.c.id),
+        )
         for name, table in ARCHIVE_SECTIONS
     ]
 

@@ -130,17 +130,31 @@ def mark_classified(session: Session, codebook: str, rows: Sequence[dict[str, An
 
 
 def store_sentiment(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Store the sentiment of comments: ``rows`` hold ``cid``, ``sentiment`` and ``scores``."""
+    """Store the sentiment and detected language of comments: ``rows`` hold ``cid``,
+    ``sentiment``, ``scores`` and ``language``."""
     if not rows:
         return
     table = Comment.__table__  # type: ignore[attr-defined]
     stmt = (
         update(table)
         .where(table.c.id == bindparam("cid"))
-        .values(sentiment=bindparam("sentiment"), sentiment_scores=bindparam("scores"))
+        .values(
+            sentiment=bindparam("sentiment"),
+            sentiment_scores=bindparam("scores"),
+            language=bindparam("lang"),
+        )
     )
     session.connection().execute(
-        stmt, [{"cid": r["cid"], "sentiment": r["sentiment"], "scores": r["scores"]} for r in rows]
+        stmt,
+        [
+            {
+                "cid": r["cid"],
+                "sentiment": r["sentiment"],
+                "scores": r["scores"],
+                "lang": r.get("language"),
+            }
+            for r in rows
+        ],
     )
 
 
