@@ -126,7 +126,9 @@ class HookController(Controller):
         self,
         db: NamedDependency[Session],
         hook_id: Annotated[int | None, Parameter(ge=1, le=2**31 - 1)] = None,
-        status: DeliveryStatusName | None = None,
+        status: Annotated[
+            DeliveryStatusName | None, Parameter(description="only deliveries in this status")
+        ] = None,
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 50,
     ) -> Page[DeliveryRead]:
         """Deliveries, newest first, of one hook or all, in one status or any."""
