@@ -137,7 +137,8 @@ def deliveries_cmd(
         None, "--id", help="Show this one delivery: its body and every attempt."
     ),
 ) -> None:
-    """List webhook deliveries (newest first) with their status and last answer, or show one."""
+    """List webhook deliveries (newest first) with their status and last answer, or show one
+    with --id (its body and every attempt)."""
     if delivery is not None:
         _show(ctx, delivery)
         return
@@ -148,7 +149,10 @@ def deliveries_cmd(
         console.print("no deliveries")
         return
     table = Table(title=f"deliveries ({len(rows)})", title_justify="left")
-    for column in ("id", "hook", "event", "status", "tries", "last answer", "next try", "created"):
+    # the id is what `--id` and `retry` take: kept whole on one line
+    for column in ("id", "hook", "event", "status"):
+        table.add_column(column, no_wrap=True)
+    for column in ("tries", "last answer", "next try"):
         table.add_column(column, overflow="fold")
     for row in rows:
         answer = row.last_error or (str(row.last_status_code) if row.last_status_code else "-")
@@ -160,7 +164,6 @@ def deliveries_cmd(
             Text(str(row.attempts)),
             plain(answer),
             Text(_when(row.next_attempt_at)),
-            Text(_when(row.created_at)),
         )
     console.print(table)
 
