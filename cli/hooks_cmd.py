@@ -6,19 +6,22 @@ from __future__ import annotations
 import getpass
 from datetime import datetime
 
+import msgspec
 import typer
 from rich.table import Table
 from rich.text import Text
 
 from cli.console import make_console, plain
 from cli.context import state
-from cli.safe_text import visible
+from cli.safe_text import safe_json, visible
 from threads.db import session_scope
 from threads.models import DeliveryStatus
+from threads.schemas import Page
 from threads.webhooks.delivery import deliver_due
 from threads.webhooks.events import EVENTS
 from threads.webhooks.service import (
     DEFAULT_REPORT_THRESHOLD,
+    MIN_ID_PREFIX,
     add_hook,
     get_delivery,
     list_deliveries,
@@ -26,6 +29,7 @@ from threads.webhooks.service import (
     remove_hook,
     retry_delivery,
 )
+from threads.webhooks.shapes import delivery_detail, delivery_page, hook_read
 
 app = typer.Typer(
     help="Webhooks: signed JSON POSTs to your URLs when comments are held or reported, threads "
@@ -43,6 +47,19 @@ def _who() -> str:
 
 def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "-"
+
+
+def _print_json(value: msgspec.Struct) -> None:
+    """The API's JSON for the same data (controls escaped, so a terminal cannot be driven)."""
+    typer.echo(safe_json(msgspec.json.format(msgspec.json.encode(value), indent=2).decode()))
+
+
+JSON_HELP = "Print JSON, the same as the HTTP API's answer."
+
+
+def _short(value: datetime | None) -> str:
+    """A time in a narrow column (UTC, the year left out)."""
+    return value.strftime("%m-%d %H:%M:%S") if value else "-"
 
 
 @app.command("add")
@@ -88,10 +105,15 @@ def add_cmd(
 def list_cmd(
     ctx: typer.Context,
     all_: bool = typer.Option(False, "--all", help="Removed hooks too."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """List webhooks: id, URL, site, events, report threshold, added, removed."""
     with session_scope(state(ctx).engine()) as session:
         hooks = list_hooks(session, include_removed=all_)
+    if as_json:
+        items = [hook_read(h) for h in hooks]
+        _print_json(Page(items=items, total=len(items), next_cursor=None))
+        return
     console = make_console()
     if not hooks:
         console.print("no webhooks: add one with `threads hooks add URL`")
@@ -134,43 +156,53 @@ def deliveries_cmd(
     ),
     limit: int = typer.Option(50, "--limit", min=1, max=1000, help="How many, newest first."),
     delivery: str | None = typer.Option(
-        None, "--id", help="Show this one delivery: its body and every attempt."
+        None, "--id", help="Show this one delivery (its id, or its first 8+ characters)."
     ),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """List webhook deliveries (newest first) with their status and last answer, or show one
     with --id (its body and every attempt)."""
     if delivery is not None:
-        _show(ctx, delivery)
+        _show(ctx, delivery, as_json=as_json)
         return
     with session_scope(state(ctx).engine()) as session:
         rows = list_deliveries(session, hook_id=hook, status=status, limit=limit)
+    if as_json:
+        _print_json(delivery_page(rows))
+        return
     console = make_console()
     if not rows:
         console.print("no deliveries")
         return
     table = Table(title=f"deliveries ({len(rows)})", title_justify="left")
-    # the id is what `--id` and `retry` take: kept whole on one line
-    for column in ("id", "hook", "event", "status"):
-        table.add_column(column, no_wrap=True)
-    for column in ("tries", "last answer", "next try"):
+    # the start of the id, which `--id` and `retry` take as well as the whole id
+    table.add_column("id", no_wrap=True)
+    for column in ("hook", "event", "status", "tries", "last answer", "next try (UTC)"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        answer = row.last_error or (str(row.last_status_code) if row.last_status_code else "-")
+        # the status code, else the error's kind; `--id` shows the whole error
+        if row.last_status_code is not None:
+            answer = str(row.last_status_code)
+        else:
+            answer = (row.last_error or "-").split(":", 1)[0]
         table.add_row(
-            Text(row.uid),
+            Text(row.uid[:MIN_ID_PREFIX]),
             Text(str(row.hook_id)),
             Text(row.event),
             Text(DeliveryStatus(row.status).value),
             Text(str(row.attempts)),
             plain(answer),
-            Text(_when(row.next_attempt_at)),
+            Text(_short(row.next_attempt_at)),
         )
     console.print(table)
 
 
-def _show(ctx: typer.Context, uid: str) -> None:
+def _show(ctx: typer.Context, uid: str, *, as_json: bool) -> None:
     with session_scope(state(ctx).engine()) as session:
         detail = get_delivery(session, uid)
+    if as_json:
+        _print_json(delivery_detail(detail))
+        return
     d = detail.delivery
     console = make_console()
     console.print(
@@ -197,7 +229,9 @@ def _show(ctx: typer.Context, uid: str) -> None:
 @app.command("retry")
 def retry_cmd(
     ctx: typer.Context,
-    delivery: str = typer.Argument(..., help="The delivery's id (see `threads hooks deliveries`)."),
+    delivery: str = typer.Argument(
+        ..., help="The delivery's id, or its first 8+ characters (see `threads hooks deliveries`)."
+    ),
 ) -> None:
     """Send a failed or cancelled DELIVERY again (due now, attempts counted afresh)."""
     with session_scope(state(ctx).engine()) as session:

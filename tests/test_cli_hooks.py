@@ -7,15 +7,19 @@ import json
 import time
 from typing import Any
 
+from litestar.testing import TestClient
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from cli.app import app
-from tests.api_fixtures import seed_data
+from tests.api_fixtures import Keys, make_keys, seed_data
 from tests.webhook_receiver import receiver, refused_url
+from threads.api import create_app
+from threads.config import Settings
 from threads.db import session_scope
 from threads.moderation.audit import Actor
 from threads.moderation.threads import close_thread
+from threads.webhooks.service import list_deliveries
 from threads.webhooks.signing import verify
 
 runner = CliRunner()
@@ -78,10 +82,12 @@ def test_a_failed_delivery_is_listed_and_retried(db_url: str, engine: Engine) ->
     assert "0 delivered, 0 to retry, 1 failed" in run.stdout  # max attempts 1
     failed = _run(db_url, "hooks", "deliveries", "--status", "failed")
     assert "failed" in failed.stdout and "ConnectError" in failed.stdout
-    uid = next(word for word in failed.stdout.split() if word.count("-") == 4)
-    retried = _run(db_url, "hooks", "retry", uid)
+    with session_scope(engine) as session:
+        [row] = list_deliveries(session)
+    assert row.uid[:8] in failed.stdout  # the table shows the start of the id ...
+    retried = _run(db_url, "hooks", "retry", row.uid[:8])  # ... which retry takes
     assert retried.exit_code == 0 and "pending again" in retried.stdout
-    again = _run(db_url, "hooks", "retry", uid)
+    again = _run(db_url, "hooks", "retry", row.uid)
     assert again.exit_code == 1 and "only failed or cancelled" in again.stderr
 
 
@@ -95,3 +101,27 @@ def test_hooks_errors_are_one_line(db_url: str) -> None:
     assert _run(db_url, "hooks", "remove", "7").exit_code == 1
     status = _run(db_url, "hooks", "deliveries", "--status", "lost")
     assert status.exit_code == 1 and "unknown delivery status" in status.stderr
+
+
+def test_json_output_is_the_api_answer(db_url: str, engine: Engine) -> None:
+    seed = seed_data(engine)
+    keys = make_keys(engine)
+    assert _run(db_url, "hooks", "add", refused_url(), "--site", "example.org").exit_code == 0
+    _close(engine, seed.thread_id)
+    assert _run(db_url, "hooks", "deliver").exit_code == 0
+    admin = Keys.header(keys.admin)
+    # the app's own delivery worker stays idle: it has no THREADS_WEBHOOK_SECRET
+    with TestClient(create_app(Settings(database_url=db_url, webhook_worker=False))) as client:
+        pairs = [
+            (["hooks", "list", "--json"], "/api/hooks"),
+            (["hooks", "deliveries", "--json"], "/api/hooks/deliveries"),
+        ]
+        for args, path in pairs:
+            cli = _run(db_url, *args)
+            assert cli.exit_code == 0, cli.output
+            assert json.loads(cli.stdout) == client.get(path, headers=admin).json()
+        uid = json.loads(_run(db_url, "hooks", "deliveries", "--json").stdout)["items"][0]["id"]
+        one = _run(db_url, "hooks", "deliveries", "--id", uid, "--json")
+        api = client.get(f"/api/hooks/deliveries/{uid}", headers=admin).json()
+        assert json.loads(one.stdout) == api
+        assert api["attempts"][0]["error"].startswith("ConnectError")

@@ -19,7 +19,7 @@ from tests.webhook_receiver import receiver, refused_url
 from threads.config import Settings
 from threads.db import session_scope
 from threads.db.types import utcnow
-from threads.errors import Conflict, InvalidInput
+from threads.errors import Conflict, InvalidInput, NotFound
 from threads.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from threads.moderation.audit import Actor
 from threads.moderation.reports import report_comment
@@ -195,6 +195,24 @@ def test_a_refused_connection_is_retried_then_recorded_as_failed_and_can_be_retr
     assert deliver_due(engine, hook_settings, now=when).retrying == 1
     with session_scope(engine) as session:
         assert len(get_delivery(session, delivery.uid).attempts) == 4  # the record is kept
+
+
+def test_a_delivery_is_found_by_the_start_of_its_id(
+    engine: Engine, hook_settings: Settings
+) -> None:
+    seed = seed_data(engine)
+    _add(engine, hook_settings, "http://127.0.0.1:9/a")
+    _add(engine, hook_settings, "http://127.0.0.1:9/b")
+    with session_scope(engine) as session:
+        close_thread(session, seed.thread_id, actor=MOD, reason="done")
+    first, second = _deliveries(engine)
+    with session_scope(engine) as session:
+        assert get_delivery(session, first.uid[:8]).delivery.id == first.id
+        assert get_delivery(session, second.uid.upper()).delivery.id == second.id
+        with pytest.raises(NotFound):
+            get_delivery(session, first.uid[:7])  # too short to be taken as a prefix
+        with pytest.raises(NotFound):
+            get_delivery(session, "%%%%%%%%")  # LIKE wildcards are literal
 
 
 def test_backoff_doubles_up_to_the_maximum_with_jitter(hook_settings: Settings) -> None:

@@ -13,9 +13,7 @@ from threads.api import auth
 from threads.api.deps import problems, unit_of_work
 from threads.config import Settings
 from threads.keys import Principal
-from threads.models import DeliveryStatus, WebhookDelivery
 from threads.schemas import (
-    AttemptRead,
     DeliveryDetailRead,
     DeliveryRead,
     DeliveryStatusName,
@@ -25,7 +23,6 @@ from threads.schemas import (
     Page,
 )
 from threads.webhooks.service import (
-    HookInfo,
     add_hook,
     get_delivery,
     list_deliveries,
@@ -33,36 +30,9 @@ from threads.webhooks.service import (
     remove_hook,
     retry_delivery,
 )
+from threads.webhooks.shapes import delivery_detail, delivery_page, delivery_read, hook_read
 
 DeliveryId = Annotated[str, Parameter(min_length=1, max_length=36)]
-
-
-def _hook(info: HookInfo) -> HookRead:
-    return HookRead(
-        id=info.id,
-        url=info.url,
-        site=info.site,
-        events=info.events,
-        report_threshold=info.report_threshold,
-        created_by=info.created_by,
-        created_at=info.created_at,
-        removed_at=info.removed_at,
-    )
-
-
-def _delivery(row: WebhookDelivery) -> DeliveryRead:
-    return DeliveryRead(
-        id=row.uid,
-        hook_id=row.hook_id,
-        event=row.event,
-        status=DeliveryStatus(row.status).value,
-        attempts=row.attempts,
-        next_attempt_at=row.next_attempt_at,
-        last_status_code=row.last_status_code,
-        last_error=row.last_error,
-        created_at=row.created_at,
-        finished_at=row.finished_at,
-    )
 
 
 class HookController(Controller):
@@ -79,7 +49,7 @@ class HookController(Controller):
         include_removed: Annotated[bool, Parameter(description="removed hooks too")] = False,
     ) -> Page[HookRead]:
         """Every hook (URL, site, events, threshold); never a secret. One page holds them all."""
-        items = [_hook(h) for h in list_hooks(db, include_removed=include_removed)]
+        items = [hook_read(h) for h in list_hooks(db, include_removed=include_removed)]
         return Page(items=items, total=len(items), next_cursor=None)
 
     @post(
@@ -103,7 +73,7 @@ class HookController(Controller):
             site=data.site,
             report_threshold=data.report_threshold,
         )
-        return HookCreated(hook=_hook(created.info), secret=created.secret)
+        return HookCreated(hook=hook_read(created.info), secret=created.secret)
 
     @delete(
         "/{hook_id:int}",
@@ -118,7 +88,7 @@ class HookController(Controller):
         hook_id: Annotated[int, Parameter(ge=1, le=2**31 - 1)],
     ) -> HookRead:
         """Remove a hook: no new deliveries, pending ones cancelled, the record kept."""
-        return _hook(remove_hook(db, hook_id))
+        return hook_read(remove_hook(db, hook_id))
 
     @get("/deliveries", sync_to_thread=True, responses=problems(401, 403, 404))
     @unit_of_work
@@ -132,28 +102,13 @@ class HookController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 50,
     ) -> Page[DeliveryRead]:
         """Deliveries, newest first, of one hook or all, in one status or any."""
-        rows = list_deliveries(db, hook_id=hook_id, status=status, limit=limit)
-        items = [_delivery(r) for r in rows]
-        return Page(items=items, total=len(items), next_cursor=None)
+        return delivery_page(list_deliveries(db, hook_id=hook_id, status=status, limit=limit))
 
     @get("/deliveries/{delivery_id:str}", sync_to_thread=True, responses=problems(401, 403, 404))
     @unit_of_work
     def delivery(self, db: NamedDependency[Session], delivery_id: DeliveryId) -> DeliveryDetailRead:
         """One delivery: its body (exactly as sent) and every attempt."""
-        detail = get_delivery(db, delivery_id)
-        attempts = [
-            AttemptRead(
-                started_at=a.started_at,
-                duration_ms=a.duration_ms,
-                status_code=a.status_code,
-                error=a.error,
-                ok=a.ok,
-            )
-            for a in detail.attempts
-        ]
-        return DeliveryDetailRead(
-            delivery=_delivery(detail.delivery), body=detail.delivery.body, attempts=attempts
-        )
+        return delivery_detail(get_delivery(db, delivery_id))
 
     @post(
         "/deliveries/{delivery_id:str}/retry",
@@ -164,4 +119,4 @@ class HookController(Controller):
     @unit_of_work
     def retry(self, db: NamedDependency[Session], delivery_id: DeliveryId) -> DeliveryRead:
         """Send a failed or cancelled delivery again (due now, attempts counted afresh)."""
-        return _delivery(retry_delivery(db, delivery_id))
+        return delivery_read(retry_delivery(db, delivery_id))

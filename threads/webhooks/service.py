@@ -216,11 +216,34 @@ def list_deliveries(
     return q.deliveries(session, hook_id=hook_id, status=wanted, limit=limit)
 
 
+#: the shortest start of a delivery id that finds it (as the CLI's tables show ids)
+MIN_ID_PREFIX = 8
+
+
+def find_delivery(session: Session, uid: str) -> WebhookDelivery:
+    """The delivery whose id is ``uid``, or starts with it (at least 8 characters, one match).
+
+    NotFound when none matches; Conflict ``ambiguous_id`` when a prefix matches several.
+    """
+    text = uid.strip().lower()
+    delivery = q.delivery_by_uid(session, text)
+    if delivery is not None:
+        return delivery
+    if len(text) >= MIN_ID_PREFIX:
+        found = q.deliveries_by_uid_prefix(session, text, limit=2)
+        if len(found) > 1:
+            raise Conflict(
+                f"delivery id {uid!r} is the start of several ids: give more of it",
+                code="ambiguous_id",
+            )
+        if found:
+            return found[0]
+    raise NotFound(f"no webhook delivery {uid!r}", delivery=uid)
+
+
 def get_delivery(session: Session, uid: str) -> DeliveryDetail:
-    """A delivery (by its public id) with every attempt, oldest first."""
-    delivery = q.delivery_by_uid(session, uid.strip())
-    if delivery is None:
-        raise NotFound(f"no webhook delivery {uid!r}", delivery=uid)
+    """A delivery (by its id, or the start of it) with every attempt, oldest first."""
+    delivery = find_delivery(session, uid)
     assert delivery.id is not None
     return DeliveryDetail(delivery, q.attempts_of(session, delivery.id))
 
@@ -234,13 +257,14 @@ def retry_delivery(session: Session, uid: str, *, now: datetime | None = None) -
     status = DeliveryStatus(delivery.status)
     if status not in (DeliveryStatus.FAILED, DeliveryStatus.CANCELLED):
         raise Conflict(
-            f"delivery {uid} is {status.value}: only failed or cancelled deliveries are retried",
+            f"delivery {delivery.uid} is {status.value}: only failed or cancelled deliveries "
+            "are retried",
             code="not_retryable",
         )
     hook = _hook_or_404(session, delivery.hook_id)
     if hook.removed_at is not None:
         raise Conflict(
-            f"delivery {uid} belongs to webhook {hook.id}, which was removed",
+            f"delivery {delivery.uid} belongs to webhook {hook.id}, which was removed",
             code="hook_removed",
         )
     when = now or utcnow()

@@ -115,6 +115,19 @@ def delivery_by_uid(session: Session, uid: str) -> WebhookDelivery | None:
     ).scalar_one_or_none()
 
 
+def deliveries_by_uid_prefix(session: Session, prefix: str, limit: int) -> list[WebhookDelivery]:
+    """Deliveries whose id starts with ``prefix`` (at most ``limit``)."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return list(
+        session.scalars(
+            select(WebhookDelivery)
+            .where(col(WebhookDelivery.uid).like(escaped + "%", escape="\\"))
+            .order_by(col(WebhookDelivery.id))
+            .limit(limit)
+        )
+    )
+
+
 def attempts_of(session: Session, delivery_id: int) -> list[WebhookAttempt]:
     return list(
         session.scalars(
