@@ -9,11 +9,13 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from litestar.testing import TestClient
 from sqlalchemy.engine import Engine
 
 from tests.api_fixtures import Keys, Seed, assert_problem, keys, seed  # noqa: F401
+from tests.serve_process import console_server
 from tests.webhook_receiver import HANG_GUARD, receiver
 from threads.api import create_app
 from threads.config import Settings
@@ -175,3 +177,38 @@ def test_deliveries_are_listed_shown_and_retried_over_http(
     assert_problem(bad, 400)
     with session_scope(engine) as session:
         assert len(get_delivery(session, item["id"]).attempts) == 1
+
+
+def test_threads_serve_with_two_workers_delivers_each_event_once(
+    db_url: str, engine: Engine, keys: Keys, seed: Seed
+) -> None:
+    admin, moderator = Keys.header(keys.admin), Keys.header(keys.moderator)
+    env = {
+        "THREADS_WEBHOOK_SECRET": "serve-test-secret",
+        "THREADS_WEBHOOK_POLL_SECONDS": "0.05",
+    }
+    with receiver() as rec, console_server(db_url, env=env, workers=2) as base:
+        created = httpx.post(
+            f"{base}/api/hooks", json={"url": rec.url}, headers=admin, timeout=HANG_GUARD
+        )
+        assert created.status_code == 201, created.text
+        thread = f"{base}/api/threads/{seed.thread_id}"
+        for step in ("close", "reopen", "close"):
+            body = {"reason": "by the test"} if step == "close" else None
+            answer = httpx.post(f"{thread}/{step}", json=body, headers=moderator, timeout=30)
+            assert answer.status_code == 200, answer.text
+        _wait_until(lambda: _statuses(engine) == ["delivered", "delivered"])
+        received = rec.wait_for(2)
+    ids = [r.headers["X-Threads-Delivery"] for r in received]
+    assert len(ids) == 2 and len(set(ids)) == 2  # each delivery sent once by one worker
+    secret = created.json()["secret"]
+    assert all(
+        verify(
+            secret,
+            r.body,
+            r.headers["X-Threads-Timestamp"],
+            r.headers["X-Threads-Signature"],
+            now=time.time(),
+        )
+        for r in received
+    )
