@@ -165,6 +165,8 @@ def comment_held(
 ) -> list[WebhookDelivery]:
     """``comment.held`` for a new comment the rules held or flagged; ``reasons`` are
     (rule, outcome, reasons) of every rule that did not simply accept it."""
+    if not q.any_active_hook(session):
+        return []  # no hook: not even the thread's context is looked up
     site_id, thread = _thread(session, comment.thread_id)
     data = {
         "comment": _comment(comment),
@@ -176,6 +178,8 @@ def comment_held(
 
 def comment_reported(session: Session, comment: Comment, reason_code: str) -> list[WebhookDelivery]:
     """``comment.reported`` to the hooks whose threshold the comment's count just reached."""
+    if not q.any_active_hook(session):
+        return []  # no hook: not even the thread's context is looked up
     site_id, thread = _thread(session, comment.thread_id)
     data = {"comment": _comment(comment), "thread": thread, "last_reason": reason_code}
     return emit(session, COMMENT_REPORTED, data, site_id=site_id, report_count=comment.report_count)
@@ -185,6 +189,8 @@ def thread_closed(
     session: Session, thread: Thread, *, actor: str, automatic: bool
 ) -> list[WebhookDelivery]:
     """``thread.closed``: who closed it (a moderator, an API key, the auto-close rule) and why."""
+    if not q.any_active_hook(session):
+        return []  # no hook: not even the thread's context is looked up
     assert thread.id is not None
     site_id, info = _thread(session, thread.id)
     info.update(

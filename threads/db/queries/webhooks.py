@@ -69,6 +69,14 @@ def active_hooks(session: Session, site_id: int | None) -> list[Webhook]:
     return list(session.scalars(select(Webhook).where(*where).order_by(col(Webhook.id))))
 
 
+def any_active_hook(session: Session) -> bool:
+    """Whether any hook is registered (one indexed probe: most actions happen without any)."""
+    found = session.execute(
+        select(col(Webhook.id)).where(col(Webhook.removed_at).is_(None)).limit(1)
+    ).first()
+    return found is not None
+
+
 def all_hooks(session: Session, *, include_removed: bool = False) -> list[Webhook]:
     stmt = select(Webhook).order_by(col(Webhook.id))
     if not include_removed:
