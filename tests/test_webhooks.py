@@ -24,7 +24,7 @@ from threads.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from threads.moderation.audit import Actor
 from threads.moderation.reports import report_comment
 from threads.moderation.submission import Submission, submit_comment
-from threads.moderation.threads import close_thread
+from threads.moderation.threads import close_stale, close_thread
 from threads.webhooks import campaign_found
 from threads.webhooks.delivery import backoff, deliver_due
 from threads.webhooks.service import add_hook, get_delivery, remove_hook, retry_delivery
@@ -258,6 +258,20 @@ def test_hooks_hear_only_their_site_and_removed_hooks_nothing(
         remove_hook(session, gone)
         close_thread(session, seed.thread_id, actor=MOD, reason="done")
     assert sorted(r.hook_id for r in _deliveries(engine)) == [mine, everyone]
+
+
+def test_auto_close_sends_thread_closed_marked_automatic(
+    engine: Engine, hook_settings: Settings
+) -> None:
+    seed = seed_data(engine)
+    _add(engine, hook_settings, "http://127.0.0.1:9/hook", events=["thread.closed"])
+    policy = hook_settings.with_(auto_close_days=1)
+    with session_scope(engine) as session:
+        assert close_stale(session, policy, actor=MOD) == [seed.thread_id]
+    [delivery] = _deliveries(engine)
+    data = json.loads(delivery.body)["data"]
+    assert data["automatic"] is True and data["thread"]["id"] == seed.thread_id
+    assert data["thread"]["closed_by"].startswith("rule:auto-close@")
 
 
 def test_an_action_rolled_back_sends_nothing(engine: Engine, hook_settings: Settings) -> None:
