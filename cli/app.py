@@ -55,6 +55,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "evaluate": ("cli.topics_cmd", "evaluate_cmd"),
     "db": ("cli.db_cmd", "app"),
     "keys": ("cli.keys_cmd", "app"),
+    "hooks": ("cli.hooks_cmd", "app"),
 }
 
 

@@ -45,7 +45,9 @@ def wait_until_serving(
 
 
 @contextmanager
-def console_server(db_url: str, env: dict[str, str] | None = None) -> Iterator[str]:
+def console_server(
+    db_url: str, env: dict[str, str] | None = None, *, workers: int = 1
+) -> Iterator[str]:
     """A real `threads serve` over ``db_url`` with a console session secret; yields its base
     URL once the sign-in page answers. Its log goes to a file: a pipe nobody reads fills up
     and then blocks every worker that logs."""
@@ -57,6 +59,8 @@ def console_server(db_url: str, env: dict[str, str] | None = None) -> Iterator[s
         **(env or {}),
     }
     command = [THREADS, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
+    if workers != 1:
+        command += ["--workers", str(workers)]
     with tempfile.TemporaryFile("w+") as log:
         process = subprocess.Popen(
             command, env=environment, stdout=subprocess.DEVNULL, stderr=log, text=True

@@ -28,6 +28,9 @@ EXPECTED_TABLES = {
     "archive_load",
     "import_batch",
     "author_standing",
+    "webhook",
+    "webhook_delivery",
+    "webhook_attempt",
 }
 
 

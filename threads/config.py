@@ -82,6 +82,21 @@ class Settings(BaseSettings):
     #: random one per process, so with several workers it must be set (else a session made by
     #: one worker is refused by the others), and sessions end when the server restarts
     session_secret: str | None = Field(default=None, repr=False)
+    #: the server secret every webhook's signing secret is derived from (with the hook's own
+    #: random salt); None: hooks cannot be added nor delivered. Changing it changes every
+    #: hook's secret (see docs/webhooks.md)
+    webhook_secret: str | None = Field(default=None, repr=False)
+    #: attempts per webhook delivery before it is recorded as failed
+    webhook_max_attempts: int = Field(default=8, ge=1, le=100)
+    #: seconds a webhook request may take (connect, send, read), each
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    #: the first retry's delay in seconds; each next one doubles, up to the maximum, with jitter
+    webhook_backoff_seconds: float = Field(default=30.0, gt=0)
+    webhook_backoff_max_seconds: float = Field(default=3600.0, gt=0)
+    #: how often ``threads serve`` looks for due deliveries, in seconds
+    webhook_poll_seconds: float = Field(default=2.0, gt=0, le=3600)
+    #: deliver webhooks from inside ``threads serve`` (off: only ``threads hooks deliver`` does)
+    webhook_worker: bool = True
     #: console sign-in attempts allowed per client address per minute
     signin_attempts_per_minute: int = 10
     #: largest accepted HTTP request body, in bytes

@@ -81,3 +81,13 @@ class ActorType(enum.StrEnum):
     RULE = "rule"
     SYSTEM = "system"
     IMPORT = "import"
+
+
+class DeliveryStatus(enum.StrEnum):
+    """Where a webhook delivery stands: waiting for its next attempt, or finished one way."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    #: its hook was removed before it was delivered
+    CANCELLED = "cancelled"

@@ -21,6 +21,7 @@ from threads.enums import (
     AutoCloseFrom,
     CommentKind,
     CommentStatus,
+    DeliveryStatus,
     EventTarget,
     LabelSource,
     PreModeration,
@@ -406,6 +407,74 @@ class ApiKey(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_column=_ts())
 
 
+class Webhook(SQLModel, table=True):
+    """A URL that receives signed JSON POSTs when chosen events happen (``threads.hooks``).
+
+    ``site_id`` None: events of every site. The secret that signs deliveries is never stored: it
+    is derived from the server's THREADS_WEBHOOK_SECRET and ``secret_salt``; ``secret_check`` is
+    a SHA-256 of the derived secret, to notice when the server secret changed. A removed hook
+    keeps its row (``removed_at``) so that its deliveries stay on record.
+    """
+
+    __tablename__ = "webhook"
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int | None = Field(default=None, foreign_key="site.id")
+    url: str = Field(sa_type=sa.Text)
+    events: list[str] = _json(list)
+    #: ``comment.reported`` fires when a comment's report count reaches this
+    report_threshold: int = Field(default=3)
+    secret_salt: str = Field(max_length=64)
+    secret_check: str = Field(max_length=64)
+    created_by: str = Field(max_length=255)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
+    removed_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event for one hook: the outbox row written in the action's own transaction, and then
+    the delivery's state. ``body`` is the exact JSON sent on every attempt."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        # the worker's scan: pending deliveries whose next attempt is due
+        sa.Index("ix_webhook_delivery_status_next_attempt_at", "status", "next_attempt_at"),
+        sa.Index("ix_webhook_delivery_hook_id_id", "hook_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    #: the delivery's public id (X-Threads-Delivery), for receivers to drop repeats
+    uid: str = Field(max_length=36, unique=True)
+    hook_id: int = Field(foreign_key="webhook.id")
+    event: str = Field(max_length=32)
+    body: str = Field(sa_type=sa.Text)
+    status: DeliveryStatus = Field(
+        default=DeliveryStatus.PENDING, sa_type=enum_type(DeliveryStatus, "delivery_status")
+    )
+    #: attempts made since the delivery was made (or last retried by hand)
+    attempts: int = Field(default=0)
+    #: when the next attempt is due (None once finished); also a worker's claim on it
+    next_attempt_at: datetime | None = Field(default=None, sa_column=_ts())
+    last_status_code: int | None = Field(default=None)
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
+    finished_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class WebhookAttempt(SQLModel, table=True):
+    """One HTTP attempt of a delivery: what came back (status code or error), how long it took."""
+
+    __tablename__ = "webhook_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="webhook_delivery.id", index=True)
+    started_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
+    duration_ms: int = Field(default=0)
+    status_code: int | None = Field(default=None)
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    ok: bool = Field(default=False)
+
+
 ALL_TABLES = [
     ImportBatch,
     Site,
@@ -420,6 +489,9 @@ ALL_TABLES = [
     AuthorStanding,
     ApiKey,
     ArchiveLoad,
+    Webhook,
+    WebhookDelivery,
+    WebhookAttempt,
 ]
 
 

@@ -326,6 +326,67 @@ class KeyCreated(msgspec.Struct):
     key: str
 
 
+# --------------------------------------------------------------------------- webhooks
+
+EventName = Literal["comment.held", "comment.reported", "thread.closed", "campaign.found"]
+DeliveryStatusName = Literal["pending", "delivered", "failed", "cancelled"]
+
+
+class HookCreateRequest(msgspec.Struct, forbid_unknown_fields=True):
+    url: Annotated[str, Meta(min_length=1, max_length=2000)]
+    #: none or empty: every event
+    events: list[EventName] | None = None
+    #: a site key; none: every site
+    site: Annotated[str, Meta(min_length=1, max_length=255)] | None = None
+    report_threshold: Annotated[int, Meta(ge=1, le=1_000_000)] = 3
+
+
+class HookRead(msgspec.Struct):
+    id: int
+    url: str
+    site: str | None
+    events: list[str]
+    report_threshold: int
+    created_by: str
+    created_at: datetime
+    removed_at: datetime | None
+
+
+class HookCreated(msgspec.Struct):
+    """The only response that ever carries the hook's signing secret."""
+
+    hook: HookRead
+    secret: str
+
+
+class DeliveryRead(msgspec.Struct):
+    id: str
+    hook_id: int
+    event: str
+    status: DeliveryStatusName
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class AttemptRead(msgspec.Struct):
+    started_at: datetime
+    duration_ms: int
+    status_code: int | None
+    error: str | None
+    ok: bool
+
+
+class DeliveryDetailRead(msgspec.Struct):
+    delivery: DeliveryRead
+    #: the exact JSON text POSTed on every attempt
+    body: str
+    attempts: list[AttemptRead]
+
+
 # --------------------------------------------------------------------------- errors
 
 

@@ -24,6 +24,7 @@ from threads.api.body import BoundedJsonRequest
 from threads.api.comments_routes import CommentController
 from threads.api.console import TEMPLATES, console_routers, session_middleware
 from threads.api.deps import DEPENDENCIES
+from threads.api.hooks_routes import HookController
 from threads.api.keys_routes import KeyController
 from threads.api.openapi import (
     SCHEMA_PATH,
@@ -37,6 +38,7 @@ from threads.api.ratelimit import STORE_NAME, rate_limit_config, rate_limit_stor
 from threads.api.replay_routes import PolicyController, SnapshotController
 from threads.api.sites_routes import SiteController
 from threads.api.threads_routes import ThreadController
+from threads.api.webhooks_worker import delivery_lifespan
 from threads.config import Settings
 from threads.db import ensure_schema, ensure_writable, make_engine
 from threads.models import DEFAULT_CODEBOOK, Comment
@@ -117,6 +119,7 @@ def create_app(settings: Settings) -> Litestar:
             QueueController,
             AuditController,
             KeyController,
+            HookController,
             AuthorController,
             AuthorActionController,
             PolicyController,
@@ -135,6 +138,8 @@ def create_app(settings: Settings) -> Litestar:
         stores={STORE_NAME: rate_limit_store(settings)},
         dependencies=DEPENDENCIES,
         on_shutdown=[dispose],
+        # webhook deliveries, after the actions' commits (stopped before the engine is disposed)
+        lifespan=[delivery_lifespan(settings)] if settings.webhook_worker else [],
         logging_config=_logging_config(),
         plugins=[StrictStructSchemaPlugin(), problem_details_plugin()],
         request_max_body_size=settings.max_request_bytes,

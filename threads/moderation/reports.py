@@ -12,6 +12,7 @@ from threads.errors import Conflict, InvalidInput, NotFound, refuse_nul
 from threads.models import ActorType, Comment, CommentReport, CommentStatus, EventTarget
 from threads.moderation.audit import Actor, record_event
 from threads.moderation.matching import hash_client
+from threads.webhooks import events as webhook_events
 
 REASON_CODES: tuple[str, ...] = ("spam", "abuse", "off_topic", "personal_info", "other")
 MAX_DETAIL_CHARS = 1000
@@ -94,4 +95,5 @@ def report_comment(
     )
     session.flush()
     session.refresh(comment)
+    webhook_events.comment_reported(session, comment, code)
     return comment

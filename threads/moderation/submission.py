@@ -51,6 +51,7 @@ from threads.moderation.audit import Actor, record_event
 from threads.moderation.authors import standing_for_submission
 from threads.moderation.matching import content_hash_of, hash_client
 from threads.moderation.threads import effective_state, lock_thread_or_404
+from threads.webhooks import events as webhook_events
 
 SUBMISSION_RULE = "submission"
 SUBMISSION_VERSION = "1"
@@ -261,6 +262,11 @@ def submit_comment(
             + ("; skipped: trusted author)" if trusted else ")"),
         )
     session.flush()
+    if status is not CommentStatus.APPROVED:
+        held = [(d.rule, d.outcome.value, list(d.reasons)) for d in decisions]
+        webhook_events.comment_held(
+            session, comment, [h for h in held if h[1] != rules.Outcome.ACCEPT.value]
+        )
     if classify is not None:
         classify(session, comment)
     return SubmissionResult(comment=comment, status=status, decisions=decisions)

@@ -23,6 +23,7 @@ from threads.db.types import utcnow
 from threads.errors import Conflict, InvalidInput, NotFound, refuse_nul
 from threads.models import AutoCloseFrom, EventTarget, PreModeration, Thread, ThreadState
 from threads.moderation.audit import Actor, record_event
+from threads.webhooks import events as webhook_events
 
 #: ``effective_state``: the article's publication time is read from the database
 _READ: Final = object()
@@ -238,6 +239,7 @@ def close_thread(
         to_state=ThreadState.CLOSED.value,
         reason=text,
     )
+    webhook_events.thread_closed(session, thread, actor=actor.name, automatic=False)
     return thread
 
 
@@ -427,4 +429,5 @@ def close_stale(
             reason=status.reason,
             extra={"run_by": actor.name} if actor else {},
         )
+        webhook_events.thread_closed(session, thread, actor=rule.name, automatic=True)
     return closed
