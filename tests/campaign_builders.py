@@ -187,8 +187,8 @@ def load(engine: Engine, corpus: Corpus, *, status: CommentStatus | None = None)
             session.flush()
             assert thread.id is not None
             threads[n] = thread.id
-        for c in corpus.comments:
-            row = Comment(
+        rows = [
+            Comment(
                 thread_id=threads[c.thread],
                 position=c.number,
                 key=f"c{c.number}",
@@ -201,8 +201,11 @@ def load(engine: Engine, corpus: Corpus, *, status: CommentStatus | None = None)
                 content_hash=f"{c.number:064d}",
                 extra={"author_ip": c.address} if c.address else {},
             )
-            session.add(row)
-            session.flush()
+            for c in corpus.comments
+        ]
+        session.add_all(rows)
+        session.flush()
+        for c, row in zip(corpus.comments, rows, strict=True):
             assert row.id is not None
             ids[c.number] = row.id
         session.commit()

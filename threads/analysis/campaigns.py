@@ -115,8 +115,8 @@ class Cluster:
     kind: str
     members: list[int]
     threads: list[int]
-    #: distinct author keys among the members (e-mails are never shown: see ``masked``)
-    author_keys: list[str]
+    #: the members' distinct authors (keys; an e-mail masked as ``j***@example.org``)
+    authors: list[str]
     first: datetime | None
     last: datetime | None
     #: kind-specific numbers: similarity, window and rate, shared identities (hashed)
@@ -348,7 +348,7 @@ class CampaignScan:
             kind=kind,
             members=sorted(int(i) for i in ids),
             threads=sorted({int(t) for t in self._threads.array()[rows]}),
-            author_keys=sorted(self._author_keys[a] for a in authors),
+            authors=sorted(masked(self._author_keys[a]) or "" for a in authors),
             first=_when(float(dated.min())) if len(dated) else None,
             last=_when(float(dated.max())) if len(dated) else None,
             evidence=evidence,
@@ -366,12 +366,13 @@ class CampaignScan:
         src: list[np.ndarray] = []
         dst: list[np.ndarray] = []
         weights = np.array([(2 * i + 1) for i in range(self.rows)], dtype=np.uint64) * _MIX[1]
-        for band in range(self.bands):
+        sig_ids = self._ids.array()[rows_of]  # ties in a bucket go by comment id: any input
+        for band in range(self.bands):  # order gives the same clusters
             part = sigs[:, band * self.rows : (band + 1) * self.rows].astype(np.uint64)
             with np.errstate(over="ignore"):
                 keys = (part * weights[None, :]).sum(axis=1, dtype=np.uint64)
                 keys ^= part[:, 0] * _MIX[2]
-            order = np.argsort(keys, kind="stable")
+            order = np.lexsort((sig_ids, keys))
             ordered = keys[order]
             cut = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
             starts = np.concatenate(([0], cut))
@@ -465,7 +466,7 @@ class CampaignScan:
             shared = {"kind": kind, "hash": identity_hash(kind, value)}
             if kind == "email":
                 shared["masked"] = masked(value) or ""
-            members = tuple(int(i) for i in self._ids.array()[row_array])
+            members = tuple(sorted(int(i) for i in self._ids.array()[row_array]))
             found = by_members.get(members)
             if found is not None:  # the same comments share an e-mail and an address
                 found.evidence["shared"].append(shared)
@@ -635,7 +636,7 @@ def describe(conn: Any, clusters: Sequence[Cluster]) -> list[CampaignView]:
                 size=len(cl.members),
                 members=cl.members,
                 threads=cl.threads,
-                authors=[masked(k) or "" for k in cl.author_keys],
+                authors=cl.authors,
                 first=cl.first,
                 last=cl.last,
                 evidence=cl.evidence,
