@@ -18,7 +18,7 @@ from rich.text import Text
 from cli.console import make_console, plain
 from cli.context import state
 from cli.safe_text import safe_json
-from threads.analysis.campaigns import CampaignView, campaigns_data
+from threads.analysis.campaigns import CampaignView, campaigns_data, evidence_text
 from threads.analysis.manifest import parse_bound
 from threads.moderation.campaigns import CampaignQuery, list_campaigns
 
@@ -41,8 +41,10 @@ def campaigns(
         None, "--since", help="Members posted on or after this date (YYYY-MM-DD or ISO time)."
     ),
     kind: Kind | None = typer.Option(
-        None, "--kind", help="Only this kind: dup (near-duplicate texts), burst (first-time "
-        "authors piling onto a thread), alias (one e-mail or address, several names)."
+        None,
+        "--kind",
+        help="Only this kind: dup (near-duplicate texts), burst (first-time "
+        "authors piling onto a thread), alias (one e-mail or address, several names).",
     ),
     fmt: Format = typer.Option(Format.RICH, "--format", "-f", help="Output format."),
 ) -> None:
@@ -90,29 +92,11 @@ def _panel_title(view: CampaignView) -> Text:
 
 
 def evidence_line(view: CampaignView) -> str:
-    """The evidence of a campaign in one line of plain words (no e-mail address)."""
-    e = view.evidence
-    span = ""
+    """The evidence of a campaign and its time span in one line (no e-mail address)."""
+    what = evidence_text(view.kind, view.evidence)
     if view.first and view.last:
-        span = f"{view.first:%Y-%m-%d %H:%M} to {view.last:%Y-%m-%d %H:%M}"
-    if view.kind == "dup":
-        what = (
-            f"similarity {e.get('similarity_min')} to {e.get('similarity_mean')} (mean), "
-            f"threshold {e.get('threshold')}"
-        )
-    elif view.kind == "burst":
-        what = (
-            f"{e.get('first_time_authors')} first-time authors within "
-            f"{int(e.get('window_seconds', 0)) // 60} minutes; the thread's rate predicts "
-            f"{e.get('expected')}"
-        )
-    else:
-        shared = ", ".join(
-            f"{s['kind']} {s.get('masked') or ''} #{s['hash']}".replace("  ", " ")
-            for s in e.get("shared", [])
-        )
-        what = f"names {', '.join(e.get('names', []))}; shared {shared}"
-    return f"{what}; {span}" if span else what
+        return f"{what}; {view.first:%Y-%m-%d %H:%M} to {view.last:%Y-%m-%d %H:%M}"
+    return what
 
 
 __all__ = ["campaigns", "evidence_line"]

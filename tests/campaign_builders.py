@@ -116,7 +116,13 @@ def build_corpus(seed: int = 7, threads: int = 12, ordinary: int = 1500) -> Corp
         opened = START + timedelta(days=3 * (thread - 1))
         when = opened + timedelta(hours=min(rng.expovariate(1 / 72), 24 * 40))
         name = rng.choice(regulars)
-        add(thread, name, when, ordinary_text(thread), email=f"{name.lower().replace(' ', '.')}@x.example")
+        add(
+            thread,
+            name,
+            when,
+            ordinary_text(thread),
+            email=f"{name.lower().replace(' ', '.')}@x.example",
+        )
 
     # near-duplicate campaigns: light, medium and heavy rewrites, across threads and authors
     dup_groups: list[set[int]] = []
@@ -126,7 +132,9 @@ def build_corpus(seed: int = 7, threads: int = 12, ordinary: int = 1500) -> Corp
         for k in range(6):
             thread = rng.randrange(1, threads + 1)
             when = START + timedelta(days=10 + n, hours=k * 3 + rng.random())
-            group.add(add(thread, f"Campaigner {n}-{k}", when, rewrite(message, share, vocabulary, rng)))
+            group.add(
+                add(thread, f"Campaigner {n}-{k}", when, rewrite(message, share, vocabulary, rng))
+            )
         dup_groups.append(group)
     corpus.truth["dup"] = dup_groups
 

@@ -120,7 +120,9 @@ def test_api_lists_and_acts_on_a_campaign(
     for comment_id in campaign["members"]:
         assert get_comment(engine, comment_id).status is CommentStatus.SPAM
         [event] = events(engine, comment_id)
-        assert event.extra["campaign"] == campaign["id"] and event.reason == "one person, three names"
+        assert (
+            event.extra["campaign"] == campaign["id"] and event.reason == "one person, three names"
+        )
     stale = client.post(
         url, json={**body, "members": campaign["members"][:-1]}, headers=Keys.header(keys.moderator)
     )
@@ -196,3 +198,24 @@ def test_console_campaigns_need_a_moderator(
     _sign_in(client, Role.VIEWER)
     page = client.get("/console/campaigns")
     assert page.status_code == 403
+
+
+def test_corpus_report_has_a_campaigns_section_in_every_format(
+    db_url: str, loaded: dict[int, int]
+) -> None:
+    base = ("report", "--all", "--status", "all", "--no-terms")
+    as_json = _run(db_url, *base, "--format", "json")
+    assert as_json.exit_code == 0, as_json.output
+    section = json.loads(as_json.output)["campaigns"]
+    assert section["computed"] and section["counts"]["alias"] == 2
+    assert section["counts"]["dup"] >= 1 and section["counts"]["burst"] >= 2
+    assert len(section["rows"]) == 10 and section["comments"] >= 40
+    assert not re.search(r"[\w.]@", json.dumps(section))
+    markdown = _run(db_url, *base, "--format", "markdown")
+    assert "## Campaigns" in markdown.output
+    assert "| campaign | comments | threads | authors |" in markdown.output
+    rich = _run(db_url, *base, "--anonymize")
+    assert "Campaigns" in rich.output and "first-time authors within 60 minutes" in rich.output
+    assert "patriot joe" not in rich.output.lower()
+    skipped = _run(db_url, *base, "--format", "json", "--no-campaigns")
+    assert json.loads(skipped.output)["campaigns"]["computed"] is False

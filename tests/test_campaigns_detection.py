@@ -41,7 +41,9 @@ def test_batched_signatures_equal_datasketch_minhash() -> None:
     perms = c.permutations()
     sigs = c.signatures(hashes, perms)
     for doc, row in zip(hashes, sigs, strict=True):
-        m = MinHash(num_perm=c.NUM_PERM, hashfunc=c.shingle_hash, permutations=perms, scheme="affine32")
+        m = MinHash(
+            num_perm=c.NUM_PERM, hashfunc=c.shingle_hash, permutations=perms, scheme="affine32"
+        )
         m.update_batch([tuple(doc[i : i + 3]) for i in range(len(doc) - 2)])
         assert np.array_equal(m.hashvalues, row)
 
@@ -100,8 +102,14 @@ def test_since_keeps_earlier_comments_as_context_only(corpus: Corpus) -> None:
 def test_one_author_repeating_in_one_thread_is_not_a_campaign() -> None:
     text = "Buy the best shoes at discount prices today only on our great website now"
     facts = [
-        c.CommentFacts(id=i, thread_id=1, author_key="spammer", author_name="Spammer",
-                       posted_at=None, body=text)
+        c.CommentFacts(
+            id=i,
+            thread_id=1,
+            author_key="spammer",
+            author_name="Spammer",
+            posted_at=None,
+            body=text,
+        )
         for i in range(1, 6)
     ]
     assert c.find_clusters(facts) == []
@@ -113,8 +121,14 @@ def test_one_author_repeating_in_one_thread_is_not_a_campaign() -> None:
 
 def test_short_comments_are_not_compared() -> None:
     facts = [
-        c.CommentFacts(id=i, thread_id=i, author_key=f"a{i}", author_name=f"A{i}",
-                       posted_at=None, body="Great article, thanks!")
+        c.CommentFacts(
+            id=i,
+            thread_id=i,
+            author_key=f"a{i}",
+            author_name=f"A{i}",
+            posted_at=None,
+            body="Great article, thanks!",
+        )
         for i in range(1, 20)
     ]
     assert c.find_clusters(facts) == []

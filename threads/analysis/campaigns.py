@@ -182,7 +182,7 @@ class _WordHashes:
 
 def _shingle_values(w0: np.ndarray, w1: np.ndarray, w2: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):
-        s = w0 * _MIX[0] + w1 * _MIX[1] + w2 * _MIX[2]
+        s: Any = w0 * _MIX[0] + w1 * _MIX[1] + w2 * _MIX[2]
     return ((s ^ (s >> np.uint64(32))) & _MASK32).astype(np.uint32)
 
 
@@ -527,7 +527,9 @@ class _Column:
         return self._array
 
 
-def find_clusters(comments: Iterable[CommentFacts], settings: Settings | None = None) -> list[Cluster]:
+def find_clusters(
+    comments: Iterable[CommentFacts], settings: Settings | None = None
+) -> list[Cluster]:
     """Every campaign cluster among ``comments``."""
     return CampaignScan(settings).add_all(comments).clusters()
 
@@ -577,13 +579,19 @@ def scan_database(
     *,
     site_id: int | None = None,
     thread_ids: Sequence[int] | None = None,
+    statuses: Sequence[str] | None = None,
+    until: datetime | None = None,
     settings: Settings | None = None,
 ) -> list[Cluster]:
-    """The clusters among the comments of a site (or threads, or all), streamed from ``conn``."""
+    """The clusters among the comments of a site (or threads, or all; of ``statuses``, posted
+    before ``until``), streamed from ``conn``."""
     from threads.db.queries import campaigns as q
 
     scan = CampaignScan(settings)
-    for r in q.stream_comments(conn, site_id=site_id, thread_ids=thread_ids):
+    rows = q.stream_comments(
+        conn, site_id=site_id, thread_ids=thread_ids, statuses=statuses, until=until
+    )
+    for r in rows:
         scan.add(
             CommentFacts(
                 id=r.id,
@@ -648,9 +656,75 @@ def describe(conn: Any, clusters: Sequence[Cluster]) -> list[CampaignView]:
 
 
 def campaigns_data(views: Sequence[CampaignView]) -> dict[str, Any]:
-    """The campaigns as JSON-ready data (``threads campaigns --format json``, ``GET /api/campaigns``):
-    counts per kind, then each campaign."""
+    """The campaigns as JSON-ready data (``threads campaigns --format json`` and
+    ``GET /api/campaigns``): counts per kind, then each campaign."""
     from threads.analysis.data import to_jsonable
 
     counts = {k: sum(1 for v in views if v.kind == k) for k in KINDS}
     return {"counts": counts, "campaigns": [to_jsonable(v) for v in views]}
+
+
+def evidence_text(kind: str, evidence: dict[str, Any], *, names: bool = True) -> str:
+    """A cluster's evidence in one line of plain words (an e-mail only masked and hashed);
+    ``names=False`` leaves out the alias names (a report with pseudonyms)."""
+    e = evidence
+    if kind == "dup":
+        return (
+            f"similarity {e.get('similarity_min')} (lowest) to {e.get('similarity_mean')} "
+            f"(mean) with the first member, threshold {e.get('threshold')}"
+        )
+    if kind == "burst":
+        return (
+            f"{e.get('first_time_authors')} first-time authors within "
+            f"{int(e.get('window_seconds', 0)) // 60} minutes; the thread's usual rate "
+            f"predicts {e.get('expected')}"
+        )
+    shared = ", ".join(
+        " ".join(x for x in (s["kind"], s.get("masked") or "", f"#{s['hash']}") if x)
+        for s in e.get("shared", [])
+    )
+    who = f"names {', '.join(e.get('names', []))}" if names else f"{len(e.get('names', []))} names"
+    return f"{who} share {shared}"
+
+
+#: campaigns listed in a report (the counts cover all)
+REPORT_ROWS = 10
+
+
+def campaign_summary(conn: Any, ctx: Any) -> Any:
+    """The report's campaigns section over the selection of ``ctx`` (an analysis Context):
+    its threads or site, statuses and dates."""
+    from threads.analysis.common import excerpt
+    from threads.analysis.data import CampaignRow, CampaignSummary
+
+    if not ctx.request.campaigns:
+        return CampaignSummary(counts={}, comments=0, rows=[], computed=False)
+    sel = ctx.selection
+    clusters = scan_database(
+        conn,
+        site_id=sel.site_id,
+        thread_ids=sel.thread_ids,
+        statuses=sel.statuses,
+        until=sel.until,
+        settings=Settings(since=sel.since),
+    )
+    counts = {k: sum(1 for cl in clusters if cl.kind == k) for k in KINDS}
+    members = {m for cl in clusters for m in cl.members}
+    shown = sorted(clusters, key=lambda cl: (-len(cl.members), cl.id))[:REPORT_ROWS]
+    rows = []
+    for view in describe(conn, shown):
+        sample = view.samples[0].excerpt if view.samples else ""
+        rows.append(
+            CampaignRow(
+                id=view.id,
+                kind=view.kind,
+                comments=view.size,
+                threads=len(view.threads),
+                authors=len(view.authors),
+                first=view.first,
+                last=view.last,
+                evidence=evidence_text(view.kind, view.evidence, names=not ctx.request.anonymize),
+                sample=excerpt(sample, 100),
+            )
+        )
+    return CampaignSummary(counts=counts, comments=len(members), rows=rows)

@@ -14,9 +14,9 @@ from litestar.params import JSONBody, Parameter
 from msgspec import Meta
 from sqlalchemy.engine import Engine
 
+from threads.analysis.campaigns import campaigns_data
 from threads.api import auth
 from threads.api.deps import SiteParam, problems
-from threads.analysis.campaigns import campaigns_data
 from threads.keys import Principal
 from threads.moderation.campaigns import (
     MAX_MEMBERS,
@@ -25,6 +25,7 @@ from threads.moderation.campaigns import (
     list_campaigns,
 )
 from threads.schemas import BulkItem, BulkResponse, Id, Reason
+
 
 class CampaignActionRequest(msgspec.Struct, forbid_unknown_fields=True):
     """The campaign's members as listed (its id is their hash), the waiting members to act on

@@ -16,6 +16,8 @@ from anyio import to_thread
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
+from threads.analysis.campaigns import KINDS
+from threads.analysis.manifest import parse_bound
 from threads.api.console import (
     BULK_REPORTED,
     PREFIX,
@@ -27,8 +29,6 @@ from threads.api.console import (
     _signin,
     _take_flash,
 )
-from threads.analysis.campaigns import KINDS
-from threads.analysis.manifest import parse_bound
 from threads.db import session_scope
 from threads.errors import InvalidInput, ThreadsError
 from threads.models import Role

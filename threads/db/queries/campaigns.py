@@ -4,10 +4,11 @@ the shown facts of a cluster's members."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 
 from threads.models import Article, Comment, CommentKind, Thread
 
@@ -19,11 +20,17 @@ STREAM_ROWS = 5000
 
 
 def stream_comments(
-    conn: Connection, *, site_id: int | None = None, thread_ids: Sequence[int] | None = None
-) -> Iterator[Row[Any]]:
-    """Every comment (people's comments, not purged) of the site or threads, as rows of id,
-    thread_id, author_key, author_name, author_email, address, client_hash, posted_at, body,
-    body_format; streamed from the server in batches, in no particular order."""
+    conn: Connection,
+    *,
+    site_id: int | None = None,
+    thread_ids: Sequence[int] | None = None,
+    statuses: Sequence[str] | None = None,
+    until: datetime | None = None,
+) -> Iterator[Any]:
+    """Every comment (people's comments, not purged) of the site or threads (in ``statuses``,
+    posted before ``until`` when given), as rows of id, thread_id, author_key, author_name,
+    author_email, address, client_hash, posted_at, body, body_format; streamed from the server
+    in batches, in no particular order."""
     c = comment_t.c
     stmt = sa.select(
         c.id,
@@ -39,6 +46,10 @@ def stream_comments(
     ).where(c.kind == CommentKind.COMMENT.value, c.purged.is_(False))
     if thread_ids is not None:
         stmt = stmt.where(c.thread_id.in_(list(thread_ids)))
+    if statuses is not None:
+        stmt = stmt.where(c.status.in_(list(statuses)))
+    if until is not None:
+        stmt = stmt.where(c.posted_at < until)
     if site_id is not None:
         t, a = thread_t.c, article_t.c
         stmt = stmt.where(
@@ -50,11 +61,11 @@ def stream_comments(
     yield from result
 
 
-def member_rows(conn: Connection, ids: Sequence[int]) -> list[Row[Any]]:
+def member_rows(conn: Connection, ids: Sequence[int]) -> list[Any]:
     """The comments ``ids`` with their thread's title, in id order: id, thread_id, title,
     author_name, author_key, posted_at, status, version, body, body_format."""
     c, t, a = comment_t.c, thread_t.c, article_t.c
-    out: list[Row[Any]] = []
+    out: list[Any] = []
     for start in range(0, len(ids), 500):
         chunk = list(ids[start : start + 500])
         stmt = (
