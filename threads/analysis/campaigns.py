@@ -171,12 +171,12 @@ class _WordHashes:
         cache = self.cache
         if len(cache) > WORD_CACHE:
             cache.clear()
-        out = []
-        for w in words:
-            h = cache.get(w)
-            if h is None:
-                h = cache[w] = sha1_hash32(w.encode("utf-8"))
-            out.append(h)
+        out: list[Any] = list(map(cache.get, words))  # one C loop; misses are rare
+        if None in out:
+            for i, h in enumerate(out):
+                if h is None:
+                    word = words[i]
+                    out[i] = cache[word] = sha1_hash32(word.encode("utf-8"))
         return out
 
 
@@ -358,7 +358,7 @@ class CampaignScan:
         self._flush()
         if not self._sig_chunks:
             return []
-        sigs = np.vstack(self._sig_chunks)
+        sigs = _stack(self._sig_chunks)
         self._sig_chunks = [sigs]
         rows_of = self._dup_rows.array()
         n = len(sigs)
@@ -494,6 +494,20 @@ def _dense_runs(times: list[float], window: float, least: int) -> Iterator[tuple
                 run = (i, j + 1)
     if run is not None:
         yield run
+
+
+def _stack(chunks: list[np.ndarray]) -> np.ndarray:
+    """The chunks as one array, each chunk freed once copied (np.vstack would hold both: twice
+    the signatures' memory at the peak)."""
+    if len(chunks) == 1:
+        return chunks[0]
+    out = np.empty((sum(len(c) for c in chunks), chunks[0].shape[1]), dtype=chunks[0].dtype)
+    at = 0
+    while chunks:
+        chunk = chunks.pop(0)
+        out[at : at + len(chunk)] = chunk
+        at += len(chunk)
+    return out
 
 
 def _when(epoch: float) -> datetime:
