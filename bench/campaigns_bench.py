@@ -2,11 +2,12 @@
 
 Not a test. Comments are generated one at a time (never held in a list, never ORM objects):
 ordinary comments are 8 to 60 words drawn with natural (Zipf) frequencies from the words of
-the labelled fixtures, by 50,000 regular authors over 2,000 threads and a year; every 1,000th comment starts a
-planted campaign (a message rewritten with 3 % of its words replaced by 8 authors on 8 threads),
-and there are planted bursts and aliases, so precision and recall are printed too. With --db
-URL, the comments of that database are streamed from it instead (`threads.analysis.campaigns
-.scan_database`).
+the labelled fixtures, by 50,000 regular authors over 2,000 threads and a year. Every 1,000th
+comment starts a planted campaign of 8 comments: a near-duplicate message (three fixture
+sentences with 3 % of their words replaced, on 8 threads), a burst of first-time authors on one
+thread within 35 minutes, or one e-mail under 8 names; precision and recall are printed too.
+With --db URL, the comments of that database are streamed from it instead
+(`threads.analysis.campaigns.scan_database`).
 
 Peak memory is the process's maximum resident set size (resource.getrusage), which includes
 the interpreter and the imported libraries (printed before the scan as the baseline).
@@ -101,7 +102,8 @@ class Generated:
         thread = rng.randrange(THREADS)
         for k in range(8):
             words = message.split()
-            body = " ".join(rng.choice(self.vocabulary) if rng.random() < 0.03 else w for w in words)
+            vocab = self.vocabulary
+            body = " ".join(rng.choice(vocab) if rng.random() < 0.03 else w for w in words)
             if kind != "dup":
                 body = " ".join(rng.choices(self.vocabulary, cum_weights=self.cum_weights, k=30))
             name = f"{kind} {at} {k}"
