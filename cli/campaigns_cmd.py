@@ -85,10 +85,14 @@ def campaigns(
 def _panel_title(view: CampaignView) -> Text:
     title = Text(f"{view.id}", style="bold")
     title.append(
-        f"  {view.size} comments, {len(view.authors)} authors, {len(view.threads)} threads, "
-        f"{len(view.pending)} waiting"
+        f"  {_n(view.size, 'comment')}, {_n(len(view.authors), 'author')}, "
+        f"{_n(len(view.threads), 'thread')}, {len(view.pending)} waiting"
     )
     return title
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def evidence_line(view: CampaignView) -> str:

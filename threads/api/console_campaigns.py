@@ -9,11 +9,12 @@ the cluster's members as shown, so an action on a cluster that has changed since
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from anyio import to_thread
 from litestar import Request, get, post
+from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
 from threads.analysis.campaigns import KINDS
@@ -91,7 +92,9 @@ async def campaigns_page(request: Request[Any, Any, Any]) -> Template | Redirect
 
 
 @post("/campaigns/{campaign:str}", status_code=303)
-async def campaign_action(request: Request[Any, Any, Any], campaign: str) -> Redirect | Template:
+async def campaign_action(
+    request: Request[Any, Any, Any], campaign: Annotated[str, Parameter(max_length=40)]
+) -> Redirect | Template:
     """Reject or spam the ticked waiting members (``pick`` = ``id:version``) of one campaign."""
     form = await request.form()
     engine = request.app.state.engine
@@ -110,7 +113,7 @@ async def campaign_action(request: Request[Any, Any, Any], campaign: str) -> Red
         try:
             results = act_on_campaign(
                 engine,
-                campaign[:40],
+                campaign,
                 _members(str(form.get("members") or "")),
                 _picked([str(p) for p in form.getall("pick", [])]),
                 action,
@@ -119,7 +122,7 @@ async def campaign_action(request: Request[Any, Any, Any], campaign: str) -> Red
                 reason=str(form.get("reason") or "") or None,
             )
         except ThreadsError as exc:
-            _flash(request, error=f"campaign {campaign[:40]}: {exc}")
+            _flash(request, error=f"campaign {campaign}: {exc}")
             return Redirect(back, status_code=303)
         failed = [r for r in results if not r.ok]
         _flash(
