@@ -5,6 +5,7 @@ versions)."""
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from collections.abc import Iterator
@@ -201,7 +202,7 @@ def test_console_campaigns_need_a_moderator(
 
 
 def test_corpus_report_has_a_campaigns_section_in_every_format(
-    db_url: str, loaded: dict[int, int]
+    db_url: str, corpus: Corpus, loaded: dict[int, int]
 ) -> None:
     base = ("report", "--all", "--status", "all", "--no-terms")
     as_json = _run(db_url, *base, "--format", "json")
@@ -219,3 +220,9 @@ def test_corpus_report_has_a_campaigns_section_in_every_format(
     assert "patriot joe" not in rich.output.lower()
     skipped = _run(db_url, *base, "--format", "json", "--no-campaigns")
     assert json.loads(skipped.output)["campaigns"]["computed"] is False
+    table = _run(db_url, *base, "--format", "csv")
+    rows = list(csv.DictReader(line for line in table.output.splitlines() if line[:2] != "# "))
+    alias = sorted(_planted(corpus, loaded, "alias")[0])
+    marked = {int(r["comment_id"]): r["campaigns"] for r in rows}
+    assert all(marked[i].startswith("alias-") for i in alias)
+    assert sum(1 for v in marked.values() if v) == section["comments"]

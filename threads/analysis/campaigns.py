@@ -705,6 +705,31 @@ def evidence_text(kind: str, evidence: dict[str, Any], *, names: bool = True) ->
 REPORT_ROWS = 10
 
 
+def _report_clusters(conn: Any, ctx: Any) -> list[Cluster]:
+    """The clusters among the comments a report counts (its threads or site, statuses, dates)."""
+    sel = ctx.selection
+    return scan_database(
+        conn,
+        site_id=sel.site_id,
+        thread_ids=sel.thread_ids,
+        statuses=sel.statuses,
+        until=sel.until,
+        settings=Settings(since=sel.since),
+    )
+
+
+def campaign_membership(conn: Any, ctx: Any) -> dict[int, list[str]]:
+    """Comment id -> the ids of the campaigns it belongs to (the report's CSV column); empty
+    when the report was asked without campaigns."""
+    if not ctx.request.campaigns:
+        return {}
+    out: dict[int, list[str]] = defaultdict(list)
+    for cl in _report_clusters(conn, ctx):
+        for m in cl.members:
+            out[m].append(cl.id)
+    return dict(out)
+
+
 def campaign_summary(conn: Any, ctx: Any) -> Any:
     """The report's campaigns section over the selection of ``ctx`` (an analysis Context):
     its threads or site, statuses and dates."""
@@ -713,15 +738,7 @@ def campaign_summary(conn: Any, ctx: Any) -> Any:
 
     if not ctx.request.campaigns:
         return CampaignSummary(counts={}, comments=0, rows=[], computed=False)
-    sel = ctx.selection
-    clusters = scan_database(
-        conn,
-        site_id=sel.site_id,
-        thread_ids=sel.thread_ids,
-        statuses=sel.statuses,
-        until=sel.until,
-        settings=Settings(since=sel.since),
-    )
+    clusters = _report_clusters(conn, ctx)
     counts = {k: sum(1 for cl in clusters if cl.kind == k) for k in KINDS}
     members = {m for cl in clusters for m in cl.members}
     shown = sorted(clusters, key=lambda cl: (-len(cl.members), cl.id))[:REPORT_ROWS]
