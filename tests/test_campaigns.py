@@ -226,3 +226,21 @@ def test_corpus_report_has_a_campaigns_section_in_every_format(
     marked = {int(r["comment_id"]): r["campaigns"] for r in rows}
     assert all(marked[i].startswith("alias-") for i in alias)
     assert sum(1 for v in marked.values() if v) == section["comments"]
+
+
+def test_api_takes_a_naive_since_as_utc(
+    client: TestClient[Any], engine: Engine, loaded: dict[int, int]
+) -> None:
+    keys: Keys = make_keys(engine)
+    naive = client.get(
+        "/api/campaigns",
+        params={"since": "2014-11-12T00:00:00", "kind": "alias"},
+        headers=Keys.header(keys.viewer),
+    )
+    aware = client.get(
+        "/api/campaigns",
+        params={"since": "2014-11-12T00:00:00Z", "kind": "alias"},
+        headers=Keys.header(keys.viewer),
+    )
+    assert naive.status_code == 200, naive.text
+    assert naive.json() == aware.json()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
@@ -23,7 +23,7 @@ from threads.analysis.campaigns import (
     describe,
     scan_database,
 )
-from threads.errors import Conflict, InvalidInput
+from threads.errors import Conflict, InvalidInput, refuse_nul
 from threads.models import Role
 from threads.moderation import lifecycle
 from threads.moderation.audit import Actor
@@ -38,9 +38,23 @@ MAX_MEMBERS = 1000
 
 @dataclass(frozen=True)
 class CampaignQuery:
+    """Which campaigns: of a site (its key), with members posted at or after ``since`` (a naive
+    time is UTC), of one kind."""
+
     site: str | None = None
     since: datetime | None = None
     kind: str | None = None
+
+    def __post_init__(self) -> None:
+        refuse_nul(self.site, "site")
+        when = self.since
+        if when is not None:
+            if when.tzinfo is None:  # a naive time is UTC, as the database takes it
+                when = when.replace(tzinfo=UTC)
+            try:  # a time whose UTC value falls outside the years 1-9999 cannot be compared
+                object.__setattr__(self, "since", when.astimezone(UTC))
+            except OverflowError:
+                raise InvalidInput(f"since {when} is out of range", field="since") from None
 
 
 def parse_kind(kind: str | None, field: str = "kind") -> str | None:
