@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "snapshot": ("cli.snapshot_cmd", "snapshot"),
     "author": ("cli.authors_cmd", "app"),
     "authors": ("cli.authors_cmd", "authors"),
+    "campaigns": ("cli.campaigns_cmd", "campaigns"),
     "export": ("cli.export_cmd", "export_cmd"),
     "ingest": ("cli.ingest_cmd", "ingest"),
     "imports": ("cli.imports_cmd", "imports"),

@@ -21,6 +21,7 @@ from rich.tree import Tree
 
 from cli.safe_text import safe_text, visible
 from threads.analysis.data import (
+    CampaignSummary,
     CommentNode,
     CorpusReport,
     Manifest,
@@ -487,7 +488,40 @@ def _rich_corpus(report: CorpusReport, console: Console) -> None:
                 style="dim",
             )
         )
+    _rich_campaigns(report.campaigns, console)
     _rich_moderation(report.moderation, console)
+
+
+def _campaign_counts(c: CampaignSummary) -> str:
+    kinds = ", ".join(f"{n} {kind}" for kind, n in c.counts.items())
+    return f"{kinds}; {c.comments:,} comments in at least one"
+
+
+def _rich_campaigns(c: CampaignSummary, console: Console) -> None:
+    if not c.computed:
+        return
+    _section(console, "Campaigns")
+    if not c.rows:
+        console.print("No campaigns found (near-duplicates, bursts, aliases).")
+        return
+    console.print(Text(_campaign_counts(c), style="dim"))
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("campaign", no_wrap=True)
+    table.add_column("comments", justify="right")
+    table.add_column("threads", justify="right")
+    table.add_column("authors", justify="right")
+    table.add_column("evidence and sample", overflow="fold", ratio=1)
+    for row in c.rows:
+        span = f"{when(row.first)} to {when(row.last)}" if row.first else ""
+        detail = safe_text(row.evidence)
+        if span:
+            detail.append(f"; {span}")
+        if row.sample:
+            detail.append("\n“", style="dim")
+            detail.append_text(safe_text(row.sample, "dim"))
+            detail.append("”", style="dim")
+        table.add_row(row.id, f"{row.comments:,}", f"{row.threads:,}", f"{row.authors:,}", detail)
+    console.print(table)
 
 
 def _rich_manifest(m: Manifest, console: Console) -> None:
@@ -725,5 +759,32 @@ def _md_corpus(r: CorpusReport) -> list[str]:
         )
     else:
         lines.append("No dated comments.")
+    lines += _md_campaigns(r.campaigns)
     lines += _md_moderation(r.moderation)
+    return lines
+
+
+def _md_campaigns(c: CampaignSummary) -> list[str]:
+    if not c.computed:
+        return []
+    lines = ["", "## Campaigns", ""]
+    if not c.rows:
+        return [*lines, "No campaigns found (near-duplicates, bursts, aliases)."]
+    lines += [f"- {md(_campaign_counts(c))}", ""]
+    lines += _md_table(
+        ["campaign", "comments", "threads", "authors", "first", "last", "evidence", "sample"],
+        (
+            [
+                row.id,
+                str(row.comments),
+                str(row.threads),
+                str(row.authors),
+                when(row.first),
+                when(row.last),
+                md(row.evidence),
+                md(row.sample),
+            ]
+            for row in c.rows
+        ),
+    )
     return lines

@@ -86,6 +86,12 @@ def report(
     terms: bool = typer.Option(
         True, "--terms/--no-terms", help="Compute distinctive terms per topic (log-odds)."
     ),
+    campaigns: bool = typer.Option(
+        True,
+        "--campaigns/--no-campaigns",
+        help="Find campaigns (near-duplicates, bursts, aliases) for a summary's Campaigns "
+        "section (see `threads campaigns`).",
+    ),
     full_body: bool = typer.Option(
         False, "--full-body", help="CSV: the whole body instead of a 200-character excerpt."
     ),
@@ -118,6 +124,7 @@ def report(
         codebook=codebook,
         generated_at=app_state.settings.generated_at(),
         terms=terms,
+        campaigns=campaigns,
     )
     if fmt is Format.CSV:
         records, manifest = comment_table(engine, request, full_body=full_body)

@@ -520,6 +520,7 @@ def _body_routes(client: TestClient[Any], seed: Seed) -> list[tuple[str, str]]:
         "comment_id": seed.by_status["pending"],
         "site": "example.org",
         "author": "a0@example.org",
+        "campaign": "dup-000000000000",
     }
     routes = []
     for path, item in client.get("/schema/openapi.json").json()["paths"].items():

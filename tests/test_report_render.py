@@ -184,6 +184,7 @@ def test_report_csv_uses_the_one_csv_writer(engine: Engine, built: Built) -> Non
             ";".join(f"{s:.4f}" for s in forged.scores),
             "-0.5000",
             "@SUM(A1)\rnext",
+            "",
         ]
     )
     assert ",'=HYPERLINK(1)," in row and '"\'@SUM(A1)\rnext"' in row and ",-0.5000," in row

@@ -71,6 +71,8 @@ class ReportQuery:
     events: int = 10
     #: compute distinctive terms (log-odds) for each topic
     terms: bool = True
+    #: find campaigns (near-duplicates, bursts, aliases) among the counted comments
+    campaigns: bool = True
 
 
 @dataclass

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from threads.analysis.campaigns import campaign_summary
 from threads.analysis.common import (
     Context,
     build_manifest,
@@ -130,6 +131,7 @@ def build_corpus_report(
         pingbacks=pingbacks,
         moderation=moderation,
         manifest=manifest,
+        campaigns=campaign_summary(conn, ctx),
     )
 
 

@@ -254,6 +254,34 @@ class DayCount:
 
 
 @dataclass
+class CampaignRow:
+    """One campaign in the report: its size and reach, the evidence in words, one sample."""
+
+    id: str
+    kind: str
+    comments: int
+    threads: int
+    authors: int
+    first: datetime | None
+    last: datetime | None
+    evidence: str
+    sample: str
+
+
+@dataclass
+class CampaignSummary:
+    """Clusters of comments that look organised (``threads campaigns``), among the counted
+    comments: how many of each kind, and the largest ones."""
+
+    counts: dict[str, int]
+    #: comments in at least one campaign
+    comments: int
+    rows: list[CampaignRow]
+    #: False when the report was made with --no-campaigns
+    computed: bool = True
+
+
+@dataclass
 class CorpusReport:
     """A summary over many threads (no per-comment listing)."""
 
@@ -270,6 +298,9 @@ class CorpusReport:
     pingbacks: int
     moderation: ModerationSummary
     manifest: Manifest
+    campaigns: CampaignSummary = field(
+        default_factory=lambda: CampaignSummary(counts={}, comments=0, rows=[], computed=False)
+    )
     kind: str = "corpus"
 
 

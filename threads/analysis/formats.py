@@ -95,12 +95,14 @@ CSV_COLUMNS = [
     "scores",
     "sentiment",
     "body",
+    "campaigns",
 ]
 
 
 def report_csv(records: Iterable[CommentRecord], manifest: Manifest) -> Iterator[str]:
     """The per-comment table as CSV text chunks: a header row, one row per comment (topics
-    and their scores ";"-separated, in the same order), then the manifest as "#" lines."""
+    and their scores ";"-separated, in the same order; the campaigns it belongs to
+    ";"-separated), then the manifest as "#" lines."""
     chunk = [format_row(CSV_COLUMNS)]
     for r in records:
         chunk.append(
@@ -118,6 +120,7 @@ def report_csv(records: Iterable[CommentRecord], manifest: Manifest) -> Iterator
                     ";".join(f"{s:.4f}" for s in r.scores),
                     None if r.sentiment is None else f"{r.sentiment:.4f}",
                     r.body,
+                    ";".join(r.campaigns),
                 ]
             )
         )

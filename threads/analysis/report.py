@@ -6,13 +6,14 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
+from threads.analysis.campaigns import campaign_membership
 from threads.analysis.common import (
     Context,
     ReportQuery,
@@ -152,6 +153,8 @@ class CommentRecord:
     scores: list[float]
     sentiment: float | None
     body: str
+    #: the campaigns (``threads campaigns`` ids) the comment belongs to
+    campaigns: list[str] = field(default_factory=list)
 
 
 def comment_table(
@@ -171,6 +174,7 @@ def comment_table(
             label_versions=q.label_versions(conn, ctx.selection),
             languages=language_mix(conn, ctx.selection),
         )
+        membership = campaign_membership(conn, ctx)
 
     def records() -> Iterator[CommentRecord]:
         with engine.connect() as conn:
@@ -195,6 +199,7 @@ def comment_table(
                         scores=[round(float(x.score), 4) for x in mine],
                         sentiment=None if row.sentiment is None else round(row.sentiment, 4),
                         body=body if full_body else excerpt(body, 200),
+                        campaigns=membership.get(row.id, []),
                     )
 
     return records(), manifest

@@ -21,6 +21,7 @@ from threads.api.access_log import install_redaction
 from threads.api.audit_routes import AuditController
 from threads.api.authors_routes import AuthorActionController, AuthorController
 from threads.api.body import BoundedJsonRequest
+from threads.api.campaigns_routes import CampaignController
 from threads.api.comments_routes import CommentController
 from threads.api.console import TEMPLATES, console_routers, session_middleware
 from threads.api.deps import DEPENDENCIES
@@ -124,6 +125,7 @@ def create_app(settings: Settings) -> Litestar:
             AuthorActionController,
             PolicyController,
             SnapshotController,
+            CampaignController,
             *_optional_controllers(),
         ],
     )

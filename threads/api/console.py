@@ -661,6 +661,7 @@ def console_routers(settings: Settings) -> list[Any]:
         ResponseHeader(name="Cache-Control", value="no-store"),
     ]
     from threads.api.console_authors import AUTHOR_PAGES  # it builds on this module's helpers
+    from threads.api.console_campaigns import CAMPAIGN_PAGES
 
     pages = Router(
         path=PREFIX,
@@ -674,6 +675,7 @@ def console_routers(settings: Settings) -> list[Any]:
             thread_page,
             change_thread,
             *AUTHOR_PAGES,
+            *CAMPAIGN_PAGES,
         ],
         middleware=[DefineMiddleware(CSRFMiddleware, config=csrf)],
         response_headers=headers,

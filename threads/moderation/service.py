@@ -182,6 +182,7 @@ def bulk_action(
     filter: QueueFilter | None = None,  # noqa: A002 - the contract's name
     limit: int = BULK_FILTER_LIMIT,
     versions: Mapping[int, int] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> list[BulkResult]:
     """Apply ``action`` to each comment of ``ids`` (or of a queue ``filter``), one transaction each.
 
@@ -190,7 +191,8 @@ def bulk_action(
     or neither of ``ids`` and ``filter``) are raised before anything changes. A filter selects at
     most ``limit`` comments, oldest first, at the time of the call. ``versions`` (comment id ->
     the version the caller saw) makes each of those a compare-and-set, as in
-    :func:`apply_action`: a comment changed since fails with ``version_conflict``.
+    :func:`apply_action`: a comment changed since fails with ``version_conflict``. ``extra``
+    goes into every audit event (e.g. the campaign the comments belong to).
     """
     lifecycle.check_action(action)
     check_role(role, action)
@@ -223,6 +225,7 @@ def bulk_action(
                     role=role,
                     reason=reason,
                     expected_version=(versions or {}).get(comment_id),
+                    extra=extra,
                 )
                 results.append(
                     BulkResult(comment_id, True, CommentStatus(comment.status), comment.version)

@@ -1,0 +1,121 @@
+"""/api/campaigns: clusters of comments that look organised (computed on each request), and one
+action (reject or spam) on the waiting members of a cluster."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from anyio import to_thread
+from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, Parameter
+from msgspec import Meta
+from sqlalchemy.engine import Engine
+
+from threads.analysis.campaigns import campaigns_data
+from threads.api import auth
+from threads.api.deps import SiteParam, problems
+from threads.keys import Principal
+from threads.moderation.campaigns import (
+    MAX_MEMBERS,
+    CampaignQuery,
+    act_on_campaign,
+    list_campaigns,
+)
+from threads.schemas import BulkItem, BulkResponse, Id, Reason
+
+
+class CampaignActionRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """The campaign's members as listed (its id is their hash), the waiting members to act on
+    with the version seen (comment id as text -> version), the action and the reason."""
+
+    action: Annotated[str, Meta(max_length=16)]
+    members: Annotated[list[Id], Meta(max_length=100_000)]
+    versions: dict[str, int]
+    reason: Reason
+
+
+class CampaignController(Controller):
+    path = "/api/campaigns"
+    tags = ["moderation"]
+
+    @get(
+        "/",
+        guards=[auth.viewer],
+        responses=problems(400, 401, 403, 404, 422),
+        security=[{"bearer": []}],
+    )
+    async def list_all(
+        self,
+        engine: NamedDependency[Engine],
+        key: NamedDependency[Principal],
+        site: SiteParam = None,
+        since: Annotated[
+            datetime | None, Parameter(description="members posted at or after this time")
+        ] = None,
+        kind: Annotated[
+            str | None, Parameter(description="dup, burst or alias", max_length=8)
+        ] = None,
+    ) -> dict[str, Any]:
+        """Campaigns (viewer+): near-duplicate texts (``dup``), first-time authors piling onto a
+        thread (``burst``), one e-mail or address under several names (``alias``), each with its
+        members, evidence (e-mails as hashes) and sample texts. Computed on each request."""
+        query = CampaignQuery(site=site or None, since=since, kind=kind or None)
+        views = await to_thread.run_sync(lambda: list_campaigns(engine, query))
+        return campaigns_data(views)
+
+    @post(
+        "/{campaign:str}/actions",
+        guards=[auth.moderator],
+        status_code=200,
+        responses=problems(400, 401, 403, 409, 413, 422),
+        security=[{"bearer": []}],
+    )
+    async def act(
+        self,
+        engine: NamedDependency[Engine],
+        key: NamedDependency[Principal],
+        campaign: Annotated[str, Parameter(max_length=40)],
+        data: JSONBody[CampaignActionRequest],
+    ) -> BulkResponse:
+        """Reject or spam the waiting members of a campaign (moderator+), a reason required;
+        each comment its own audited transaction (the campaign's id in the event), changed only
+        if still at the version given; 409 ``campaign_changed`` when ``members`` are no longer
+        the campaign's."""
+        versions: dict[int, int] = {}
+        for comment_id, version in list(data.versions.items())[: MAX_MEMBERS + 1]:
+            versions[int(comment_id) if comment_id.isdigit() else 0] = version
+
+        def run() -> BulkResponse:
+            results = act_on_campaign(
+                engine,
+                campaign,
+                data.members,
+                versions,
+                data.action,
+                actor=key.actor,
+                role=key.role,
+                reason=data.reason,
+            )
+            items = [
+                BulkItem(
+                    comment_id=r.comment_id,
+                    ok=r.ok,
+                    status=r.status.value if r.status else None,
+                    version=r.version,
+                    error_code=r.error_code,
+                    error_detail=r.error_detail,
+                )
+                for r in results
+            ]
+            ok = sum(1 for i in items if i.ok)
+            return BulkResponse(
+                action=data.action, ok_count=ok, failed_count=len(items) - ok, results=items
+            )
+
+        return await to_thread.run_sync(run)
+
+
+__all__ = ["CampaignController"]
