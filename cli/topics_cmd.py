@@ -53,6 +53,12 @@ def classify(
         "('-' for stdin) and write one JSON line per input to stdout.",
         metavar="FILE",
     ),
+    codebook_only: bool = typer.Option(
+        False,
+        "--codebook-only",
+        help="Research mode: the codebook alone, without the learned layer trained on the "
+        "shipped labelled comments.",
+    ),
 ) -> None:
     """Classify comments by topic and store the labels (source 'auto'), incrementally."""
     codebook = _taxonomy(ctx, taxonomy)
@@ -62,8 +68,14 @@ def classify(
                 "--input classifies a file; --thread and --all apply to stored comments",
                 field="--input",
             )
-        _classify_file(input_, codebook)
+        _classify_file(input_, codebook, codebook_only=codebook_only)
         return
+    if codebook_only:
+        raise InvalidInput(
+            "--codebook-only applies to --input; stored comments are classified with the "
+            "codebook and its learned models",
+            field="--codebook-only",
+        )
     from threads.topics.service import classify_stored
 
     engine = state(ctx).engine()
@@ -111,11 +123,12 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def _classify_file(source: str, codebook: Taxonomy) -> None:
+def _classify_file(source: str, codebook: Taxonomy, *, codebook_only: bool) -> None:
     from threads.topics.classifier import Classifier
     from threads.topics.evaluation import classification_line, read_items
+    from threads.topics.gold import shipped_models
 
-    clf = Classifier(codebook)
+    clf = Classifier(codebook, None if codebook_only else shipped_models(codebook))
     out = sys.stdout
     write = out.write
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -203,14 +216,21 @@ def train(
     ctx: typer.Context,
     taxonomy: Path | None = typer.Option(None, "--taxonomy", help=TAXONOMY_HELP),
     format_: str = typer.Option("rich", "--format", help="rich or json."),
+    shipped: bool = typer.Option(
+        True,
+        "--shipped/--no-shipped",
+        help="Train on the labelled comments shipped with the package as well (for the topics "
+        "whose ids the default codebook shares).",
+    ),
 ) -> None:
-    """Fit the learned layer on moderator labels; report labels per topic (warns under 30)."""
+    """Fit the learned layer on the shipped labelled comments and moderator labels; report
+    labels per topic (warns under 30)."""
     from threads.topics.service import train_models
 
     _check_format(format_)
     codebook = _taxonomy(ctx, taxonomy)
     with session_scope(state(ctx).engine()) as session:
-        result = train_models(session, codebook)
+        result = train_models(session, codebook, shipped=shipped)
     if format_ == "json":
         typer.echo(safe_json(json.dumps(result.as_dict(), indent=2)))
     else:
@@ -228,6 +248,13 @@ def train(
             )
         console.print(table)
         console.print(f"{result.reviewed_comments} comments labelled by moderators")
+        if result.shipped_comments:
+            console.print(
+                safe_text(
+                    f"{result.shipped_comments} labelled comments shipped with threads "
+                    f"(topics {', '.join(result.shipped_topics)})"
+                )
+            )
     err = make_console(stderr=True)
     for warning in result.warnings:
         err.print(safe_text(f"warning: {warning}", style="yellow"))
@@ -235,13 +262,23 @@ def train(
 
 def evaluate_cmd(
     ctx: typer.Context,
-    gold: Path | None = typer.Option(
-        None, "--gold", help="Gold JSONL: lines {id, body, topics: [...]}.", metavar="FILE"
+    gold: str | None = typer.Option(
+        None,
+        "--gold",
+        help="Gold JSONL: lines {id, body, topics: [...]}; builtin:NAME for a set shipped with "
+        "threads (labelled, train, holdout, paraphrase_holdout, seed).",
+        metavar="FILE",
     ),
     taxonomy: Path | None = typer.Option(None, "--taxonomy", help=TAXONOMY_HELP),
     format_: str = typer.Option("rich", "--format", help="rich or json."),
     learned: bool = typer.Option(
-        False, "--learned", help="Use the learned models stored in the database as well."
+        False,
+        "--learned",
+        help="Use the learned models stored in the database (threads train) instead of those "
+        "trained on the shipped labelled comments.",
+    ),
+    codebook_only: bool = typer.Option(
+        False, "--codebook-only", help="The codebook alone, without the learned layer."
     ),
     folds: int | None = typer.Option(
         None,
@@ -262,30 +299,38 @@ def evaluate_cmd(
     ),
     show: int = typer.Option(20, "--show", help="Disagreements shown (rich format)."),
 ) -> None:
-    """Precision, recall and F1 per topic against a gold file, and where they disagree."""
+    """Precision, recall and F1 per topic against a gold file (by default with the codebook and
+    the learned layer trained on the shipped labelled comments), and where they disagree."""
     from threads.topics.classifier import Classifier
-    from threads.topics.evaluation import agreement, cross_validate, evaluate, read_items
+    from threads.topics.evaluation import agreement, cross_validate, evaluate_gold, read_items
+    from threads.topics.gold import shipped_models
     from threads.topics.service import build_classifier, moderator_annotations
 
     _check_format(format_)
     codebook = _taxonomy(ctx, taxonomy)
     if gold is None and not agreement_ and annotations is None:
         raise InvalidInput("give --gold FILE, or --agreement", field="--gold")
+    chosen = [n for n, on in (("--learned", learned), ("--codebook-only", codebook_only),
+                              ("--folds", folds is not None)) if on]  # fmt: skip
+    if len(chosen) > 1:
+        raise InvalidInput(f"{' and '.join(chosen)}: give one of them", field=chosen[1])
     result: dict[str, Any] = {}
     evaluation: Evaluation | None = None
     if gold is not None:
-        items = list(read_items(gold, gold=True, taxonomy=codebook))
-        if not items:
-            raise InvalidInput(f"{gold}: no gold lines", field="--gold")
         if folds is not None:
+            items = list(read_items(gold, gold=True, taxonomy=codebook))
+            if not items:
+                raise InvalidInput(f"{gold}: no gold lines", field="--gold")
             evaluation = cross_validate(items, codebook, folds=folds)
         else:
             if learned:
                 with session_scope(state(ctx).engine()) as session:
                     clf = build_classifier(session, codebook)
-            else:
+            elif codebook_only:
                 clf = Classifier(codebook)
-            evaluation = evaluate(items, clf)
+            else:
+                clf = Classifier(codebook, shipped_models(codebook))
+            evaluation = evaluate_gold(gold, clf)
         result = evaluation.as_dict()
     agreements: list[Agreement] | None = None
     if agreement_ or annotations is not None:
@@ -345,6 +390,8 @@ def _render_evaluation(console: Any, ev: Evaluation, codebook: Taxonomy, show: i
         f"exact match (all topics right): {ev.exact_match:.1%}; "
         f"{len(ev.disagreements)} comments where the classifier and the gold set disagree"
     )
+    for note in ev.notes:
+        console.print(safe_text(f"note: {note}", style="yellow"))
     for d in ev.disagreements[:show]:
         body = " ".join(d.body.split())
         if len(body) > 160:
