@@ -140,18 +140,38 @@ def _classify_file(source: str, codebook: Taxonomy, *, codebook_only: bool) -> N
 
 def label(
     ctx: typer.Context,
-    comment_id: int = typer.Argument(..., help="The comment to label."),
+    comment_id: int | None = typer.Argument(None, help="The comment to label."),
     add: list[str] = typer.Option([], "--add", help="A topic id to add (repeatable)."),
     remove: list[str] = typer.Option(
         [], "--remove", help="A topic id to remove: kept as 'not this topic' (repeatable)."
     ),
     by: str | None = typer.Option(None, "--by", help=BY_HELP),
     taxonomy: Path | None = typer.Option(None, "--taxonomy", help=TAXONOMY_HELP),
+    next_: int | None = typer.Option(
+        None,
+        "--next",
+        help="Instead of labelling: list the N comments whose automatic labels are least "
+        "certain (scores nearest a threshold), with their scores and evidence.",
+        metavar="N",
+    ),
+    format_: str = typer.Option("rich", "--format", help="rich or json (with --next)."),
 ) -> None:
-    """Add or remove a moderator's topic labels on a comment (audited)."""
+    """Add or remove a moderator's topic labels on a comment (audited); --next N lists the
+    comments a label would help most."""
     from threads.topics.labels import set_labels
 
+    _check_format(format_)
     codebook = _taxonomy(ctx, taxonomy)
+    if next_ is not None:
+        if comment_id is not None or add or remove:
+            raise InvalidInput(
+                "--next lists comments to label; give it without COMMENT_ID, --add or --remove",
+                field="--next",
+            )
+        _label_next(ctx, codebook, next_, format_)
+        return
+    if comment_id is None:
+        raise InvalidInput("give COMMENT_ID with --add/--remove, or --next N", field="comment_id")
     actor = _actor(ctx, by)
     with session_scope(state(ctx).engine()) as session:
         topics = set_labels(
@@ -164,6 +184,64 @@ def label(
             one_line=True,
         )
     )
+
+
+def _label_next(ctx: typer.Context, codebook: Taxonomy, limit: int, format_: str) -> None:
+    from threads.topics.uncertainty import next_to_label
+
+    with session_scope(state(ctx).engine()) as session:
+        found = next_to_label(session, codebook, limit=limit)
+    if format_ == "json":
+        rows = [f.as_dict() for f in found]
+        typer.echo(safe_json(json.dumps(rows, indent=2, ensure_ascii=False)))
+        return
+    console = make_console()
+    if not found:
+        console.print(
+            "nothing to suggest: no classified comment without a moderator's label "
+            "(threads classify first)"
+        )
+        return
+    table = Table(
+        title=safe_text(f"least certain labels in {codebook.name}: label these next"),
+        title_justify="left",
+    )
+    table.add_column("comment", justify="right")
+    table.add_column("margin", justify="right")
+    table.add_column("scores (* assigned)", overflow="fold")
+    table.add_column("evidence", overflow="fold")
+    table.add_column("text", overflow="fold", ratio=1)
+    for f in found:
+        scores = [f"{t} {s:.2f}{' *' if f.assigned[t] else ''}" for t, s in f.scores.items()]
+        evidence = [
+            f"{t}: "
+            + ", ".join(
+                repr(e["text"]) + (" (learned)" if e["layer"] == "learned" else "") for e in ev
+            )
+            for t, ev in f.evidence.items()
+        ]
+        table.add_row(
+            str(f.comment_id),
+            f"{f.margin:.2f}",
+            _lines(scores),
+            _lines(evidence or ["-"]),
+            safe_text(f.text),
+        )
+    console.print(table)
+    console.print(
+        "margin: distance of the nearest score to its topic's threshold; label one with "
+        "threads label COMMENT_ID --add TOPIC / --remove TOPIC, then threads train"
+    )
+
+
+def _lines(lines: list[str]) -> Text:
+    """Lines of outside text as one table cell (each line escaped on its own)."""
+    cell = Text()
+    for i, line in enumerate(lines):
+        if i:
+            cell.append("\n")
+        cell.append_text(safe_text(line))
+    return cell
 
 
 def codebooks(

@@ -128,7 +128,7 @@ class Classifier:
                 w = PRIOR_STRENGTH / (PRIOR_STRENGTH + model.label_count)
                 p = min(0.98, max(SILENT, cb))
                 score = _sigmoid(math.log(p / (1 - p)) + (1 - w) * (logit - model.log_prior))
-                evidence += _learned_evidence(doc, contributions)
+                evidence = evidence + _learned_evidence(doc, contributions, evidence)
             score = round(min(1.0, max(0.0, score)), 4)
             out.append(
                 TopicScore(
@@ -151,22 +151,30 @@ def _sigmoid(x: float) -> float:
 
 
 def _learned_evidence(
-    doc: Analysed, contributions: list[tuple[str, float]]
+    doc: Analysed, contributions: list[tuple[str, float]], matched: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """The learned words that pushed the score up most, located at their first occurrence."""
-    top = [c for c in sorted(contributions, key=lambda c: -c[1]) if c[1] > 0][:EXPLAIN_WORDS]
+    """The learned words that pushed the score up most, located at their first occurrence;
+    words the codebook already matched there are not repeated. ``term`` is the word as
+    written (lower case), ``stem`` what the model knows."""
+    spans = [(e["start"], e["end"]) for e in matched]
     out: list[dict[str, Any]] = []
-    for stem, weight in top:
+    for stem, weight in sorted(contributions, key=lambda c: (-c[1], c[0])):
+        if weight <= 0 or len(out) >= EXPLAIN_WORDS:
+            break
         try:
             i = doc.stems.index(stem)
         except ValueError:
             continue
+        start, end = doc.span(i)
+        if any(a <= start and end <= b for a, b in spans):
+            continue
         out.append(
             {
-                "term": stem,
+                "term": doc.surface(i).lower(),
+                "stem": stem,
                 "text": doc.surface(i),
-                "start": doc.span(i)[0],
-                "end": doc.span(i)[1],
+                "start": start,
+                "end": end,
                 "weight": round(weight, 3),
                 "layer": "learned",
             }
