@@ -286,3 +286,14 @@ def test_label_next_lists_the_least_certain_comments_first(
     wrong = _run("label", str(pear), "--next", "2", db_url=db_url)
     assert wrong.exit_code == 1 and "--next lists comments to label" in wrong.output
     assert _run("label", "--next", "0", db_url=db_url).exit_code == 1
+
+
+def test_learned_words_that_do_not_lift_a_silent_codebook_leave_no_score() -> None:
+    taxonomy = load_taxonomy(None)
+    clf = Classifier(taxonomy, gold.shipped_models(taxonomy))
+    result = clf.classify("Nice photos, thanks for sharing them.")
+    assert result.score_map() == {t: 0.0 for t in taxonomy.topic_ids}
+    assert result.evidence_map() == {}
+    # a weak codebook cue keeps its score, with the learned words beside it
+    vault = clf.classify("The vault at the museum.").scores[0]
+    assert vault.codebook > 0 and vault.score > 0 and vault.evidence[0]["layer"] == "codebook"

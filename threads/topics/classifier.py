@@ -12,7 +12,8 @@ where ``words`` is the model's evidence from the comment's words (its log-likeli
 without its prior) and ``w = PRIOR_STRENGTH / (PRIOR_STRENGTH + labels)``. The codebook is the
 prior; the more labels the model saw, the more its words move the score. A silent codebook
 counts as probability 0.02, so the learned words alone assign a topic only when they are strong
-and the model has seen many labels. Without models the classifier is the codebook alone; by
+and the model has seen many labels; where they do not lift it above that floor the score is 0, as
+without a model. Without models the classifier is the codebook alone; by
 default the models are those trained on the labelled comments shipped with the package
 (``threads.topics.gold``), for the topics whose ids the default codebook shares.
 (Measured: a linear blend of the two probabilities let a weak model undo every single-match
@@ -128,7 +129,12 @@ class Classifier:
                 w = PRIOR_STRENGTH / (PRIOR_STRENGTH + model.label_count)
                 p = min(0.98, max(SILENT, cb))
                 score = _sigmoid(math.log(p / (1 - p)) + (1 - w) * (logit - model.log_prior))
-                evidence = evidence + _learned_evidence(doc, contributions, evidence)
+                if cb == 0.0 and score <= SILENT:
+                    # the words did not lift a silent codebook off its floor: no sign of the
+                    # topic, as without a model (and no label row to store)
+                    score = 0.0
+                else:
+                    evidence = evidence + _learned_evidence(doc, contributions, evidence)
             score = round(min(1.0, max(0.0, score)), 4)
             out.append(
                 TopicScore(
