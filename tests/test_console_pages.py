@@ -206,7 +206,8 @@ def test_a_card_shows_evidence_sentiment_reports_and_the_authors_record(
     ) in card
     assert (
         '<p><mark data-topic="gold_reserves">Central banks</mark> '
-        '<mark data-topic="gold_reserves">keep</mark> <mark data-topic="gold_reserves">buying</mark> '
+        '<mark data-topic="gold_reserves">keep</mark> '
+        '<mark data-topic="gold_reserves">buying</mark> '
     ) in card
     assert '<mark data-topic="gold_reserves">gold</mark>. Great news!</p>' in card
     assert re.search(r'sentiment <span class="pos">\+0\.\d\d</span>', card)
