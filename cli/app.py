@@ -52,6 +52,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "classify": ("cli.topics_cmd", "classify"),
     "label": ("cli.topics_cmd", "label"),
     "codebooks": ("cli.topics_cmd", "codebooks"),
+    "codebook": ("cli.codebook_cmd", "app"),
     "train": ("cli.topics_cmd", "train"),
     "evaluate": ("cli.topics_cmd", "evaluate_cmd"),
     "db": ("cli.db_cmd", "app"),

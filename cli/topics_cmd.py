@@ -76,6 +76,12 @@ def classify(
         "processes (--jobs of them, else one per core).",
         metavar="ADDRESS",
     ),
+    codebook_only: bool = typer.Option(
+        False,
+        "--codebook-only",
+        help="Research mode: the codebook alone, without the learned layer trained on the "
+        "shipped labelled comments.",
+    ),
 ) -> None:
     """Classify comments by topic and store the labels (source 'auto'), incrementally."""
     codebook = _taxonomy(ctx, taxonomy)
@@ -90,11 +96,17 @@ def classify(
                 field=name,
             )
     if input_ is not None:
-        _classify_file(input_, codebook, jobs or 1)
+        _classify_file(input_, codebook, jobs or 1, codebook_only=codebook_only)
         return
     if shards is not None:
-        _classify_shards(shards, out, scheduler, codebook, jobs)
+        _classify_shards(shards, out, scheduler, codebook, jobs, codebook_only=codebook_only)
         return
+    if codebook_only:
+        raise InvalidInput(
+            "--codebook-only applies to --input; stored comments are classified with the "
+            "codebook and its learned models",
+            field="--codebook-only",
+        )
     from threads.topics.service import classify_stored
 
     engine = state(ctx).engine()
@@ -149,19 +161,34 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def _classify_file(source: str, codebook: Taxonomy, jobs: int) -> None:
+def _research_models(codebook: Taxonomy, codebook_only: bool) -> dict[str, Any] | None:
+    """The learned layer research mode uses: the one trained on the shipped labelled comments,
+    unless --codebook-only."""
+    from threads.topics.gold import shipped_models
+
+    return None if codebook_only else shipped_models(codebook)
+
+
+def _classify_file(source: str, codebook: Taxonomy, jobs: int, *, codebook_only: bool) -> None:
     from threads.topics.evaluation import read_items
     from threads.topics.parallel import write_research_lines
 
+    models = _research_models(codebook, codebook_only)
     records = ((item.id, item.body) for item in read_items(source, gold=False))
     try:
-        write_research_lines(records, codebook, sys.stdout, jobs=jobs)
+        write_research_lines(records, codebook, sys.stdout, jobs=jobs, models=models)
     finally:
         sys.stdout.flush()
 
 
 def _classify_shards(
-    folder: Path, out: Path | None, scheduler: str | None, codebook: Taxonomy, jobs: int | None
+    folder: Path,
+    out: Path | None,
+    scheduler: str | None,
+    codebook: Taxonomy,
+    jobs: int | None,
+    *,
+    codebook_only: bool,
 ) -> None:
     from threads.topics.shards import classify_shards
 
@@ -171,12 +198,14 @@ def _classify_shards(
         raise InvalidInput(
             "--jobs: with --scheduler the cluster's workers do the work", field="--jobs"
         )
-    results = classify_shards(folder, out, codebook, scheduler=scheduler, jobs=jobs)
+    models = _research_models(codebook, codebook_only)
+    results = classify_shards(folder, out, codebook, scheduler=scheduler, jobs=jobs, models=models)
     total = sum(r.records for r in results)
     typer.echo(
         visible(
             f"classified {_n(total, 'record')} in {_n(len(results), 'shard')} with "
-            f"{codebook.name} (version {codebook.version}, codebook only) into {out}",
+            f"{codebook.name} (version {codebook.version}, "
+            f"{'codebook only' if not models else 'codebook and learned layer'}) into {out}",
             one_line=True,
         )
     )
@@ -184,18 +213,38 @@ def _classify_shards(
 
 def label(
     ctx: typer.Context,
-    comment_id: int = typer.Argument(..., help="The comment to label."),
+    comment_id: int | None = typer.Argument(None, help="The comment to label."),
     add: list[str] = typer.Option([], "--add", help="A topic id to add (repeatable)."),
     remove: list[str] = typer.Option(
         [], "--remove", help="A topic id to remove: kept as 'not this topic' (repeatable)."
     ),
     by: str | None = typer.Option(None, "--by", help=BY_HELP),
     taxonomy: Path | None = typer.Option(None, "--taxonomy", help=TAXONOMY_HELP),
+    next_: int | None = typer.Option(
+        None,
+        "--next",
+        help="Instead of labelling: list the N comments whose automatic labels are least "
+        "certain (scores nearest a threshold), with their scores and evidence.",
+        metavar="N",
+    ),
+    format_: str = typer.Option("rich", "--format", help="rich or json (with --next)."),
 ) -> None:
-    """Add or remove a moderator's topic labels on a comment (audited)."""
+    """Add or remove a moderator's topic labels on a comment (audited); --next N lists the
+    comments a label would help most."""
     from threads.topics.labels import set_labels
 
+    _check_format(format_)
     codebook = _taxonomy(ctx, taxonomy)
+    if next_ is not None:
+        if comment_id is not None or add or remove:
+            raise InvalidInput(
+                "--next lists comments to label; give it without COMMENT_ID, --add or --remove",
+                field="--next",
+            )
+        _label_next(ctx, codebook, next_, format_)
+        return
+    if comment_id is None:
+        raise InvalidInput("give COMMENT_ID with --add/--remove, or --next N", field="comment_id")
     actor = _actor(ctx, by)
     with session_scope(state(ctx).engine()) as session:
         topics = set_labels(
@@ -208,6 +257,64 @@ def label(
             one_line=True,
         )
     )
+
+
+def _label_next(ctx: typer.Context, codebook: Taxonomy, limit: int, format_: str) -> None:
+    from threads.topics.uncertainty import next_to_label
+
+    with session_scope(state(ctx).engine()) as session:
+        found = next_to_label(session, codebook, limit=limit)
+    if format_ == "json":
+        rows = [f.as_dict() for f in found]
+        typer.echo(safe_json(json.dumps(rows, indent=2, ensure_ascii=False)))
+        return
+    console = make_console()
+    if not found:
+        console.print(
+            "nothing to suggest: no classified comment without a moderator's label "
+            "(threads classify first)"
+        )
+        return
+    table = Table(
+        title=safe_text(f"least certain labels in {codebook.name}: label these next"),
+        title_justify="left",
+    )
+    table.add_column("comment", justify="right")
+    table.add_column("margin", justify="right")
+    table.add_column("scores (* assigned)", overflow="fold")
+    table.add_column("evidence", overflow="fold")
+    table.add_column("text", overflow="fold", ratio=1)
+    for f in found:
+        scores = [f"{t} {s:.2f}{' *' if f.assigned[t] else ''}" for t, s in f.scores.items()]
+        evidence = [
+            f"{t}: "
+            + ", ".join(
+                repr(e["text"]) + (" (learned)" if e["layer"] == "learned" else "") for e in ev
+            )
+            for t, ev in f.evidence.items()
+        ]
+        table.add_row(
+            str(f.comment_id),
+            f"{f.margin:.2f}",
+            _lines(scores),
+            _lines(evidence or ["-"]),
+            safe_text(f.text),
+        )
+    console.print(table)
+    console.print(
+        "margin: distance of the nearest score to its topic's threshold; label one with "
+        "threads label COMMENT_ID --add TOPIC / --remove TOPIC, then threads train"
+    )
+
+
+def _lines(lines: list[str]) -> Text:
+    """Lines of outside text as one table cell (each line escaped on its own)."""
+    cell = Text()
+    for i, line in enumerate(lines):
+        if i:
+            cell.append("\n")
+        cell.append_text(safe_text(line))
+    return cell
 
 
 def codebooks(
@@ -260,14 +367,21 @@ def train(
     ctx: typer.Context,
     taxonomy: Path | None = typer.Option(None, "--taxonomy", help=TAXONOMY_HELP),
     format_: str = typer.Option("rich", "--format", help="rich or json."),
+    shipped: bool = typer.Option(
+        True,
+        "--shipped/--no-shipped",
+        help="Train on the labelled comments shipped with the package as well (for the topics "
+        "whose ids the default codebook shares).",
+    ),
 ) -> None:
-    """Fit the learned layer on moderator labels; report labels per topic (warns under 30)."""
+    """Fit the learned layer on the shipped labelled comments and moderator labels; report
+    labels per topic (warns under 30)."""
     from threads.topics.service import train_models
 
     _check_format(format_)
     codebook = _taxonomy(ctx, taxonomy)
     with session_scope(state(ctx).engine()) as session:
-        result = train_models(session, codebook)
+        result = train_models(session, codebook, shipped=shipped)
     if format_ == "json":
         typer.echo(safe_json(json.dumps(result.as_dict(), indent=2)))
     else:
@@ -285,6 +399,13 @@ def train(
             )
         console.print(table)
         console.print(f"{result.reviewed_comments} comments labelled by moderators")
+        if result.shipped_comments:
+            console.print(
+                safe_text(
+                    f"{result.shipped_comments} labelled comments shipped with threads "
+                    f"(topics {', '.join(result.shipped_topics)})"
+                )
+            )
     err = make_console(stderr=True)
     for warning in result.warnings:
         err.print(safe_text(f"warning: {warning}", style="yellow"))
@@ -292,13 +413,23 @@ def train(
 
 def evaluate_cmd(
     ctx: typer.Context,
-    gold: Path | None = typer.Option(
-        None, "--gold", help="Gold JSONL: lines {id, body, topics: [...]}.", metavar="FILE"
+    gold: str | None = typer.Option(
+        None,
+        "--gold",
+        help="Gold JSONL: lines {id, body, topics: [...]}; builtin:NAME for a set shipped with "
+        "threads (labelled, train, holdout, paraphrase_holdout, seed).",
+        metavar="FILE",
     ),
     taxonomy: Path | None = typer.Option(None, "--taxonomy", help=TAXONOMY_HELP),
     format_: str = typer.Option("rich", "--format", help="rich or json."),
     learned: bool = typer.Option(
-        False, "--learned", help="Use the learned models stored in the database as well."
+        False,
+        "--learned",
+        help="Use the learned models stored in the database (threads train) instead of those "
+        "trained on the shipped labelled comments.",
+    ),
+    codebook_only: bool = typer.Option(
+        False, "--codebook-only", help="The codebook alone, without the learned layer."
     ),
     folds: int | None = typer.Option(
         None,
@@ -319,30 +450,38 @@ def evaluate_cmd(
     ),
     show: int = typer.Option(20, "--show", help="Disagreements shown (rich format)."),
 ) -> None:
-    """Precision, recall and F1 per topic against a gold file, and where they disagree."""
+    """Precision, recall and F1 per topic against a gold file (by default with the codebook and
+    the learned layer trained on the shipped labelled comments), and where they disagree."""
     from threads.topics.classifier import Classifier
-    from threads.topics.evaluation import agreement, cross_validate, evaluate, read_items
+    from threads.topics.evaluation import agreement, cross_validate, evaluate_gold, read_items
+    from threads.topics.gold import shipped_models
     from threads.topics.service import build_classifier, moderator_annotations
 
     _check_format(format_)
     codebook = _taxonomy(ctx, taxonomy)
     if gold is None and not agreement_ and annotations is None:
         raise InvalidInput("give --gold FILE, or --agreement", field="--gold")
+    chosen = [n for n, on in (("--learned", learned), ("--codebook-only", codebook_only),
+                              ("--folds", folds is not None)) if on]  # fmt: skip
+    if len(chosen) > 1:
+        raise InvalidInput(f"{' and '.join(chosen)}: give one of them", field=chosen[1])
     result: dict[str, Any] = {}
     evaluation: Evaluation | None = None
     if gold is not None:
-        items = list(read_items(gold, gold=True, taxonomy=codebook))
-        if not items:
-            raise InvalidInput(f"{gold}: no gold lines", field="--gold")
         if folds is not None:
+            items = list(read_items(gold, gold=True, taxonomy=codebook))
+            if not items:
+                raise InvalidInput(f"{gold}: no gold lines", field="--gold")
             evaluation = cross_validate(items, codebook, folds=folds)
         else:
             if learned:
                 with session_scope(state(ctx).engine()) as session:
                     clf = build_classifier(session, codebook)
-            else:
+            elif codebook_only:
                 clf = Classifier(codebook)
-            evaluation = evaluate(items, clf)
+            else:
+                clf = Classifier(codebook, shipped_models(codebook))
+            evaluation = evaluate_gold(gold, clf)
         result = evaluation.as_dict()
     agreements: list[Agreement] | None = None
     if agreement_ or annotations is not None:
@@ -402,6 +541,8 @@ def _render_evaluation(console: Any, ev: Evaluation, codebook: Taxonomy, show: i
         f"exact match (all topics right): {ev.exact_match:.1%}; "
         f"{len(ev.disagreements)} comments where the classifier and the gold set disagree"
     )
+    for note in ev.notes:
+        console.print(safe_text(f"note: {note}", style="yellow"))
     for d in ev.disagreements[:show]:
         body = " ".join(d.body.split())
         if len(body) > 160:

@@ -387,9 +387,10 @@ def test_two_moderators_on_one_comment_through_the_script(
 def test_a_topic_chip_term_is_marked_in_the_body(served: Served, page: object) -> None:
     sign_in(page, served, served.moderator_key)
     chip = card(page, served.first).locator(".chip.topic[data-topic=gold_reserves]")  # type: ignore[attr-defined]
-    assert chip.inner_text() == "gold_reserves: central bank, gold"
+    # the codebook's entries, then the words the shipped learned layer weighed most
+    assert chip.inner_text() == "gold_reserves: central bank, gold, buying, keep"
     marks = card(page, served.first).locator(".body mark[data-topic=gold_reserves]")  # type: ignore[attr-defined]
-    assert marks.all_inner_texts() == ["Central banks", "gold"]
+    assert marks.all_inner_texts() == ["Central banks", "keep", "buying", "gold"]
     assert marks.first.is_visible()
     colour = marks.first.evaluate("m => getComputedStyle(m).backgroundColor")
     assert colour not in ("rgba(0, 0, 0, 0)", "transparent")

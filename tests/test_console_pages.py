@@ -199,11 +199,16 @@ def test_a_card_shows_evidence_sentiment_reports_and_the_authors_record(
         f'<a class="thread" href="/console/threads/{thread}">Gold &amp; &lt;reserves&gt;</a>'
         in card
     )
+    # the codebook's entries, then the words the shipped learned layer weighed most
     assert (
         '<span class="chip topic" data-topic="gold_reserves">gold_reserves: '
-        '<span class="terms">central bank, gold</span></span>'
+        '<span class="terms">central bank, gold, buying, keep</span></span>'
     ) in card
-    assert '<p><mark data-topic="gold_reserves">Central banks</mark> keep buying ' in card
+    assert (
+        '<p><mark data-topic="gold_reserves">Central banks</mark> '
+        '<mark data-topic="gold_reserves">keep</mark> '
+        '<mark data-topic="gold_reserves">buying</mark> '
+    ) in card
     assert '<mark data-topic="gold_reserves">gold</mark>. Great news!</p>' in card
     assert re.search(r'sentiment <span class="pos">\+0\.\d\d</span>', card)
     assert (

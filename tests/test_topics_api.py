@@ -13,6 +13,8 @@ from sqlmodel import Session, select
 from tests.api_fixtures import Keys, Seed, client, keys, seed  # noqa: F401
 from threads.db import session_scope
 from threads.models import Comment, CommentClassification, CommentTopic, LabelSource, TopicModel
+from threads.topics.classifier import Classifier
+from threads.topics.gold import shipped_models
 from threads.topics.service import current_classifier
 from threads.topics.taxonomy import load_taxonomy
 
@@ -43,14 +45,17 @@ def test_submitted_comment_is_classified_with_evidence_and_sentiment(
             select(CommentClassification).where(CommentClassification.comment_id == comment_id)
         ).all()
     taxonomy = load_taxonomy(None)
-    assert [(m.codebook, m.fingerprint) for m in marks] == [(taxonomy.name, taxonomy.version)]
+    fingerprint = Classifier(taxonomy, shipped_models(taxonomy)).fingerprint
+    assert [(m.codebook, m.fingerprint) for m in marks] == [(taxonomy.name, fingerprint)]
 
 
 def test_the_cached_classifier_follows_new_models(engine: Engine) -> None:
     taxonomy = load_taxonomy(None)
     with Session(engine) as session:
         first = current_classifier(session, taxonomy)
-        assert current_classifier(session, taxonomy) is first and not first.models
+        assert current_classifier(session, taxonomy) is first
+    # without stored models: the models trained on the shipped labelled comments
+    assert first.fingerprint == Classifier(taxonomy, shipped_models(taxonomy)).fingerprint
     from threads.topics.learn import Example, fit_models
 
     model = fit_models(

@@ -15,6 +15,8 @@ from cli.app import app
 from tests.moderation_support import events, make_comment, make_thread
 from threads.db import session_scope
 from threads.models import Comment, CommentClassification, CommentTopic, LabelSource, TopicModel
+from threads.topics.classifier import Classifier
+from threads.topics.gold import shipped_models
 from threads.topics.taxonomy import load_taxonomy
 
 runner = CliRunner()
@@ -86,7 +88,12 @@ def test_classify_stores_auto_labels_with_evidence_version_and_sentiment(
         marks = session.exec(
             select(CommentClassification).where(CommentClassification.comment_id == ids["none"])
         ).all()
-        assert [(m.codebook, m.fingerprint) for m in marks] == [("iran-china-2014", version)]
+        # by default the learned layer trained on the shipped labelled comments takes part
+        shipped = Classifier(load_taxonomy(None), shipped_models(load_taxonomy(None)))
+        assert shipped.fingerprint.startswith(version + "+")
+        assert [(m.codebook, m.fingerprint) for m in marks] == [
+            ("iran-china-2014", shipped.fingerprint)
+        ]
 
 
 def test_classify_is_incremental(engine: Engine, db_url: str) -> None:
@@ -215,7 +222,7 @@ def test_train_learns_from_moderator_labels_and_warns_under_30(engine: Engine, d
         assert _run(db_url, "label", str(cid), "--add", "gold_reserves").exit_code == 0
     for cid in chatter:
         assert _run(db_url, "label", str(cid), "--remove", "gold_reserves").exit_code == 0
-    result = _run(db_url, "train")
+    result = _run(db_url, "train", "--no-shipped")
     assert result.exit_code == 0, result.output
     assert "warning: gold_reserves: only 8 labels" in result.output
     assert "russia: no model" in result.output
@@ -235,7 +242,9 @@ def test_train_learns_from_moderator_labels_and_warns_under_30(engine: Engine, d
         if label.comment_id == new and label.topic_id == "gold_reserves"
     ]
     assert gold.score > 0 and any(e["layer"] == "learned" for e in gold.evidence)
-    as_json = json.loads(_run(db_url, "train", "--format", "json").stdout.split("\nwarning")[0])
+    as_json = json.loads(
+        _run(db_url, "train", "--no-shipped", "--format", "json").stdout.split("\nwarning")[0]
+    )
     assert as_json["labels"]["gold_reserves"] == {"positive": 4, "negative": 4, "total": 8}
 
 

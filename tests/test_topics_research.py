@@ -146,8 +146,12 @@ def test_evaluate_cross_validation_and_unknown_gold_topic(tmp_path: Path) -> Non
     data = json.loads(result.stdout)
     assert "3-fold" in data["method"]
     assert data["per_topic"]["gold_reserves"]["recall"] > 0.5  # learned from the other folds
-    plain = json.loads(_run(tmp_path, "evaluate", "--gold", str(gold), "--format", "json").stdout)
+    alone = _run(tmp_path, "evaluate", "--gold", str(gold), "--codebook-only", "--format", "json")
+    plain = json.loads(alone.stdout)
     assert plain["per_topic"]["gold_reserves"]["recall"] == 0.0  # the codebook has no "hoard"
+    # the learned layer trained on the shipped comments knows hoards of bars
+    shipped = json.loads(_run(tmp_path, "evaluate", "--gold", str(gold), "--format", "json").stdout)
+    assert shipped["per_topic"]["gold_reserves"]["recall"] == 1.0
     bad = _write(tmp_path / "bad.jsonl", [{"id": 1, "body": "x", "topics": ["weather"]}])
     refused = _run(tmp_path, "evaluate", "--gold", str(bad))
     assert refused.exit_code == 1 and "bad.jsonl:1: topics: 'weather' not in the codebook" in (

@@ -19,6 +19,7 @@ from nltk.metrics.agreement import AnnotationTask
 
 from threads.errors import InvalidInput
 from threads.topics.classifier import Classification, Classifier
+from threads.topics.gold import is_builtin, open_builtin, trained_on
 from threads.topics.learn import Example, fit_models
 from threads.topics.normalise import Normaliser
 from threads.topics.taxonomy import Taxonomy
@@ -45,11 +46,16 @@ def read_items(
     stdin: IO[str] | None = None,
 ) -> Iterator[Item]:
     """Lines ``{"id": ..., "body": ...}`` (and ``"topics": [...]`` when ``gold``) of a JSONL
-    file, ``-`` for standard input. Blank lines are skipped; any other bad line is an
-    ``InvalidInput`` naming the file, the line and the field."""
+    file, ``-`` for standard input, ``builtin:NAME`` for a gold set shipped in the package.
+    Blank lines are skipped; any other bad line is an ``InvalidInput`` naming the file, the
+    line and the field."""
     name = "<stdin>" if str(source) == "-" else str(source)
     if str(source) == "-":
         yield from _parse_lines(stdin or sys.stdin, name, gold, taxonomy)
+        return
+    if is_builtin(source):
+        with open_builtin(source) as shipped:
+            yield from _parse_lines(shipped, name, gold, taxonomy)
         return
     try:
         handle = open(source, encoding="utf-8")  # noqa: SIM115 (closed below)
@@ -201,9 +207,12 @@ class Evaluation:
     macro: dict[str, float]
     exact_match: float
     disagreements: list[Disagreement] = field(default_factory=list)
+    #: caveats a reader must see beside the figures
+    notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "notes": self.notes,
             "taxonomy": self.taxonomy,
             "version": self.version,
             "method": self.method,
@@ -275,6 +284,21 @@ def evaluate(items: Sequence[Item], classifier: Classifier, *, method: str = "")
     learned = sorted(classifier.models)
     label = method or (f"codebook + learned ({', '.join(learned)})" if learned else "codebook")
     return score(pairs, classifier.taxonomy, label)
+
+
+def evaluate_gold(source: str | Path, classifier: Classifier, *, method: str = "") -> Evaluation:
+    """``evaluate`` on a gold file or a shipped set (``builtin:NAME``), with a note when the
+    classifier's learned layer was trained on that very set."""
+    items = list(read_items(source, gold=True, taxonomy=classifier.taxonomy))
+    if not items:
+        raise InvalidInput(f"{source}: no gold lines", field="--gold")
+    result = evaluate(items, classifier, method=method)
+    if classifier.models and trained_on(source):
+        result.notes.append(
+            f"the learned layer was trained on {source}: these figures are not a test of it "
+            "(builtin:paraphrase_holdout and builtin:holdout are)"
+        )
+    return result
 
 
 def cross_validate(

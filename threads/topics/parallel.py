@@ -151,11 +151,17 @@ def ordered_map(
 
 
 def write_research_lines(
-    items: Iterable[tuple[Any, str]], taxonomy: Taxonomy, out: IO[str], *, jobs: int = 1
+    items: Iterable[tuple[Any, str]],
+    taxonomy: Taxonomy,
+    out: IO[str],
+    *,
+    jobs: int = 1,
+    models: Mapping[str, LearnedModel] | None = None,
 ) -> int:
-    """Classify ``(id, body)`` records with ``taxonomy`` alone and write their research lines
-    to ``out`` in input order; returns how many. An ``InvalidInput`` met while reading the
-    records is raised once the lines before it are written, as one process would."""
+    """Classify ``(id, body)`` records with ``taxonomy`` (and the learned ``models``) and
+    write their research lines to ``out`` in input order; returns how many. An
+    ``InvalidInput`` met while reading the records is raised once the lines before it are
+    written, as one process would."""
     failure: list[InvalidInput] = []
 
     def records() -> Iterator[tuple[Any, str]]:
@@ -166,7 +172,7 @@ def write_research_lines(
 
     count = 0
     tasks = ((len(chunk), chunk) for chunk in chunked(records()))
-    for n, text in ordered_map(research_chunk, tasks, jobs=jobs, taxonomy=taxonomy):
+    for n, text in ordered_map(research_chunk, tasks, jobs=jobs, taxonomy=taxonomy, models=models):
         out.write(text)
         count += n
     if failure:

@@ -25,6 +25,7 @@ from threads.db.types import utcnow
 from threads.errors import NotFound
 from threads.models import Comment, LabelSource, Thread, TopicModel
 from threads.topics.classifier import Classification, Classifier
+from threads.topics.gold import shipped_examples, shipped_models, shipped_topics
 from threads.topics.language import detect_language, has_sentiment
 from threads.topics.learn import FEW_LABELS, Example, LearnedModel, TopicLabels, fit_models
 from threads.topics.sentiment import sentiment_of
@@ -80,8 +81,9 @@ def load_models(session: Session, taxonomy: Taxonomy) -> dict[str, LearnedModel]
 
 
 def build_classifier(session: Session, taxonomy: Taxonomy) -> Classifier:
-    """The classifier for stored comments: the codebook plus its learned models, if any."""
-    return Classifier(taxonomy, load_models(session, taxonomy))
+    """The classifier for stored comments: the codebook plus the learned models stored for it
+    (``threads train``), or else those trained on the shipped labelled comments."""
+    return Classifier(taxonomy, load_models(session, taxonomy) or shipped_models(taxonomy))
 
 
 _CACHE: dict[tuple[str, tuple[tuple[str, Any, int], ...]], Classifier] = {}
@@ -261,12 +263,18 @@ class TrainResult:
     trained: list[str]
     warnings: list[str]
     reviewed_comments: int
+    #: shipped labelled comments trained on (0 when the codebook shares no topic id with them)
+    shipped_comments: int = 0
+    #: the topics the shipped comments are labelled for
+    shipped_topics: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "taxonomy": self.taxonomy,
             "version": self.version,
             "reviewed_comments": self.reviewed_comments,
+            "shipped_comments": self.shipped_comments,
+            "shipped_topics": self.shipped_topics,
             "labels": {
                 t.topic_id: {"positive": t.positives, "negative": t.negatives, "total": t.total}
                 for t in self.labels
@@ -306,12 +314,16 @@ def moderator_examples(session: Session, taxonomy: Taxonomy) -> list[Example]:
     return examples
 
 
-def train_models(session: Session, taxonomy: Taxonomy) -> TrainResult:
-    """Fit layer 2 on the moderators' labels and store the models for this codebook version
-    (replacing earlier ones). Topics without both kinds of label get no model."""
+def train_models(session: Session, taxonomy: Taxonomy, *, shipped: bool = True) -> TrainResult:
+    """Fit layer 2 on the labelled comments shipped with the package (for the topics whose ids
+    the default codebook shares; not with ``shipped=False``) together with this database's
+    moderator labels, and store the models for this codebook version (replacing earlier ones).
+    Topics without both kinds of label get no model."""
     from threads.topics.learn import count_labels
 
-    examples = moderator_examples(session, taxonomy)
+    reviewed = moderator_examples(session, taxonomy)
+    packaged = shipped_examples(taxonomy) if shipped else []
+    examples = packaged + reviewed
     counts = count_labels(examples, taxonomy)
     models = fit_models(examples, taxonomy)
     warnings = []
@@ -348,7 +360,9 @@ def train_models(session: Session, taxonomy: Taxonomy) -> TrainResult:
         labels=counts,
         trained=sorted(models),
         warnings=warnings,
-        reviewed_comments=len(examples),
+        reviewed_comments=len(reviewed),
+        shipped_comments=len(packaged),
+        shipped_topics=shipped_topics(taxonomy) if packaged else [],
     )
 
 

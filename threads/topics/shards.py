@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from threads.errors import InvalidInput
+from threads.topics.learn import LearnedModel
 from threads.topics.taxonomy import Taxonomy
 
 #: names of input shards, after an optional ``.zst``
@@ -87,7 +88,12 @@ def shard_records(path: Path) -> Iterator[tuple[Any, str]]:
         yield item.id, item.body
 
 
-def classify_shard(shard: str, out_dir: str, taxonomy: Taxonomy) -> ShardResult:
+def classify_shard(
+    shard: str,
+    out_dir: str,
+    taxonomy: Taxonomy,
+    models: Mapping[str, LearnedModel] | None = None,
+) -> ShardResult:
     """Classify one shard into ``out_dir`` (a plain function: what each Dask task runs)."""
     from threads.topics.parallel import write_research_lines
 
@@ -96,7 +102,7 @@ def classify_shard(shard: str, out_dir: str, taxonomy: Taxonomy) -> ShardResult:
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
         with _open_output(partial, compressed=target.suffix == ".zst") as out:
-            count = write_research_lines(shard_records(source), taxonomy, out)
+            count = write_research_lines(shard_records(source), taxonomy, out, models=models)
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
@@ -122,6 +128,7 @@ def classify_shards(
     *,
     scheduler: str | None = None,
     jobs: int | None = None,
+    models: Mapping[str, LearnedModel] | None = None,
 ) -> list[ShardResult]:
     """Classify every shard of ``folder`` into ``out_dir`` with Dask: on the cluster whose
     scheduler is at ``scheduler``, else in ``jobs`` local processes (Dask's default: one per
@@ -145,7 +152,9 @@ def classify_shards(
     out_dir.mkdir(parents=True, exist_ok=True)
     # absolute paths: a worker of a cluster runs in a folder of its own
     bag = dask.bag.from_sequence([str(p.resolve()) for p in shards], npartitions=len(shards))
-    tasks = bag.map(classify_shard, out_dir=str(out_dir.resolve()), taxonomy=taxonomy)
+    tasks = bag.map(
+        classify_shard, out_dir=str(out_dir.resolve()), taxonomy=taxonomy, models=models
+    )
     if scheduler is None:
         return list(tasks.compute(scheduler="processes", num_workers=jobs))
     from distributed import Client

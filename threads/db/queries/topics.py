@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlmodel import Session, col
 
-from threads.db.queries.labels import deciding
+from threads.db.queries.labels import deciding, has_topic
 from threads.models import Comment, CommentClassification, CommentTopic, LabelSource, TopicModel
 
 
@@ -248,3 +249,109 @@ def replace_models(session: Session, taxonomy_version: str, rows: Sequence[Topic
     """The learned models of a codebook version become ``rows`` (older ones are dropped)."""
     session.execute(delete(TopicModel).where(col(TopicModel.taxonomy_version) == taxonomy_version))
     session.add_all(list(rows))
+
+
+def comments_with_topic_flag(
+    session: Session, codebook: str, topic_id: str, *, after_id: int, limit: int
+) -> list[tuple[int, str, str, bool]]:
+    """The next ``limit`` comments (by id, after ``after_id``) that ``codebook`` classified or
+    labelled, not purged: (id, body, body_format, whether the comment has ``topic_id`` by the
+    one rule of ``threads.db.queries.labels``)."""
+    known = sa.or_(
+        select(col(CommentClassification.id))
+        .where(
+            col(CommentClassification.comment_id) == col(Comment.id),
+            col(CommentClassification.codebook) == codebook,
+        )
+        .exists(),
+        select(col(CommentTopic.id))
+        .where(
+            col(CommentTopic.comment_id) == col(Comment.id),
+            col(CommentTopic.codebook) == codebook,
+        )
+        .exists(),
+    )
+    flag = has_topic(codebook, topic_id, col(Comment.id))
+    stmt = (
+        select(col(Comment.id), col(Comment.body), col(Comment.body_format), flag)
+        .where(col(Comment.id) > after_id, col(Comment.purged).is_(False), known)
+        .order_by(col(Comment.id))
+        .limit(limit)
+    )
+    return [(int(i), str(b), str(f), bool(t)) for i, b, f, t in session.execute(stmt)]
+
+
+@dataclass(frozen=True)
+class UncertainComment:
+    id: int
+    thread_id: int
+    body: str
+    body_format: str
+    #: the smallest distance between one of its automatic scores and the topic's threshold
+    margin: float
+
+
+def least_certain(
+    session: Session, codebook: str, thresholds: dict[str, float], *, limit: int
+) -> list[UncertainComment]:
+    """The ``limit`` comments whose automatic labels of ``codebook`` lie nearest a threshold
+    (smallest margin first, then by id), among those no moderator labelled in it and not purged.
+    A topic without an automatic label scores 0, so its margin is the threshold itself."""
+    label = CommentTopic.__table__.alias("auto_label")  # type: ignore[attr-defined]
+    default = min(thresholds.values())
+    threshold = sa.case(
+        *((label.c.topic_id == t, sa.literal(v)) for t, v in thresholds.items()),
+        else_=sa.literal(default),
+    )
+    distance = sa.func.abs(label.c.score - threshold)
+    reviewed = (
+        select(col(CommentTopic.comment_id))
+        .where(
+            col(CommentTopic.codebook) == codebook,
+            col(CommentTopic.source) == LabelSource.MODERATOR,
+        )
+        .distinct()
+    )
+    margin = sa.func.min(distance).label("margin")
+    inner = (
+        select(label.c.comment_id, margin)
+        .where(
+            label.c.codebook == codebook,
+            label.c.source == LabelSource.AUTO,
+            label.c.topic_id.in_(list(thresholds)),
+            label.c.comment_id.not_in(reviewed),
+        )
+        .group_by(label.c.comment_id)
+        .subquery()
+    )
+    stmt = (
+        select(
+            col(Comment.id),
+            col(Comment.thread_id),
+            col(Comment.body),
+            col(Comment.body_format),
+            inner.c.margin,
+        )
+        .join(inner, inner.c.comment_id == col(Comment.id))
+        .where(col(Comment.purged).is_(False))
+        .order_by(inner.c.margin, col(Comment.id))
+        .limit(limit)
+    )
+    return [
+        UncertainComment(int(i), int(t), str(b), str(f), min(float(m), default))
+        for i, t, b, f, m in session.execute(stmt)
+    ]
+
+
+def auto_labels_of(
+    session: Session, codebook: str, comment_ids: Sequence[int]
+) -> list[CommentTopic]:
+    """The automatic labels of ``codebook`` on these comments."""
+    if not comment_ids:
+        return []
+    stmt = select(CommentTopic).where(
+        col(CommentTopic.codebook) == codebook,
+        col(CommentTopic.source) == LabelSource.AUTO,
+        col(CommentTopic.comment_id).in_(list(comment_ids)),
+    )
+    return list(session.scalars(stmt))
