@@ -74,17 +74,18 @@ def report_json(report: Report) -> str:
     return json.dumps({"kind": kind, **data, "manifest": manifest}, indent=2, ensure_ascii=False)
 
 
-#: the per-comment table's columns, as ``threads export --format csv`` names them where they are
-#: the same; ``score_<topic>`` columns go between ``topics`` and ``sentiment``
+#: the per-comment table's columns: those of ``threads export --format csv`` that a report row
+#: has, named and ordered as there (``author_name`` is a pseudonym with --anonymize); the
+#: ``score_<topic>`` columns go between ``topics`` and ``sentiment``
 BASE_COLUMNS = [
     "comment_id",
     "thread_id",
     "parent_id",
     "position",
-    "kind",
-    "author",
+    "author_name",
     "posted_at",
     "status",
+    "kind",
     "topics",
 ]
 TAIL_COLUMNS = ["sentiment", "body"]
@@ -130,10 +131,10 @@ def report_csv(
                     r.thread_id,
                     r.parent_id,
                     r.position,
-                    r.kind,
                     r.author,
                     to_jsonable(r.posted_at),
                     r.status,
+                    r.kind,
                     ";".join(r.topics),
                     *(None if t not in scores else f"{scores[t]:.4f}" for t in ordered),
                     None if r.sentiment is None else f"{r.sentiment:.4f}",

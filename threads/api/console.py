@@ -679,7 +679,9 @@ def console_routers(settings: Settings) -> list[Any]:
         response_headers=headers,
         include_in_schema=False,
     )
-    for handler in HISTORY_ROUTES:
+    from threads.api.console_reports import REPORT_ROUTES  # it builds on this module's helpers
+
+    for handler in [*HISTORY_ROUTES, *REPORT_ROUTES]:
         pages.register(handler)
     static = create_static_files_router(
         path=f"{PREFIX}/static", directories=[STATIC], include_in_schema=False
