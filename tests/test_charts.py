@@ -105,6 +105,8 @@ def test_every_chart_is_valid_deterministic_svg_and_a_png_matplotlib_reads(
         assert root.tag == SVG, name
         assert svg == render_chart(chart, "svg"), f"{name}: SVG is not deterministic"
         assert b"<dc:date>" not in svg
+        # vector only: an <image> would be a data: URL, refused by the console's img-src 'self'
+        assert not root.findall(".//{http://www.w3.org/2000/svg}image"), name
         png = render_chart(chart, "png")
         assert png.startswith(b"\x89PNG\r\n\x1a\n"), name
         pixels = matplotlib.image.imread(io.BytesIO(png), format="png")

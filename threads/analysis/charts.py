@@ -159,7 +159,21 @@ def _heatmap(ax: Any, chart: Chart) -> None:
     cmap = matplotlib.colormaps["Blues"].with_extremes(bad="#eeeeee")
     finite = data[np.isfinite(data)]
     top = 100.0 if percent else max(1.0, float(finite.max()) if finite.size else 1.0)
-    image = ax.imshow(np.ma.masked_invalid(data), cmap=cmap, vmin=0, vmax=top, aspect="auto")
+    # cells as vector rectangles (pcolormesh), not a raster image: an SVG <image> would be a
+    # data: URL, which the console's CSP (img-src 'self') refuses
+    rows, columns = data.shape
+    image = ax.pcolormesh(
+        np.arange(columns + 1) - 0.5,
+        np.arange(rows + 1) - 0.5,
+        np.ma.masked_invalid(data),
+        cmap=cmap,
+        vmin=0,
+        vmax=top,
+        edgecolors="white",
+        linewidth=0.5,
+    )
+    ax.set_xlim(-0.5, columns - 0.5)
+    ax.set_ylim(rows - 0.5, -0.5)  # the first row on top, as in a table
     ax.set_xticks(range(len(chart.categories)), [_text(c) for c in chart.categories])
     ax.set_yticks(range(len(chart.series)), [_text(s.label) for s in chart.series])
     ax.tick_params(length=0)
@@ -172,6 +186,13 @@ def _heatmap(ax: Any, chart: Chart) -> None:
         ax.text(c, r, text, ha="center", va="center", fontsize=8, color=colour)
     bar = ax.figure.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
     bar.set_label(_text(chart.unit))
+    if not percent:
+        from matplotlib.ticker import MaxNLocator
+
+        bar.locator = MaxNLocator(integer=True)  # counts are whole
+        bar.update_ticks()
+    if bar.solids is not None:
+        bar.solids.set_rasterized(False)  # vector too (a long colour bar is rasterised)
 
 
 # --------------------------------------------------------------------------- inline SVG
