@@ -33,6 +33,7 @@ from threads.errors import DatabaseUnavailable, ThreadsError
 COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("cli.serve_cmd", "serve"),
     "report": ("cli.report_cmd", "report"),
+    "chart": ("cli.chart_cmd", "chart"),
     "queue": ("cli.moderation_cmd", "queue"),
     "moderate": ("cli.moderation_cmd", "moderate"),
     "history": ("cli.moderation_cmd", "history"),

@@ -8,7 +8,7 @@ colour codes when stdout is not a terminal or when NO_COLOR is set.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from rich import box
@@ -32,10 +32,15 @@ from threads.analysis.data import (
     TopicSummary,
 )
 from threads.analysis.formats import manifest_rows
+from threads.analysis.timeline import day_marks, month_marks
 
 SPARKS = "▁▂▃▄▅▆▇█"
 #: threads listed in the terminal's prevalence table (all of them are in JSON)
 MAX_THREAD_ROWS = 25
+#: widest site key shown in the per-thread table (longer keys end in "…"; JSON has them whole)
+SITE_WIDTH = 14
+#: most marks in a Markdown sparkline (longer series are grouped, and the label says how)
+MARKDOWN_MARKS = 120
 HIGHLIGHT = "bold underline yellow"
 #: reply levels indented in the terminal (4 columns each); deeper replies stay at this level
 MAX_TREE_DEPTH = 6
@@ -71,26 +76,19 @@ def sentiment_word(value: float | None) -> str:
     return f"{value:+.2f} {word}"
 
 
-def sparkline(values: list[float]) -> str:
-    """One block character per value, scaled to the largest; "·" marks zero."""
-    top = max(values, default=0)
-    if top <= 0:
-        return "·" * len(values)
+def sparkline(values: Sequence[float | None]) -> str:
+    """One block character per value, scaled to the largest; "·" marks zero and a blank marks
+    None (no data for that period: a gap, never drawn as zero)."""
+    top = max((v for v in values if v is not None), default=0)
     out = []
     for v in values:
-        if v <= 0:
+        if v is None:
+            out.append(" ")
+        elif v <= 0 or top <= 0:
             out.append("·")
         else:
             out.append(SPARKS[min(len(SPARKS) - 1, int(v / top * (len(SPARKS) - 1) + 0.5))])
     return "".join(out)
-
-
-def bucket(values: list[int], width: int) -> list[int]:
-    """``values`` summed into at most ``width`` consecutive buckets."""
-    if len(values) <= width or width <= 0:
-        return values
-    size = -(-len(values) // width)
-    return [sum(values[i : i + size]) for i in range(0, len(values), size)]
 
 
 def counts_line(counts: dict[str, int], pingbacks: int, *, grouped: bool = False) -> str:
@@ -245,6 +243,11 @@ def _rich_thread(report: ThreadReport, console: Console) -> None:
     _rich_moderation(report.moderation, console)
 
 
+def _site_state_columns(table: Table) -> None:
+    table.add_column("site", overflow="ellipsis", no_wrap=True, max_width=SITE_WIDTH)
+    table.add_column("state", no_wrap=True)
+
+
 def _count_nodes(nodes: list[CommentNode]) -> int:
     return sum(1 + _count_nodes(n.children) for n in nodes)
 
@@ -365,9 +368,10 @@ def _rich_corpus(report: CorpusReport, console: Console) -> None:
     else:
         rows = sorted(report.threads, key=lambda r: (-r.comments, r.thread_id))
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-        room = console.width - 18 - 9 * len(topic_ids)
+        room = console.width - 18 - 9 * len(topic_ids) - SITE_WIDTH - 12
         if room >= 16:  # one column per topic
             table.add_column("thread", overflow="ellipsis", no_wrap=True, max_width=room)
+            _site_state_columns(table)
             table.add_column("comments", justify="right")
             for t in topic_ids:
                 table.add_column(safe_text(labels.get(t, t)), justify="right", overflow="fold")
@@ -376,9 +380,16 @@ def _rich_corpus(report: CorpusReport, console: Console) -> None:
                     percent(r.topics.get(t, 0) / r.comments) if r.comments else "—"
                     for t in topic_ids
                 ]
-                table.add_row(safe_text(f"{r.thread_id} {r.title}"), f"{r.comments:,}", *cells)
+                table.add_row(
+                    safe_text(f"{r.thread_id} {r.title}"),
+                    safe_text(r.site),
+                    r.state,
+                    f"{r.comments:,}",
+                    *cells,
+                )
         else:  # too many topics for columns: each thread's topics, most frequent first
             table.add_column("thread", overflow="ellipsis", no_wrap=True, max_width=28)
+            _site_state_columns(table)
             table.add_column("comments", justify="right")
             table.add_column("topics (share)", overflow="fold", ratio=1)
             for r in rows[:MAX_THREAD_ROWS]:
@@ -390,6 +401,8 @@ def _rich_corpus(report: CorpusReport, console: Console) -> None:
                 )
                 table.add_row(
                     safe_text(f"{r.thread_id} {r.title}"),
+                    safe_text(r.site),
+                    r.state,
                     f"{r.comments:,}",
                     safe_text(listed or "—"),
                 )
@@ -407,32 +420,31 @@ def _rich_corpus(report: CorpusReport, console: Console) -> None:
         console.print("No dated comments.")
     else:
         first, last = report.months[0].month, report.months[-1].month
-        spark_width = max(8, min(len(report.months), console.width - 40))
+        spark_width = max(8, console.width - 40)
+        marks = month_marks(report.months, spark_width)
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
         table.add_column("topic", overflow="fold")
         table.add_column("comments", justify="right")
-        table.add_column("trend", no_wrap=True, overflow="crop", max_width=spark_width)
+        table.add_column("trend", no_wrap=True, min_width=min(8, len(marks.totals)))
         table.add_column("peak month", no_wrap=True)
-        totals = [m.comments for m in report.months]
         table.add_row(
             Text("all comments", style="italic"),
-            f"{sum(totals):,}",
-            sparkline(list(map(float, totals)))[-spark_width:],
+            f"{sum(marks.totals):,}",
+            sparkline(list(map(float, marks.totals))),
             max(report.months, key=lambda m: (m.comments, m.month)).month,
         )
         for t in topic_ids:
-            shares = [m.topics.get(t, 0) / m.comments if m.comments else 0.0 for m in report.months]
             n = sum(m.topics.get(t, 0) for m in report.months)
             peak = (
                 max(report.months, key=lambda m: (m.topics.get(t, 0), m.month)).month if n else "—"
             )
-            table.add_row(
-                safe_text(labels.get(t, t)), f"{n:,}", sparkline(shares)[-spark_width:], peak
-            )
+            table.add_row(safe_text(labels.get(t, t)), f"{n:,}", sparkline(marks.shares(t)), peak)
         console.print(table)
         console.print(
             Text(
-                f"{first} … {last}: one mark per month, share of its comments (· none)", style="dim"
+                f"{first} … {last}: {marks.label}; topics: share of that period's comments "
+                "(· none of them; blank: no comments at all)",
+                style="dim",
             )
         )
 
@@ -473,18 +485,15 @@ def _rich_corpus(report: CorpusReport, console: Console) -> None:
     if not report.timeline:
         console.print("No dated comments.")
     else:
-        values = [d.comments for d in report.timeline]
-        width = max(10, console.width - 2)
-        buckets = bucket(values, width)
-        per = -(-len(values) // len(buckets))
-        console.print(sparkline(list(map(float, buckets))), overflow="crop")
+        marks = day_marks(report.timeline, max(10, console.width - 2))
+        console.print(sparkline(list(map(float, marks.totals))))
         busiest = max(report.timeline, key=lambda d: (d.comments, d.day))
-        active = sum(1 for v in values if v)
-        unit = "day" if per == 1 else f"{per} days"
+        active = sum(1 for d in report.timeline if d.comments)
         console.print(
             Text(
-                f"{report.timeline[0].day} … {report.timeline[-1].day}, one mark per {unit}; "
-                f"{active} days with comments; busiest {busiest.day} ({busiest.comments})",
+                f"{report.timeline[0].day} … {report.timeline[-1].day}, {marks.label} "
+                f"(· none); {active} days with comments; busiest {busiest.day} "
+                f"({busiest.comments})",
                 style="dim",
             )
         )
@@ -698,11 +707,20 @@ def _md_corpus(r: CorpusReport) -> list[str]:
     lines += _md_topics(r.topics, "Topics")
     lines += ["", "## Topic prevalence per thread", ""]
     lines += _md_table(
-        ["thread", "title", "comments", *[md(labels.get(t, t)) for t in topic_ids]],
+        [
+            "thread",
+            "title",
+            "site",
+            "state",
+            "comments",
+            *[md(labels.get(t, t)) for t in topic_ids],
+        ],
         (
             [
                 str(t.thread_id),
                 md(t.title),
+                md(t.site),
+                t.state,
                 str(t.comments),
                 *[
                     f"{t.topics.get(x, 0)} ({percent(t.topics.get(x, 0) / t.comments)})"
@@ -723,10 +741,10 @@ def _md_corpus(r: CorpusReport) -> list[str]:
         ),
     )
     if r.months:
-        lines += [""]
+        marks = month_marks(r.months, MARKDOWN_MARKS)
+        lines += ["", f"Trend, {marks.label} (· none of them; blank: no comments at all):", ""]
         for t in topic_ids:
-            shares = [m.topics.get(t, 0) / m.comments if m.comments else 0.0 for m in r.months]
-            lines.append(f"- {md(labels.get(t, t))}: `{sparkline(shares)}`")
+            lines.append(f"- {md(labels.get(t, t))}: `{sparkline(marks.shares(t))}`")
     lines += ["", "## Topic co-occurrence", ""]
     co = r.cooccurrence
     lines += _md_table(
@@ -752,8 +770,9 @@ def _md_corpus(r: CorpusReport) -> list[str]:
     )
     lines += ["", "## Comments per day", ""]
     if r.timeline:
-        lines.append(f"`{sparkline([float(d.comments) for d in r.timeline])}`")
-        lines.append("")
+        marks = day_marks(r.timeline, MARKDOWN_MARKS)
+        lines.append(f"`{sparkline([float(n) for n in marks.totals])}`")
+        lines += ["", f"{r.timeline[0].day} … {r.timeline[-1].day}, {marks.label} (· none).", ""]
         lines += _md_table(
             ["day", "comments"], ([d.day, str(d.comments)] for d in r.timeline if d.comments)
         )

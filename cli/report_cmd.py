@@ -5,18 +5,30 @@ from __future__ import annotations
 import enum
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from cli.console import make_console
-from cli.context import CODEBOOK_HELP, state
+from cli.context import CODEBOOK_HELP, AppState, state
 from cli.render import render_markdown, render_rich
-from cli.safe_text import for_terminal, safe_json
+from cli.safe_text import for_terminal, safe_json, visible
 from threads.analysis.common import DEFAULT_STATUSES, ReportQuery
-from threads.analysis.formats import report_csv, report_json
+from threads.analysis.formats import manifest_json, report_csv, report_json
 from threads.analysis.manifest import parse_bound
-from threads.analysis.report import build_report, comment_table, threads_from_files
+from threads.analysis.report import (
+    build_corpus,
+    build_report,
+    comment_table,
+    report_agreement,
+    threads_from_files,
+)
+from threads.archive.output import write_output
+from threads.errors import InvalidInput
 from threads.models import CommentStatus
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 class Format(enum.StrEnum):
@@ -24,6 +36,7 @@ class Format(enum.StrEnum):
     JSON = "json"
     CSV = "csv"
     MARKDOWN = "markdown"
+    HTML = "html"
 
 
 def report(
@@ -95,6 +108,15 @@ def report(
     full_body: bool = typer.Option(
         False, "--full-body", help="CSV: the whole body instead of a 200-character excerpt."
     ),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        "-o",
+        help="Write to FILE (replaced only once complete). CSV: the run manifest goes beside "
+        "it, in FILE.manifest.json; on stdout it comes first, as '# ' lines.",
+        dir_okay=False,
+        metavar="FILE",
+    ),
 ) -> None:
     """Report on one thread (header, comment tree, topics, moderation) or summarise many.
 
@@ -103,14 +125,93 @@ def report(
     output).
     """
     app_state = state(ctx)
+    engine = app_state.engine()
+    request = report_request(
+        app_state,
+        engine,
+        threads=threads,
+        all_threads=all_threads,
+        source=source,
+        site=site,
+        topic=topic,
+        since=since,
+        until=until,
+        status=status,
+        anonymize=anonymize,
+        salt=salt,
+        taxonomy=taxonomy,
+        codebook=codebook,
+        terms=terms,
+    )
+    if out is not None and fmt is Format.RICH:
+        raise InvalidInput(
+            "--out writes json, csv, markdown or html: give --format too", field="--out"
+        )
+    if fmt is Format.CSV:
+        records, topic_ids, manifest = comment_table(engine, request, full_body=full_body)
+        if out is None:
+            handle = for_terminal(sys.stdout)
+            for chunk in report_csv(records, topic_ids, manifest):
+                handle.write(chunk)
+            handle.flush()
+            return
+        sidecar = out.with_name(out.name + ".manifest.json")
+        write_output(out, lambda h: h.writelines(report_csv(records, topic_ids)))
+        write_output(sidecar, lambda h: h.write(manifest_json(manifest)))
+        typer.echo(visible(f"wrote {out} and {sidecar}", one_line=True), err=True)
+        return
+    if fmt is Format.HTML:
+        from threads.analysis.html_report import render_html_report
+
+        agreement = report_agreement(engine, request)
+        text = render_html_report(build_corpus(engine, request), agreement=agreement)
+    else:
+        data = build_report(engine, request)
+        if fmt is Format.JSON:
+            text = report_json(data) + "\n"
+        elif fmt is Format.MARKDOWN:
+            text = render_markdown(data)
+        else:
+            render_rich(data, make_console(width=width))
+            return
+    if fmt is Format.JSON:
+        text = safe_json(text)
+    if out is None:
+        handle = for_terminal(sys.stdout)  # controls shown as escapes on a terminal only
+        handle.write(text)
+        handle.flush()
+        return
+    write_output(out, lambda h: h.write(text))
+    typer.echo(visible(f"wrote {out}", one_line=True), err=True)
+
+
+def report_request(
+    app_state: AppState,
+    engine: Engine,
+    *,
+    threads: list[int] | None,
+    all_threads: bool,
+    source: list[Path] | None,
+    site: str | None,
+    topic: str | None,
+    since: str | None,
+    until: str | None,
+    status: list[str] | None,
+    anonymize: bool = False,
+    salt: str | None = None,
+    taxonomy: Path | None = None,
+    codebook: str | None = None,
+    terms: bool = True,
+) -> ReportQuery:
+    """The report request from the command line's selection options (shared by `threads
+    chart`)."""
     statuses = tuple(status or DEFAULT_STATUSES)
     if "all" in statuses:
         statuses = tuple(s.value for s in CommentStatus)
-    engine = app_state.engine()
     thread_ids = tuple(threads or ())
     if source:
         thread_ids += threads_from_files(engine, source)
-    request = ReportQuery(
+    return ReportQuery(
         thread_ids=thread_ids,
         all_threads=all_threads,
         site=site,
@@ -126,17 +227,3 @@ def report(
         terms=terms,
         campaigns=campaigns,
     )
-    if fmt is Format.CSV:
-        records, manifest = comment_table(engine, request, full_body=full_body)
-        out = for_terminal(sys.stdout)
-        for chunk in report_csv(records, manifest):
-            out.write(chunk)
-        out.flush()
-        return
-    data = build_report(engine, request)
-    if fmt is Format.JSON:
-        typer.echo(safe_json(report_json(data)))
-    elif fmt is Format.MARKDOWN:
-        typer.echo(render_markdown(data), nl=False)
-    else:
-        render_rich(data, make_console(width=width))

@@ -345,6 +345,11 @@ def test_every_command_prints_outside_text_as_text(world: World, tmp_path: Path)
         shown=(r"\\x1b\[2J", r"\\x9b31m", r"\[/oops\]"),  # as Markdown escapes them
     )
     w.run("report", "--all", "--format", "markdown", shown=(r"\\x1b\[2J",))
+    chart = tmp_path / f"chart {MARKUP_STYLE}{CSI_CLEAR}.svg"
+    w.run("chart", "threads", "--all", "-o", str(chart), shown=(f"{MARKUP_STYLE}{SHOWN_CLEAR}",))
+    assert chart.read_bytes().startswith(b"<?xml")
+    html = w.run("report", "--all", "--format", "html", shown=(f"{MARKUP_CLOSE}{SHOWN_CLEAR}",))
+    assert "&lt;" not in MARKUP_CLOSE and "<script" not in html.stdout
     reported = w.run("report", str(w.page_thread), "--format", "json")
     parsed = json.loads(reported.stdout)  # JSON escapes the controls; the data is exact
     assert parsed["header"]["title"] == f"Page {MARKUP_CLOSE}{CSI_CLEAR} title"

@@ -149,39 +149,44 @@ def test_markdown_thread_report_lists_the_tree_and_bolds_evidence(
 
 
 def test_csv_parses_back_with_one_row_per_comment(engine: Engine, built: Built) -> None:
-    records, manifest = comment_table(engine, ReportQuery(all_threads=True, generated_at=FIXED))
-    text = "".join(report_csv(records, manifest))
+    records, topic_ids, manifest = comment_table(
+        engine, ReportQuery(all_threads=True, generated_at=FIXED)
+    )
+    text = "".join(report_csv(records, topic_ids, manifest))
+    header = [line for line in text.splitlines() if line.startswith("# ")]
+    assert "# generated: 2024-01-01T00:00:00Z" in header
+    assert text.startswith("".join(line + "\n" for line in header))  # the block comes first
     data_lines = [line for line in text.splitlines(keepends=True) if not line.startswith("# ")]
     rows = list(csv.DictReader(io.StringIO("".join(data_lines))))
     assert len(rows) == 8
     c7 = next(r for r in rows if r["comment_id"] == str(built.comments["c7"]))
-    assert c7["topics"] == "p5;russia" and c7["scores"] == "0.5000;0.6000"
+    assert c7["topics"] == "p5;russia"
+    assert (c7["score_gold"], c7["score_p5"], c7["score_russia"]) == ("", "0.5000", "0.6000")
     assert c7["posted_at"] == "2014-12-03T09:00:00Z"
     assert c7["sentiment"] == "-0.2000"
-    trailer = [line for line in text.splitlines() if line.startswith("# ")]
-    assert "# generated: 2024-01-01T00:00:00Z" in trailer
 
 
 def test_report_csv_uses_the_one_csv_writer(engine: Engine, built: Built) -> None:
     """The report's CSV quotes like the export's (RFC 4180, a bare carriage return quoted) and
     neutralises spreadsheet formulas the same way; a negative sentiment stays a number."""
-    records, manifest = comment_table(engine, ReportQuery(all_threads=True, generated_at=FIXED))
+    records, topic_ids, _ = comment_table(engine, ReportQuery(all_threads=True, generated_at=FIXED))
     record = next(iter(records))
     forged = replace(record, author="=HYPERLINK(1)", body="@SUM(A1)\rnext", sentiment=-0.5)
-    text = "".join(report_csv([forged], manifest))
+    text = "".join(report_csv([forged], topic_ids))
     row = text.split("\n")[1] + "\n"
+    scores = dict(zip(forged.topics, forged.scores, strict=True))
     assert row == format_row(
         [
             forged.comment_id,
             forged.thread_id,
             forged.parent_id,
             forged.position,
-            forged.kind,
             "=HYPERLINK(1)",
             to_jsonable(forged.posted_at),
             forged.status,
+            forged.kind,
             ";".join(forged.topics),
-            ";".join(f"{s:.4f}" for s in forged.scores),
+            *(f"{scores[t]:.4f}" if t in scores else None for t in sorted(topic_ids)),
             "-0.5000",
             "@SUM(A1)\rnext",
             "",

@@ -162,6 +162,7 @@ def topic_summary(
                         excerpt="[purged]"
                         if rep.purged
                         else excerpt(plain_text(rep.body, rep.body_format)),
+                        evidence=[] if rep.purged else _evidence(conn, ctx, rep.id, topic_id),
                     )
                     if rep is not None
                     else None
@@ -175,6 +176,20 @@ def topic_summary(
         unlabelled=unlabelled,
         unlabelled_share=share(unlabelled, comments),
     )
+
+
+def _evidence(conn: Connection, ctx: Context, comment_id: int, topic_id: str) -> list[str]:
+    """The evidence words of the comment's label of ``topic_id``, as written in its body."""
+    found: list[str] = []
+    for label in q.labels_for(conn, ctx.selection.codebook, [comment_id]):
+        if label.topic_id != topic_id:
+            continue
+        for item in label.evidence or []:
+            if isinstance(item, dict):
+                text = str(item.get("text") or item.get("term") or "").strip()
+                if text and text not in found:
+                    found.append(text)
+    return found
 
 
 def distinctive_terms(conn: Connection, ctx: Context, selected: int) -> dict[str, list[TermScore]]:

@@ -74,16 +74,24 @@ def build_corpus_report(
         ThreadPrevalence(
             thread_id=t.id,
             title=t.title,
+            site=t.site,
+            state=str(t.state),
             comments=per_thread.get(t.id, 0),
             topics={topic: thread_topics[t.id].get(topic, 0) for topic in shown},
         )
         for t in threads
     ]
+    mood: dict[str, dict[str, tuple[int, float]]] = defaultdict(dict)
+    for row in q.topic_sentiment_by_month(conn, sel):
+        if row.topic_id in shown:
+            mood[row.month][row.topic_id] = (int(row.n), round(float(row.mean), 4))
     months = [
         MonthPrevalence(
             month=m,
             comments=per_month.get(m, 0),
             topics={topic: month_topics[m].get(topic, 0) for topic in shown},
+            sentiment={t: mean for t, (_, mean) in sorted(mood[m].items())},
+            scored={t: n for t, (n, _) in sorted(mood[m].items())},
         )
         for m in _month_range(sorted(per_month))
     ]

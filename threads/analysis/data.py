@@ -154,6 +154,8 @@ class Representative:
     author: str | None
     score: float
     excerpt: str
+    #: the words of the comment that gave it the topic (the label's evidence), as written
+    evidence: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -220,6 +222,10 @@ class ThreadReport:
 class ThreadPrevalence:
     thread_id: int
     title: str
+    #: the key of the thread's site
+    site: str
+    #: "open" or "closed"
+    state: str
     comments: int
     topics: dict[str, int]
 
@@ -229,6 +235,11 @@ class MonthPrevalence:
     month: str
     comments: int
     topics: dict[str, int]
+    #: per topic: the mean sentiment (VADER compound, -1..1) of the month's comments of that
+    #: topic that have a score; a topic without any scored comment that month is absent
+    sentiment: dict[str, float] = field(default_factory=dict)
+    #: per topic: how many comments that mean is over
+    scored: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

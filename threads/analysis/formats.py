@@ -1,16 +1,30 @@
-"""The report's data shapes for other programs: JSON, and CSV (one row per comment, the run
-manifest after the rows as ``# key: value`` lines). The terminal and Markdown renderers are in
+"""The report's data shapes for other programs: JSON, and CSV (one clean table, one row per
+comment; the run manifest beside it in ``<out>.manifest.json``, or before it as a block of
+``# key: value`` lines when the table goes to stdout). The terminal and Markdown renderers are in
 ``cli/render.py``; the CSV is written by the one CSV writer, :func:`threads.archive.csv.format_row`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
 
 from threads.analysis.data import LanguageMix, Manifest, Report, to_jsonable
 from threads.analysis.report import CommentRecord
 from threads.archive.csv import format_row
+
+#: the JSON Schema (draft 2020-12) of :func:`report_json`'s output, shipped in the package
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "data" / "report.schema.json"
+
+
+@cache
+def report_schema() -> dict[str, Any]:
+    """The JSON Schema of the JSON report (both kinds: "thread" and "corpus")."""
+    loaded: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return loaded
 
 
 def manifest_rows(m: Manifest) -> list[tuple[str, str]]:
@@ -82,29 +96,57 @@ def report_json(report: Report) -> str:
     return json.dumps({"kind": kind, **data, "manifest": manifest}, indent=2, ensure_ascii=False)
 
 
-CSV_COLUMNS = [
+#: the per-comment table's columns: those of ``threads export --format csv`` that a report row
+#: has, named and ordered as there (``author_name`` is a pseudonym with --anonymize); the
+#: ``score_<topic>`` columns go between ``topics`` and ``sentiment``
+BASE_COLUMNS = [
     "comment_id",
     "thread_id",
     "parent_id",
     "position",
-    "kind",
-    "author",
+    "author_name",
     "posted_at",
     "status",
+    "kind",
     "topics",
-    "scores",
-    "sentiment",
-    "body",
-    "campaigns",
 ]
+#: the campaigns a comment belongs to (ids, ";"-separated) close the row: the export has none
+TAIL_COLUMNS = ["sentiment", "body", "campaigns"]
 
 
-def report_csv(records: Iterable[CommentRecord], manifest: Manifest) -> Iterator[str]:
-    """The per-comment table as CSV text chunks: a header row, one row per comment (topics
-    and their scores ";"-separated, in the same order; the campaigns it belongs to
-    ";"-separated), then the manifest as "#" lines."""
-    chunk = [format_row(CSV_COLUMNS)]
+def csv_columns(topic_ids: Sequence[str]) -> list[str]:
+    """The header row: the base columns, one ``score_<topic>`` per topic (sorted), the tail."""
+    return [*BASE_COLUMNS, *(f"score_{t}" for t in sorted(topic_ids)), *TAIL_COLUMNS]
+
+
+def manifest_header(manifest: Manifest) -> str:
+    """The manifest as a block of ``# key: value`` lines, for the top of a CSV written to
+    stdout: ``pandas.read_csv(..., comment="#")`` skips them (every cell holding a ``#`` is
+    quoted, so no value is cut), and so does any reader that drops lines starting with ``#``."""
+    return "".join(
+        f"# {key}: {' '.join(value.split())}\n" for key, value in manifest_rows(manifest)
+    )
+
+
+def manifest_json(manifest: Manifest) -> str:
+    """The manifest as JSON: the sidecar ``<out>.manifest.json`` of a CSV written to a file."""
+    return json.dumps(to_jsonable(manifest), indent=2, ensure_ascii=False) + "\n"
+
+
+def report_csv(
+    records: Iterable[CommentRecord],
+    topic_ids: Sequence[str],
+    manifest: Manifest | None = None,
+) -> Iterator[str]:
+    """The per-comment table as CSV text chunks: with ``manifest``, first its ``#`` header block
+    (:func:`manifest_header`); then a header row and one row per comment, the comment's topics
+    ``;``-separated in ``topics`` and its score for each topic in ``score_<topic>`` (empty when
+    the comment has no label of that topic), as ``threads export --format csv`` writes them."""
+    ordered = sorted(topic_ids)
+    head = manifest_header(manifest) if manifest is not None else ""
+    chunk = [head + format_row(csv_columns(ordered), quote="#")]
     for r in records:
+        scores = dict(zip(r.topics, r.scores, strict=True))
         chunk.append(
             format_row(
                 [
@@ -112,20 +154,20 @@ def report_csv(records: Iterable[CommentRecord], manifest: Manifest) -> Iterator
                     r.thread_id,
                     r.parent_id,
                     r.position,
-                    r.kind,
                     r.author,
                     to_jsonable(r.posted_at),
                     r.status,
+                    r.kind,
                     ";".join(r.topics),
-                    ";".join(f"{s:.4f}" for s in r.scores),
+                    *(None if t not in scores else f"{scores[t]:.4f}" for t in ordered),
                     None if r.sentiment is None else f"{r.sentiment:.4f}",
                     r.body,
                     ";".join(r.campaigns),
-                ]
+                ],
+                quote="#",
             )
         )
         if len(chunk) >= 1000:
             yield "".join(chunk)
             chunk.clear()
     yield "".join(chunk)
-    yield "".join(f"# {key}: {value}\n" for key, value in manifest_rows(manifest))

@@ -23,7 +23,7 @@ from threads.analysis.common import (
     plain_text,
 )
 from threads.analysis.corpus_report import build_corpus_report
-from threads.analysis.data import Manifest, Report
+from threads.analysis.data import CorpusReport, Manifest, Report
 from threads.analysis.manifest import Codebook, load_codebook
 from threads.analysis.thread_report import build_thread_report
 from threads.db.queries import analysis as q
@@ -137,6 +137,39 @@ def build_report(engine: Engine, request: ReportQuery) -> Report:
         return build_corpus_report(conn, ctx, threads, generated_at)
 
 
+def build_corpus(engine: Engine, request: ReportQuery) -> CorpusReport:
+    """The many-thread summary over the selection, even of one thread (the charts and the HTML
+    report are drawn from it)."""
+    generated_at = request.generated_at or datetime.now(UTC).replace(microsecond=0)
+    with engine.connect() as conn:
+        q.prepare(conn)
+        ctx, threads = resolve(conn, request)
+        return build_corpus_report(conn, ctx, threads, generated_at)
+
+
+def report_agreement(engine: Engine, request: ReportQuery) -> list[Any] | None:
+    """Coder agreement, as ``threads evaluate --agreement`` computes it (Cohen's kappa and
+    Krippendorff's alpha per topic and overall, :func:`threads.topics.evaluation.agreement`),
+    over the moderator labels of the report's codebook file in the whole database; None when
+    fewer than two coders have labelled, or the report is on another stored codebook."""
+    try:
+        from threads.topics.evaluation import agreement
+        from threads.topics.service import moderator_annotations
+        from threads.topics.taxonomy import load_taxonomy
+    except ImportError:  # the topics package is optional
+        return None
+    from threads.db import session_scope
+
+    taxonomy = load_taxonomy(request.taxonomy_path)
+    if request.codebook is not None and request.codebook != taxonomy.name:
+        return None
+    with session_scope(engine) as session:
+        coded = moderator_annotations(session, taxonomy)
+    if len({coder for coder, _, _ in coded}) < 2:
+        return None
+    return agreement(coded, taxonomy.topic_ids)
+
+
 @dataclass
 class CommentRecord:
     """One row of the per-comment table (CSV)."""
@@ -159,12 +192,14 @@ class CommentRecord:
 
 def comment_table(
     engine: Engine, request: ReportQuery, *, full_body: bool = False
-) -> tuple[Iterator[CommentRecord], Manifest]:
+) -> tuple[Iterator[CommentRecord], list[str], Manifest]:
     """The selected comments (pingbacks included, marked by ``kind``) as records, streamed in
-    batches, and the manifest. The iterator must be consumed before the engine is disposed."""
+    batches; the topic ids of the codebook and of its labels in use (the ``score_<topic>``
+    columns); and the manifest. The iterator must be consumed before the engine is disposed."""
     generated_at = request.generated_at or datetime.now(UTC).replace(microsecond=0)
     with engine.connect() as conn:
         ctx, threads = resolve(conn, replace(request, terms=False))
+        ctx.add_topics(q.topic_ids_in_use(conn, ctx.selection.codebook))
         counted = q.count_comments(conn, ctx.selection)
         manifest = build_manifest(
             ctx,
@@ -202,7 +237,7 @@ def comment_table(
                         campaigns=membership.get(row.id, []),
                     )
 
-    return records(), manifest
+    return records(), [t for t, _ in ctx.topics], manifest
 
 
 def threads_from_files(engine: Engine, paths: Sequence[Path]) -> tuple[int, ...]:

@@ -682,8 +682,9 @@ def console_routers(settings: Settings) -> list[Any]:
         include_in_schema=False,
     )
     from threads.api.console_replay import REPLAY_ROUTES  # it builds on this module too
+    from threads.api.console_reports import REPORT_ROUTES  # it builds on this module's helpers
 
-    for handler in [*HISTORY_ROUTES, *REPLAY_ROUTES]:
+    for handler in [*HISTORY_ROUTES, *REPLAY_ROUTES, *REPORT_ROUTES]:
         pages.register(handler)
     static = create_static_files_router(
         path=f"{PREFIX}/static", directories=[STATIC], include_in_schema=False

@@ -66,14 +66,17 @@ def format_cell(value: Any) -> str:
     return text
 
 
-def format_row(cells: Sequence[Any]) -> str:
+def format_row(cells: Sequence[Any], *, quote: str = "") -> str:
     """One RFC 4180 record ending in ``\\n``, each cell made safe by :func:`format_cell`: a cell
     is quoted when it holds a comma, a quote or a line break (``\\r`` included, which Python's
-    csv writer would leave bare). The one CSV writer: exports and report CSV alike."""
+    csv writer would leave bare), or one of the characters in ``quote`` (the report CSV quotes
+    ``#``, so that a reader skipping ``#`` comments never cuts a cell). The one CSV writer:
+    exports and report CSV alike."""
+    special = ',"\r\n' + quote
     out = []
     for cell in cells:
         text = format_cell(cell)
-        if any(c in text for c in ',"\r\n'):
+        if any(c in text for c in special):
             text = '"' + text.replace('"', '""') + '"'
         out.append(text)
     return ",".join(out) + "\n"

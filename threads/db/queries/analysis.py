@@ -29,6 +29,7 @@ from threads.models import (
     CommentKind,
     CommentTopic,
     ModerationEvent,
+    Site,
     Thread,
 )
 
@@ -37,6 +38,7 @@ topic_t: sa.Table = CommentTopic.__table__  # type: ignore[attr-defined]
 thread_t: sa.Table = Thread.__table__  # type: ignore[attr-defined]
 article_t: sa.Table = Article.__table__  # type: ignore[attr-defined]
 event_t: sa.Table = ModerationEvent.__table__  # type: ignore[attr-defined]
+site_t: sa.Table = Site.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -131,8 +133,10 @@ def thread_rows(
             a.source_url,
             a.source_format,
             a.key.label("article_key"),
+            site_t.c.key.label("site"),
         )
         .join(article_t, article_t.c.id == t.article_id)
+        .join(site_t, site_t.c.id == a.site_id)
         .order_by(t.id)
     )
     if thread_ids is not None:
@@ -216,6 +220,31 @@ def topic_combinations(
         sa.func.count().label("n"),
         *[sa.func.sum(pc[f"s{i}"]).label(f"s{i}") for i in range(len(topic_ids))],
     ).group_by(pc.thread_id, month, pc.signature, pc.v_min, pc.v_max)
+    return list(conn.execute(stmt))
+
+
+def topic_sentiment_by_month(conn: Connection, sel: Selection) -> list[Row[Any]]:
+    """(month, topic_id, n, mean) per month and topic: the selected dated comments of the topic
+    that have a sentiment score, and their mean score (months without any are absent)."""
+    c, lt = comment_t.c, topic_t.c
+    month = _bucket(conn, c.posted_at, "month").label("month")
+    stmt = (
+        sa.select(
+            month,
+            lt.topic_id,
+            sa.func.count().label("n"),
+            sa.func.avg(c.sentiment).label("mean"),
+        )
+        .select_from(topic_t.join(comment_t, comment_t.c.id == lt.comment_id))
+        .where(
+            assigning(sel.codebook),
+            *_where(sel, topic=False),
+            c.sentiment.is_not(None),
+            c.posted_at.is_not(None),
+        )
+        .group_by(month, lt.topic_id)
+        .order_by(month, lt.topic_id)
+    )
     return list(conn.execute(stmt))
 
 
