@@ -84,6 +84,7 @@ def chart(
         taxonomy=taxonomy,
         codebook=codebook,
         terms=False,
+        campaigns=False,
     )
     data = render_chart(build_chart(name, build_corpus(engine, request)), fmt)
     write_output(out, lambda handle: handle.buffer.write(data))

@@ -142,6 +142,7 @@ def report(
         taxonomy=taxonomy,
         codebook=codebook,
         terms=terms,
+        campaigns=campaigns,
     )
     if out is not None and fmt is Format.RICH:
         raise InvalidInput(
@@ -202,6 +203,7 @@ def report_request(
     taxonomy: Path | None = None,
     codebook: str | None = None,
     terms: bool = True,
+    campaigns: bool = True,
 ) -> ReportQuery:
     """The report request from the command line's selection options (shared by `threads
     chart`)."""
