@@ -240,11 +240,12 @@ def test_same_inputs_give_the_same_report(engine: Engine, built: Built) -> None:
 
 
 def test_comment_table_streams_every_selected_comment(engine: Engine, built: Built) -> None:
-    records, manifest = comment_table(engine, _request(all_threads=True))
+    records, topic_ids, manifest = comment_table(engine, _request(all_threads=True))
     rows = list(records)
     # counted comments + the pingback; spam left out
     assert len(rows) == 8
     assert manifest.comments == 7
+    assert topic_ids == ["gold", "p5", "russia"]
     c7 = next(r for r in rows if r.comment_id == built.comments["c7"])
     assert c7.topics == ["p5", "russia"] and c7.scores == [0.5, 0.6]
 
