@@ -55,12 +55,17 @@ def _run(command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Compl
     )
 
 
-def _run_page(page: Page, folder: Path, database_url: str) -> None:
+def _run_page(page: Page, folder: Path, database_url: str, seeded: Path | None = None) -> None:
+    """Run a page's examples in order in ``folder``; ``seeded`` is a SQLite file that already
+    holds the seed pages (copied instead of importing them again)."""
     shutil.copytree(ROOT / "fixtures", folder / "fixtures")
     env = _environment(database_url)
     if not page.fresh:
-        seeded = _run([str(BIN / "threads"), "ingest", *SEEDS], folder, env)
-        assert seeded.returncode == 0, seeded.stdout
+        if seeded is not None:
+            shutil.copyfile(seeded, folder / "threads.db")
+        else:
+            done = _run([str(BIN / "threads"), "ingest", *SEEDS], folder, env)
+            assert done.returncode == 0, done.stdout
     for example in page.examples:
         if example.skip is not None:
             continue
@@ -77,9 +82,23 @@ def _run_page(page: Page, folder: Path, database_url: str) -> None:
             )
 
 
+@pytest.fixture(scope="session")
+def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file holding the seed pages, as `threads ingest fixtures/*.txt` leaves it."""
+    folder = tmp_path_factory.mktemp("docs-seeded")
+    path = folder / "seeded.db"
+    done = _run([str(BIN / "threads"), "ingest", *SEEDS], ROOT, _environment(f"sqlite:///{path}"))
+    assert done.returncode == 0, done.stdout
+    for suffix in ("-wal", "-shm"):  # the copy must be one self-contained file
+        assert not Path(f"{path}{suffix}").exists() or Path(f"{path}{suffix}").stat().st_size == 0
+    return path
+
+
 @pytest.mark.parametrize("page", RUNNABLE, ids=lambda p: p.path)
-def test_the_examples_of_a_page_run_as_shown(page: Page, tmp_path: Path) -> None:
-    _run_page(page, tmp_path, f"sqlite:///{tmp_path / 'threads.db'}")
+def test_the_examples_of_a_page_run_as_shown(
+    page: Page, tmp_path: Path, seeded_sqlite: Path
+) -> None:
+    _run_page(page, tmp_path, f"sqlite:///{tmp_path / 'threads.db'}", seeded_sqlite)
 
 
 @pytest.mark.parametrize(
