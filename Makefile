@@ -5,14 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install demo test lint format bench clean docs docs-gen
 
 # The last step compiles our own modules' bytecode, as pip does for every other package: where
 # PYTHONDONTWRITEBYTECODE is set, each `threads` command would otherwise compile them (0.25 s).
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,docs]'
 	$(BIN)/python -m compileall -q threads cli > /dev/null
 	touch $(STAMP)
 
@@ -42,9 +42,17 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# The documentation site in site/ (strict: a broken link or a missing page fails the build);
+# docs-gen rewrites the references generated from the code (a test fails when they are stale).
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+docs-gen: install
+	$(BIN)/python scripts/gen_docs.py
+
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) threads.db threads.db-wal threads.db-shm .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) site threads.db threads.db-wal threads.db-shm .pytest_cache .mypy_cache .ruff_cache
