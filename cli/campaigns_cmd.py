@@ -2,7 +2,8 @@
 
 E-mail addresses are never printed: members share an e-mail or address shown as a hash (and
 an e-mail masked as ``j***@example.org``). ``--format json`` prints what ``GET /api/campaigns``
-answers.
+answers. ``--notify`` (for cron) announces the campaigns never announced before with the
+``campaign.found`` webhook event and lists only those; without it nothing is written.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from cli.context import state
 from cli.safe_text import safe_json
 from threads.analysis.campaigns import CampaignView, campaigns_data, evidence_text
 from threads.analysis.manifest import parse_bound
-from threads.moderation.campaigns import CampaignQuery, list_campaigns
+from threads.moderation.campaigns import CampaignQuery, list_campaigns, notify_campaigns
 
 
 class Format(enum.StrEnum):
@@ -47,6 +48,12 @@ def campaigns(
         "authors piling onto a thread), alias (one e-mail or address, several names).",
     ),
     fmt: Format = typer.Option(Format.RICH, "--format", "-f", help="Output format."),
+    notify: bool = typer.Option(
+        False,
+        "--notify",
+        help="Announce campaigns never announced before (webhook event campaign.found, once "
+        "per campaign) and list only those. For cron.",
+    ),
 ) -> None:
     """List clusters of comments that look organised, with their evidence (computed now)."""
     query = CampaignQuery(
@@ -54,14 +61,17 @@ def campaigns(
         since=parse_bound(since, "--since", end=False),
         kind=kind.value if kind else None,
     )
-    views = list_campaigns(state(ctx).engine(), query)
+    engine = state(ctx).engine()
+    views = notify_campaigns(engine, query) if notify else list_campaigns(engine, query)
     if fmt is Format.JSON:
         typer.echo(safe_json(json.dumps(campaigns_data(views), indent=2, ensure_ascii=False)))
         return
     console = make_console()
     if not views:
-        console.print("No campaigns found.")
+        console.print("No new campaigns to announce." if notify else "No campaigns found.")
         return
+    if notify:
+        console.print(f"Announced {_n(len(views), 'new campaign')}:")
     for view in views:
         console.print(_panel_title(view))
         console.print(Text(evidence_line(view), style="dim"))

@@ -31,6 +31,7 @@ EXPECTED_TABLES = {
     "webhook",
     "webhook_delivery",
     "webhook_attempt",
+    "campaign_notice",
 }
 
 

@@ -475,6 +475,22 @@ class WebhookAttempt(SQLModel, table=True):
     ok: bool = Field(default=False)
 
 
+class CampaignNotice(SQLModel, table=True):
+    """A campaign already announced by ``campaign.found`` (``threads campaigns --notify``,
+    ``POST /api/campaigns/scan``): the primary key is the cluster id (kind + hash of its
+    members), so a cluster is announced once however many scans see it, even concurrent ones."""
+
+    __tablename__ = "campaign_notice"
+
+    campaign_id: str = Field(primary_key=True, max_length=40)
+    kind: str = Field(max_length=8)
+    #: the site of the cluster's threads (None: threads of several sites)
+    site_id: int | None = Field(default=None, foreign_key="site.id")
+    first_seen_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
+    #: members when first announced
+    members: int = Field(default=0)
+
+
 ALL_TABLES = [
     ImportBatch,
     Site,
@@ -492,6 +508,7 @@ ALL_TABLES = [
     Webhook,
     WebhookDelivery,
     WebhookAttempt,
+    CampaignNotice,
 ]
 
 

@@ -1,5 +1,6 @@
-"""/api/campaigns: clusters of comments that look organised (computed on each request), and one
-action (reject or spam) on the waiting members of a cluster."""
+"""/api/campaigns: clusters of comments that look organised (computed on each request), one
+action (reject or spam) on the waiting members of a cluster, and the scan that announces new
+clusters with the ``campaign.found`` webhook event."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from threads.moderation.campaigns import (
     CampaignQuery,
     act_on_campaign,
     list_campaigns,
+    notify_campaigns,
 )
 from threads.schemas import BulkItem, BulkResponse, Id, Reason
 
@@ -64,6 +66,33 @@ class CampaignController(Controller):
         members, evidence (e-mails as hashes) and sample texts. Computed on each request."""
         query = CampaignQuery(site=site or None, since=since, kind=kind or None)
         views = await to_thread.run_sync(lambda: list_campaigns(engine, query))
+        return campaigns_data(views)
+
+    @post(
+        "/scan",
+        guards=[auth.moderator],
+        status_code=200,
+        responses=problems(400, 401, 403, 404, 422),
+        security=[{"bearer": []}],
+    )
+    async def scan(
+        self,
+        engine: NamedDependency[Engine],
+        key: NamedDependency[Principal],
+        site: SiteParam = None,
+        since: Annotated[
+            datetime | None, Parameter(description="members posted at or after this time")
+        ] = None,
+        kind: Annotated[
+            str | None, Parameter(description="dup, burst or alias", max_length=8)
+        ] = None,
+    ) -> dict[str, Any]:
+        """Announce new campaigns (moderator+): scan with the listing's filters and send the
+        ``campaign.found`` webhook event for each campaign never announced before (once per
+        campaign id, however many scans run). Answers with the campaigns announced now, in the
+        listing's shape; a second scan with nothing new answers none."""
+        query = CampaignQuery(site=site or None, since=since, kind=kind or None)
+        views = await to_thread.run_sync(lambda: notify_campaigns(engine, query))
         return campaigns_data(views)
 
     @post(

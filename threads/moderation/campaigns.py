@@ -5,6 +5,9 @@ The action is :func:`threads.moderation.service.bulk_action` (one audited transa
 comment, each a compare-and-set on the version the moderator saw), with the cluster's id and
 kind in every audit event. A cluster is named by the members the moderator was shown: its id is
 a hash of them, so a stale or altered list is refused instead of acting on other comments.
+
+:func:`notify_campaigns` is the one scan that writes: it announces each cluster not seen
+before with the ``campaign.found`` webhook event, once per cluster id (``campaign_notice``).
 """
 
 from __future__ import annotations
@@ -12,23 +15,29 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from threads.analysis.campaigns import (
     KINDS,
     CampaignView,
+    Cluster,
     Settings,
     cluster_id,
     describe,
     scan_database,
 )
+from threads.db import session_scope
+from threads.db.queries import campaigns as q
+from threads.db.types import utcnow
 from threads.errors import Conflict, InvalidInput, refuse_nul
 from threads.models import Role
 from threads.moderation import lifecycle
 from threads.moderation.audit import Actor
 from threads.moderation.service import BulkResult, bulk_action, check_role
 from threads.site_directory import find_site
+from threads.webhooks.events import campaign_found
 
 #: the actions a campaign may get: both take every waiting member out of sight
 CAMPAIGN_ACTIONS: tuple[str, ...] = (lifecycle.REJECT, lifecycle.SPAM)
@@ -67,13 +76,70 @@ def parse_kind(kind: str | None, field: str = "kind") -> str | None:
 
 def list_campaigns(engine: Engine, query: CampaignQuery) -> list[CampaignView]:
     """The campaigns among the comments of ``query.site`` (every site when None), of the kind
-    asked for, with members posted since ``query.since``; largest first within each kind."""
+    asked for, with members posted since ``query.since``; largest first within each kind.
+    Read-only: nothing is announced (see :func:`notify_campaigns`)."""
+    with engine.connect() as conn:
+        _, clusters = _scan(conn, query)
+        return describe(conn, clusters)
+
+
+def _scan(conn: Any, query: CampaignQuery) -> tuple[int | None, list[Cluster]]:
     kind = parse_kind(query.kind)
     settings = Settings(since=query.since, kinds=(kind,) if kind else KINDS)
-    with engine.connect() as conn:
-        site_id = find_site(conn, query.site, field="site").id if query.site else None
-        clusters = scan_database(conn, site_id=site_id, settings=settings)
-        return describe(conn, clusters)
+    site_id = find_site(conn, query.site, field="site").id if query.site else None
+    return site_id, scan_database(conn, site_id=site_id, settings=settings)
+
+
+def notice_data(cluster: Cluster) -> dict[str, Any]:
+    """The ``campaign`` object of a ``campaign.found`` event (docs/webhooks.md): no e-mail
+    address, only the evidence as the listing shows it (e-mails masked and hashed)."""
+    return {
+        "id": cluster.id,
+        "kind": cluster.kind,
+        "size": len(cluster.members),
+        "comment_ids": list(cluster.members),
+        "thread_ids": list(cluster.threads),
+        "author_count": len(cluster.authors),
+        "first": cluster.first,
+        "last": cluster.last,
+        "evidence": cluster.evidence,
+    }
+
+
+def notify_campaigns(
+    engine: Engine, query: CampaignQuery, *, now: datetime | None = None
+) -> list[CampaignView]:
+    """Scan as :func:`list_campaigns` does, then announce (``campaign.found``) each cluster
+    whose id was never announced: the notices and the deliveries are written in one
+    transaction, so a failed scan announces nothing, and a notice is the cluster id's primary
+    key, so two scans (even at once) never announce a cluster twice. The campaigns announced
+    now, in id order."""
+    with engine.connect() as conn:  # the scan only reads: no write lock while it runs
+        site_id, clusters = _scan(conn, query)
+    when = now or utcnow()
+    with session_scope(engine, write=True) as session:
+        conn = session.connection()
+        sites: dict[int, int] = {}
+        if site_id is None:
+            sites = q.thread_sites(conn, sorted({t for cl in clusters for t in cl.threads}))
+        announced: list[Cluster] = []
+        for cl in sorted(clusters, key=lambda c: c.id):
+            where = site_id
+            if where is None:  # a cluster within one site is that site's; across sites, none
+                found = {sites[t] for t in cl.threads if t in sites}
+                where = found.pop() if len(found) == 1 else None
+            inserted = q.insert_notice(
+                conn,
+                cl.id,
+                kind=cl.kind,
+                site_id=where,
+                members=len(cl.members),
+                first_seen_at=when,
+            )
+            if inserted:
+                campaign_found(session, notice_data(cl), site_id=where)
+                announced.append(cl)
+        return describe(conn, announced)
 
 
 def act_on_campaign(

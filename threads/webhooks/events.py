@@ -11,8 +11,8 @@ Events (the ``event`` field of every body, and ``X-Threads-Event``):
 - ``comment.held``: a submitted comment was held for review (pending) or flagged by the rules.
 - ``comment.reported``: a comment's report count reached the hook's threshold (once per hook).
 - ``thread.closed``: a thread was closed, by a moderator or by its auto-close policy.
-- ``campaign.found``: coordinated-campaign detection found a cluster (``data.campaign`` is what
-  the detector passes; see :func:`campaign_found`).
+- ``campaign.found``: a campaign scan found a cluster never announced before (once per cluster
+  id; ``data.campaign`` is what the scan passes, see :func:`campaign_found`).
 """
 
 from __future__ import annotations
@@ -202,7 +202,8 @@ def thread_closed(
 def campaign_found(
     session: Session, campaign: Mapping[str, Any], *, site_id: int | None
 ) -> list[WebhookDelivery]:
-    """``campaign.found``, for the campaign detector: ``campaign`` is a JSON object that should
-    hold at least ``id``, ``kind`` (e.g. "near_duplicate", "first_time_burst", "sock_puppets"),
-    ``comment_ids``, ``thread_ids`` and ``evidence`` (see docs/webhooks.md)."""
+    """``campaign.found``, for the campaign scan (``threads.moderation.campaigns.notify_campaigns``,
+    once per cluster id): ``campaign`` is a JSON object holding ``id``, ``kind`` ("dup",
+    "burst" or "alias"), ``comment_ids``, ``thread_ids``, ``evidence`` and a few counts (see
+    docs/webhooks.md)."""
     return emit(session, CAMPAIGN_FOUND, {"campaign": dict(campaign)}, site_id=site_id)

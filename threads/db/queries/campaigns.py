@@ -10,11 +10,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from threads.models import Article, Comment, CommentKind, Thread
+from threads.models import Article, CampaignNotice, Comment, CommentKind, Thread
 
 comment_t: sa.Table = Comment.__table__  # type: ignore[attr-defined]
 thread_t: sa.Table = Thread.__table__  # type: ignore[attr-defined]
 article_t: sa.Table = Article.__table__  # type: ignore[attr-defined]
+notice_t: sa.Table = CampaignNotice.__table__  # type: ignore[attr-defined]
 #: rows fetched from the server per round trip
 STREAM_ROWS = 5000
 
@@ -88,3 +89,48 @@ def member_rows(conn: Connection, ids: Sequence[int]) -> list[Any]:
         )
         out += conn.execute(stmt).all()
     return out
+
+
+def thread_sites(conn: Connection, thread_ids: Sequence[int]) -> dict[int, int]:
+    """Thread id -> the id of its article's site, for the threads ``thread_ids``."""
+    t, a = thread_t.c, article_t.c
+    out: dict[int, int] = {}
+    for start in range(0, len(thread_ids), 500):
+        chunk = list(thread_ids[start : start + 500])
+        stmt = (
+            sa.select(t.id, a.site_id).join(article_t, a.id == t.article_id).where(t.id.in_(chunk))
+        )
+        out.update({row.id: row.site_id for row in conn.execute(stmt)})
+    return out
+
+
+def insert_notice(
+    conn: Connection,
+    campaign_id: str,
+    *,
+    kind: str,
+    site_id: int | None,
+    members: int,
+    first_seen_at: datetime,
+) -> bool:
+    """Record that ``campaign_id`` was announced, unless a row for it exists already (written
+    by this or a concurrent transaction: ON CONFLICT DO NOTHING waits for the other to end);
+    True when this call inserted it."""
+    values = {
+        "campaign_id": campaign_id,
+        "kind": kind,
+        "site_id": site_id,
+        "members": members,
+        "first_seen_at": first_seen_at,
+    }
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt: Any = pg_insert(notice_t).values(values).on_conflict_do_nothing()
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(notice_t).values(values).on_conflict_do_nothing()
+    # RETURNING, not rowcount: psycopg reports -1 for some statements; a row comes back only
+    # when this statement inserted it
+    return conn.execute(stmt.returning(notice_t.c.campaign_id)).first() is not None
