@@ -2,9 +2,10 @@
 
 A page is read as a sequence of fenced blocks. ```sh blocks run in bash (-e, -o pipefail),
 ```python blocks in this interpreter; all blocks of a page run in order in one folder (a copy of
-``fixtures/``) on one database, so a page reads like a session. The block right after one (only
-blank lines between) that is fenced ```output is what the block must print (stdout and stderr
-together), compared line by line after trailing spaces are dropped: a line that is just ``...``
+``fixtures/``) on one database, so a page reads like a session (a variable an sh block
+exports stays set for the later blocks). The block right after one (only blank lines
+between) that is fenced ```output is what the block must print (stdout and stderr together),
+compared line by line after trailing spaces are dropped: a line that is just ``...``
 stands for any number of lines, and ``...`` inside a line for any text (times, ids, paths).
 
 A block that cannot run in the tests is marked on the line before it with
@@ -15,6 +16,7 @@ ingest fixtures/*.txt`` leaves it) unless the page says ``<!-- docs-test: fresh 
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,7 +73,9 @@ def _blocks(text: str) -> list[tuple[int, str, str, str | None]]:
             index += 1
         index += 1  # the closing fence
         skip = SKIP.match(previous)
-        found.append((start + 1, language, "\n".join(body) + "\n", skip.group(1) if skip else None))
+        # a block inside a list item is indented as the item is: the code is the dedented text
+        code = textwrap.dedent("\n".join(body)) + "\n"
+        found.append((start + 1, language, code, skip.group(1) if skip else None))
         previous = fence
     return found
 

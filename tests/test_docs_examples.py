@@ -55,6 +55,11 @@ def _run(command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Compl
     )
 
 
+#: a page's sh blocks share exported variables through this file in the page's folder
+SESSION_IN = "if [ -f .docs-session ]; then . ./.docs-session; fi\n"
+SESSION_OUT = "\nexport -p > .docs-session\n"
+
+
 def _run_page(page: Page, folder: Path, database_url: str, seeded: Path | None = None) -> None:
     """Run a page's examples in order in ``folder``; ``seeded`` is a SQLite file that already
     holds the seed pages (copied instead of importing them again)."""
@@ -70,7 +75,9 @@ def _run_page(page: Page, folder: Path, database_url: str, seeded: Path | None =
         if example.skip is not None:
             continue
         if example.language == "sh":
-            command = ["bash", "-e", "-o", "pipefail", "-c", example.code]
+            # variables a block exports stay set for the page's later blocks, as in a shell
+            code = SESSION_IN + example.code + SESSION_OUT
+            command = ["bash", "-e", "-o", "pipefail", "-c", code]
         else:
             command = [sys.executable, "-c", example.code]
         done = _run(command, folder, env)
