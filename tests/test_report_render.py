@@ -190,6 +190,8 @@ def test_report_csv_uses_the_one_csv_writer(engine: Engine, built: Built) -> Non
             "-0.5000",
             "@SUM(A1)\rnext",
             "",
+            forged.site,
+            forged.thread_state,
         ]
     )
     assert ",'=HYPERLINK(1)," in row and '"\'@SUM(A1)\rnext"' in row and ",-0.5000," in row

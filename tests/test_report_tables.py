@@ -72,6 +72,14 @@ def test_report_csv_on_stdout_loads_with_comment_hash(db_url: str, built: Built)
     c7 = frame[frame["body"].str.startswith("Russia sits")].iloc[0]
     assert c7["topics"] == "p5;russia" and c7["score_p5"] == 0.5 and c7["score_russia"] == 0.6
     assert pd.isna(c7["score_gold"])
+    # each row carries its thread's site and state, as the per-thread table of the other formats
+    corpus = runner.invoke(app, ["report", "--all", "--format", "json"], env=_env(db_url))
+    per_thread = {
+        t["thread_id"]: (t["site"], t["state"]) for t in json.loads(corpus.stdout)["threads"]
+    }
+    assert set(frame["thread_state"]) == {"open", "closed"}
+    for _, r in frame.iterrows():
+        assert (r["site"], r["thread_state"]) == per_thread[r["thread_id"]]
 
 
 def test_report_csv_to_a_file_is_a_plain_table_with_a_manifest_beside_it(

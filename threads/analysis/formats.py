@@ -110,8 +110,10 @@ BASE_COLUMNS = [
     "kind",
     "topics",
 ]
-#: the campaigns a comment belongs to (ids, ";"-separated) close the row: the export has none
-TAIL_COLUMNS = ["sentiment", "body", "campaigns"]
+#: what the export has not close the row: the campaigns a comment belongs to (ids,
+#: ";"-separated), and its thread's site key and state (open/closed), as the per-thread table
+#: of the other formats shows them
+TAIL_COLUMNS = ["sentiment", "body", "campaigns", "site", "thread_state"]
 
 
 def csv_columns(topic_ids: Sequence[str]) -> list[str]:
@@ -163,6 +165,8 @@ def report_csv(
                     None if r.sentiment is None else f"{r.sentiment:.4f}",
                     r.body,
                     ";".join(r.campaigns),
+                    r.site,
+                    r.thread_state,
                 ],
                 quote="#",
             )

@@ -188,6 +188,9 @@ class CommentRecord:
     body: str
     #: the campaigns (``threads campaigns`` ids) the comment belongs to
     campaigns: list[str] = field(default_factory=list)
+    #: the key of the thread's site and the thread's state (open/closed)
+    site: str | None = None
+    thread_state: str | None = None
 
 
 def comment_table(
@@ -210,6 +213,7 @@ def comment_table(
             languages=language_mix(conn, ctx.selection),
         )
         membership = campaign_membership(conn, ctx)
+    where = {t.id: (t.site, str(t.state)) for t in threads}
 
     def records() -> Iterator[CommentRecord]:
         with engine.connect() as conn:
@@ -235,6 +239,8 @@ def comment_table(
                         sentiment=None if row.sentiment is None else round(row.sentiment, 4),
                         body=body if full_body else excerpt(body, 200),
                         campaigns=membership.get(row.id, []),
+                        site=where.get(row.thread_id, (None, None))[0],
+                        thread_state=where.get(row.thread_id, (None, None))[1],
                     )
 
     return records(), [t for t, _ in ctx.topics], manifest
