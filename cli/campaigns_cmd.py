@@ -18,7 +18,7 @@ from rich.text import Text
 
 from cli.console import make_console, plain
 from cli.context import state
-from cli.safe_text import safe_json
+from cli.safe_text import safe_json, safe_text
 from threads.analysis.campaigns import CampaignView, campaigns_data, evidence_text
 from threads.analysis.manifest import parse_bound
 from threads.moderation.campaigns import CampaignQuery, list_campaigns, notify_campaigns
@@ -74,7 +74,8 @@ def campaigns(
         console.print(f"Announced {_n(len(views), 'new campaign')}:")
     for view in views:
         console.print(_panel_title(view))
-        console.print(Text(evidence_line(view), style="dim"))
+        # the evidence of an alias campaign quotes its authors' names
+        console.print(safe_text(evidence_line(view), style="dim"))
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
         for name in ("comment", "thread", "author", "posted", "status", "text"):
             table.add_column(name, overflow="fold", ratio=3 if name == "text" else None)

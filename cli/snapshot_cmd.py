@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from cli.context import state
-from cli.safe_text import for_terminal
+from cli.safe_text import for_terminal, visible
 from threads.archive.snapshot_page import FORMATS, render_snapshot
 from threads.errors import InvalidInput, OutputFailed
 from threads.moderation.dryrun import parse_time
@@ -46,7 +46,9 @@ def snapshot(
         return
     _write_whole(out, text)
     typer.echo(
-        f"wrote {out} ({len(snap.comments)} comments visible at {snap.manifest()['at']})", err=True
+        f"wrote {visible(str(out), one_line=True)} ({len(snap.comments)} comments visible at "
+        f"{snap.manifest()['at']})",
+        err=True,
     )
 
 

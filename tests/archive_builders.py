@@ -41,14 +41,14 @@ from threads.models import (
 
 
 def table_rows(engine: Engine) -> dict[str, list[dict[str, Any]]]:
-    """Every row of every table but api_key, ordered by id, as plain dicts."""
+    """Every row of every table but api_key, ordered by primary key, as plain dicts."""
     rows: dict[str, list[dict[str, Any]]] = {}
     with engine.connect() as conn:
         for model in ALL_TABLES:
             if model is ApiKey:
                 continue
             table: sa.Table = model.__table__  # type: ignore[attr-defined]
-            result = conn.execute(sa.select(table).order_by(table.c.id))
+            result = conn.execute(sa.select(table).order_by(*table.primary_key.columns))
             rows[table.name] = [dict(r._mapping) for r in result]
     return rows
 

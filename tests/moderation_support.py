@@ -121,6 +121,39 @@ def make_comment(
         return comment.id
 
 
+def make_comment_before(engine: Engine, thread_id: int, *, status: CommentStatus) -> int:
+    """A comment in a database at an older revision: the columns of today's model that the
+    table has there, written with plain SQL (the model has columns later migrations add)."""
+    table = sa.Table("comment", sa.MetaData(), autoload_with=engine)
+    body = "A thoughtful comment about gold."
+    with engine.begin() as conn:
+        n = conn.execute(
+            sa.select(sa.func.count()).select_from(table).where(table.c.thread_id == thread_id)
+        ).scalar_one()
+        now = datetime.now(UTC)
+        values = {
+            "thread_id": thread_id,
+            "position": n,
+            "key": f"c{n}",
+            "kind": "comment",
+            "author_name": "Alice",
+            "author_key": author_key(None, "Alice"),
+            "posted_at": T0,
+            "body": body,
+            "body_format": "text",
+            "status": status.value,
+            "purged": False,
+            "version": 1,
+            "report_count": 0,
+            "content_hash": content_hash_of(body),
+            "extra": "{}",
+            "created_at": now,
+            "updated_at": now,
+        }
+        values = {k: v for k, v in values.items() if k in table.c}
+        return int(conn.execute(sa.insert(table).values(values).returning(table.c.id)).scalar_one())
+
+
 def get_comment(engine: Engine, comment_id: int) -> Comment:
     with Session(engine) as session:
         comment = session.get(Comment, comment_id)

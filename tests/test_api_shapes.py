@@ -27,6 +27,8 @@ LISTS = {
     "/api/keys",
     "/api/authors",
     "/api/audit",
+    "/api/hooks",
+    "/api/hooks/deliveries",
 }
 
 

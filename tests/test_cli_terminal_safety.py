@@ -13,8 +13,11 @@ import json
 import os
 import pty
 import re
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -182,6 +185,10 @@ class World:
                 "FORCE_COLOR": None,
                 "TTY_COMPATIBLE": None,
                 "THREADS_TAXONOMY_PATH": str(self.codebook),
+                "THREADS_WEBHOOK_SECRET": "s" * 32,
+                # one attempt: a refused connection makes a failed delivery, which can be retried
+                "THREADS_WEBHOOK_MAX_ATTEMPTS": "1",
+                "THREADS_WEBHOOK_TIMEOUT_SECONDS": "5",
             },
         )
         text = result.stdout + result.stderr
@@ -267,7 +274,9 @@ def world(db_url: str, engine: Engine, tmp_path: Path) -> World:
 # --------------------------------------------------------------------------- every command
 
 
-def test_every_command_prints_outside_text_as_text(world: World, tmp_path: Path) -> None:
+def test_every_command_prints_outside_text_as_text(
+    world: World, engine: Engine, tmp_path: Path
+) -> None:
     w = world
     by = f"by {MARKUP_LINK}{OSC_TITLE}"
 
@@ -408,6 +417,75 @@ def test_every_command_prints_outside_text_as_text(world: World, tmp_path: Path)
     w.run("close-stale", "--dry-run", "--by", by)
     w.run("db", "info")
 
+    # the proposed rules over the past comments, and the policy form by name
+    w.run(
+        "policy",
+        "test",
+        "--add-word",
+        f"hold:gold {MARKUP_CLOSE}",
+        "--add-word",
+        "flag:gold",
+        shown=(MARKUP_LINK, SHOWN_CLEAR, SHOWN_C1),
+    )
+    w.run("policy", "test", "--add-word", "gold", "--format", "json", shown=("gold",))
+    w.run("policy", "show", str(w.wxr_thread), shown=(f"again {SHOWN_OSC8}",))
+
+    # new terms for a codebook topic, with example comments
+    w.run("codebook", "suggest", "gold", "--min-count", "1", shown=(SHOWN_CLEAR,))
+    w.run("codebook", "suggest", "gold", "--min-count", "1", "--format", "json")
+
+    # campaigns: near-duplicate hostile comments by two authors, two names on one e-mail
+    _plant_campaign(engine, w)
+    w.run("campaigns", shown=(f"{MARKUP_CLOSE} twin{SHOWN_TITLE}", SHOWN_OSC8))
+    w.run("campaigns", "--format", "json", shown=("alias",))
+    w.run("report", "--all", shown=(f"{MARKUP_CLOSE} twin{SHOWN_TITLE}", "alias-"))
+
+    # a thread as readers saw it: a data format, exact when piped (and see the terminal test)
+    snapped = runner.invoke(
+        app,
+        ["snapshot", str(w.page_thread), "--at", "now", "--format", "jsonl"],
+        env={"THREADS_DATABASE_URL": w.db_url},
+    )
+    assert snapped.exit_code == 0, snapped.output
+    w.outputs["snapshot"] = [snapped.stdout]
+    page = tmp_path / f"snap {MARKUP_STYLE}{CSI_CLEAR}.html"
+    w.run(
+        "snapshot",
+        str(w.page_thread),
+        "--at",
+        "now",
+        "--out",
+        str(page),
+        shown=(f"snap {MARKUP_STYLE}{SHOWN_CLEAR}.html",),
+    )
+    assert f"Page {MARKUP_CLOSE}" in page.read_text(encoding="utf-8")
+
+    # webhooks: a URL with markup-like characters and C1 in it; a delivery that carries the
+    # closed thread's title and reason to a port that refuses it (nothing leaves the machine)
+    with _refusing_port() as port:
+        url = f"http://127.0.0.1:{port}/h{MARKUP_CLOSE}{C1_CSI}?q=[bold]&r={MARKUP_LINK}"
+        shown_url = f"/h{MARKUP_CLOSE}{SHOWN_C1}?q=[bold]&r={MARKUP_LINK}"
+        w.run("hooks", "add", url, "--event", "thread.closed", shown=(shown_url,))
+        w.run("hooks", "list", shown=(shown_url,))
+        w.run("hooks", "list", "--json", shown=("thread.closed",))
+        w.run("reopen", str(w.wxr_thread), "--by", by)
+        w.run("close", str(w.wxr_thread), "--by", by, "--reason", f"hooked {OSC_TITLE}")
+        w.run("hooks", "deliver", shown=("1 failed",))
+    w.run("hooks", "deliveries", shown=("failed",))
+    listed_deliveries = json.loads(w.run("hooks", "deliveries", "--json").stdout)
+    uid = listed_deliveries["items"][0]["id"]
+    w.run(
+        "hooks",
+        "deliveries",
+        "--id",
+        uid,
+        shown=(r"hooked \u001b]0;pwned\u0007", f"W {MARKUP_CLOSE}{SHOWN_C1}\\x7f"),
+    )
+    w.run("hooks", "deliveries", "--id", uid, "--json", shown=("thread.closed",))
+    w.run("hooks", "retry", uid[:8], shown=(uid,))
+    hook_id = str(json.loads(w.run("hooks", "list", "--json").stdout)["items"][0]["id"])
+    w.run("hooks", "remove", hook_id, shown=(shown_url,))
+
     # data formats: exact when piped (test_data_formats_on_a_terminal_show_controls below)
     exported = runner.invoke(
         app, ["export", "--format", "csv"], env={"THREADS_DATABASE_URL": w.db_url}
@@ -417,6 +495,35 @@ def test_every_command_prints_outside_text_as_text(world: World, tmp_path: Path)
 
     missing = all_commands() - set(w.outputs) - set(PRINT_NO_OUTSIDE_TEXT)
     assert not missing, f"commands not run on outside text: {sorted(missing)}"
+
+
+def _plant_campaign(engine: Engine, w: World) -> None:
+    """Three near-duplicate hostile comments on the open thread: one by an author of their own,
+    two under two hostile names sharing one e-mail (a ``dup`` and an ``alias`` campaign)."""
+    settings = Settings(database_url=w.db_url, premoderation="all")
+    text = f"buy gold {MARKUP_LINK} from the one true vault {OSC8} before the price goes up"
+    authors = [
+        (f"solo {MARKUP_STYLE}{C1_CSI}", None),
+        (f"{MARKUP_CLOSE} twin{OSC_TITLE}", "twin@evil.test"),
+        (f"{MARKUP_LINK} twin{CSI_CLEAR}", "twin@evil.test"),
+    ]
+    with session_scope(engine) as session:
+        for i, (name, email) in enumerate(authors):
+            submit_comment(
+                session,
+                w.page_thread,
+                Submission(author_name=name, body=f"{text} {i}", author_email=email),
+                settings=settings,
+                now=utcnow(),
+            )
+
+
+@contextmanager
+def _refusing_port() -> Iterator[int]:
+    """A local port that refuses connections (bound, never listening) while it is held."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
 
 
 def _strings(value: object) -> list[str]:
@@ -445,12 +552,13 @@ def test_errors_quoting_names_and_content_show_controls(world: World, tmp_path: 
 
 
 def test_data_formats_on_a_terminal_show_controls(world: World) -> None:
-    """CSV and XML to a terminal (a real pseudo-terminal) show controls as escapes; piped, the
+    """CSV, XML and HTML to a terminal (a real pseudo-terminal) show controls as escapes; piped, the
     same command writes the exact data."""
-    for args in (
-        ["export", "--format", "csv"],
-        ["export", "--format", "wxr"],
-        ["report", "--all", "--format", "csv"],
+    for args, raw, shown in (
+        (["export", "--format", "csv"], C1_CSI, SHOWN_C1),
+        (["export", "--format", "wxr"], C1_CSI, SHOWN_C1),
+        (["report", "--all", "--format", "csv"], C1_CSI, SHOWN_C1),
+        (["snapshot", str(world.page_thread), "--at", "now"], OSC_TITLE, SHOWN_TITLE),
     ):
         on_terminal = _run_on_terminal(world.db_url, args)
         assert not CONTROL.search(on_terminal.replace("\r", "")), (args, repr(on_terminal))
@@ -460,7 +568,7 @@ def test_data_formats_on_a_terminal_show_controls(world: World) -> None:
             capture_output=True,
             check=True,
         ).stdout.decode("utf-8")
-        assert C1_CSI in piped and SHOWN_C1 in on_terminal, args
+        assert raw in piped and shown in on_terminal, args
 
 
 def _run_on_terminal(db_url: str, args: list[str]) -> str:

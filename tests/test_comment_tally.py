@@ -19,7 +19,13 @@ from typer.testing import CliRunner
 
 from cli.app import app
 from tests.ingest_support import ingest_one
-from tests.moderation_support import T0, make_comment, make_thread, make_thread_before_sites
+from tests.moderation_support import (
+    T0,
+    make_comment,
+    make_comment_before,
+    make_thread,
+    make_thread_before_sites,
+)
 from threads.db import downgrade, make_engine, session_scope, upgrade
 from threads.db.queries.tally import rebuild_tally, tally_drift
 from threads.errors import ActionNotAllowed
@@ -200,7 +206,7 @@ def test_upgrade_counts_the_comments_already_there(empty_db_url: str) -> None:
         upgrade(engine, "0001")
         tid = make_thread_before_sites(engine)
         for status in (P, P, F, A):
-            make_comment(engine, tid, status=status)
+            make_comment_before(engine, tid, status=status)
         upgrade(engine)
         if engine.dialect.name == "postgresql":
             counts = {(tid, "pending"): 2, (tid, "flagged"): 1, (tid, "approved"): 1}
@@ -209,7 +215,7 @@ def test_upgrade_counts_the_comments_already_there(empty_db_url: str) -> None:
         make_comment(engine, tid, status=P)
         _assert_exact(engine)
         downgrade(engine, "0001")  # the triggers go with the table
-        make_comment(engine, tid, status=P)
+        make_comment_before(engine, tid, status=P)
         upgrade(engine)
         _assert_exact(engine)
     finally:
