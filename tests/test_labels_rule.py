@@ -153,7 +153,7 @@ def _views(
         "cli queue",
         ((c["comment"]["id"], c["comment"]["topics"]) for c in json.loads(result.stdout)["items"]),
     )
-    records, _ = comment_table(engine, ReportQuery(all_threads=True, statuses=("approved",)))
+    records, _, _ = comment_table(engine, ReportQuery(all_threads=True, statuses=("approved",)))
     keep("report table", ((r.comment_id, r.topics) for r in records))
     out = io.StringIO()
     export(engine, "csv", out)
@@ -275,11 +275,11 @@ def test_a_moderators_label_after_anothers_decides(engine: Engine, db_url: str) 
     assert second.exit_code == 0 and "topics russia" in second.output, second.output
     with Session(engine) as session:
         assert topics_of(session, DEFAULT.name, [cid]) == {cid: ["russia"]}
-    records, _ = comment_table(engine, ReportQuery(all_threads=True, statuses=("approved",)))
+    records, _, _ = comment_table(engine, ReportQuery(all_threads=True, statuses=("approved",)))
     assert [r.topics for r in records] == [["russia"]]
     third = runner.invoke(
         cli_app, ["label", str(cid), "--remove", "russia", "--by", "alice"], env=env
     )
     assert third.exit_code == 0 and "topics (none)" in third.output, third.output
-    records, _ = comment_table(engine, ReportQuery(all_threads=True, statuses=("approved",)))
+    records, _, _ = comment_table(engine, ReportQuery(all_threads=True, statuses=("approved",)))
     assert [r.topics for r in records] == [[]]

@@ -146,7 +146,7 @@ def test_report_of_a_site_covers_its_threads_only(
         assert report.manifest.comments == len(own.comments)
         assert report.manifest.filters["site"] == key
         assert report.manifest.filters["threads"] == "all"
-        records, _ = comment_table(engine, query)
+        records, _, _ = comment_table(engine, query)
         assert [r.comment_id for r in records] == own.comments
     # the moderator's flag is on the trunk blog: only its report shows it
     trunk = build_report(engine, ReportQuery(site=TRUNK, terms=False))
