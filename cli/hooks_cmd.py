@@ -155,6 +155,9 @@ def deliveries_cmd(
         help=f"Only deliveries in this status: {', '.join(s.value for s in DeliveryStatus)}.",
     ),
     limit: int = typer.Option(50, "--limit", min=1, max=1000, help="How many, newest first."),
+    cursor: str | None = typer.Option(
+        None, "--cursor", help="Where the page before ended (its next_cursor)."
+    ),
     delivery: str | None = typer.Option(
         None, "--id", help="Show this one delivery (its id, or its first 8+ characters)."
     ),
@@ -166,15 +169,16 @@ def deliveries_cmd(
         _show(ctx, delivery, as_json=as_json)
         return
     with session_scope(state(ctx).engine()) as session:
-        rows = list_deliveries(session, hook_id=hook, status=status, limit=limit)
+        listing = list_deliveries(session, hook_id=hook, status=status, limit=limit, cursor=cursor)
+    rows = listing.rows
     if as_json:
-        _print_json(delivery_page(rows))
+        _print_json(delivery_page(listing))
         return
     console = make_console()
     if not rows:
         console.print("no deliveries")
         return
-    table = Table(title=f"deliveries ({len(rows)})", title_justify="left")
+    table = Table(title=f"deliveries ({len(rows)} of {listing.total})", title_justify="left")
     # the start of the id, which `--id` and `retry` take as well as the whole id
     table.add_column("id", no_wrap=True)
     for column in ("hook", "event", "status", "tries", "last answer", "next try (UTC)"):
@@ -195,6 +199,8 @@ def deliveries_cmd(
             Text(_short(row.next_attempt_at)),
         )
     console.print(table)
+    if listing.next_cursor is not None:
+        console.print(Text(f"more: threads hooks deliveries --cursor {listing.next_cursor}"))
 
 
 def _show(ctx: typer.Context, uid: str, *, as_json: bool) -> None:

@@ -51,7 +51,7 @@ def _wait_until(check: Any) -> None:
 
 def _statuses(engine: Engine) -> list[str]:
     with session_scope(engine) as session:
-        return [str(d.status) for d in reversed(list_deliveries(session))]
+        return [str(d.status) for d in reversed(list_deliveries(session).rows)]
 
 
 def test_admin_adds_lists_and_removes_hooks_and_the_secret_is_shown_once(

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from litestar.testing import TestClient
 
 from tests.api_fixtures import Keys, Seed, client, keys, seed  # noqa: F401
@@ -15,6 +16,14 @@ from threads.api import create_app
 from threads.config import Settings
 
 PAGE_FIELDS = {"items", "total", "next_cursor"}
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    """Webhooks can be registered (a server secret) and nothing sends them (no worker): the
+    hook lists have rows to page through."""
+    return Settings(database_url=db_url, webhook_secret="s" * 32, webhook_worker=False)
+
 
 #: the list endpoints there are; a new one must be added here (and be a Page)
 LISTS = {
@@ -119,6 +128,10 @@ def _history(client: TestClient[Any], keys: Keys, seed: Seed) -> None:
     """A few audit events on the thread and its pending comment, so that history lists hold
     more than one page of one."""
     moderator = Keys.header(keys.moderator)
+    for n in range(2):  # closing the thread below queues a delivery to each
+        hook = {"url": f"http://127.0.0.1:9/hook{n}", "events": ["thread.closed"]}
+        added = client.post("/api/hooks", json=hook, headers=Keys.header(keys.admin))
+        assert added.status_code == 201, added.text
     pending = seed.by_status["pending"]
     for action in ("approve", "flag", "reject"):
         body = {"action": action, "reason": "test"}

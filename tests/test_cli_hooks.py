@@ -83,7 +83,7 @@ def test_a_failed_delivery_is_listed_and_retried(db_url: str, engine: Engine) ->
     failed = _run(db_url, "hooks", "deliveries", "--status", "failed")
     assert "failed" in failed.stdout and "ConnectError" in failed.stdout
     with session_scope(engine) as session:
-        [row] = list_deliveries(session)
+        [row] = list_deliveries(session).rows
     assert row.uid[:8] in failed.stdout  # the table shows the start of the id ...
     retried = _run(db_url, "hooks", "retry", row.uid[:8])  # ... which retry takes
     assert retried.exit_code == 0 and "pending again" in retried.stdout

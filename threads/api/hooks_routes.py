@@ -100,9 +100,14 @@ class HookController(Controller):
             DeliveryStatusName | None, Parameter(description="only deliveries in this status")
         ] = None,
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 50,
+        cursor: Annotated[
+            str | None, Parameter(description="next_cursor of the page before", max_length=400)
+        ] = None,
     ) -> Page[DeliveryRead]:
-        """Deliveries, newest first, of one hook or all, in one status or any."""
-        return delivery_page(list_deliveries(db, hook_id=hook_id, status=status, limit=limit))
+        """Deliveries, newest first, of one hook or all, in one status or any, a page at a
+        time."""
+        listing = list_deliveries(db, hook_id=hook_id, status=status, limit=limit, cursor=cursor)
+        return delivery_page(listing)
 
     @get("/deliveries/{delivery_id:str}", sync_to_thread=True, responses=problems(401, 403, 404))
     @unit_of_work

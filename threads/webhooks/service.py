@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from sqlmodel import Session
 
 from threads.config import Settings
+from threads.cursor import Part, decode_cursor, encode_cursor
 from threads.db.queries import webhooks as q
 from threads.db.types import utcnow
 from threads.errors import Conflict, InvalidInput, NotFound
@@ -192,14 +193,30 @@ def remove_hook(session: Session, hook_id: int, *, now: datetime | None = None) 
     return _info(session, hook)
 
 
+@dataclass
+class DeliveryList:
+    """One page of deliveries, newest first: the rows, how many the listing holds in all, and
+    the cursor of the next page (None on the last)."""
+
+    rows: list[WebhookDelivery]
+    total: int
+    next_cursor: str | None
+
+
+#: the cursor kind of the deliveries listing
+DELIVERY_CURSOR = "wd"
+
+
 def list_deliveries(
     session: Session,
     *,
     hook_id: int | None = None,
     status: str | None = None,
     limit: int = 50,
-) -> list[WebhookDelivery]:
-    """Deliveries, newest first, of one hook or all, in one status or any."""
+    cursor: str | None = None,
+) -> DeliveryList:
+    """Deliveries, newest first, of one hook or all, in one status or any, a page at a time
+    (``cursor``: the ``next_cursor`` of the page before)."""
     wanted = None
     if status is not None:
         try:
@@ -211,9 +228,17 @@ def list_deliveries(
             ) from None
     if not 1 <= limit <= 1000:
         raise InvalidInput("limit must be from 1 to 1000", field="limit")
+    before = decode_cursor(cursor, DELIVERY_CURSOR, Part.INT)[0] if cursor else None
     if hook_id is not None:
         _hook_or_404(session, hook_id)
-    return q.deliveries(session, hook_id=hook_id, status=wanted, limit=limit)
+    rows = q.deliveries(session, hook_id=hook_id, status=wanted, limit=limit + 1, before_id=before)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return DeliveryList(
+        rows=rows,
+        total=q.count_deliveries(session, hook_id=hook_id, status=wanted),
+        next_cursor=encode_cursor(DELIVERY_CURSOR, rows[-1].id) if more else None,
+    )
 
 
 #: the shortest start of a delivery id that finds it (as the CLI's tables show ids)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from threads.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from threads.schemas import AttemptRead, DeliveryDetailRead, DeliveryRead, HookRead, Page
-from threads.webhooks.service import DeliveryDetail, HookInfo
+from threads.webhooks.service import DeliveryDetail, DeliveryList, HookInfo
 
 
 def hook_read(info: HookInfo) -> HookRead:
@@ -35,9 +35,9 @@ def delivery_read(row: WebhookDelivery) -> DeliveryRead:
     )
 
 
-def delivery_page(rows: list[WebhookDelivery]) -> Page[DeliveryRead]:
-    items = [delivery_read(r) for r in rows]
-    return Page(items=items, total=len(items), next_cursor=None)
+def delivery_page(listing: DeliveryList) -> Page[DeliveryRead]:
+    items = [delivery_read(r) for r in listing.rows]
+    return Page(items=items, total=listing.total, next_cursor=listing.next_cursor)
 
 
 def _attempt(a: WebhookAttempt) -> AttemptRead:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlmodel import Session, col
 
 from threads.models import (
@@ -101,20 +101,39 @@ def cancel_pending(session: Session, hook_id: int, now: datetime) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+def _delivery_filters(hook_id: int | None, status: DeliveryStatus | None) -> list[Any]:
+    where: list[Any] = []
+    if hook_id is not None:
+        where.append(col(WebhookDelivery.hook_id) == hook_id)
+    if status is not None:
+        where.append(col(WebhookDelivery.status) == status)
+    return where
+
+
 def deliveries(
     session: Session,
     *,
     hook_id: int | None = None,
     status: DeliveryStatus | None = None,
     limit: int = 50,
+    before_id: int | None = None,
 ) -> list[WebhookDelivery]:
-    """Deliveries, newest first."""
-    stmt = select(WebhookDelivery).order_by(col(WebhookDelivery.id).desc()).limit(limit)
-    if hook_id is not None:
-        stmt = stmt.where(col(WebhookDelivery.hook_id) == hook_id)
-    if status is not None:
-        stmt = stmt.where(col(WebhookDelivery.status) == status)
+    """Deliveries, newest first (keyset: those older than ``before_id``)."""
+    where = _delivery_filters(hook_id, status)
+    if before_id is not None:
+        where.append(col(WebhookDelivery.id) < before_id)
+    stmt = (
+        select(WebhookDelivery).where(*where).order_by(col(WebhookDelivery.id).desc()).limit(limit)
+    )
     return list(session.scalars(stmt))
+
+
+def count_deliveries(
+    session: Session, *, hook_id: int | None = None, status: DeliveryStatus | None = None
+) -> int:
+    """How many deliveries the listing holds in all pages."""
+    stmt = select(func.count()).select_from(WebhookDelivery)
+    return int(session.scalar(stmt.where(*_delivery_filters(hook_id, status))) or 0)
 
 
 def delivery_by_uid(session: Session, uid: str) -> WebhookDelivery | None:
