@@ -90,7 +90,7 @@ class HookController(Controller):
         """Remove a hook: no new deliveries, pending ones cancelled, the record kept."""
         return hook_read(remove_hook(db, hook_id))
 
-    @get("/deliveries", sync_to_thread=True, responses=problems(401, 403, 404))
+    @get("/deliveries", sync_to_thread=True, responses=problems(401, 403, 404, 422))
     @unit_of_work
     def deliveries(
         self,
