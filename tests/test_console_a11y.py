@@ -1,8 +1,8 @@
 """The console's pages are accessible: axe-core (shipped inside axe-playwright-python, nothing
 downloaded) finds no serious or critical violation on the sign-in, queue, thread, comment and
-audit pages; at 360 px wide no page scrolls sideways; the keyboard reaches a visible skip link.
-A real `threads serve` over SQLite and PostgreSQL, seeded through the importers, in Debian's
-chromium."""
+audit pages, nor on the admins' webhooks page (before and after adding a hook); at 360 px wide
+no page scrolls sideways; the keyboard reaches a visible skip link. A real `threads serve` over
+SQLite and PostgreSQL, seeded through the importers, in Debian's chromium."""
 
 from __future__ import annotations
 
@@ -16,10 +16,13 @@ import sqlalchemy as sa
 
 from tests.serve_process import console_server
 from threads import Database
+from threads.config import Settings
 from threads.db import session_scope
 from threads.keys import create_key
-from threads.models import Comment, Role
+from threads.models import Comment, Role, Thread, ThreadState
 from threads.moderation.audit import Actor
+from threads.moderation.threads import close_thread, reopen_thread
+from threads.webhooks.service import add_hook
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright")
@@ -33,6 +36,8 @@ SEEDS = [
 #: what axe may find and we still ship: nothing above "moderate"
 REFUSED_IMPACTS = {"serious", "critical"}
 NARROW = 360
+#: the server secret of the webhooks page's hooks (the server's worker is off: nothing is sent)
+WEBHOOKS = {"THREADS_WEBHOOK_SECRET": "a11y-test-secret", "THREADS_WEBHOOK_WORKER": "false"}
 
 
 @dataclass
@@ -41,6 +46,7 @@ class Served:
     moderator_key: str
     thread_id: int
     comment_id: int
+    admin_key: str
 
     def pages(self) -> dict[str, str]:
         """The pages a signed-in moderator checks: name -> path."""
@@ -55,9 +61,10 @@ class Served:
         }
 
 
-def _seed(url: str) -> tuple[str, int, int]:
+def _seed(url: str) -> tuple[str, int, int, str]:
     """Import the seed pages, then give the first comments some history: a flag, a rejection
-    with a reason, and a pending comment (so that cards show every kind of control)."""
+    with a reason, and a pending comment (so that cards show every kind of control); and a
+    webhook with a delivery waiting (the last thread closed), for the admin's webhooks page."""
     with Database(url) as db:
         report = db.ingest(SEEDS)
         assert report is not None
@@ -71,14 +78,22 @@ def _seed(url: str) -> tuple[str, int, int]:
         db.moderate(comment_id + 1, "reject", by="alice", reason="personal attack")
         db.moderate(comment_id + 2, "flag", by="reader-desk")
         db.moderate(comment_id + 2, "approve", by="alice")
-    return key, thread_id, comment_id
+    with session_scope(db.engine) as session:
+        admin = create_key(session, "admin", Role.ADMIN, actor=Actor.system("test")).secret
+        settings = Settings(database_url=url, webhook_secret=WEBHOOKS["THREADS_WEBHOOK_SECRET"])
+        add_hook(session, "http://127.0.0.1:9/hook", settings=settings, created_by="test")
+        last = int(session.execute(sa.select(sa.func.max(Thread.id))).scalar_one())
+        if session.get(Thread, last).state is ThreadState.CLOSED:  # old pages come closed
+            reopen_thread(session, last, actor=Actor.user("alice"))
+        close_thread(session, last, actor=Actor.user("alice"), reason="enough")
+    return key, thread_id, comment_id, admin
 
 
 @pytest.fixture
 def served(db_url: str) -> Iterator[Served]:
-    key, thread_id, comment_id = _seed(db_url)
-    with console_server(db_url) as base:
-        yield Served(base, key, thread_id, comment_id)
+    key, thread_id, comment_id, admin = _seed(db_url)
+    with console_server(db_url, WEBHOOKS) as base:
+        yield Served(base, key, thread_id, comment_id, admin)
 
 
 @pytest.fixture(scope="module")
@@ -96,9 +111,9 @@ def _context(browser: Any, width: int) -> Any:
     return browser.new_context(viewport={"width": width, "height": 800})
 
 
-def _sign_in(page: Any, served: Served) -> None:
+def _sign_in(page: Any, served: Served, key: str | None = None) -> None:
     page.goto(f"{served.base}/console/signin")
-    page.get_by_label("API key").fill(served.moderator_key)
+    page.get_by_label("API key").fill(key or served.moderator_key)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_selector("text=signed in as")
 
@@ -181,3 +196,27 @@ def test_the_keyboard_reaches_a_visible_skip_link_and_every_focus_shows(
             assert outline[1] != "none" and outline[2] != "0px", outline
     finally:
         context.close()
+
+
+def test_the_webhooks_page_is_accessible_and_fits_a_narrow_screen(
+    served: Served, browser: Any
+) -> None:
+    """An admin's webhooks page, then the answer that shows a new hook's secret, wide and narrow."""
+    for width in (1100, NARROW):
+        context = _context(browser, width)
+        page = context.new_page()
+        try:
+            _sign_in(page, served, served.admin_key)
+            page.goto(f"{served.base}/console/hooks")
+            assert page.locator("main h1").count() == 1
+            problems = {"webhooks": _serious(page)}
+            widths = {"webhooks": _scroll_width(page)}
+            page.get_by_label("URL (http:// or https://)").fill(f"https://{width}.example/hook")
+            page.get_by_role("button", name="Add webhook").click()
+            page.wait_for_selector("#hook-secret")
+            problems["webhook added"] = _serious(page)
+            widths["webhook added"] = _scroll_width(page)
+            assert {name: found for name, found in problems.items() if found} == {}
+            assert {name: w for name, w in widths.items() if w > width} == {}
+        finally:
+            context.close()

@@ -662,6 +662,7 @@ def console_routers(settings: Settings) -> list[Any]:
     ]
     from threads.api.console_authors import AUTHOR_PAGES  # it builds on this module's helpers
     from threads.api.console_campaigns import CAMPAIGN_PAGES
+    from threads.api.console_hooks import HOOK_PAGES
 
     pages = Router(
         path=PREFIX,
@@ -676,6 +677,7 @@ def console_routers(settings: Settings) -> list[Any]:
             change_thread,
             *AUTHOR_PAGES,
             *CAMPAIGN_PAGES,
+            *HOOK_PAGES,
         ],
         middleware=[DefineMiddleware(CSRFMiddleware, config=csrf)],
         response_headers=headers,
