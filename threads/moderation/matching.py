@@ -7,7 +7,6 @@ import hashlib
 import re
 import unicodedata
 
-_SPACE = re.compile(r"\s+")
 #: a word: letters/digits (any script), with inner apostrophes or hyphens kept ("don't", "e-mail")
 _WORD = re.compile(r"\w+(?:['’\-]\w+)*")
 _LINK = re.compile(
@@ -15,19 +14,21 @@ _LINK = re.compile(
     (?:\bhttps?://|\bftp://|\bwww\.)[^\s<>"']+      # a URL or a www. address
     | <a\s[^>]*\bhref\s*=                           # an HTML anchor
     | \[[^\]]*\]\([^)\s]+\)                         # a Markdown link
-    | \b[a-z0-9][a-z0-9-]{0,62}\.(?:com|net|org|info|biz|ru|cn|xyz|top|io|co)\b(?:/[^\s]*)?
+    | \b[a-z0-9][a-z0-9-]{0,62}+\.(?:com|net|org|info|biz|ru|cn|xyz|top|io|co)\b(?:/[^\s]*)?
     """
 )
 
 
 def normalise(text: str) -> str:
     """NFKC, case-folded, whitespace collapsed: the form every comparison uses."""
-    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+    # str.split() splits on the same (Unicode) whitespace as the regex \s, several times faster
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 def words(text: str) -> list[str]:
     """The words of ``text`` after :func:`normalise` (Unicode-aware, punctuation dropped)."""
-    return _WORD.findall(normalise(text))
+    # whitespace never lies inside a word, so collapsing it first would change nothing
+    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
 
 
 def content_hash_of(body: str) -> str:

@@ -81,12 +81,21 @@ def copies_of(
     conn: Connection, hashes: Sequence[str], since: datetime, until: datetime
 ) -> list[Row[Any]]:
     """Comments (any status, not purged) with one of these content hashes posted in
-    [``since``, ``until``]: where the duplicate check of each comment of a batch looks."""
+    [``since``, ``until``]: where the duplicate check of each comment of a batch looks.
+    A hash stored only once is left out: that one is the comment itself, no copy."""
     if not hashes:
         return []
     c = COMMENT
+    # Most texts are unique: counting on the hash index alone (no time filter, which would
+    # tempt SQLite to scan by posted_at) spares reading a row per comment of the batch.
+    repeated = (
+        select(c.c.content_hash)
+        .where(c.c.content_hash.in_(list(hashes)))
+        .group_by(c.c.content_hash)
+        .having(func.count() > 1)
+    )
     stmt = select(c.c.id, c.c.thread_id, c.c.author_key, c.c.posted_at, c.c.content_hash).where(
-        c.c.content_hash.in_(list(hashes)),
+        c.c.content_hash.in_(repeated),
         c.c.posted_at >= since,
         c.c.posted_at <= until,
         c.c.purged.is_(False),
