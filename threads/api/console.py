@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -100,6 +101,24 @@ def _principal(request: Request[Any, Any, Any], db: Session) -> Principal | None
     if principal is None:
         request.set_session({})
     return principal
+
+
+def flash_bulk(request: Request[Any, Any, Any], action: str, results: Sequence[Any]) -> None:
+    """The outcome of a bulk action (the queue's or a campaign's) for the next page: the
+    comments changed, and the first failures with their reasons."""
+    failed = [r for r in results if not r.ok]
+    _flash(
+        request,
+        bulk={
+            "action": action,
+            "done": [r.comment_id for r in results if r.ok],
+            "failed": [
+                [r.comment_id, r.error_code, (r.error_detail or "")[:300]]
+                for r in failed[:BULK_REPORTED]
+            ],
+            "more_failed": max(0, len(failed) - BULK_REPORTED),
+        },
+    )
 
 
 def _flash(request: Request[Any, Any, Any], **message: Any) -> None:
@@ -496,19 +515,7 @@ async def queue_actions(request: Request[Any, Any, Any]) -> Redirect | Template:
         except ThreadsError as exc:
             _flash(request, error=f"bulk {action or 'action'}: {exc}")
             return Redirect(back, status_code=303)
-        failed = [r for r in results if not r.ok]
-        _flash(
-            request,
-            bulk={
-                "action": action,
-                "done": [r.comment_id for r in results if r.ok],
-                "failed": [
-                    [r.comment_id, r.error_code, (r.error_detail or "")[:300]]
-                    for r in failed[:BULK_REPORTED]
-                ],
-                "more_failed": max(0, len(failed) - BULK_REPORTED),
-            },
-        )
+        flash_bulk(request, action, results)
         return Redirect(back, status_code=303)
 
     return await to_thread.run_sync(run)

@@ -20,7 +20,6 @@ from litestar.response import Redirect, Template
 from threads.analysis.campaigns import KINDS
 from threads.analysis.manifest import parse_bound
 from threads.api.console import (
-    BULK_REPORTED,
     PREFIX,
     _flash,
     _page,
@@ -29,6 +28,7 @@ from threads.api.console import (
     _refused,
     _signin,
     _take_flash,
+    flash_bulk,
 )
 from threads.db import session_scope
 from threads.errors import InvalidInput, ThreadsError
@@ -124,19 +124,7 @@ async def campaign_action(
         except ThreadsError as exc:
             _flash(request, error=f"campaign {campaign}: {exc}")
             return Redirect(back, status_code=303)
-        failed = [r for r in results if not r.ok]
-        _flash(
-            request,
-            bulk={
-                "action": action,
-                "done": [r.comment_id for r in results if r.ok],
-                "failed": [
-                    [r.comment_id, r.error_code, (r.error_detail or "")[:300]]
-                    for r in failed[:BULK_REPORTED]
-                ],
-                "more_failed": max(0, len(failed) - BULK_REPORTED),
-            },
-        )
+        flash_bulk(request, action, results)
         return Redirect(back, status_code=303)
 
     return await to_thread.run_sync(run)

@@ -10,6 +10,7 @@ POST and redirect back with a flash, like the other console forms.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -202,11 +203,14 @@ async def add_hook_form(request: Request[Any, Any, Any]) -> Template | Redirect:
     return await to_thread.run_sync(run)
 
 
-@post("/hooks/{hook_id:int}/remove", status_code=303)
-async def remove_hook_form(
-    request: Request[Any, Any, Any], hook_id: Annotated[int, Parameter(ge=1, le=2**31 - 1)]
+async def _admin_action(
+    request: Request[Any, Any, Any],
+    back: str,
+    act: Callable[[Session], str],
+    failed: str,
 ) -> Template | Redirect:
-    """Remove a hook (its pending deliveries cancelled) and come back to the page."""
+    """Run ``act`` (which answers the notice to show) for an admin in one unit of work and come
+    back to ``back``; a refusal is rolled back and shown as ``failed: reason``."""
     engine = request.app.state.engine
 
     def run() -> Template | Redirect:
@@ -218,15 +222,28 @@ async def remove_hook_form(
             if refused is not None:
                 return refused
             try:
-                removed = remove_hook(session, hook_id)
+                notice = act(session)
                 session.commit()
-                _flash(request, notice=f"removed webhook {removed.id} ({removed.url})")
+                _flash(request, notice=notice)
             except ThreadsError as exc:
                 session.rollback()
-                _flash(request, error=f"webhook {hook_id}: {exc}")
-        return Redirect(PAGE, status_code=303)
+                _flash(request, error=f"{failed}: {exc}")
+        return Redirect(back, status_code=303)
 
     return await to_thread.run_sync(run)
+
+
+@post("/hooks/{hook_id:int}/remove", status_code=303)
+async def remove_hook_form(
+    request: Request[Any, Any, Any], hook_id: Annotated[int, Parameter(ge=1, le=2**31 - 1)]
+) -> Template | Redirect:
+    """Remove a hook (its pending deliveries cancelled) and come back to the page."""
+
+    def act(session: Session) -> str:
+        removed = remove_hook(session, hook_id)
+        return f"removed webhook {removed.id} ({removed.url})"
+
+    return await _admin_action(request, PAGE, act, f"webhook {hook_id}")
 
 
 @post("/hooks/deliveries/{delivery_id:str}/retry", status_code=303)
@@ -236,27 +253,13 @@ async def retry_delivery_form(
 ) -> Template | Redirect:
     """Send a failed or cancelled delivery again and come back to the page it was on."""
     form = await request.form()
-    engine = request.app.state.engine
+
+    def act(session: Session) -> str:
+        again = retry_delivery(session, delivery_id)
+        return f"delivery {again.uid} will be sent again"
+
     back = _back(str(form.get("back") or ""), PAGE)
-
-    def run() -> Template | Redirect:
-        with session_scope(engine) as session:
-            principal = _principal(request, session)
-            if principal is None:
-                return _signin()
-            refused = _admin(principal)
-            if refused is not None:
-                return refused
-            try:
-                again = retry_delivery(session, delivery_id)
-                session.commit()
-                _flash(request, notice=f"delivery {again.uid} will be sent again")
-            except ThreadsError as exc:
-                session.rollback()
-                _flash(request, error=f"delivery {delivery_id}: {exc}")
-        return Redirect(back, status_code=303)
-
-    return await to_thread.run_sync(run)
+    return await _admin_action(request, back, act, f"delivery {delivery_id}")
 
 
 #: registered by :func:`threads.api.console.console_routers`
