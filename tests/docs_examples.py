@@ -11,6 +11,15 @@ stands for any number of lines, and ``...`` inside a line for any text (times, i
 A block that cannot run in the tests is marked on the line before it with
 ``<!-- skip: why -->``; the database starts with the two seed pages imported (as ``threads
 ingest fixtures/*.txt`` leaves it) unless the page says ``<!-- docs-test: fresh database -->``.
+
+A block may start a server in the background (a line ending in ``&``, as a reader would in a
+terminal): it keeps running for the page's later blocks and is stopped when the page ends. Such
+pages run one at a time, since the servers listen on the ports the page shows (8000, 8786).
+What a page needs besides the database is said once in the page:
+
+- ``<!-- docs-test: postgresql -->``: libpq's variables (``PGHOST``, ``PGPORT``, ``PGUSER``,
+  ``PGPASSWORD``, ``PGDATABASE``) name an empty PostgreSQL database of the test server;
+- ``<!-- docs-test: redis on 127.0.0.1:6379 -->``: a Redis-compatible server listens there.
 """
 
 from __future__ import annotations
@@ -25,6 +34,11 @@ RUNNABLE = {"sh": "sh", "bash": "sh", "python": "python"}
 FENCE = re.compile(r"^(`{3,})([\w+-]*)[^\n]*$")
 SKIP = re.compile(r"^<!--\s*skip:\s*(.*?)\s*-->$")
 FRESH = "<!-- docs-test: fresh database -->"
+POSTGRESQL = "<!-- docs-test: postgresql -->"
+REDIS = "<!-- docs-test: redis on 127.0.0.1:6379 -->"
+REDIS_PORT = 6379
+#: a line of shell that leaves a job running in the background
+BACKGROUND = re.compile(r"&\s*(#.*)?$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -44,6 +58,16 @@ class Page:
     path: str
     fresh: bool
     examples: list[Example]
+    postgresql: bool = False  # libpq's variables name an empty PostgreSQL database
+    redis: bool = False  # a Redis-compatible server on 127.0.0.1:6379
+
+    @property
+    def serves(self) -> bool:
+        """Whether a block leaves a server running (the page then runs alone: fixed ports)."""
+        return self.redis or any(
+            e.skip is None and e.language == "sh" and BACKGROUND.search(e.code)
+            for e in self.examples
+        )
 
 
 def pages() -> list[Path]:
@@ -105,7 +129,9 @@ def read_page(path: Path) -> Page:
         examples.append(
             Example(str(path.relative_to(ROOT)), line, RUNNABLE[language], body, expected, skip)
         )
-    return Page(str(path.relative_to(ROOT)), FRESH in text, examples)
+    return Page(
+        str(path.relative_to(ROOT)), FRESH in text, examples, POSTGRESQL in text, REDIS in text
+    )
 
 
 def matches(expected: str, actual: str) -> bool:

@@ -59,17 +59,17 @@ class RedisServer:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def start_server(binary: str) -> RedisServer:
-    """Start a server and wait (up to 30 s) until it answers PING."""
+def start_server(binary: str, port: int | None = None) -> RedisServer:
+    """Start a server (on ``port``, or a free one) and wait (up to 30 s) until it answers PING."""
     last_error = ""
-    for _ in range(3):  # a free port can be taken between choosing and binding it
+    for _ in range(1 if port is not None else 3):  # a free port can be taken before binding it
         root = Path(tempfile.mkdtemp(prefix="threads-redis-"))
-        port = _free_port()
+        chosen = port if port is not None else _free_port()
         log = root / "server.log"
         process = subprocess.Popen(
             [
                 binary,
-                "--port", str(port),
+                "--port", str(chosen),
                 "--bind", "127.0.0.1",
                 "--dir", str(root),
                 "--save", "",
@@ -80,7 +80,7 @@ def start_server(binary: str) -> RedisServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        server = RedisServer(process=process, root=root, port=port)
+        server = RedisServer(process=process, root=root, port=chosen)
         deadline = time.monotonic() + 30
         while process.poll() is None and time.monotonic() < deadline:
             try:

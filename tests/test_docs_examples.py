@@ -7,15 +7,24 @@ runs on PostgreSQL too.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
-from tests.docs_examples import ROOT, Page, matches, pages, read_page
+from tests import redis_server
+from tests.conftest import IN_CI
+from tests.docs_examples import REDIS_PORT, ROOT, Page, matches, pages, read_page
 
 PAGES = [read_page(path) for path in pages()]
 RUNNABLE = [page for page in PAGES if any(e.skip is None for e in page.examples)]
@@ -55,38 +64,150 @@ def _run(command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Compl
     )
 
 
+def _run_block(
+    command: list[str], cwd: Path, env: dict[str, str], groups: list[int]
+) -> tuple[int, str]:
+    """Run one example in a process group of its own (noted in ``groups``): what it leaves
+    running in the background (a server) lives on until the page ends. Its output goes to a
+    file, not a pipe, since a background job would hold a pipe open."""
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as out:
+        process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+            start_new_session=True,
+        )
+        groups.append(process.pid)
+        try:
+            code = process.wait(timeout=600)
+        except subprocess.TimeoutExpired:
+            out.seek(0)
+            raise AssertionError(f"{command} ran for 10 minutes:\n{out.read()}") from None
+        out.seek(0)
+        return code, out.read()
+
+
+def _alive(group: int) -> bool:
+    """Whether a process of ``group`` still runs (zombies, which nobody may reap here, do not)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            return True
+    return False
+
+
+def _stop(groups: list[int]) -> None:
+    """Stop what the page's blocks left running: SIGTERM, then SIGKILL after 30 s."""
+    for group in groups:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(group, signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    for group in groups:
+        while _alive(group) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _alive(group):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(group, signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def _alone(page: Page) -> Iterator[None]:
+    """A page that starts servers on fixed ports runs while no other such page does (an
+    exclusive lock shared by the test processes)."""
+    if not page.serves:
+        yield
+        return
+    with open(Path(tempfile.gettempdir()) / "threads-docs-examples-ports.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 #: a page's sh blocks share exported variables through this file in the page's folder
 SESSION_IN = "if [ -f .docs-session ]; then . ./.docs-session; fi\n"
 SESSION_OUT = "\nexport -p > .docs-session\n"
 
 
-def _run_page(page: Page, folder: Path, database_url: str, seeded: Path | None = None) -> None:
+def _libpq(url: str) -> dict[str, str]:
+    """libpq's variables for a database URL."""
+    parts = make_url(url)
+    return {
+        "PGHOST": parts.host or "127.0.0.1",
+        "PGPORT": str(parts.port or 5432),
+        "PGUSER": parts.username or "",
+        "PGPASSWORD": parts.password or "",
+        "PGDATABASE": parts.database or "",
+    }
+
+
+def _run_page(
+    page: Page,
+    folder: Path,
+    database_url: str,
+    seeded: Path | None = None,
+    services: dict[str, str] | None = None,
+) -> None:
     """Run a page's examples in order in ``folder``; ``seeded`` is a SQLite file that already
-    holds the seed pages (copied instead of importing them again)."""
+    holds the seed pages (copied instead of importing them again); ``services`` are variables
+    naming what the page needs besides its database."""
     shutil.copytree(ROOT / "fixtures", folder / "fixtures")
-    env = _environment(database_url)
+    env = {**_environment(database_url), **(services or {})}
     if not page.fresh:
         if seeded is not None:
             shutil.copyfile(seeded, folder / "threads.db")
         else:
             done = _run([str(BIN / "threads"), "ingest", *SEEDS], folder, env)
             assert done.returncode == 0, done.stdout
-    for example in page.examples:
-        if example.skip is not None:
-            continue
-        if example.language == "sh":
-            # variables a block exports stay set for the page's later blocks, as in a shell
-            code = SESSION_IN + example.code + SESSION_OUT
-            command = ["bash", "-e", "-o", "pipefail", "-c", code]
-        else:
-            command = [sys.executable, "-c", example.code]
-        done = _run(command, folder, env)
-        where = f"{example.page}:{example.line}"
-        assert done.returncode == 0, f"{where} failed (exit {done.returncode}):\n{done.stdout}"
-        if example.expected is not None:
-            assert matches(example.expected, done.stdout), (
-                f"{where} printed:\n{done.stdout}\nbut the page shows:\n{example.expected}"
-            )
+    groups: list[int] = []
+    try:
+        for example in page.examples:
+            if example.skip is not None:
+                continue
+            if example.language == "sh":
+                # variables a block exports stay set for the page's later blocks, as in a shell
+                code = SESSION_IN + example.code + SESSION_OUT
+                command = ["bash", "-e", "-o", "pipefail", "-c", code]
+            else:
+                command = [sys.executable, "-c", example.code]
+            returncode, output = _run_block(command, folder, env, groups)
+            where = f"{example.page}:{example.line}"
+            assert returncode == 0, f"{where} failed (exit {returncode}):\n{output}"
+            if example.expected is not None:
+                assert matches(example.expected, output), (
+                    f"{where} printed:\n{output}\nbut the page shows:\n{example.expected}"
+                )
+    finally:
+        _stop(groups)
+
+
+@contextlib.contextmanager
+def _services(page: Page, request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
+    """What the page says it needs besides its database, started for it."""
+    variables: dict[str, str] = {}
+    with contextlib.ExitStack() as stack:
+        if page.postgresql:
+            databases = request.getfixturevalue("pg_databases")
+            url = databases.empty()
+            stack.callback(databases.drop, url)
+            variables.update(_libpq(url))
+        if page.redis:
+            binary = redis_server.find_server()
+            if binary is None:
+                if IN_CI:
+                    pytest.fail(redis_server.INSTALL_HINT + " (CI is set: this must not skip)")
+                pytest.skip(redis_server.INSTALL_HINT)
+            stack.callback(redis_server.start_server(binary, REDIS_PORT).stop)
+        yield variables
 
 
 @pytest.fixture(scope="session")
@@ -103,19 +224,24 @@ def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("page", RUNNABLE, ids=lambda p: p.path)
 def test_the_examples_of_a_page_run_as_shown(
-    page: Page, tmp_path: Path, seeded_sqlite: Path
+    page: Page, tmp_path: Path, seeded_sqlite: Path, request: pytest.FixtureRequest
 ) -> None:
-    _run_page(page, tmp_path, f"sqlite:///{tmp_path / 'threads.db'}", seeded_sqlite)
+    with _alone(page), _services(page, request) as services:
+        url = f"sqlite:///{tmp_path / 'threads.db'}"
+        _run_page(page, tmp_path, url, seeded_sqlite, services)
 
 
 @pytest.mark.parametrize(
     "page", [p for p in RUNNABLE if p.path in ON_POSTGRESQL], ids=lambda p: p.path
 )
-def test_the_examples_run_on_postgresql(page: Page, tmp_path: Path, pg_databases: object) -> None:
+def test_the_examples_run_on_postgresql(
+    page: Page, tmp_path: Path, pg_databases: object, request: pytest.FixtureRequest
+) -> None:
     # a server database is upgraded on purpose (`threads db upgrade`), never on first use
     url = pg_databases.migrated()  # type: ignore[attr-defined]
     try:
-        _run_page(page, tmp_path, url)
+        with _alone(page), _services(page, request) as services:
+            _run_page(page, tmp_path, url, services=services)
     finally:
         pg_databases.drop(url)  # type: ignore[attr-defined]
 
