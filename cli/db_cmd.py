@@ -9,7 +9,7 @@ from cli.console import make_console
 from cli.context import state
 from cli.safe_text import safe_text
 from threads.db import current_revision, downgrade, head_revision, session_scope, upgrade
-from threads.db.queries import table_counts
+from threads.db.queries import server_identity, table_counts
 from threads.db.queries.tally import rebuild_tally, tally_drift, tally_kept
 
 app = typer.Typer(help="Create, upgrade and inspect the database schema.", no_args_is_help=True)
@@ -55,9 +55,12 @@ def info_cmd(ctx: typer.Context) -> None:
     """Show where the database is and how many rows each table holds."""
     engine = state(ctx).engine()
     console = make_console()
-    table = Table(
-        title=safe_text(engine.url.render_as_string(hide_password=True)), title_justify="left"
-    )
+    where = engine.url.render_as_string(hide_password=True)
+    identity = server_identity(engine)
+    if identity is not None:
+        where = f"{where} ({identity})"
+    console.print(safe_text(where), markup=False, highlight=False, soft_wrap=True)
+    table = Table()
     table.add_column("table")
     table.add_column("rows", justify="right")
     for name, count in table_counts(engine).items():

@@ -46,6 +46,19 @@ def test_db_info_migrates_the_embedded_sqlite_file_on_first_use(tmp_path: Path) 
     assert (tmp_path / "fresh.db").exists()
 
 
+def test_db_info_says_which_database_the_server_is(db_url: str, backend: str) -> None:
+    result = runner.invoke(app, ["db", "info"], env={"THREADS_DATABASE_URL": db_url})
+    assert result.exit_code == 0, result.output
+    first = result.output.splitlines()[0]
+    url = sa.engine.make_url(db_url)
+    if backend == "postgresql":  # the server's own answer, also when libpq's variables chose it
+        assert first.endswith(
+            f"(database {url.database} on {url.host}:{url.port} as {url.username})"
+        )
+    else:
+        assert first == url.render_as_string(hide_password=True)
+
+
 def test_bad_database_url_is_a_clear_one_line_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["db", "info"], env={"THREADS_DATABASE_URL": "mysql://x/y"})
     assert result.exit_code == 1
