@@ -19,7 +19,10 @@ What a page needs besides the database is said once in the page:
 
 - ``<!-- docs-test: postgresql -->``: libpq's variables (``PGHOST``, ``PGPORT``, ``PGUSER``,
   ``PGPASSWORD``, ``PGDATABASE``) name an empty PostgreSQL database of the test server;
-- ``<!-- docs-test: redis on 127.0.0.1:6379 -->``: a Redis-compatible server listens there.
+- ``<!-- docs-test: redis on 127.0.0.1:6379 -->``: a Redis-compatible server listens there;
+- ``<!-- docs-test: in a copy of the checkout -->``: the folder is a copy of the repository's
+  files (``git ls-files``, times kept) with ``.venv`` linked to the installed environment, so
+  ``make demo``, ``make docs`` and ``bench/`` run as they do in a checkout.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ FRESH = "<!-- docs-test: fresh database -->"
 POSTGRESQL = "<!-- docs-test: postgresql -->"
 REDIS = "<!-- docs-test: redis on 127.0.0.1:6379 -->"
 REDIS_PORT = 6379
+CHECKOUT = "<!-- docs-test: in a copy of the checkout -->"
 #: a line of shell that leaves a job running in the background
 BACKGROUND = re.compile(r"&\s*(#.*)?$", re.MULTILINE)
 
@@ -60,6 +64,7 @@ class Page:
     examples: list[Example]
     postgresql: bool = False  # libpq's variables name an empty PostgreSQL database
     redis: bool = False  # a Redis-compatible server on 127.0.0.1:6379
+    checkout: bool = False  # the folder is a copy of the checkout, not only of fixtures/
 
     @property
     def serves(self) -> bool:
@@ -130,7 +135,12 @@ def read_page(path: Path) -> Page:
             Example(str(path.relative_to(ROOT)), line, RUNNABLE[language], body, expected, skip)
         )
     return Page(
-        str(path.relative_to(ROOT)), FRESH in text, examples, POSTGRESQL in text, REDIS in text
+        str(path.relative_to(ROOT)),
+        FRESH in text,
+        examples,
+        POSTGRESQL in text,
+        REDIS in text,
+        CHECKOUT in text,
     )
 
 

@@ -150,6 +150,28 @@ def _libpq(url: str) -> dict[str, str]:
     }
 
 
+def _copy_checkout(folder: Path) -> None:
+    """The repository's files in ``folder`` (modification times kept, so that make sees the
+    installed environment as up to date) and ``.venv`` linked to the environment running the
+    tests: `make demo` then runs its commands, never an install into that environment."""
+    venv = Path(sys.prefix)
+    stamp = venv / ".installed-stamp"
+    if not stamp.exists() or stamp.stat().st_mtime < (ROOT / "pyproject.toml").stat().st_mtime:
+        message = f"{stamp} is missing or older than pyproject.toml: run `make install` first"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    listed = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-files", "-z"], capture_output=True, check=True
+    ).stdout.decode("utf-8")
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
+        if source.is_file():  # a file deleted in the working tree is not copied
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, folder / name)
+    (folder / ".venv").symlink_to(venv, target_is_directory=True)
+
+
 def _run_page(
     page: Page,
     folder: Path,
@@ -160,7 +182,10 @@ def _run_page(
     """Run a page's examples in order in ``folder``; ``seeded`` is a SQLite file that already
     holds the seed pages (copied instead of importing them again); ``services`` are variables
     naming what the page needs besides its database."""
-    shutil.copytree(ROOT / "fixtures", folder / "fixtures")
+    if page.checkout:
+        _copy_checkout(folder)
+    else:
+        shutil.copytree(ROOT / "fixtures", folder / "fixtures")
     env = {**_environment(database_url), **(services or {})}
     if not page.fresh:
         if seeded is not None:
