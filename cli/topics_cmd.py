@@ -62,7 +62,7 @@ def classify(
     shards: Path | None = typer.Option(
         None,
         "--dask",
-        help="Research mode with Dask (pip install 'threads[dask]'): classify each NDJSON "
+        help="Research mode with Dask (the extra `dask`): classify each NDJSON "
         "shard (.jsonl, .ndjson, .json, each optionally .zst) of DIR into --out.",
         metavar="DIR",
     ),

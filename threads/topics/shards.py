@@ -1,4 +1,4 @@
-"""Classifying a folder of NDJSON shards with Dask (the optional extra ``threads[dask]``).
+"""Classifying a folder of NDJSON shards with Dask (the optional extra ``dask``).
 
 A shard is a JSON-lines file of ``{"id": ..., "body": ...}`` records (other fields, such as a
 Pushshift dump's, are ignored), plain or zstandard-compressed. Each shard is one task, a plain
@@ -147,7 +147,7 @@ def classify_shards(
         import dask.bag
     except ImportError:
         raise InvalidInput(
-            "--dask needs Dask: pip install 'threads[dask]'", field="--dask"
+            "--dask needs Dask: install the extra `dask` (pip install -e '.[dask]' in the checkout)", field="--dask"
         ) from None
     out_dir.mkdir(parents=True, exist_ok=True)
     # absolute paths: a worker of a cluster runs in a folder of its own
