@@ -20,6 +20,7 @@ from threads.archive.jsonl import dump_archive
 from threads.db import downgrade, upgrade
 from threads.errors import InvalidInput
 from threads.topics.classifier import Classifier
+from threads.topics.gold import shipped_models
 from threads.topics.language import UND, detect_language, stop_words_of
 from threads.topics.taxonomy import load_taxonomy, parse_taxonomy
 
@@ -123,6 +124,25 @@ def test_every_fixture_comment_gets_its_topics_with_the_multilingual_codebook() 
         if sorted(result.topics) != sorted(c["topics"]):
             wrong[c["commentHex"]] = (language, result.topics)
     assert wrong == {}
+
+
+def test_the_english_learned_layer_takes_no_label_from_a_comment_read_in_its_language() -> None:
+    # the shipped models learned English stems: a German comment matched with German terms is
+    # scored by those terms alone (the models once took 4 right `russia` labels away)
+    taxonomy = load_taxonomy(CODEBOOK)
+    models = shipped_models(taxonomy)
+    assert models, "the multilingual codebook's topics have shipped models"
+    clf = Classifier(taxonomy, models)
+    wrong = {}
+    for c in _fixture():
+        result, language = clf.classify_text(c["markdown"])
+        if language in taxonomy.languages:
+            assert all(s.learned is None for s in result.scores), c["commentHex"]
+        if sorted(result.topics) != sorted(c["topics"]) and language in taxonomy.languages:
+            wrong[c["commentHex"]] = (language, result.topics)
+    assert wrong == {}
+    english = clf.classify("The Kremlin and Moscow will not budge.", "en")
+    assert any(s.learned is not None for s in english.scores)
 
 
 def test_english_terms_apply_where_the_codebook_has_none_for_the_language() -> None:

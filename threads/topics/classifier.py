@@ -108,6 +108,10 @@ class Classifier:
         if not self.models:
             return self.taxonomy.version
         digest = "".join(sorted(m.digest for m in self.models.values()))
+        if self.languages:
+            # the models weigh English texts only (since 2026-12-03): texts in the codebook's
+            # other languages are scored again by `threads classify`
+            digest += "|english-only"
         return f"{self.taxonomy.version}+{hashlib.sha256(digest.encode()).hexdigest()[:12]}"
 
     def classify(self, text: str, language: str | None = None) -> Classification:
@@ -116,10 +120,12 @@ class Classifier:
         ``language`` is the text's language (``threads.topics.language.detect_language``): when
         the codebook has terms in it, the text is stemmed with that language's Snowball stemmer
         and matched with those terms only; otherwise (English, undetermined, a language the
-        codebook does not cover, or None) with the codebook's English terms."""
+        codebook does not cover, or None) with the codebook's English terms. The learned models
+        were trained on English stems, so they weigh only texts read with the English terms: on
+        a German text they would see unknown words and pull the codebook's score down."""
         if language is not None and language in self.languages:
             normaliser, codebook = self._pipeline(language)
-            return self._classify(normaliser.analyse(text), normaliser, codebook)
+            return self._classify(normaliser.analyse(text), normaliser, codebook, learned=False)
         return self.classify_analysed(self.normaliser.analyse(text))
 
     def classify_text(self, text: str) -> tuple[Classification, str | None]:
@@ -146,7 +152,7 @@ class Classifier:
         return self._classify(doc, self.normaliser, self.codebook)
 
     def _classify(
-        self, doc: Analysed, normaliser: Normaliser, codebook: Codebook
+        self, doc: Analysed, normaliser: Normaliser, codebook: Codebook, *, learned: bool = True
     ) -> Classification:
         cb_scores, matches = codebook.match(doc)
         features: set[str] | None = None
@@ -154,14 +160,14 @@ class Classifier:
         for t, topic in enumerate(self.taxonomy.topics):
             cb = cb_scores[t]
             evidence = matches[t]
-            model = self._models[t]
-            learned: float | None = None
+            model = self._models[t] if learned else None
+            probability: float | None = None
             score = cb
             if model is not None:
                 if features is None:
                     features = normaliser.features(doc.stems)
                 logit, contributions = model.logit(features)
-                learned = _sigmoid(logit)
+                probability = _sigmoid(logit)
                 w = PRIOR_STRENGTH / (PRIOR_STRENGTH + model.label_count)
                 p = min(0.98, max(SILENT, cb))
                 score = _sigmoid(math.log(p / (1 - p)) + (1 - w) * (logit - model.log_prior))
@@ -178,7 +184,7 @@ class Classifier:
                     score=score,
                     assigned=score >= self._thresholds[t],
                     codebook=round(cb, 4),
-                    learned=round(learned, 4) if learned is not None else None,
+                    learned=round(probability, 4) if probability is not None else None,
                     evidence=evidence,
                 )
             )
