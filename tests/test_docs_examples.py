@@ -24,7 +24,8 @@ from sqlalchemy.engine import make_url
 
 from tests import redis_server
 from tests.conftest import IN_CI
-from tests.docs_examples import REDIS_PORT, ROOT, Page, matches, pages, read_page
+from tests.docs_examples import REDIS_PORT, ROOT, Page, _blocks, _follows, matches, pages, read_page
+from tests.docs_examples import RUNNABLE as RUNNABLE_LANGUAGES
 
 PAGES = [read_page(path) for path in pages()]
 RUNNABLE = [page for page in PAGES if any(e.skip is None for e in page.examples)]
@@ -287,6 +288,22 @@ def test_an_output_block_follows_a_runnable_block() -> None:
         shown = text.count("\n```output")
         compared = sum(1 for e in page.examples if e.expected is not None)
         assert shown == compared, f"{page.path}: an ```output block follows no example"
+
+
+def test_what_an_example_prints_is_shown_in_an_output_block() -> None:
+    """A ```text (or bare) block right after an example reads as its output but would be
+    compared with nothing: it must be an ```output block."""
+    for page in PAGES:
+        text = (ROOT / page.path).read_text(encoding="utf-8")
+        blocks = _blocks(text)
+        for (line, language, _, _), (next_line, next_language, _, _) in zip(
+            blocks, blocks[1:], strict=False
+        ):
+            if language in RUNNABLE_LANGUAGES and next_language in {"", "text", "console"}:
+                assert not _follows(text, line, next_line), (
+                    f"{page.path}:{next_line}: shown after the example at line {line}: "
+                    "fence it ```output so that it is compared"
+                )
 
 
 def test_the_comparison_allows_only_the_documented_placeholders() -> None:
