@@ -66,7 +66,8 @@ def _comments(n: int, threads: int, seed: int) -> Iterator[tuple[Any, ...]]:
     per_thread = max(1, n // threads)
     cid = 0
     for t in range(1, threads + 1):
-        count = per_thread if t < threads else n - cid
+        # never more than n: with fewer comments than threads, the last threads stay empty
+        count = min(per_thread, n - cid) if t < threads else n - cid
         first = cid + 1
         base = START + timedelta(days=(t * 1095) // threads)
         for pos in range(count):
