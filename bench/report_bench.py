@@ -199,6 +199,9 @@ def _generate_postgres(engine: sa.Engine, n: int, threads: int, seed: int) -> No
         with conn.cursor() as cur:
             conn.autocommit = True
             cur.execute("VACUUM ANALYZE")
+        # back to transactions before the connection returns to the pool: the report streams
+        # comments through a server-side cursor, which PostgreSQL allows only in a transaction
+        conn.autocommit = False
     finally:
         raw.close()
 
