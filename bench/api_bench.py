@@ -550,6 +550,18 @@ def main() -> None:
             f"{r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.non_2xx} |"
             + (f" {r.errors}" if r.errors else "")
         )
+    # what a small run shows that a full one does not: say so rather than leave a puzzle
+    per_part = len(seeded.pending_ids) // 3
+    if any(r.name.startswith("approv") and r.requests > per_part for r in results):
+        print(
+            f"\nnote: each approval scenario has {per_part} pending comments; approvals past them "
+            "approve an approved comment again (409, counted in non-2xx): seed more --comments"
+        )
+    if any(r.requests == 0 for r in results):
+        print(
+            f"\nnote: a scenario with 0 requests had none answered within {args.duration} s "
+            "(each waits behind the other connections'): give a longer --duration"
+        )
 
 
 if __name__ == "__main__":

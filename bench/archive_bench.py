@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from threads.archive import export  # noqa: E402
 from threads.archive.jsonl import load_archive  # noqa: E402
 from threads.db import make_engine, upgrade  # noqa: E402
-from threads.models import Article, Comment, CommentTopic, Thread  # noqa: E402
+from threads.models import Article, Comment, CommentTopic, Site, Thread  # noqa: E402
 
 WORDS = [
     "gold",
@@ -61,11 +61,24 @@ def populate(engine: sa.Engine, comments: int, threads: int) -> None:
     rng = random.Random(7)
     t0 = datetime(2014, 1, 1, tzinfo=UTC)
     with engine.begin() as conn:
+        # every article belongs to a site: the one a saved page at example.org would get
+        site_id = conn.execute(
+            sa.insert(Site.__table__).returning(Site.__table__.c.id),  # type: ignore[attr-defined]
+            {
+                "key": "example.org",
+                "name": "example.org",
+                "base_url": "https://example.org/",
+                "extra": {},
+                "created_at": t0,
+                "updated_at": t0,
+            },
+        ).scalar_one()
         conn.execute(
             sa.insert(Article.__table__),  # type: ignore[attr-defined]
             [
                 {
                     "id": i + 1,
+                    "site_id": site_id,
                     "key": f"url:https://example.org/{i}",
                     "source_url": f"https://example.org/{i}",
                     "title": f"Article {i} — “quoted”",

@@ -6,6 +6,8 @@ the labelled fixtures, by 50,000 regular authors over 2,000 threads and a year. 
 comment starts a planted campaign of 8 comments: a near-duplicate message (three fixture
 sentences with 3 % of their words replaced, on 8 threads), a burst of first-time authors on one
 thread within 35 minutes, or one e-mail under 8 names; precision and recall are printed too.
+Below 4,000 comments a campaign starts every N/4th comment instead, so that a small run plants
+each kind at least once; a campaign that would run past the N-th comment is not planted.
 With --db URL, the comments of that database are streamed from it instead
 (`threads.analysis.campaigns.scan_database`).
 
@@ -35,6 +37,8 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 THREADS = 2000
 AUTHORS = 50_000
+#: members of one planted campaign
+CAMPAIGN = 8
 
 
 def peak_mb() -> float:
@@ -64,6 +68,8 @@ class Generated:
         self.rng.shuffle(self.vocabulary)
         self.cum_weights = [sum(weights[: i + 1]) for i in range(len(weights))]
         self.truth: dict[str, set[int]] = {"dup": set(), "burst": set(), "alias": set()}
+        # every 1,000th comment; closer below 4,000 comments so that each kind is planted
+        self.every = max(CAMPAIGN, min(1000, n // 4))
 
     def __iter__(self) -> Iterator[CommentFacts]:
         rng, vocab, cum = self.rng, self.vocabulary, self.cum_weights
@@ -74,7 +80,8 @@ class Generated:
             if planted:
                 fact = planted.pop()
                 fact = replace(fact, id=next_id)
-            elif next_id % 1000 == 0:
+            elif next_id % self.every == 0 and next_id + CAMPAIGN - 1 <= self.n:
+                # only whole campaigns: a cut one would count unseen members as missed
                 planted = self._campaign(next_id)
                 continue
             else:
@@ -95,12 +102,12 @@ class Generated:
     def _campaign(self, at: int) -> list[CommentFacts]:
         """Members of one planted campaign (ids are given when they are yielded)."""
         rng = self.rng
-        kind = ("dup", "dup", "burst", "alias")[(at // 1000) % 4]
+        kind = ("dup", "dup", "burst", "alias")[(at // self.every) % 4]
         members: list[CommentFacts] = []
         when = T0 + timedelta(seconds=rng.randrange(300 * 24 * 3600))
         message = " ".join(rng.sample(self.pool, 3))
         thread = rng.randrange(THREADS)
-        for k in range(8):
+        for k in range(CAMPAIGN):
             words = message.split()
             vocab = self.vocabulary
             body = " ".join(rng.choice(vocab) if rng.random() < 0.03 else w for w in words)
@@ -164,6 +171,8 @@ def main() -> None:
             hits = len(found & truth[kind])
             precision = hits / len(found) if found else 1.0
             line += f"; precision {precision:.3f}, recall {hits / len(truth[kind]):.3f}"
+        elif truth is not None:
+            line += f"; none planted (too few comments for a campaign of {CAMPAIGN})"
         print(line)
     sys.stdout.flush()
 

@@ -26,7 +26,7 @@ from sqlmodel import Session
 
 from threads.db import make_engine, upgrade
 from threads.db.queries.moderation import queue_count
-from threads.models import Article, Comment, CommentStatus, CommentTopic, Thread
+from threads.models import Article, Comment, CommentStatus, CommentTopic, Site, Thread
 from threads.moderation.queue import QueueFilter, list_queue
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -36,10 +36,17 @@ def fill(engine: sa.Engine, n: int, seed: int = 1) -> None:
     rng = random.Random(seed)
     threads = 200
     with engine.begin() as conn:
+        # every article belongs to a site: one for all of them
+        site_id = conn.execute(
+            sa.insert(Site.__table__)  # type: ignore[attr-defined]
+            .values(key="bench.example", name="bench", extra={}, created_at=T0, updated_at=T0)
+            .returning(sa.column("id"))
+        ).scalar_one()
         conn.execute(
             sa.insert(Article.__table__),  # type: ignore[attr-defined]
             [
                 {
+                    "site_id": site_id,
                     "key": f"bench:{i}",
                     "title": f"Article {i}",
                     "source_format": "bench",

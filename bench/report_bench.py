@@ -42,6 +42,7 @@ from threads.analysis.common import ReportQuery  # noqa: E402
 from threads.analysis.formats import report_json  # noqa: E402
 from threads.analysis.report import build_report  # noqa: E402
 from threads.db import make_engine, upgrade  # noqa: E402
+from threads.models import DEFAULT_CODEBOOK  # noqa: E402
 
 TOPICS = ["gold", "p5", "russia"]
 _VOCABULARY = (
@@ -65,7 +66,8 @@ def _comments(n: int, threads: int, seed: int) -> Iterator[tuple[Any, ...]]:
     per_thread = max(1, n // threads)
     cid = 0
     for t in range(1, threads + 1):
-        count = per_thread if t < threads else n - cid
+        # never more than n: with fewer comments than threads, the last threads stay empty
+        count = min(per_thread, n - cid) if t < threads else n - cid
         first = cid + 1
         base = START + timedelta(days=(t * 1095) // threads)
         for pos in range(count):
@@ -104,9 +106,16 @@ def _generate_sqlite(engine: sa.Engine, n: int, threads: int, seed: int) -> None
         cur = raw.cursor()
         now = datetime.now(UTC).strftime(SQLITE_TIME)
         cur.execute("BEGIN")
+        # every article belongs to a site: one for the whole corpus
+        cur.execute(
+            "INSERT INTO site (id, key, name, extra, created_at, updated_at)"
+            " VALUES (1, 'bench.example', 'bench', '{}', ?, ?)",
+            (now, now),
+        )
         cur.executemany(
-            "INSERT INTO article (id, key, title, authors, body, source_format, content_hash,"
-            " extra, created_at, updated_at) VALUES (?, ?, ?, '[]', '', 'bench', 'h', '{}', ?, ?)",
+            "INSERT INTO article (id, site_id, key, title, authors, body, source_format,"
+            " content_hash, extra, created_at, updated_at)"
+            " VALUES (?, 1, ?, ?, '[]', '', 'bench', 'h', '{}', ?, ?)",
             [(t, f"bench:{t}", f"Bench article {t}", now, now) for t in range(1, threads + 1)],
         )
         cur.executemany(
@@ -126,10 +135,12 @@ def _generate_sqlite(engine: sa.Engine, n: int, threads: int, seed: int) -> None
             " 'comment', 'text', 0, 1, 0, 'h', '{}')",
             rows,
         )
+        # labels of the shipped codebook: the one the report reads
         cur.executemany(
             "INSERT INTO comment_topic (comment_id, topic_id, score, assigned, source, labeler,"
-            " evidence, taxonomy_version, created_at) VALUES (?, ?, ?, ?, ?, ?, '[]', 'bench', ?)",
-            ((*r, now) for r in _labels(n, seed)),
+            " evidence, taxonomy_version, created_at, codebook)"
+            " VALUES (?, ?, ?, ?, ?, ?, '[]', 'bench', ?, ?)",
+            ((*r, now, DEFAULT_CODEBOOK) for r in _labels(n, seed)),
         )
         cur.execute("COMMIT")
         cur.execute("ANALYZE")
@@ -143,13 +154,19 @@ def _generate_postgres(engine: sa.Engine, n: int, threads: int, seed: int) -> No
         conn: Any = raw.driver_connection
         now = datetime.now(UTC)
         with conn.cursor() as cur:
+            # every article belongs to a site: one for the whole corpus
+            cur.execute(
+                "INSERT INTO site (id, key, name, extra, created_at, updated_at)"
+                " VALUES (1, 'bench.example', 'bench', '{}', %s, %s)",
+                (now, now),
+            )
             with cur.copy(
-                "COPY article (id, key, title, authors, body, source_format, content_hash, extra,"
-                " created_at, updated_at) FROM STDIN"
+                "COPY article (id, site_id, key, title, authors, body, source_format,"
+                " content_hash, extra, created_at, updated_at) FROM STDIN"
             ) as copy:
                 for t in range(1, threads + 1):
                     copy.write_row(
-                        (t, f"bench:{t}", f"Bench {t}", "[]", "", "bench", "h", "{}", now, now)
+                        (t, 1, f"bench:{t}", f"Bench {t}", "[]", "", "bench", "h", "{}", now, now)
                     )
             with cur.copy(
                 "COPY thread (id, article_id, state, version, extra, created_at, updated_at)"
@@ -166,13 +183,14 @@ def _generate_postgres(engine: sa.Engine, n: int, threads: int, seed: int) -> No
                     copy.write_row(
                         (*r[:6], r[5], *r[6:], now, now, "comment", "text", False, 1, 0, "h", "{}")
                     )
+            # labels of the shipped codebook: the one the report reads
             with cur.copy(
                 "COPY comment_topic (comment_id, topic_id, score, assigned, source, labeler,"
-                " evidence, taxonomy_version, created_at) FROM STDIN"
+                " evidence, taxonomy_version, created_at, codebook) FROM STDIN"
             ) as copy:
                 for r in _labels(n, seed):
-                    copy.write_row((*r, "[]", "bench", now))
-            for table in ("article", "thread", "comment", "comment_topic"):
+                    copy.write_row((*r, "[]", "bench", now, DEFAULT_CODEBOOK))
+            for table in ("site", "article", "thread", "comment", "comment_topic"):
                 cur.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
                     f" (SELECT coalesce(max(id), 1) FROM {table}))"
@@ -181,6 +199,9 @@ def _generate_postgres(engine: sa.Engine, n: int, threads: int, seed: int) -> No
         with conn.cursor() as cur:
             conn.autocommit = True
             cur.execute("VACUUM ANALYZE")
+        # back to transactions before the connection returns to the pool: the report streams
+        # comments through a server-side cursor, which PostgreSQL allows only in a transaction
+        conn.autocommit = False
     finally:
         raw.close()
 
