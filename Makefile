@@ -35,6 +35,7 @@ test: install
 	bash scripts/ensure-postgres.sh
 	bash scripts/ensure-redis.sh
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-curl.sh
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install

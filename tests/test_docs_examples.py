@@ -12,6 +12,7 @@ import fcntl
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -129,10 +130,22 @@ def _alone(page: Page) -> Iterator[None]:
     with open(Path(tempfile.gettempdir()) / "threads-docs-examples-ports.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
+            # a server of someone else's on a port the page shows would answer its examples
+            for port in (*FIXED_PORTS, *((REDIS_PORT,) if page.redis else ())):
+                with socket.socket() as probe:
+                    # as uvicorn binds: a closed connection's TIME_WAIT does not count
+                    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    try:
+                        probe.bind(("127.0.0.1", port))
+                    except OSError:
+                        pytest.fail(f"port {port} is in use: {page.path} serves on it")
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
+
+#: the ports the pages' servers listen on (threads serve, a Dask scheduler)
+FIXED_PORTS = (8000, 8786)
 
 #: a page's sh blocks share exported variables through this file in the page's folder
 SESSION_IN = "if [ -f .docs-session ]; then . ./.docs-session; fi\n"
