@@ -288,3 +288,41 @@ def test_cursor_walk_law(engine: Engine, hours: list[int | None], limit: int, so
         want = [m[0] for m in dated] + undated
     assert ids == want
     assert totals == {len(made)}
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"thread": True},
+        {"text": "bullion"},
+        {"author": "ann@x.org"},
+        {"topic": "gold"},
+        {"thread": True, "text": "weather"},
+    ],
+    ids=["none", "thread", "text", "author", "topic", "thread+text"],
+)
+def test_the_count_of_every_status_at_once_is_each_status_counted_alone(
+    engine: Engine,
+    queue: dict,  # type: ignore[type-arg]
+    filters: dict[str, object],
+) -> None:
+    """The console's tabs count every status with one query (the tally where it can answer):
+    each count is what listing that status alone says, whatever the filter."""
+    from threads.moderation.queue import queue_total, status_counts
+
+    base = {k: v for k, v in filters.items() if k != "thread"}
+    if filters.get("thread"):
+        base["thread_id"] = queue["t1"]
+    with session_scope(engine) as session:
+        counts = status_counts(session, QueueFilter(statuses=(P,), codebook="v1", **base))
+        for status in CommentStatus:
+            alone = QueueFilter(statuses=(status,), codebook="v1", **base)
+            assert counts[status] == queue_total(session, alone), status
+        assert sum(counts.values()) == queue_total(
+            session, QueueFilter(statuses=tuple(CommentStatus), codebook="v1", **base)
+        )
+    rows = queue["rows"]
+    if not filters:  # and against the fixture itself
+        assert counts[P] == sum(r["status"] == P for r in rows)
+        assert counts[F] == sum(r["status"] == F for r in rows)

@@ -44,7 +44,7 @@ from threads.models import Comment, CommentStatus, Role
 from threads.moderation import lifecycle
 from threads.moderation.cards import article_title, card_extras, latest_event
 from threads.moderation.history import thread_history
-from threads.moderation.queue import QueueFilter, list_queue, queue_total
+from threads.moderation.queue import QueueFilter, list_queue, status_counts
 from threads.moderation.service import apply_action, bulk_action, get_comment_or_404
 from threads.moderation.shapes import history_event, history_page, queue_page
 from threads.moderation.threads import close_thread, reopen_thread
@@ -314,10 +314,16 @@ def queue(
                     until=until,
                 )
 
+            by_status = status_counts(db, flt(TABS[tab]))
             for name, statuses in TABS.items():
-                counts[name] = queue_total(db, flt(statuses))
+                counts[name] = sum(by_status[s] for s in statuses)
             listed = list_queue(
-                db, flt(TABS[tab]), sort=sort, cursor=cursor or None, limit=PAGE_SIZE
+                db,
+                flt(TABS[tab]),
+                sort=sort,
+                cursor=cursor or None,
+                limit=PAGE_SIZE,
+                total=counts[tab],
             )
             page = queue_page(listed)
             extras = card_extras(db, [item.comment for item in listed.items], codebook)

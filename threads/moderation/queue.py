@@ -120,6 +120,14 @@ def queue_total(session: Session, filter: QueueFilter) -> int:  # noqa: A002
     return q.queue_count(session, filter, author_key=author_key)
 
 
+def status_counts(session: Session, filter: QueueFilter) -> dict[CommentStatus, int]:  # noqa: A002
+    """How many comments match ``filter`` in each status, whatever its ``statuses`` (the counts
+    of every tab at once: one query)."""
+    check_site(session, filter)
+    author_key = identity_key(None, filter.author) if filter.author else None
+    return q.queue_status_counts(session, filter, author_key=author_key)
+
+
 def list_queue(
     session: Session,
     filter: QueueFilter,  # noqa: A002 - the contract's name
@@ -127,12 +135,14 @@ def list_queue(
     sort: str = "oldest",
     cursor: str | None = None,
     limit: int = 50,
+    total: int | None = None,
 ) -> QueuePage:
     """One page of the queue in ``sort`` order (oldest, newest, most_reported).
 
     Pages are stable under keyset pagination: walking ``next_cursor`` until it is None yields every
     matching comment once, even while new comments arrive. ``total`` counts all matches. A site
-    the filter names must exist (NotFound naming the known keys).
+    the filter names must exist (NotFound naming the known keys). ``total``: the count when the
+    caller already has it (from :func:`status_counts`), so it is not counted again.
     """
     if sort not in SORTS:
         raise InvalidInput(
@@ -165,5 +175,6 @@ def list_queue(
     next_cursor = (
         _cursor(sort, q.queue_key(typed_sort, rows[-1].comment)) if more and rows else None
     )
-    total = q.queue_count(session, filter, author_key=author_key)
+    if total is None:
+        total = q.queue_count(session, filter, author_key=author_key)
     return QueuePage(items=items, total=total, next_cursor=next_cursor)

@@ -147,7 +147,8 @@ def classify_shards(
         import dask.bag
     except ImportError:
         raise InvalidInput(
-            "--dask needs Dask: install the extra `dask` (pip install -e '.[dask]' in the checkout)", field="--dask"
+            "--dask needs Dask: install the extra `dask` (pip install -e '.[dask]' in a checkout)",
+            field="--dask",
         ) from None
     out_dir.mkdir(parents=True, exist_ok=True)
     # absolute paths: a worker of a cluster runs in a folder of its own

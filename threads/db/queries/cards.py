@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from threads.db.queries.ids import dialect_of, ids_in
 from threads.db.queries.labels import assigning, label_t
 from threads.models import (
     Article,
@@ -53,21 +54,9 @@ def label_rows(session: Session, codebook: str, comment_ids: Sequence[int]) -> l
     """The labels that give each comment a topic in ``codebook``, and the automatic labels
     (whose evidence explains a topic even where a moderator's label decides it)."""
     out: list[LabelRow] = []
-    gives = assigning(codebook)
+    stmt = _label_rows_statement(codebook, dialect_of(session))
     for ids in _chunks(comment_ids):
-        stmt = (
-            sa.select(
-                label_t.c.comment_id,
-                label_t.c.topic_id,
-                sa.case((gives, 1), else_=0).label("gives"),
-                label_t.c.source,
-                label_t.c.evidence,
-            )
-            .where(label_t.c.comment_id.in_(ids), label_t.c.codebook == codebook)
-            .where(sa.or_(gives, label_t.c.source == LabelSource.AUTO.value))
-            .order_by(label_t.c.comment_id, label_t.c.topic_id, label_t.c.id)
-        )
-        for cid, topic, given, source, evidence in session.execute(stmt):
+        for cid, topic, given, source, evidence in session.execute(stmt, {"ids": ids}):
             out.append(
                 LabelRow(
                     int(cid),
@@ -80,22 +69,51 @@ def label_rows(session: Session, codebook: str, comment_ids: Sequence[int]) -> l
     return out
 
 
+@functools.lru_cache(maxsize=64)
+def _label_rows_statement(codebook: str, dialect: str) -> sa.Select[Any]:
+    """The statement of :func:`label_rows`, built once per codebook (building the label rule's
+    expression cost more than running the query for a page of cards)."""
+    gives = assigning(codebook)
+    return (
+        sa.select(
+            label_t.c.comment_id,
+            label_t.c.topic_id,
+            sa.case((gives, 1), else_=0).label("gives"),
+            label_t.c.source,
+            label_t.c.evidence,
+        )
+        .where(
+            ids_in(label_t.c.comment_id, dialect),
+            label_t.c.codebook == codebook,
+        )
+        .where(sa.or_(gives, label_t.c.source == LabelSource.AUTO.value))
+        .order_by(label_t.c.comment_id, label_t.c.topic_id, label_t.c.id)
+    )
+
+
 def report_reasons(
     session: Session, comment_ids: Sequence[int]
 ) -> dict[int, list[tuple[str, int]]]:
     """Per comment: its readers' report reasons with their counts, most frequent first."""
     out: dict[int, list[tuple[str, int]]] = {}
     for ids in _chunks(comment_ids):
-        n = sa.func.count().label("n")
-        stmt = (
-            sa.select(_report.c.comment_id, _report.c.reason_code, n)
-            .where(_report.c.comment_id.in_(ids))
-            .group_by(_report.c.comment_id, _report.c.reason_code)
-            .order_by(_report.c.comment_id, n.desc(), _report.c.reason_code)
-        )
-        for cid, reason, count in session.execute(stmt):
+        for cid, reason, count in session.execute(
+            _report_reasons_statement(dialect_of(session)), {"ids": ids}
+        ):
             out.setdefault(int(cid), []).append((str(reason), int(count)))
     return out
+
+
+@functools.cache
+def _report_reasons_statement(dialect: str) -> sa.Select[Any]:
+    """The statement of :func:`report_reasons`, built once."""
+    n = sa.func.count().label("n")
+    return (
+        sa.select(_report.c.comment_id, _report.c.reason_code, n)
+        .where(ids_in(_report.c.comment_id, dialect))
+        .group_by(_report.c.comment_id, _report.c.reason_code)
+        .order_by(_report.c.comment_id, n.desc(), _report.c.reason_code)
+    )
 
 
 @dataclass(frozen=True)
@@ -109,9 +127,9 @@ class AuthorRecord:
 
 
 @functools.cache
-def _author_join() -> tuple[sa.FromClause, sa.FromClause, sa.Join]:
-    """The card's comment, the author's other comments on the same site, and their join: built
-    once (six aliases and their column collections cost more per page than the query)."""
+def _author_records_statement(dialect: str) -> sa.Select[Any]:
+    """Per card comment: its author's comments within the comment's site, by status. Built once
+    (six aliases and their column collections cost more per page than running the query)."""
     card, other = _comment.alias("card"), _comment.alias("other")
     card_thread, other_thread = _thread.alias("card_thread"), _thread.alias("other_thread")
     card_article, other_article = _article.alias("card_article"), _article.alias("other_article")
@@ -128,32 +146,31 @@ def _author_join() -> tuple[sa.FromClause, sa.FromClause, sa.Join]:
             ),
         )
     )
-    return card, other, joined
+
+    def count(status: CommentStatus) -> Any:
+        return sa.func.sum(sa.case((other.c.status == status, 1), else_=0))
+
+    return (
+        sa.select(
+            card.c.id,
+            sa.func.count(other.c.id),
+            count(CommentStatus.APPROVED),
+            count(CommentStatus.REJECTED),
+            count(CommentStatus.SPAM),
+        )
+        .select_from(joined)
+        .where(ids_in(card.c.id, dialect), card.c.author_key.is_not(None))
+        .group_by(card.c.id)
+    )
 
 
 def author_records(session: Session, comment_ids: Sequence[int]) -> dict[int, AuthorRecord]:
     """Per comment: the record of its author (same ``author_key``) within the comment's site.
     Comments without an author key are absent."""
-    card, other, joined = _author_join()
-
-    def count(status: CommentStatus) -> Any:
-        return sa.func.sum(sa.case((other.c.status == status, 1), else_=0))
-
     out: dict[int, AuthorRecord] = {}
     for ids in _chunks(comment_ids):
-        stmt = (
-            sa.select(
-                card.c.id,
-                sa.func.count(other.c.id),
-                count(CommentStatus.APPROVED),
-                count(CommentStatus.REJECTED),
-                count(CommentStatus.SPAM),
-            )
-            .select_from(joined)
-            .where(card.c.id.in_(ids), card.c.author_key.is_not(None))
-            .group_by(card.c.id)
-        )
-        for cid, total, approved, rejected, spam in session.execute(stmt):
+        rows = session.execute(_author_records_statement(dialect_of(session)), {"ids": ids})
+        for cid, total, approved, rejected, spam in rows:
             out[int(cid)] = AuthorRecord(
                 int(total), int(approved or 0), int(rejected or 0), int(spam or 0)
             )

@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Row, or_, select, update
 from sqlmodel import Session, col
 
 from threads.models import ApiKey
 
+#: what verifying a key reads of its row, as a plain Core row: every request checks a key,
+#: and an ORM object (identity map, instance state) cost more than the query
+_VERIFIED = select(
+    col(ApiKey.id),
+    col(ApiKey.name),
+    col(ApiKey.role),
+    col(ApiKey.key_hash),
+    col(ApiKey.revoked_at),
+    col(ApiKey.last_used_at),
+)
 
-def key_by_hash(session: Session, key_hash: str) -> ApiKey | None:
-    return session.execute(
-        select(ApiKey).where(col(ApiKey.key_hash) == key_hash)
-    ).scalar_one_or_none()
+
+def key_by_hash(session: Session, key_hash: str) -> Row[Any] | None:
+    """The stored key with this digest (its id, name, role, hash, revocation and last use)."""
+    return session.execute(_VERIFIED.where(col(ApiKey.key_hash) == key_hash)).first()
 
 
-def key_by_id(session: Session, key_id: int) -> ApiKey | None:
-    return session.get(ApiKey, key_id)
+def key_by_id(session: Session, key_id: int) -> Row[Any] | None:
+    """The stored key ``key_id`` (the same columns as :func:`key_by_hash`)."""
+    return session.execute(_VERIFIED.where(col(ApiKey.id) == key_id)).first()
 
 
 def key_by_name(session: Session, name: str) -> ApiKey | None:

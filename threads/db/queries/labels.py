@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from threads.db.queries.ids import dialect_of, ids_in
 from threads.models import CommentClassification, CommentTopic, LabelSource
 
 label_t: sa.Table = CommentTopic.__table__  # type: ignore[attr-defined]
@@ -73,7 +74,7 @@ def topics_of(
     """The topics of each comment in ``codebook``, sorted (comments without any are absent)."""
     out: dict[int, list[str]] = {}
     ids = sorted(set(comment_ids))
-    stmt = _topics_statement(codebook)
+    stmt = _topics_statement(codebook, dialect_of(bind))
     for start in range(0, len(ids), _CHUNK):
         for cid, topic in bind.execute(stmt, {"ids": ids[start : start + _CHUNK]}):
             out.setdefault(int(cid), []).append(str(topic))
@@ -81,12 +82,12 @@ def topics_of(
 
 
 @functools.lru_cache(maxsize=64)
-def _topics_statement(codebook: str) -> sa.Select[Any]:
+def _topics_statement(codebook: str, dialect: str) -> sa.Select[Any]:
     """The statement of :func:`topics_of`, built once per codebook: building the rule's
     expression took longer than running the query for a page of comments."""
     return (
         sa.select(label_t.c.comment_id, label_t.c.topic_id)
-        .where(label_t.c.comment_id.in_(sa.bindparam("ids", expanding=True)), assigning(codebook))
+        .where(ids_in(label_t.c.comment_id, dialect), assigning(codebook))
         .order_by(label_t.c.comment_id, label_t.c.topic_id)
     )
 

@@ -8,7 +8,7 @@ The queue uses keyset pagination (never OFFSET) over indexed columns: ``status``
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any, Literal, Protocol, cast
 
@@ -408,6 +408,29 @@ def queue_count(session: Session, flt: QueueCriteria, *, author_key: str | None 
         .where(*queue_conditions(flt, author_key=author_key))
     )
     return int(session.execute(stmt).scalar_one())
+
+
+def queue_status_counts(
+    session: Session, flt: QueueCriteria, *, author_key: str | None = None
+) -> dict[CommentStatus, int]:
+    """How many comments match ``flt`` in each status, whatever ``flt.statuses`` says (one
+    query for every tab of the console): from the tally when it can answer, else counted."""
+    every = replace(cast(Any, flt), statuses=tuple(CommentStatus))
+    if _tally_only(every) and tally_kept(session):
+        tally = select(col(CommentTally.status), func.coalesce(func.sum(col(CommentTally.n)), 0))
+        if flt.thread_id is not None:
+            tally = tally.where(col(CommentTally.thread_id) == flt.thread_id)
+        rows = session.execute(tally.group_by(col(CommentTally.status)))
+    else:
+        rows = session.execute(
+            select(col(Comment.status), func.count())
+            .where(*queue_conditions(every, author_key=author_key))
+            .group_by(col(Comment.status))
+        )
+    counts = dict.fromkeys(CommentStatus, 0)
+    for status, n in rows:
+        counts[CommentStatus(status)] += int(n)
+    return counts
 
 
 def queue_ids(
