@@ -186,6 +186,8 @@ class Comment(SQLModel, table=True):
         sa.Index("ix_comment_thread_id_position", "thread_id", "position"),
         # the queue's most_reported order (report_count descending, then id): a range scan
         sa.Index("ix_comment_report_count_desc_id", sa.text("report_count DESC"), "id"),
+        # an author's comments by thread and status: their record is read from the index alone
+        sa.Index("ix_comment_author_key_thread_id_status", "author_key", "thread_id", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -203,7 +205,7 @@ class Comment(SQLModel, table=True):
     author_url: str | None = Field(default=None, sa_type=sa.Text)
     author_email: str | None = Field(default=None, max_length=512)
     #: normalised author identity (e-mail, else name) for "first-time author" and author stats
-    author_key: str | None = Field(default=None, max_length=512, index=True)
+    author_key: str | None = Field(default=None, max_length=512)
     posted_at: datetime | None = Field(default=None, sa_column=_ts(index=True))
     posted_text: str | None = Field(default=None, max_length=128)
     body: str = Field(default="", sa_type=sa.Text)

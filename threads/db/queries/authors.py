@@ -2,7 +2,7 @@
 
 An author is a normalised ``author_key`` (``threads.identity``) within a site; the site's
 comments are found through the ``site_threads`` subquery, the author's through
-``ix_comment_author_key``. Standing listings are keyset pages on the row id.
+``ix_comment_author_key_thread_id_status``. Standing listings are keyset pages on the row id.
 """
 
 from __future__ import annotations

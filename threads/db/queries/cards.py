@@ -153,7 +153,7 @@ def _author_records_statement(dialect: str) -> sa.Select[Any]:
     return (
         sa.select(
             card.c.id,
-            sa.func.count(other.c.id),
+            sa.func.count(),  # not count(other.id): the id is not in the author index
             count(CommentStatus.APPROVED),
             count(CommentStatus.REJECTED),
             count(CommentStatus.SPAM),
