@@ -261,3 +261,31 @@ def test_classify_input_adds_the_language_only_for_a_multilingual_codebook(
     plain = _run(url, "classify", "--input", str(source))
     assert [json.loads(x)["language"] for x in multi.output.splitlines()] == ["de", "de"]
     assert all("language" not in json.loads(x) for x in plain.output.splitlines())
+
+
+def test_the_language_model_is_loaded_once_when_threads_ask_together() -> None:
+    """A fresh server's first submissions arrive together: one thread loads the model (0.7 s),
+    the others wait for it instead of each loading a copy."""
+    import threading
+
+    from threads.topics import language
+
+    language._IDENTIFIER.clear()
+    barrier = threading.Barrier(6)
+    found: list[object] = []
+
+    def ask() -> None:
+        barrier.wait()
+        found.append(language._identifier())
+
+    workers = [threading.Thread(target=ask) for _ in range(6)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert len(language._IDENTIFIER) == 1
+    assert all(model is found[0] for model in found)
+    assert (
+        detect_language("Die Bundesbank hat ihre Goldreserven aus New York nach Frankfurt geholt.")
+        == "de"
+    )

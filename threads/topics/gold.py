@@ -18,6 +18,7 @@ content, so they are the same on every machine and in every process.
 from __future__ import annotations
 
 import os
+import threading
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -32,6 +33,7 @@ PREFIX = "builtin:"
 TRAINING_SETS = ("train", "labelled")
 
 _MODELS: dict[str, dict[str, LearnedModel]] = {}
+_FITTING = threading.Lock()
 
 
 def _folder() -> Traversable:
@@ -113,7 +115,10 @@ def shipped_models(taxonomy: Taxonomy) -> dict[str, LearnedModel]:
     key = taxonomy.content_hash
     models = _MODELS.get(key)
     if models is None:
-        if len(_MODELS) >= 8:
-            _MODELS.clear()
-        models = _MODELS[key] = fit_models(shipped_examples(taxonomy), taxonomy)
+        with _FITTING:  # fitted by one thread; the others wait for it instead of fitting too
+            models = _MODELS.get(key)
+            if models is None:
+                if len(_MODELS) >= 8:
+                    _MODELS.clear()
+                models = _MODELS[key] = fit_models(shipped_examples(taxonomy), taxonomy)
     return dict(models)
