@@ -28,6 +28,12 @@ from threads.moderation.campaigns import (
 )
 from threads.schemas import BulkItem, BulkResponse, Id, Reason
 
+#: the campaign filters shared by the listing and the scan
+SinceParam = Annotated[
+    datetime | None, Parameter(description="members posted at or after this time")
+]
+KindParam = Annotated[str | None, Parameter(description="dup, burst or alias", max_length=8)]
+
 
 class CampaignActionRequest(msgspec.Struct, forbid_unknown_fields=True):
     """The campaign's members as listed (its id is their hash), the waiting members to act on
@@ -54,12 +60,8 @@ class CampaignController(Controller):
         engine: NamedDependency[Engine],
         key: NamedDependency[Principal],
         site: SiteParam = None,
-        since: Annotated[
-            datetime | None, Parameter(description="members posted at or after this time")
-        ] = None,
-        kind: Annotated[
-            str | None, Parameter(description="dup, burst or alias", max_length=8)
-        ] = None,
+        since: SinceParam = None,
+        kind: KindParam = None,
     ) -> dict[str, Any]:
         """Campaigns (viewer+): near-duplicate texts (``dup``), first-time authors piling onto a
         thread (``burst``), one e-mail or address under several names (``alias``), each with its
@@ -80,12 +82,8 @@ class CampaignController(Controller):
         engine: NamedDependency[Engine],
         key: NamedDependency[Principal],
         site: SiteParam = None,
-        since: Annotated[
-            datetime | None, Parameter(description="members posted at or after this time")
-        ] = None,
-        kind: Annotated[
-            str | None, Parameter(description="dup, burst or alias", max_length=8)
-        ] = None,
+        since: SinceParam = None,
+        kind: KindParam = None,
     ) -> dict[str, Any]:
         """Announce new campaigns (moderator+): scan with the listing's filters and send the
         ``campaign.found`` webhook event for each campaign never announced before (once per

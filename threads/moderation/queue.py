@@ -113,13 +113,6 @@ def check_site(session: Session, flt: QueueFilter) -> None:
         find_site(session, flt.site)
 
 
-def queue_total(session: Session, filter: QueueFilter) -> int:  # noqa: A002
-    """How many comments match ``filter`` (the ``total`` of :func:`list_queue`, without a page)."""
-    check_site(session, filter)
-    author_key = identity_key(None, filter.author) if filter.author else None
-    return q.queue_count(session, filter, author_key=author_key)
-
-
 def status_counts(session: Session, filter: QueueFilter) -> dict[CommentStatus, int]:  # noqa: A002
     """How many comments match ``filter`` in each status, whatever its ``statuses`` (the counts
     of every tab at once: one query)."""
