@@ -22,7 +22,14 @@ What a page needs besides the database is said once in the page:
 - ``<!-- docs-test: redis on 127.0.0.1:6379 -->``: a Redis-compatible server listens there;
 - ``<!-- docs-test: in a copy of the checkout -->``: the folder is a copy of the repository's
   files (``git ls-files``, times kept) with ``.venv`` linked to the installed environment, so
-  ``make demo``, ``make docs`` and ``bench/`` run as they do in a checkout.
+  ``make demo``, ``make docs`` and ``bench/`` run as they do in a checkout;
+- ``<!-- docs-test: in a scratch environment -->``: as in a copy of the checkout, and ``pip``,
+  ``python`` and ``threads`` on the ``PATH`` are those of a new virtual environment of the page's
+  own, which sees the packages already installed for the tests and no package index (``pip
+  install -e .`` installs the copy there, offline);
+- ``<!-- docs-test: env NAME=value -->`` (any number): the variable is set for every block of
+  the page, for what a test must run smaller than a reader would (the value is the rest of the
+  line, spaces included).
 """
 
 from __future__ import annotations
@@ -41,6 +48,8 @@ POSTGRESQL = "<!-- docs-test: postgresql -->"
 REDIS = "<!-- docs-test: redis on 127.0.0.1:6379 -->"
 REDIS_PORT = 6379
 CHECKOUT = "<!-- docs-test: in a copy of the checkout -->"
+SCRATCH = "<!-- docs-test: in a scratch environment -->"
+ENV = re.compile(r"^<!--\s*docs-test:\s*env\s+([A-Za-z_]\w*)=(.*?)\s*-->$", re.MULTILINE)
 #: a line of shell that leaves a job running in the background
 BACKGROUND = re.compile(r"&\s*(#.*)?$", re.MULTILINE)
 
@@ -65,6 +74,8 @@ class Page:
     postgresql: bool = False  # libpq's variables name an empty PostgreSQL database
     redis: bool = False  # a Redis-compatible server on 127.0.0.1:6379
     checkout: bool = False  # the folder is a copy of the checkout, not only of fixtures/
+    scratch: bool = False  # ... and a virtual environment of its own comes first on the PATH
+    env: tuple[tuple[str, str], ...] = ()  # variables set for every block of the page
 
     @property
     def serves(self) -> bool:
@@ -120,7 +131,11 @@ def _follows(text: str, first_line: int, second_line: int) -> bool:
 
 
 def read_page(path: Path) -> Page:
-    text = path.read_text(encoding="utf-8")
+    return parse_page(str(path.relative_to(ROOT)), path.read_text(encoding="utf-8"))
+
+
+def parse_page(name: str, text: str) -> Page:
+    """The examples and markers of the Markdown ``text`` of the page ``name``."""
     blocks = _blocks(text)
     examples: list[Example] = []
     for number, (line, language, body, skip) in enumerate(blocks):
@@ -131,16 +146,16 @@ def read_page(path: Path) -> Page:
             next_line, next_language, next_body, _ = blocks[number + 1]
             if next_language == "output" and _follows(text, line, next_line):
                 expected = next_body
-        examples.append(
-            Example(str(path.relative_to(ROOT)), line, RUNNABLE[language], body, expected, skip)
-        )
+        examples.append(Example(name, line, RUNNABLE[language], body, expected, skip))
     return Page(
-        str(path.relative_to(ROOT)),
+        name,
         FRESH in text,
         examples,
         POSTGRESQL in text,
         REDIS in text,
-        CHECKOUT in text,
+        CHECKOUT in text or SCRATCH in text,
+        SCRATCH in text,
+        tuple((m.group(1), m.group(2)) for m in ENV.finditer(text)),
     )
 
 

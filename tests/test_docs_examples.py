@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from collections.abc import Iterator
@@ -25,7 +26,17 @@ from sqlalchemy.engine import make_url
 
 from tests import redis_server
 from tests.conftest import IN_CI
-from tests.docs_examples import REDIS_PORT, ROOT, Page, _blocks, _follows, matches, pages, read_page
+from tests.docs_examples import (
+    REDIS_PORT,
+    ROOT,
+    Page,
+    _blocks,
+    _follows,
+    matches,
+    pages,
+    parse_page,
+    read_page,
+)
 from tests.docs_examples import RUNNABLE as RUNNABLE_LANGUAGES
 
 PAGES = [read_page(path) for path in pages()]
@@ -186,6 +197,33 @@ def _copy_checkout(folder: Path) -> None:
     (folder / ".venv").symlink_to(venv, target_is_directory=True)
 
 
+def _scratch_environment(folder: Path) -> dict[str, str]:
+    """A virtual environment of the page's own in ``folder/.scratch``, first on the ``PATH``:
+    it sees the packages installed for the tests (a ``.pth`` line naming their folder), and its
+    ``pip`` uses no package index and no build isolation (the build backend is installed too),
+    so that ``pip install -e .`` installs the copy of the checkout there without a network."""
+    scratch = folder / ".scratch"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(scratch)], check=True)
+    python = scratch / "bin" / "python"
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    Path(purelib, "tests-environment.pth").write_text(
+        sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8"
+    )
+    pip = scratch / "bin" / "pip"  # pip's own console script, with this environment's python
+    pip.write_text(
+        f"#!{python}\nimport sys\nfrom pip._internal.cli.main import main\nsys.exit(main())\n",
+        encoding="utf-8",
+    )
+    pip.chmod(0o755)
+    # pip reads PIP_NO_BUILD_ISOLATION as the value of build isolation: 0 turns it off
+    return {"PIP_NO_INDEX": "1", "PIP_NO_BUILD_ISOLATION": "0", "PIP_NO_INPUT": "1"}
+
+
 def _run_page(
     page: Page,
     folder: Path,
@@ -200,7 +238,10 @@ def _run_page(
         _copy_checkout(folder)
     else:
         shutil.copytree(ROOT / "fixtures", folder / "fixtures")
-    env = {**_environment(database_url), **(services or {})}
+    env = {**_environment(database_url), **(services or {}), **dict(page.env)}
+    if page.scratch:
+        env.update(_scratch_environment(folder))
+        env["PATH"] = f"{folder / '.scratch' / 'bin'}{os.pathsep}{env['PATH']}"
     if not page.fresh:
         if seeded is not None:
             shutil.copyfile(seeded, folder / "threads.db")
@@ -325,3 +366,18 @@ def test_the_comparison_allows_only_the_documented_placeholders() -> None:
     assert matches("first\n...\nlast\n", "first\nlast\n")
     assert not matches("a b c\n", "a b d\n")
     assert not matches("one\n", "one\ntwo\n")
+
+
+def test_a_page_says_what_it_needs_in_markers() -> None:
+    page = parse_page(
+        "page.md",
+        "<!-- docs-test: in a scratch environment -->\n"
+        "<!-- docs-test: env PYTEST_ARGS=-q -k one test -->\n"
+        "<!-- docs-test: env EMPTY= -->\n"
+        "```sh\nmake test\n```\n",
+    )
+    assert page.scratch and page.checkout  # a scratch environment is made in a checkout copy
+    assert page.env == (("PYTEST_ARGS", "-q -k one test"), ("EMPTY", ""))
+    assert [e.code for e in page.examples] == ["make test\n"] and not page.examples[0].skip
+    plain = parse_page("plain.md", "text `<!-- docs-test: env A=b -->` in a sentence\n")
+    assert plain.env == () and not plain.scratch
