@@ -34,6 +34,8 @@ from sqlmodel import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _quick import capped  # noqa: E402
+
 from threads.archive import export  # noqa: E402
 from threads.archive.jsonl import load_archive  # noqa: E402
 from threads.db import make_engine, upgrade  # noqa: E402
@@ -200,7 +202,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--postgres", help="URL of an EMPTY PostgreSQL database (source)")
     parser.add_argument("--postgres-target", help="URL of a second EMPTY PostgreSQL database")
-    args = parser.parse_args()
+    args = capped(parser.parse_args(), comments=1000, threads=50)
     tmp = Path(tempfile.mkdtemp(prefix="archive-bench-"))
     cluster = None
     if args.backend == "postgresql" and not args.postgres:
