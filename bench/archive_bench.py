@@ -20,6 +20,7 @@ import io
 import json
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -217,6 +218,7 @@ def main() -> None:
     finally:
         if cluster is not None:
             cluster.stop()  # type: ignore[attr-defined]
+        shutil.rmtree(tmp, ignore_errors=True)  # a smoke run in the tests leaves nothing
 
 
 def run_all(args: argparse.Namespace, tmp: Path) -> None:

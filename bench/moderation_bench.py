@@ -165,7 +165,8 @@ def main() -> int:
     parser.add_argument("--postgres", help="URL of an EMPTY PostgreSQL database to fill")
     parser.add_argument("--repeat", type=int, default=50)
     args = capped(parser.parse_args(), comments=1000, repeat=2)
-    url = args.postgres or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
+    scratch = tempfile.TemporaryDirectory()  # removed when the script ends
+    url = args.postgres or f"sqlite:///{Path(scratch.name) / 'bench.db'}"
     engine = make_engine(url)
     upgrade(engine)
     t = time.perf_counter()
