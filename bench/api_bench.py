@@ -42,6 +42,8 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+# bench._quick, not _quick: uvicorn imports this module as bench.api_bench
+from bench._quick import capped, quick  # noqa: E402
 from tests.pg import find_pg_bin, start_cluster  # noqa: E402
 from threads.db import make_engine, session_scope, upgrade  # noqa: E402
 from threads.keys import create_key  # noqa: E402
@@ -430,9 +432,15 @@ def run_scenarios(args: argparse.Namespace, url: str, seeded: Seeded) -> list[Re
         "--log-level",
         "warning",
     ]
-    warm = {**run, "duration": 1}  # unmeasured: first connections, imports, first pages
+
+    def warm_up(target: str, **kw: Any) -> None:
+        """Unmeasured: first connections, imports, first pages; none in a quick run (it only
+        checks that every scenario runs)."""
+        if not quick():
+            wrk("warm-up", target, **{**run, "duration": 1}, **kw)
+
     with server(bare, port, env):
-        wrk("warm-up", f"http://127.0.0.1:{port}/", **warm)
+        warm_up(f"http://127.0.0.1:{port}/")
         results.append(wrk("bare (before)", f"http://127.0.0.1:{port}/", **run))
     port = free_port()
     app_env = {
@@ -469,11 +477,11 @@ def run_scenarios(args: argparse.Namespace, url: str, seeded: Seeded) -> list[Re
         }
 
     def beside_approvals(name: str, target: str, headers: dict[str, str], ids: list[int]) -> None:
-        """``target`` read by 3/4 of the connections while the rest (8 of 32) approve."""
+        """``target`` read by 3/4 of the connections, the rest approve (8 of 32 by default)."""
         with ThreadPoolExecutor(2) as pool:
             reading = pool.submit(
                 wrk,
-                f"{name}, while 8 connections approve",
+                f"{name}, while {args.connections // 4} connections approve",
                 target,
                 headers=headers,
                 **{**run, "connections": args.connections * 3 // 4},
@@ -491,15 +499,15 @@ def run_scenarios(args: argparse.Namespace, url: str, seeded: Seeded) -> list[Re
             results.append(approving)
 
     with server(serve, port, app_env):
-        wrk("warm-up", queue_url, headers=viewer, **warm)
-        wrk("warm-up", thread_url, **warm)
+        warm_up(queue_url, headers=viewer)
+        warm_up(thread_url)
         results.append(wrk("queue listing (uncached)", queue_url, headers=viewer, **run))
         results.append(wrk("thread read (uncached)", thread_url, **run))
         threads = ",".join(str(t) for t in seeded.threads)
         # unmeasured: a fresh server's first submissions load the language model and fit the
         # learned layer once per worker (the reads above do not); distinct bodies, so that the
         # measured ones are not refused as duplicates
-        wrk("warm-up", base, script=SUBMIT_LUA % {"threads": threads, "run": "warm"}, **warm)
+        warm_up(base, script=SUBMIT_LUA % {"threads": threads, "run": "warm"})
         results.append(
             wrk(
                 "submission",
@@ -514,7 +522,7 @@ def run_scenarios(args: argparse.Namespace, url: str, seeded: Seeded) -> list[Re
     port = free_port()
     bare[bare.index("--port") + 1] = str(port)
     with server(bare, port, env):
-        wrk("warm-up", f"http://127.0.0.1:{port}/", **warm)
+        warm_up(f"http://127.0.0.1:{port}/")
         results.append(wrk("bare (after)", f"http://127.0.0.1:{port}/", **run))
     return results
 
@@ -531,7 +539,7 @@ def main() -> None:
     parser.add_argument(
         "--sqlite", action="store_true", help="the embedded SQLite file (one worker)"
     )
-    args = parser.parse_args()
+    args = capped(parser.parse_args(), comments=1000, duration=1, connections=8)
     if args.sqlite:
         args.workers = 1
     if shutil.which("wrk") is None:

@@ -22,6 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _quick import capped  # noqa: E402
 from litestar.testing import TestClient  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
@@ -62,7 +63,7 @@ def main() -> None:
     parser.add_argument("--comments", type=int, default=20_000)
     parser.add_argument("--calls", type=int, default=30)
     parser.add_argument("--sqlite", action="store_true")
-    args = parser.parse_args()
+    args = capped(parser.parse_args(), comments=1000, calls=3)
     with database(args.sqlite) as url:
         seeded = seed(url, args.comments)
         settings = Settings(database_url=url, rate_limit_per_minute=10**9)

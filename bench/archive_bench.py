@@ -20,6 +20,7 @@ import io
 import json
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -33,6 +34,8 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _quick import capped  # noqa: E402
 
 from threads.archive import export  # noqa: E402
 from threads.archive.jsonl import load_archive  # noqa: E402
@@ -200,7 +203,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--postgres", help="URL of an EMPTY PostgreSQL database (source)")
     parser.add_argument("--postgres-target", help="URL of a second EMPTY PostgreSQL database")
-    args = parser.parse_args()
+    args = capped(parser.parse_args(), comments=1000, threads=50)
     tmp = Path(tempfile.mkdtemp(prefix="archive-bench-"))
     cluster = None
     if args.backend == "postgresql" and not args.postgres:
@@ -215,6 +218,7 @@ def main() -> None:
     finally:
         if cluster is not None:
             cluster.stop()  # type: ignore[attr-defined]
+        shutil.rmtree(tmp, ignore_errors=True)  # a smoke run in the tests leaves nothing
 
 
 def run_all(args: argparse.Namespace, tmp: Path) -> None:

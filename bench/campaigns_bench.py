@@ -31,6 +31,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from _quick import capped
+
 from threads.analysis.campaigns import CampaignScan, CommentFacts, Settings, scan_database
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -135,7 +137,7 @@ def main() -> None:
     parser.add_argument("--comments", type=int, default=20_000)
     parser.add_argument("--db", help="stream the comments of this database instead")
     parser.add_argument("--threshold", type=float, default=None)
-    args = parser.parse_args()
+    args = capped(parser.parse_args(), comments=1000)
     settings = Settings(threshold=args.threshold) if args.threshold else Settings()
     base = peak_mb()
     print(f"baseline peak RSS {base:.0f} MB (interpreter and libraries)")

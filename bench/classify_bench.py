@@ -36,6 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _quick import capped  # noqa: E402
 from nltk.tokenize import RegexpTokenizer  # noqa: E402
 
 from threads.topics.normalise import TOKEN_PATTERN  # noqa: E402
@@ -93,7 +94,7 @@ def main() -> None:
         "[topic.languages.XX] tables, such as fixtures/taxonomy-multilingual.toml, makes it "
         "detect each comment's language too",
     )
-    args = parser.parse_args()
+    args = capped(parser.parse_args(), comments=1000, jobs=2)
     n = args.comments
     if args.jobs < 1:
         parser.error("--jobs: expected a whole number of processes, 1 or more")

@@ -39,6 +39,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _quick import capped  # noqa: E402
+
 from bench.api_bench import (  # noqa: E402
     PYTHON,
     create_database,
@@ -94,7 +96,7 @@ def main() -> None:
     parser.add_argument("--comments", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=500, help="measured, of each kind")
     parser.add_argument("--warmup", type=int, default=50, help="unmeasured, of each kind")
-    args = parser.parse_args()
+    args = capped(parser.parse_args(), comments=1000, requests=20, warmup=2)
     with postgres() as admin_url:
         url = create_database(admin_url)
         try:

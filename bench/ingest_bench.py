@@ -29,6 +29,8 @@ import uuid
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from _quick import capped, quick
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
@@ -345,11 +347,13 @@ def fresh_pg_database(admin_url: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def isso_venv() -> Path | None:
+def isso_venv(install: bool) -> Path | None:
     venv = REPO / "bench" / ".isso-venv"
     isso = venv / "bin" / "isso"
     if isso.exists():
         return isso
+    if not install:
+        return None
     try:
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
         subprocess.run(
@@ -380,7 +384,7 @@ def main() -> None:
     parser.add_argument("--isso-comments", type=int, default=10_000)
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-isso", action="store_true")
-    args = parser.parse_args()
+    args = capped(parser.parse_args(), comments=1000, isso_comments=200)
     work = Path(tempfile.mkdtemp(prefix="threads-ingest-bench-"))
     results: dict[str, dict[str, object]] = {}
     cluster = None
@@ -403,9 +407,11 @@ def main() -> None:
             generate(small, args.isso_comments)
             r = run_ours(small, f"sqlite:///{work / 'bench-small.db'}")
             results["sqlite-small"] = {**r, "comments": args.isso_comments}
-            isso = isso_venv()
+            # a quick run is a check that may run offline: it uses Isso only if installed
+            isso = isso_venv(install=not quick())
             if isso is None:
-                print("Isso not available: no baseline")
+                why = " (a quick run does not install it)" if quick() else ""
+                print(f"Isso not available: no baseline{why}")
             else:
                 r = run_isso(isso, small, work)
                 results["isso"] = {**r, "comments": args.isso_comments}

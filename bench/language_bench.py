@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _quick import capped  # noqa: E402
+
 from threads.topics.language import SNOWBALL, detect_language  # noqa: E402
 
 Detector = Callable[[str], str]
@@ -75,7 +77,7 @@ CANDIDATES: list[tuple[str, Callable[[], Detector]]] = [
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=20)
-    args = parser.parse_args()
+    args = capped(parser.parse_args(), repeat=1)
     data = json.loads((ROOT / "fixtures" / "multilingual-comments.json").read_text("utf-8"))
     long = [
         (c["markdown"], c["language"]) for c in data["comments"] if len(c["markdown"].split()) >= 20

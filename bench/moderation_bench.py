@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
+from _quick import capped
 from sqlmodel import Session
 
 from threads.db import make_engine, upgrade
@@ -163,8 +164,9 @@ def main() -> int:
     parser.add_argument("--comments", type=int, default=100_000)
     parser.add_argument("--postgres", help="URL of an EMPTY PostgreSQL database to fill")
     parser.add_argument("--repeat", type=int, default=50)
-    args = parser.parse_args()
-    url = args.postgres or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
+    args = capped(parser.parse_args(), comments=1000, repeat=2)
+    scratch = tempfile.TemporaryDirectory()  # removed when the script ends
+    url = args.postgres or f"sqlite:///{Path(scratch.name) / 'bench.db'}"
     engine = make_engine(url)
     upgrade(engine)
     t = time.perf_counter()

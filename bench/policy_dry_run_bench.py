@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
+from _quick import capped
 
 from threads.config import Settings
 from threads.db import make_engine, upgrade
@@ -133,7 +134,7 @@ def main() -> int:
     parser.add_argument("--comments", type=int, default=100_000)
     parser.add_argument("--postgres", help="URL of an empty PostgreSQL database")
     parser.add_argument("--target", type=float, default=10.0, help="seconds")
-    args = parser.parse_args()
+    args = capped(parser.parse_args(), comments=1000)
     with tempfile.TemporaryDirectory() as tmp:
         url = args.postgres or f"sqlite:///{Path(tmp) / 'bench.db'}"
         engine = make_engine(url)

@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 import zstandard
+from _quick import capped
 
 REPO = Path(__file__).resolve().parent.parent
 WORDS = [
@@ -238,7 +239,7 @@ def main() -> None:
     parser.add_argument("--comments", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=20)
     parser.add_argument("--keep", type=Path, help="write the dump and database here, kept")
-    args = parser.parse_args()
+    args = capped(parser.parse_args(), comments=1000)
     with tempfile.TemporaryDirectory(prefix="pushshift-bench-") as scratch:
         work = args.keep or Path(scratch)
         work.mkdir(parents=True, exist_ok=True)

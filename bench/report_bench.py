@@ -38,6 +38,8 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _quick import capped, quick  # noqa: E402
+
 from threads.analysis.common import ReportQuery  # noqa: E402
 from threads.analysis.formats import report_json  # noqa: E402
 from threads.analysis.report import build_report  # noqa: E402
@@ -277,11 +279,16 @@ def main() -> None:
         type=Path,
         help="keep the SQLite corpus in this file (reused when it already holds comments)",
     )
-    args = parser.parse_args()
+    args = capped(parser.parse_args(), comments=1000, threads=50)
     results = []
     if args.backend in ("sqlite", "both"):
         if args.sqlite_file:
-            url = f"sqlite:///{args.sqlite_file.resolve()}"
+            kept = args.sqlite_file
+            if quick():
+                # a full-size corpus kept under the given name is neither reused nor overwritten
+                kept = kept.with_name(f"{kept.stem}.quick{kept.suffix}")
+                print(f"quick run: the SQLite corpus is kept in {kept}, not {args.sqlite_file}")
+            url = f"sqlite:///{kept.resolve()}"
             results.append(run("sqlite", url, args.comments, args.threads, args.seed))
         else:
             with tempfile.TemporaryDirectory() as tmp:
