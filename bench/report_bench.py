@@ -282,13 +282,12 @@ def main() -> None:
     args = capped(parser.parse_args(), comments=1000, threads=50)
     results = []
     if args.backend in ("sqlite", "both"):
-        if args.sqlite_file:
-            kept = args.sqlite_file
-            if quick():
-                # a full-size corpus kept under the given name is neither reused nor overwritten
-                kept = kept.with_name(f"{kept.stem}.quick{kept.suffix}")
-                print(f"quick run: the SQLite corpus is kept in {kept}, not {args.sqlite_file}")
-            url = f"sqlite:///{kept.resolve()}"
+        if args.sqlite_file and quick():
+            # a full-size corpus kept under that name is neither reused nor overwritten, and a
+            # quick run keeps nothing
+            print(f"quick run: {args.sqlite_file} is not used; the corpus is temporary")
+        if args.sqlite_file and not quick():
+            url = f"sqlite:///{args.sqlite_file.resolve()}"
             results.append(run("sqlite", url, args.comments, args.threads, args.seed))
         else:
             with tempfile.TemporaryDirectory() as tmp:
