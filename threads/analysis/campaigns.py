@@ -37,11 +37,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
-from datasketch.hashfunc import sha1_hash32
-from datasketch.minhash import _fmix
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from threads.body_text import plain_text
 
@@ -148,12 +143,18 @@ def masked(value: str | None) -> str | None:
 def band_layout(threshold: float, num_perm: int) -> tuple[int, int]:
     """(bands, rows per band) that datasketch's MinHashLSH chooses for ``threshold``
     (equal weights of false positives and false negatives)."""
+    # datasketch is imported where it is used: it imports scipy (0.6 s), and the report
+    # imports this module for every command that renders one
+    from datasketch import MinHashLSH
+
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     return lsh.b, lsh.r
 
 
 def permutations(num_perm: int = NUM_PERM, seed: int = SEED) -> np.ndarray:
     """datasketch's affine32 permutation parameters, shape (2, num_perm), uint32."""
+    from datasketch import MinHash
+
     return MinHash(num_perm=num_perm, seed=seed).permutations
 
 
@@ -165,7 +166,10 @@ class _WordHashes:
     """sha1_hash32 of each word, remembered (natural text repeats its words)."""
 
     def __init__(self) -> None:
+        from datasketch.hashfunc import sha1_hash32
+
         self.cache: dict[str, int] = {}
+        self.hash = sha1_hash32
 
     def __call__(self, words: Sequence[str]) -> list[int]:
         cache = self.cache
@@ -176,7 +180,7 @@ class _WordHashes:
             for i, h in enumerate(out):
                 if h is None:
                     word = words[i]
-                    out[i] = cache[word] = sha1_hash32(word.encode("utf-8"))
+                    out[i] = cache[word] = self.hash(word.encode("utf-8"))
         return out
 
 
@@ -198,6 +202,8 @@ def signatures(word_hashes: Sequence[Sequence[int]], perms: np.ndarray) -> np.nd
     hashes (each at least SHINGLE_WORDS long): row i equals
     ``MinHash(num_perm, hashfunc=shingle_hash, permutations=perms, scheme="affine32")
     .update_batch(shingles of document i).hashvalues``."""
+    from datasketch.minhash import _fmix
+
     lengths = np.fromiter((len(d) for d in word_hashes), dtype=np.int64, count=len(word_hashes))
     flat = np.fromiter(
         (h for d in word_hashes for h in d), dtype=np.uint64, count=int(lengths.sum())
@@ -394,6 +400,9 @@ class CampaignScan:
         if not src:
             return []
         s_all, d_all = np.concatenate(src), np.concatenate(dst)
+        from scipy.sparse import coo_matrix  # imported here: scipy costs 0.1-0.6 s to import
+        from scipy.sparse.csgraph import connected_components
+
         graph = coo_matrix((np.ones(len(s_all), dtype=np.int8), (s_all, d_all)), shape=(n, n))
         count, labels = connected_components(graph, directed=False)
         sizes = np.bincount(labels, minlength=count)
