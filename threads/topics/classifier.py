@@ -25,6 +25,7 @@ offsets) and, from layer 2, the words that pushed the score up most.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from collections.abc import Mapping
@@ -102,9 +103,10 @@ class Classifier:
         self.languages = frozenset(taxonomy.languages)
         self._pipelines: dict[str, tuple[Normaliser, Codebook]] = {}
 
-    @property
+    @functools.cached_property
     def fingerprint(self) -> str:
-        """The codebook version, plus the learned models' digest when there are any."""
+        """The codebook version, plus the learned models' digest when there are any (computed
+        once: a submission is classified with it, and the digest serialises every model)."""
         if not self.models:
             return self.taxonomy.version
         digest = "".join(sorted(m.digest for m in self.models.values()))

@@ -14,6 +14,7 @@ NLTK object, and a test holds the two equal).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -104,7 +105,7 @@ class LearnedModel:
             present=present,
         )
 
-    @property
+    @functools.cached_property
     def digest(self) -> str:
         canonical = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
