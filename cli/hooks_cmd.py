@@ -1,9 +1,12 @@
 """`threads hooks ...`: add, list and remove webhooks; list, show and retry their deliveries;
-deliver what is due once (for cron, or a setup without `threads serve`)."""
+deliver what is due once (for cron, or a setup without `threads serve`).
+
+Adding and removing are audited as the person named by ``--by`` (default: $USER), like the
+moderation commands.
+"""
 
 from __future__ import annotations
 
-import getpass
 from datetime import datetime
 
 import msgspec
@@ -13,6 +16,7 @@ from rich.text import Text
 
 from cli.console import make_console, plain
 from cli.context import state
+from cli.moderation_cmd import BY_HELP, _actor
 from cli.safe_text import safe_json, visible
 from threads.db import session_scope
 from threads.models import DeliveryStatus
@@ -36,13 +40,6 @@ app = typer.Typer(
     "close or campaigns are found.",
     no_args_is_help=True,
 )
-
-
-def _who() -> str:
-    try:
-        return f"user:{getpass.getuser()}"
-    except Exception:  # no login name in some containers
-        return "user:cli"
 
 
 def _when(value: datetime | None) -> str:
@@ -78,15 +75,17 @@ def add_cmd(
         min=1,
         help="comment.reported fires when a comment's report count reaches this.",
     ),
+    by: str | None = typer.Option(None, "--by", help=BY_HELP),
 ) -> None:
     """Register URL for events and print its signing secret ONCE (it is not stored)."""
     settings = state(ctx).settings
+    actor = _actor(ctx, by)
     with session_scope(state(ctx).engine()) as session:
         created = add_hook(
             session,
             url,
             settings=settings,
-            created_by=_who(),
+            actor=actor,
             events=event or None,
             site=site,
             report_threshold=report_threshold,
@@ -138,10 +137,12 @@ def list_cmd(
 def remove_cmd(
     ctx: typer.Context,
     hook_id: int = typer.Argument(..., help="The id of the hook (see `threads hooks list`)."),
+    by: str | None = typer.Option(None, "--by", help=BY_HELP),
 ) -> None:
     """Remove webhook HOOK_ID: no new deliveries, pending ones cancelled, the record kept."""
+    actor = _actor(ctx, by)
     with session_scope(state(ctx).engine()) as session:
-        info = remove_hook(session, hook_id)
+        info = remove_hook(session, hook_id, actor=actor)
     typer.echo(f"removed webhook {info.id} ({visible(info.url, one_line=True)})")
 
 

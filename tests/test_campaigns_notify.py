@@ -29,6 +29,7 @@ from threads.config import Settings
 from threads.db import session_scope
 from threads.identity import author_key
 from threads.models import CampaignNotice, Comment, CommentStatus, WebhookDelivery
+from threads.moderation.audit import Actor
 from threads.moderation.campaigns import CampaignQuery, list_campaigns, notify_campaigns
 from threads.webhooks.delivery import deliver_due
 from threads.webhooks.service import add_hook
@@ -63,7 +64,7 @@ def client(hook_settings: Settings) -> Iterator[TestClient[Any]]:
 def _hook(engine: Engine, settings: Settings, url: str) -> str:
     with session_scope(engine) as session:
         created = add_hook(
-            session, url, settings=settings, created_by="test", events=["campaign.found"]
+            session, url, settings=settings, actor=Actor.user("test"), events=["campaign.found"]
         )
     return created.secret
 

@@ -81,7 +81,7 @@ def _seed(url: str) -> tuple[str, int, int, str]:
     with session_scope(db.engine) as session:
         admin = create_key(session, "admin", Role.ADMIN, actor=Actor.system("test")).secret
         settings = Settings(database_url=url, webhook_secret=WEBHOOKS["THREADS_WEBHOOK_SECRET"])
-        add_hook(session, "http://127.0.0.1:9/hook", settings=settings, created_by="test")
+        add_hook(session, "http://127.0.0.1:9/hook", settings=settings, actor=Actor.user("test"))
         last = int(session.execute(sa.select(sa.func.max(Thread.id))).scalar_one())
         if session.get(Thread, last).state is ThreadState.CLOSED:  # old pages come closed
             reopen_thread(session, last, actor=Actor.user("alice"))

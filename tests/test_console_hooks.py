@@ -214,7 +214,11 @@ def _failed_delivery(engine: Engine, settings: Settings) -> str:
     seed = seed_data(engine)
     with session_scope(engine) as session:
         add_hook(
-            session, refused_url(), settings=settings, created_by="test", events=["thread.closed"]
+            session,
+            refused_url(),
+            settings=settings,
+            actor=Actor.user("test"),
+            events=["thread.closed"],
         )
         close_thread(session, seed.thread_id, actor=Actor.user("mod"), reason="enough")
     assert deliver_due(engine, settings).failed == 1
@@ -268,7 +272,7 @@ def test_deliveries_are_paged_with_the_listings_cursor(
                 session,
                 f"http://127.0.0.1:9/{n}",
                 settings=hook_settings,
-                created_by="test",
+                actor=Actor.user("test"),
                 events=["thread.closed"],
             )
         close_thread(session, seed.thread_id, actor=Actor.user("mod"), reason="enough")
@@ -287,7 +291,7 @@ def test_deliveries_are_paged_with_the_listings_cursor(
 def test_hostile_url_text_is_escaped(client: TestClient[Any], hook_settings: Settings) -> None:
     hostile = 'https://x.example/"><script>alert(1)</script>'
     with session_scope(_engine(client)) as session:
-        add_hook(session, hostile, settings=hook_settings, created_by='<b>"me"</b>')
+        add_hook(session, hostile, settings=hook_settings, actor=Actor.user('<b>"me"</b>'))
     _sign_in(client, Role.ADMIN)
     page = client.get("/console/hooks").text
     assert "<script>alert" not in page and "<b>" not in page

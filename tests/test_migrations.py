@@ -177,3 +177,72 @@ def test_author_standing_revision_keeps_the_audit_log_and_lets_it_name_authors(
             conn.execute(sa.text(insert.format(target="nobody", action="x")))
     finally:
         engine.dispose()
+
+
+def test_webhook_audit_revision_keeps_the_audit_log_and_lets_it_name_webhooks(
+    empty_db_url: str,
+) -> None:
+    """0015 widens the audit log's target CHECK to 'webhook' (SQLite rebuilds the table): the
+    events before it and the table's indexes stay, the log is still append-only, and going back
+    is refused while an event about a webhook exists (nothing changed by the refusal)."""
+    engine = make_engine(empty_db_url)
+    insert = (
+        "INSERT INTO moderation_event (target_type, target_id, actor, actor_type, action,"
+        " created_at, extra) VALUES ('{target}', 1, 'ann', 'user', '{action}',"
+        " CURRENT_TIMESTAMP, '{{}}')"
+    )
+
+    def indexes() -> set[str]:
+        return {str(i["name"]) for i in sa.inspect(engine).get_indexes("moderation_event")}
+
+    try:
+        upgrade_db(engine, "0014")
+        before = indexes()
+        with engine.begin() as conn:
+            conn.execute(sa.text(insert.format(target="author", action="standing")))
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            conn.execute(sa.text(insert.format(target="webhook", action="add_hook")))
+        upgrade_db(engine, "0015")
+        assert indexes() == before
+        with engine.begin() as conn:
+            conn.execute(sa.text(insert.format(target="webhook", action="add_hook")))
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT target_type, action FROM moderation_event ORDER BY id")
+            ).all()
+        assert [tuple(r) for r in rows] == [("author", "standing"), ("webhook", "add_hook")]
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"), engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM moderation_event"))
+        with pytest.raises(RuntimeError, match="webhooks"):
+            downgrade(engine, "0014")
+        assert current_revision(engine) == "0015" and indexes() == before
+        with engine.begin() as conn:
+            conn.execute(sa.text(insert.format(target="webhook", action="remove_hook")))
+    finally:
+        engine.dispose()
+
+
+def test_webhook_audit_revision_downgrades_when_no_webhook_was_audited(
+    empty_db_url: str,
+) -> None:
+    engine = make_engine(empty_db_url)
+    try:
+        upgrade_db(engine, "0015")
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO moderation_event (target_type, target_id, actor, actor_type,"
+                    " action, created_at, extra) VALUES ('comment', 1, 'ann', 'user', 'approve',"
+                    " CURRENT_TIMESTAMP, '{}')"
+                )
+            )
+        downgrade(engine, "0014")
+        assert current_revision(engine) == "0014"
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT action FROM moderation_event")).scalar_one() == (
+                "approve"
+            )
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"), engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM moderation_event"))
+    finally:
+        engine.dispose()

@@ -47,7 +47,7 @@ def hook_settings(db_url: str) -> Settings:
 
 def _add(engine: Engine, settings: Settings, url: str, **kw: Any) -> tuple[int, str]:
     with session_scope(engine) as session:
-        created = add_hook(session, url, settings=settings, created_by="test", **kw)
+        created = add_hook(session, url, settings=settings, actor=Actor.user("test"), **kw)
     return created.info.id, created.secret
 
 
@@ -255,7 +255,7 @@ def test_hooks_hear_only_their_site_and_removed_hooks_nothing(
     everyone, _ = _add(engine, hook_settings, "http://127.0.0.1:9/all")
     gone, _ = _add(engine, hook_settings, "http://127.0.0.1:9/gone")
     with session_scope(engine) as session:
-        remove_hook(session, gone)
+        remove_hook(session, gone, actor=MOD)
         close_thread(session, seed.thread_id, actor=MOD, reason="done")
     assert sorted(r.hook_id for r in _deliveries(engine)) == [mine, everyone]
 
@@ -291,7 +291,7 @@ def test_removing_a_hook_cancels_its_pending_deliveries(
         hook_id, _ = _add(engine, hook_settings, rec.url)
         with session_scope(engine) as session:
             close_thread(session, seed.thread_id, actor=MOD, reason="done")
-            remove_hook(session, hook_id)
+            remove_hook(session, hook_id, actor=MOD)
         assert deliver_due(engine, hook_settings).attempted == 0
         assert rec.received == []
     [delivery] = _deliveries(engine)
@@ -337,7 +337,7 @@ def test_only_http_urls_with_a_host_are_accepted(
     engine: Engine, hook_settings: Settings, url: str
 ) -> None:
     with session_scope(engine) as session, pytest.raises(InvalidInput) as raised:
-        add_hook(session, url, settings=hook_settings, created_by="test")
+        add_hook(session, url, settings=hook_settings, actor=Actor.user("test"))
     assert raised.value.field == "url"
 
 
@@ -345,11 +345,13 @@ def test_unknown_events_and_a_missing_server_secret_are_refused(
     engine: Engine, hook_settings: Settings
 ) -> None:
     with session_scope(engine) as session, pytest.raises(InvalidInput) as raised:
-        add_hook(session, "http://x.test/", settings=hook_settings, created_by="t", events=["x"])
+        add_hook(
+            session, "http://x.test/", settings=hook_settings, actor=Actor.user("t"), events=["x"]
+        )
     assert raised.value.field == "events"
     without = hook_settings.with_(webhook_secret=None)
     with session_scope(engine) as session, pytest.raises(InvalidInput) as raised:
-        add_hook(session, "http://x.test/", settings=without, created_by="t")
+        add_hook(session, "http://x.test/", settings=without, actor=Actor.user("t"))
     assert raised.value.code == "webhook_secret_missing"
 
 

@@ -61,6 +61,8 @@ class EventTarget(enum.StrEnum):
     API_KEY = "api_key"
     #: an author within a site (``author_standing.id``): standing changes, bulk actions
     AUTHOR = "author"
+    #: a registered webhook (``webhook.id``): added, removed
+    WEBHOOK = "webhook"
 
 
 class Standing(enum.StrEnum):

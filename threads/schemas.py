@@ -163,8 +163,8 @@ class HistoryEvent(msgspec.Struct):
     """One audit event: who did what to which comment or thread, when and why."""
 
     id: int
-    #: what the event is about ("comment", "thread"; in the whole log also "api_key", "article")
-    #: and its id
+    #: what the event is about ("comment", "thread"; in the whole log also "api_key", "article",
+    #: "author", "webhook") and its id
     target_type: str
     target_id: int
     thread_id: int | None

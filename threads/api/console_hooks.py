@@ -1,5 +1,6 @@
 """The console's webhooks page (admin only): the hooks, a form that adds one, a button that
 removes one, and the recent deliveries with a retry button for the failed and cancelled ones.
+Adding and removing are audited as the signed-in key (``key:NAME``), like the API's.
 
 Everything goes through :mod:`threads.webhooks.service`, as the API and the CLI do. Adding a hook
 answers the page itself instead of redirecting, so that the signing secret, shown this once,
@@ -176,7 +177,7 @@ async def add_hook_form(request: Request[Any, Any, Any]) -> Template | Redirect:
                     session,
                     url,
                     settings=settings,
-                    created_by=principal.actor.name,
+                    actor=principal.actor,
                     events=events or None,
                     site=site or None,
                     report_threshold=_threshold(threshold),
@@ -206,7 +207,7 @@ async def add_hook_form(request: Request[Any, Any, Any]) -> Template | Redirect:
 async def _admin_action(
     request: Request[Any, Any, Any],
     back: str,
-    act: Callable[[Session], str],
+    act: Callable[[Session, Principal], str],
     failed: str,
 ) -> Template | Redirect:
     """Run ``act`` (which answers the notice to show) for an admin in one unit of work and come
@@ -222,7 +223,7 @@ async def _admin_action(
             if refused is not None:
                 return refused
             try:
-                notice = act(session)
+                notice = act(session, principal)
                 session.commit()
                 _flash(request, notice=notice)
             except ThreadsError as exc:
@@ -239,8 +240,8 @@ async def remove_hook_form(
 ) -> Template | Redirect:
     """Remove a hook (its pending deliveries cancelled) and come back to the page."""
 
-    def act(session: Session) -> str:
-        removed = remove_hook(session, hook_id)
+    def act(session: Session, principal: Principal) -> str:
+        removed = remove_hook(session, hook_id, actor=principal.actor)
         return f"removed webhook {removed.id} ({removed.url})"
 
     return await _admin_action(request, PAGE, act, f"webhook {hook_id}")
@@ -254,7 +255,7 @@ async def retry_delivery_form(
     """Send a failed or cancelled delivery again and come back to the page it was on."""
     form = await request.form()
 
-    def act(session: Session) -> str:
+    def act(session: Session, principal: Principal) -> str:
         again = retry_delivery(session, delivery_id)
         return f"delivery {again.uid} will be sent again"
 

@@ -63,12 +63,14 @@ class HookController(Controller):
         settings: NamedDependency[Settings],
         data: JSONBody[HookCreateRequest],
     ) -> HookCreated:
-        """Register a URL for events; the response is the only time its secret is shown."""
+        """Register a URL for events; the response is the only time its secret is shown. Audited
+        (``add_hook`` in the audit log: URL, events, site, threshold; never the secret) in the
+        same transaction."""
         created = add_hook(
             db,
             data.url,
             settings=settings,
-            created_by=key.actor.name,
+            actor=key.actor,
             events=list(data.events) if data.events else None,
             site=data.site,
             report_threshold=data.report_threshold,
@@ -85,10 +87,12 @@ class HookController(Controller):
     def remove(
         self,
         db: NamedDependency[Session],
+        key: NamedDependency[Principal],
         hook_id: Annotated[int, Parameter(ge=1, le=2**31 - 1)],
     ) -> HookRead:
-        """Remove a hook: no new deliveries, pending ones cancelled, the record kept."""
-        return hook_read(remove_hook(db, hook_id))
+        """Remove a hook: no new deliveries, pending ones cancelled, the record kept; audited
+        (``remove_hook`` in the audit log) in the same transaction."""
+        return hook_read(remove_hook(db, hook_id, actor=key.actor))
 
     @get("/deliveries", sync_to_thread=True, responses=problems(401, 403, 404, 422))
     @unit_of_work

@@ -83,7 +83,7 @@ class AuditFilter:
     ``actor`` and ``action`` match exactly (as the log shows them: ``key:alice``, ``reject``);
     ``since``/``until`` bound the time the event was recorded (``until`` excluded; a naive time
     is UTC); ``site`` is a site key (any case): the events of that site's threads and their
-    comments.
+    comments, and of the webhooks registered for that site.
     """
 
     actor: str | None = None

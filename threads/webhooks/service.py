@@ -1,4 +1,10 @@
-"""Managing hooks: add (the secret is shown once), list, remove; deliveries: list, show, retry."""
+"""Managing hooks: add (the secret is shown once), list, remove; deliveries: list, show, retry.
+
+Adding and removing a hook is audited like a moderation action: one ``moderation_event`` about
+the ``webhook`` (its id, URL, events, site and report threshold; never the secret, its salt or
+its check) in the caller's transaction, so the change and its record are written together or
+not at all.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,8 @@ from threads.cursor import Part, decode_cursor, encode_cursor
 from threads.db.queries import webhooks as q
 from threads.db.types import utcnow
 from threads.errors import Conflict, InvalidInput, NotFound
-from threads.models import DeliveryStatus, Webhook, WebhookAttempt, WebhookDelivery
+from threads.models import DeliveryStatus, EventTarget, Webhook, WebhookAttempt, WebhookDelivery
+from threads.moderation.audit import Actor, record_event
 from threads.webhooks.events import EVENTS
 from threads.webhooks.signing import derive_secret, new_salt, secret_check
 
@@ -128,12 +135,13 @@ def add_hook(
     url: str,
     *,
     settings: Settings,
-    created_by: str,
+    actor: Actor,
     events: list[str] | None = None,
     site: str | None = None,
     report_threshold: int = DEFAULT_REPORT_THRESHOLD,
 ) -> CreatedHook:
-    """Register ``url`` for ``events`` (default: all) of ``site`` (a site key; None: every site).
+    """Register ``url`` for ``events`` (default: all) of ``site`` (a site key; None: every site)
+    on behalf of ``actor``, audited (``add_hook``) in the same transaction.
 
     The returned secret is derived from the server secret and a new salt; it is not stored.
     """
@@ -160,11 +168,47 @@ def add_hook(
         report_threshold=report_threshold,
         secret_salt=salt,
         secret_check=secret_check(secret),
-        created_by=created_by[:255],
+        created_by=actor.name[:255],
     )
     session.add(hook)
     session.flush()
-    return CreatedHook(_info(session, hook), secret)
+    info = _info(session, hook)
+    _audit(session, info, actor=actor, action=ADD_ACTION, from_state=None, to_state=ACTIVE)
+    return CreatedHook(info, secret)
+
+
+#: the audit actions and states of a hook (``moderation_event.action``, ``from/to_state``)
+ADD_ACTION = "add_hook"
+REMOVE_ACTION = "remove_hook"
+ACTIVE = "active"
+REMOVED = "removed"
+
+
+def _audit(
+    session: Session,
+    info: HookInfo,
+    *,
+    actor: Actor,
+    action: str,
+    from_state: str | None,
+    to_state: str,
+) -> None:
+    """The audit event of a change to a hook: what it is (never its secret)."""
+    record_event(
+        session,
+        actor=actor,
+        action=action,
+        target_type=EventTarget.WEBHOOK,
+        target_id=info.id,
+        from_state=from_state,
+        to_state=to_state,
+        extra={
+            "url": info.url,
+            "events": list(info.events),
+            "site": info.site,
+            "report_threshold": info.report_threshold,
+        },
+    )
 
 
 def list_hooks(session: Session, *, include_removed: bool = False) -> list[HookInfo]:
@@ -179,9 +223,12 @@ def _hook_or_404(session: Session, hook_id: int) -> Webhook:
     return hook
 
 
-def remove_hook(session: Session, hook_id: int, *, now: datetime | None = None) -> HookInfo:
-    """Stop a hook: no new deliveries, its pending ones cancelled; the row and its deliveries
-    stay on record. Conflict ``hook_removed`` when removed before."""
+def remove_hook(
+    session: Session, hook_id: int, *, actor: Actor, now: datetime | None = None
+) -> HookInfo:
+    """Stop a hook on behalf of ``actor``: no new deliveries, its pending ones cancelled; the
+    row and its deliveries stay on record; audited (``remove_hook``) in the same transaction.
+    Conflict ``hook_removed`` when removed before."""
     hook = _hook_or_404(session, hook_id)
     if hook.removed_at is not None:
         raise Conflict(f"webhook {hook_id} was already removed", code="hook_removed")
@@ -190,7 +237,9 @@ def remove_hook(session: Session, hook_id: int, *, now: datetime | None = None) 
     session.add(hook)
     session.flush()
     q.cancel_pending(session, hook_id, when)
-    return _info(session, hook)
+    info = _info(session, hook)
+    _audit(session, info, actor=actor, action=REMOVE_ACTION, from_state=ACTIVE, to_state=REMOVED)
+    return info
 
 
 @dataclass

@@ -11,13 +11,13 @@ labels, reports, rule decisions, close, reopen, policy) carries the thread's id.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlmodel import Session, col
 
 from threads.db.queries.sites import site_threads_by_key
-from threads.models import EventTarget, ModerationEvent
+from threads.models import EventTarget, ModerationEvent, Site, Webhook
 
 
 def _of_comment(comment_id: int) -> ColumnElement[bool]:
@@ -76,7 +76,8 @@ def thread_event_count(session: Session, thread_id: int) -> int:
 # were recorded. An actor or action filter walks ``ix_moderation_event_actor_id`` or
 # ``ix_moderation_event_action_id`` (equality, then id: already in page order, no sort); a
 # date range ``ix_moderation_event_created_at``; a site its threads' ids through
-# ``ix_moderation_event_thread_id``.
+# ``ix_moderation_event_thread_id``, and the events about its webhooks (which have no thread)
+# through ``ix_moderation_event_target``.
 
 
 class AuditWhere(Protocol):
@@ -105,8 +106,24 @@ def _audit_conditions(flt: AuditWhere) -> list[ColumnElement[bool]]:
     if flt.until is not None:
         conds.append(col(ModerationEvent.created_at) < flt.until)
     if flt.site is not None:
-        conds.append(col(ModerationEvent.thread_id).in_(site_threads_by_key(flt.site)))
+        conds.append(
+            or_(
+                col(ModerationEvent.thread_id).in_(site_threads_by_key(flt.site)),
+                (col(ModerationEvent.target_type) == EventTarget.WEBHOOK)
+                & col(ModerationEvent.target_id).in_(_site_hooks(flt.site)),
+            )
+        )
     return conds
+
+
+def _site_hooks(key: str) -> Any:
+    """``SELECT webhook.id`` of the hooks registered for the site with this key (a hook of
+    every site belongs to none)."""
+    return (
+        select(col(Webhook.id))
+        .join(Site, col(Site.id) == col(Webhook.site_id))
+        .where(col(Site.key) == key)
+    )
 
 
 def audit_events(
