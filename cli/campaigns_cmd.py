@@ -1,16 +1,17 @@
 """`threads campaigns`: the clusters of comments that look organised, with their evidence.
 
 E-mail addresses are never printed: members share an e-mail or address shown as a hash (and
-an e-mail masked as ``j***@example.org``). ``--format json`` prints what ``GET /api/campaigns``
-answers. ``--notify`` (for cron) announces the campaigns never announced before with the
-``campaign.found`` webhook event and lists only those; without it nothing is written.
+an e-mail masked as ``j***@example.org``). The listing is paged like the API's (``--limit``,
+``--cursor``); ``--format json`` prints what ``GET /api/campaigns`` answers. ``--notify`` (for
+cron) announces the campaigns never announced before with the ``campaign.found`` webhook event
+and lists all of those, as ``POST /api/campaigns/scan`` does; without it nothing is written.
 """
 
 from __future__ import annotations
 
 import enum
-import json
 
+import msgspec
 import typer
 from rich import box
 from rich.table import Table
@@ -19,9 +20,17 @@ from rich.text import Text
 from cli.console import make_console, plain
 from cli.context import state
 from cli.safe_text import safe_json, safe_text
-from threads.analysis.campaigns import CampaignView, campaigns_data, evidence_text
+from threads.analysis.campaigns import KINDS, CampaignView, evidence_text
 from threads.analysis.manifest import parse_bound
-from threads.moderation.campaigns import CampaignQuery, list_campaigns, notify_campaigns
+from threads.errors import InvalidInput
+from threads.moderation.campaigns import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    CampaignQuery,
+    notify_campaigns,
+    page_campaigns,
+)
+from threads.moderation.shapes import campaigns_all, campaigns_page
 
 
 class Format(enum.StrEnum):
@@ -52,19 +61,44 @@ def campaigns(
         False,
         "--notify",
         help="Announce campaigns never announced before (webhook event campaign.found, once "
-        "per campaign) and list only those. For cron.",
+        "per campaign) and list all of those. For cron.",
+    ),
+    limit: int | None = typer.Option(
+        None,
+        "--limit",
+        "-n",
+        help=f"Campaigns per page, 1-{MAX_LIMIT} (default {DEFAULT_LIMIT}); not with --notify.",
+    ),
+    cursor: str | None = typer.Option(
+        None, "--cursor", help="Next page (printed below a page); not with --notify."
     ),
 ) -> None:
-    """List clusters of comments that look organised, with their evidence (computed now)."""
+    """List clusters of comments that look organised, with their evidence (computed now), a
+    page at a time: by kind (dup, burst, alias), largest first, then by id."""
     query = CampaignQuery(
         site=site,
         since=parse_bound(since, "--since", end=False),
         kind=kind.value if kind else None,
     )
     engine = state(ctx).engine()
-    views = notify_campaigns(engine, query) if notify else list_campaigns(engine, query)
+    if notify:
+        if limit is not None or cursor is not None:
+            raise InvalidInput(
+                "--notify lists every campaign it announces: leave out --limit and --cursor",
+                field="--notify",
+            )
+        views = notify_campaigns(engine, query)
+        counts = {k: sum(1 for v in views if v.kind == k) for k in KINDS}
+        listing, next_cursor = campaigns_all(views), None
+    else:
+        page = page_campaigns(
+            engine, query, limit=DEFAULT_LIMIT if limit is None else limit, cursor=cursor
+        )
+        views, counts, next_cursor = page.items, page.counts, page.next_cursor
+        listing = campaigns_page(page)
     if fmt is Format.JSON:
-        typer.echo(safe_json(json.dumps(campaigns_data(views), indent=2, ensure_ascii=False)))
+        encoded = msgspec.json.format(msgspec.json.encode(listing), indent=2).decode()
+        typer.echo(safe_json(encoded))
         return
     console = make_console()
     if not views:
@@ -89,8 +123,10 @@ def campaigns(
                 plain(s.excerpt),
             )
         console.print(table)
-    counts = campaigns_data(views)["counts"]
     console.print(", ".join(f"{n} {k}" for k, n in counts.items()))
+    if next_cursor:
+        shown = f"{len(views)} of {listing.total} shown"
+        console.print(Text(f"{shown}; more: threads campaigns ... --cursor {next_cursor}"))
 
 
 def _panel_title(view: CampaignView) -> Text:

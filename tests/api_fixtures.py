@@ -145,6 +145,24 @@ def seed_data(engine: Engine) -> Seed:
     return Seed(thread.id, closed.id, by_status, reply, hidden, grandchild)
 
 
+def plant_aliases(engine: Engine, thread_id: int, sizes: tuple[int, ...] = (3, 2, 2)) -> None:
+    """Alias campaigns on the thread: for each size, one e-mail under that many names."""
+    with session_scope(engine) as session:
+        for group, size in enumerate(sizes):
+            email = f"sock{group}@puppet.example"
+            for k in range(size):
+                n = 100 + 10 * group + k
+                _comment(
+                    session,
+                    thread_id,
+                    n,
+                    CommentStatus.PENDING,
+                    author_name=f"Sock {group}-{k}",
+                    author_email=email,
+                    body=f"comment number {n} from sock puppet {group}",
+                )
+
+
 @pytest.fixture
 def keys(engine: Engine) -> Keys:
     return make_keys(engine)

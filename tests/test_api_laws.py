@@ -17,7 +17,7 @@ from litestar.stores.redis import RedisStore
 from tests.redis_server import RedisServer
 from threads.api.ratelimit import count_shared, rate_limit_store
 from threads.config import Settings
-from threads.cursor import MAX_INT, Part, decode_cursor, encode_cursor
+from threads.cursor import MAX_HEX, MAX_INT, Part, decode_cursor, encode_cursor
 from threads.errors import InvalidInput
 
 ints = st.integers(min_value=0, max_value=MAX_INT)
@@ -48,6 +48,19 @@ def test_any_string_is_a_cursor_or_an_invalid_input_on_field_cursor(
         assert exc.field == "cursor"
     else:
         assert len(values) == size and all(0 <= v <= MAX_INT for v in values)
+
+
+@given(ints, st.text("0123456789abcdef", min_size=1, max_size=MAX_HEX))
+def test_hex_cursor_round_trips(size: int, digest: str) -> None:
+    cursor = encode_cursor("cg", 0, size, digest)
+    assert decode_cursor(cursor, "cg", Part.INT, Part.INT, Part.HEX) == (0, size, digest)
+
+
+@pytest.mark.parametrize("value", ["", "ABC", "12g4", "a" * (MAX_HEX + 1), 12, None, ["a"]])
+def test_a_cursor_with_no_hex_string_where_one_is_due_is_refused(value: object) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        decode_cursor(_forged(["cg", value]), "cg", Part.HEX)
+    assert caught.value.field == "cursor"
 
 
 def _forged(data: object) -> str:

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
+from sqlalchemy.engine import Engine
 
-from tests.api_fixtures import Keys, Seed, client, keys, seed  # noqa: F401
+from tests.api_fixtures import Keys, Seed, client, keys, plant_aliases, seed  # noqa: F401
 from threads.api import create_app
 from threads.config import Settings
 
@@ -38,6 +39,7 @@ LISTS = {
     "/api/audit",
     "/api/hooks",
     "/api/hooks/deliveries",
+    "/api/campaigns",
 }
 
 
@@ -148,9 +150,10 @@ def _history(client: TestClient[Any], keys: Keys, seed: Seed) -> None:
 
 
 def test_every_list_endpoint_answers_pages_that_walk_to_the_total(
-    client: TestClient[Any], keys: Keys, seed: Seed
+    client: TestClient[Any], keys: Keys, seed: Seed, engine: Engine
 ) -> None:
     _history(client, keys, seed)
+    plant_aliases(engine, seed.thread_id)  # three campaigns (computed on each page)
     document = _openapi(client)
     admin = Keys.header(keys.admin)
     for template in sorted(LISTS):

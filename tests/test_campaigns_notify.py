@@ -125,7 +125,7 @@ def test_api_scan_announces_each_campaign_once_signed_and_delivered(
         secret = _hook(engine, hook_settings, rec.url)
         listed = client.get("/api/campaigns", headers=Keys.header(keys.viewer))
         assert listed.status_code == 200, listed.text
-        ids = {c["id"] for c in listed.json()["campaigns"]}
+        ids = {c["id"] for c in listed.json()["items"]}
         assert ids and {i.split("-")[0] for i in ids} == KINDS
         # a listing (API, console page) announces nothing and writes nothing
         page = client.get("/console/campaigns", headers=Keys.header(keys.moderator))
@@ -137,11 +137,11 @@ def test_api_scan_announces_each_campaign_once_signed_and_delivered(
         scanned = client.post("/api/campaigns/scan", headers=Keys.header(keys.moderator))
         assert scanned.status_code == 200, scanned.text
         announced = scanned.json()
-        assert {c["id"] for c in announced["campaigns"]} == ids
-        assert sum(announced["counts"].values()) == len(ids)
+        assert {c["id"] for c in announced["items"]} == ids
+        assert announced["total"] == len(ids) and announced["next_cursor"] is None
         notices = _notices(engine)
         assert set(notices) == ids
-        for c in announced["campaigns"]:
+        for c in announced["items"]:
             notice = notices[c["id"]]
             assert notice.kind == c["kind"] and notice.members == len(c["members"])
             assert notice.site_id is not None  # every planted thread is on example.org
@@ -151,7 +151,7 @@ def test_api_scan_announces_each_campaign_once_signed_and_delivered(
         received = rec.wait_for(len(ids))
         bodies = [_verified(secret, got) for got in received]
         assert sorted(b["data"]["campaign"]["id"] for b in bodies) == sorted(ids)
-        by_id = {c["id"]: c for c in announced["campaigns"]}
+        by_id = {c["id"]: c for c in announced["items"]}
         for body in bodies:
             campaign = body["data"]["campaign"]
             assert campaign["kind"] in KINDS and body["site"]["key"] == "example.org"
@@ -163,7 +163,7 @@ def test_api_scan_announces_each_campaign_once_signed_and_delivered(
 
         # nothing new: the second scan announces nothing and queues nothing
         again = client.post("/api/campaigns/scan", headers=Keys.header(keys.moderator))
-        assert again.status_code == 200 and again.json()["campaigns"] == []
+        assert again.status_code == 200 and again.json()["items"] == []
         assert _count(engine, WebhookDelivery) == len(ids)
 
         # a campaign that appears later is announced, alone
@@ -172,7 +172,7 @@ def test_api_scan_announces_each_campaign_once_signed_and_delivered(
             "/api/campaigns/scan", params={"kind": "alias"}, headers=Keys.header(keys.moderator)
         )
         assert later.status_code == 200, later.text
-        [new] = later.json()["campaigns"]
+        [new] = later.json()["items"]
         assert set(new["members"]) == members and new["id"] not in ids
         assert deliver_due(engine, hook_settings).delivered == 1
         last = _verified(secret, rec.wait_for(len(ids) + 1)[-1])
@@ -209,7 +209,7 @@ def test_cli_notify_announces_once_and_a_plain_listing_writes_nothing(
         secret = _hook(engine, hook_settings, rec.url)
         listed = _run(db_url, "campaigns", "--format", "json")
         assert listed.exit_code == 0, listed.output
-        ids = {c["id"] for c in json.loads(listed.output)["campaigns"]}
+        ids = {c["id"] for c in json.loads(listed.output)["items"]}
         assert _count(engine, CampaignNotice) == 0 and _count(engine, WebhookDelivery) == 0
 
         first = _run(db_url, "campaigns", "--notify", "--kind", "alias")
@@ -221,7 +221,7 @@ def test_cli_notify_announces_once_and_a_plain_listing_writes_nothing(
         assert second.exit_code == 0 and "No new campaigns to announce." in second.output
         rest = _run(db_url, "campaigns", "--notify", "--format", "json")
         assert rest.exit_code == 0, rest.output
-        assert {c["id"] for c in json.loads(rest.output)["campaigns"]} == ids - aliases
+        assert {c["id"] for c in json.loads(rest.output)["items"]} == ids - aliases
         assert set(_notices(engine)) == ids
 
         assert deliver_due(engine, hook_settings).delivered == len(ids)

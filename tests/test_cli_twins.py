@@ -8,10 +8,11 @@ import json
 from typing import Any
 
 from litestar.testing import TestClient
+from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from cli.app import app
-from tests.api_fixtures import Keys, Seed, client, keys, seed  # noqa: F401
+from tests.api_fixtures import Keys, Seed, client, keys, plant_aliases, seed  # noqa: F401
 
 runner = CliRunner()
 
@@ -124,3 +125,30 @@ def test_history_table_pages_with_the_printed_cursor(
     assert second.exit_code == 0, second.output
     assert "reject" in second.stdout and "approve" not in second.stdout
     assert "--cursor" not in second.stdout
+
+
+def test_campaigns_json_is_the_api_campaigns(
+    client: TestClient[Any], keys: Keys, seed: Seed, engine: Engine, db_url: str
+) -> None:
+    plant_aliases(engine, seed.thread_id)
+    cases: list[tuple[list[str], dict[str, Any]]] = [
+        ([], {}),
+        (["--kind", "alias", "--limit", "2"], {"kind": "alias", "limit": 2}),
+        (["--site", "example.org", "-n", "1"], {"site": "example.org", "limit": 1}),
+    ]
+    for args, params in cases:
+        cli = _cli_json(db_url, "campaigns", "--format", "json", *args)
+        api = _api_json(client, "/api/campaigns", keys, **params)
+        assert cli == api, args
+        assert list(cli) == ["items", "total", "next_cursor"] and cli["total"] == 3, args
+        assert cli["items"] and all(c["first"].endswith("Z") for c in cli["items"]), args
+
+    # a cursor of one is a cursor of the other
+    first = _cli_json(db_url, "campaigns", "--format", "json", "--limit", "1")
+    cursor = first["next_cursor"]
+    after_api = _api_json(client, "/api/campaigns", keys, limit=1, cursor=cursor)
+    after_cli = _cli_json(
+        db_url, "campaigns", "--format", "json", "--limit", "1", "--cursor", cursor
+    )
+    assert after_cli == after_api and after_cli["items"]
+    assert after_cli["items"][0]["id"] != first["items"][0]["id"]

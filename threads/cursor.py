@@ -3,7 +3,8 @@
 A cursor is the keyset of the last item of a page, opaque to the client: URL-safe base64 of the
 JSON list ``[kind, value, ...]``. ``kind`` names the listing (``t`` threads, ``f`` a flat
 comment page, ``r`` tree roots, a queue sort), so that a cursor of one listing is refused by
-another. A value is an integer, null, or ``{"t": "<ISO time with offset>"}``.
+another. A value is an integer, null, ``{"t": "<ISO time with offset>"}``, or a short string
+of lowercase hex digits (the hash that names a computed item, such as a campaign).
 
 Whatever a client sends back, decoding gives the values the listing expects or an
 :class:`InvalidInput` on field ``cursor``: integers outside the database's 32-bit range, bad
@@ -26,7 +27,10 @@ MAX_INT = 2**31 - 1
 #: far longer than any cursor we write (a kind, a time and an id take about 80 characters)
 MAX_LENGTH = 400
 
-CursorValue = int | datetime | None
+CursorValue = int | datetime | str | None
+#: the longest hex string a cursor may hold (a SHA-256 in hex)
+MAX_HEX = 64
+_HEX_DIGITS = frozenset("0123456789abcdef")
 
 
 class Part(enum.Enum):
@@ -35,6 +39,8 @@ class Part(enum.Enum):
     INT = "int"
     #: a timezone-aware time, or null (a comment without a posted time)
     TIME_OR_NONE = "time_or_none"
+    #: 1 to MAX_HEX lowercase hex digits
+    HEX = "hex"
 
 
 def encode_cursor(kind: str, *values: CursorValue) -> str:
@@ -77,6 +83,9 @@ _BAD = object()
 def _value(raw: Any, part: Part) -> Any:
     if part is Part.INT:
         ok = isinstance(raw, int) and not isinstance(raw, bool) and 0 <= raw <= MAX_INT
+        return raw if ok else _BAD
+    if part is Part.HEX:
+        ok = isinstance(raw, str) and 0 < len(raw) <= MAX_HEX and set(raw) <= _HEX_DIGITS
         return raw if ok else _BAD
     if raw is None:
         return None

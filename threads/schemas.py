@@ -341,6 +341,37 @@ class HookCreateRequest(msgspec.Struct, forbid_unknown_fields=True):
     report_threshold: Annotated[int, Meta(ge=1, le=1_000_000)] = 3
 
 
+class CampaignSample(msgspec.Struct):
+    """A member of a campaign as shown: its author's name (an e-mail masked), an excerpt."""
+
+    id: int
+    thread_id: int
+    title: str
+    author: str | None
+    posted_at: datetime | None
+    status: str
+    version: int
+    excerpt: str
+
+
+class CampaignRead(msgspec.Struct):
+    """A campaign (``threads.analysis.campaigns``): its id (kind + hash of the sorted members),
+    members, reach, evidence (e-mails only masked and hashed), up to three samples and the
+    waiting members (comment id as text -> version, as ``POST .../actions`` takes them)."""
+
+    id: str
+    kind: str
+    size: int
+    members: list[int]
+    threads: list[int]
+    authors: list[str]
+    first: datetime | None
+    last: datetime | None
+    evidence: dict[str, Any]
+    samples: list[CampaignSample]
+    pending: dict[str, int]
+
+
 class HookRead(msgspec.Struct):
     id: int
     url: str

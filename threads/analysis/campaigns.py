@@ -678,15 +678,6 @@ def describe(conn: Any, clusters: Sequence[Cluster]) -> list[CampaignView]:
     return out
 
 
-def campaigns_data(views: Sequence[CampaignView]) -> dict[str, Any]:
-    """The campaigns as JSON-ready data (``threads campaigns --format json`` and
-    ``GET /api/campaigns``): counts per kind, then each campaign."""
-    from threads.analysis.data import to_jsonable
-
-    counts = {k: sum(1 for v in views if v.kind == k) for k in KINDS}
-    return {"counts": counts, "campaigns": [to_jsonable(v) for v in views]}
-
-
 def evidence_text(kind: str, evidence: dict[str, Any], *, names: bool = True) -> str:
     """A cluster's evidence in one line of plain words (an e-mail only masked and hashed);
     ``names=False`` leaves out the alias names (a report with pseudonyms)."""

@@ -1,11 +1,11 @@
-"""/api/campaigns: clusters of comments that look organised (computed on each request), one
-action (reject or spam) on the waiting members of a cluster, and the scan that announces new
-clusters with the ``campaign.found`` webhook event."""
+"""/api/campaigns: clusters of comments that look organised (computed on each request, paged
+like every list), one action (reject or spam) on the waiting members of a cluster, and the scan
+that announces new clusters with the ``campaign.found`` webhook event."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from anyio import to_thread
@@ -15,18 +15,20 @@ from litestar.params import JSONBody, Parameter
 from msgspec import Meta
 from sqlalchemy.engine import Engine
 
-from threads.analysis.campaigns import campaigns_data
 from threads.api import auth
 from threads.api.deps import SiteParam, problems
 from threads.keys import Principal
 from threads.moderation.campaigns import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
     MAX_MEMBERS,
     CampaignQuery,
     act_on_campaign,
-    list_campaigns,
     notify_campaigns,
+    page_campaigns,
 )
-from threads.schemas import BulkItem, BulkResponse, Id, Reason
+from threads.moderation.shapes import campaigns_all, campaigns_page
+from threads.schemas import BulkItem, BulkResponse, CampaignRead, Id, Page, Reason
 
 #: the campaign filters shared by the listing and the scan
 SinceParam = Annotated[
@@ -62,13 +64,27 @@ class CampaignController(Controller):
         site: SiteParam = None,
         since: SinceParam = None,
         kind: KindParam = None,
-    ) -> dict[str, Any]:
+        limit: Annotated[int, Parameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+        cursor: Annotated[
+            str | None, Parameter(description="next_cursor of the page before", max_length=400)
+        ] = None,
+    ) -> Page[CampaignRead]:
         """Campaigns (viewer+): near-duplicate texts (``dup``), first-time authors piling onto a
         thread (``burst``), one e-mail or address under several names (``alias``), each with its
-        members, evidence (e-mails as hashes) and sample texts. Computed on each request."""
+        members, evidence (e-mails as hashes) and sample texts, a page at a time.
+
+        Computed on each request, pages included. The order is stable: by kind (dup, burst,
+        alias), then largest first, then by id (a hash of the members). ``next_cursor`` holds
+        the place of the last campaign of the page (kind, size, id), not a position, so the next
+        page is the campaigns placed after it when they are computed again: with the comments
+        unchanged, every campaign is listed once; a campaign whose members changed meanwhile
+        has a new id and shows where it now belongs. ``total`` counts every page (per kind:
+        filter with ``kind``)."""
         query = CampaignQuery(site=site or None, since=since, kind=kind or None)
-        views = await to_thread.run_sync(lambda: list_campaigns(engine, query))
-        return campaigns_data(views)
+        page = await to_thread.run_sync(
+            lambda: page_campaigns(engine, query, limit=limit, cursor=cursor)
+        )
+        return campaigns_page(page)
 
     @post(
         "/scan",
@@ -84,14 +100,15 @@ class CampaignController(Controller):
         site: SiteParam = None,
         since: SinceParam = None,
         kind: KindParam = None,
-    ) -> dict[str, Any]:
+    ) -> Page[CampaignRead]:
         """Announce new campaigns (moderator+): scan with the listing's filters and send the
         ``campaign.found`` webhook event for each campaign never announced before (once per
-        campaign id, however many scans run). Answers with the campaigns announced now, in the
-        listing's shape; a second scan with nothing new answers none."""
+        campaign id, however many scans run). Answers with every campaign announced now, in id
+        order, as one page of the listing's shape; a second scan with nothing new answers
+        none."""
         query = CampaignQuery(site=site or None, since=since, kind=kind or None)
         views = await to_thread.run_sync(lambda: notify_campaigns(engine, query))
-        return campaigns_data(views)
+        return campaigns_all(views)
 
     @post(
         "/{campaign:str}/actions",

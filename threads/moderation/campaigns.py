@@ -28,6 +28,7 @@ from threads.analysis.campaigns import (
     describe,
     scan_database,
 )
+from threads.cursor import Part, decode_cursor, encode_cursor
 from threads.db import session_scope
 from threads.db.queries import campaigns as q
 from threads.db.types import utcnow
@@ -81,6 +82,71 @@ def list_campaigns(engine: Engine, query: CampaignQuery) -> list[CampaignView]:
     with engine.connect() as conn:
         _, clusters = _scan(conn, query)
         return describe(conn, clusters)
+
+
+#: the cursor kind of the campaign listing; campaigns on one page by default, at most
+CURSOR_KIND = "cg"
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class CampaignPage:
+    """One page of campaigns, the number of campaigns in all pages, the cursor of the next
+    page (None on the last) and how many campaigns of each kind all pages hold."""
+
+    items: list[CampaignView]
+    total: int
+    next_cursor: str | None
+    counts: dict[str, int]
+
+
+def _place(cluster: Cluster) -> tuple[int, int, str]:
+    """Where a cluster stands in the listing: its kind (dup, burst, alias), larger first, then
+    the hash of its id (its members); the order :meth:`CampaignScan.clusters` gives."""
+    return (KINDS.index(cluster.kind), -len(cluster.members), cluster.id.partition("-")[2])
+
+
+def page_campaigns(
+    engine: Engine,
+    query: CampaignQuery,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> CampaignPage:
+    """One page of :func:`list_campaigns`: by kind (dup, burst, alias), largest first, then by
+    id; ``cursor`` is the ``next_cursor`` of the page before.
+
+    Campaigns are computed again for every page, so the cursor is a keyset, not a position: it
+    holds the place of the last campaign shown (kind, size, id hash), and the next page lists
+    the campaigns placed after it in the new computation. While the comments do not change,
+    walking the pages lists each campaign once; when they do, a campaign whose members changed
+    has a new id (and may have a new size), so it shows (or not) where it now belongs, and no
+    other campaign is shown twice or skipped. InvalidInput for a ``limit`` outside 1-500 or a
+    cursor this listing did not write (checked before the scan)."""
+    if isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit must be from 1 to {MAX_LIMIT}, got {limit}", field="limit")
+    after = None
+    if cursor:
+        kind_index, size, digest = decode_cursor(
+            cursor, CURSOR_KIND, Part.INT, Part.INT, Part.HEX, hint=" with the same filters"
+        )
+        after = (kind_index, -size, digest)
+    with engine.connect() as conn:
+        _, clusters = _scan(conn, query)
+        placed = sorted(clusters, key=_place)
+        rest = [cl for cl in placed if after is None or _place(cl) > after]
+        shown = rest[:limit]
+        next_cursor = None
+        if len(rest) > limit:
+            last = _place(shown[-1])
+            next_cursor = encode_cursor(CURSOR_KIND, last[0], -last[1], last[2])
+        return CampaignPage(
+            items=describe(conn, shown),
+            total=len(placed),
+            next_cursor=next_cursor,
+            counts={k: sum(1 for cl in placed if cl.kind == k) for k in KINDS},
+        )
 
 
 def _scan(conn: Any, query: CampaignQuery) -> tuple[int | None, list[Cluster]]:

@@ -9,7 +9,7 @@ drift apart in fields or time format (both encode with msgspec).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Row
 
@@ -22,6 +22,8 @@ from threads.moderation.queue import QueuePage
 from threads.moderation.replay import Snapshot
 from threads.schemas import (
     AuthorRead,
+    CampaignRead,
+    CampaignSample,
     CommentFull,
     CommentPublic,
     DryRunItem,
@@ -33,6 +35,10 @@ from threads.schemas import (
     SnapshotCommentRead,
     SnapshotRead,
 )
+
+if TYPE_CHECKING:  # the campaign module imports numpy: only the commands that list campaigns
+    from threads.analysis.campaigns import CampaignView
+    from threads.moderation.campaigns import CampaignPage
 
 
 def public_comment(c: Comment | Row[Any], topics: list[str]) -> CommentPublic:
@@ -198,3 +204,50 @@ def snapshot_read(snap: Snapshot) -> SnapshotRead:
         comments=[SnapshotCommentRead(**c.__dict__) for c in snap.comments],
         times=list(snap.times),
     )
+
+
+def campaign_read(view: CampaignView) -> CampaignRead:
+    """A campaign as ``GET /api/campaigns`` and ``threads campaigns --format json`` show it."""
+    from threads.analysis.data import to_jsonable
+
+    return CampaignRead(
+        id=view.id,
+        kind=view.kind,
+        size=view.size,
+        members=list(view.members),
+        threads=list(view.threads),
+        authors=list(view.authors),
+        first=view.first,
+        last=view.last,
+        # JSON-ready: floats rounded to 6 digits, keys as text, as the report shows evidence
+        evidence=to_jsonable(view.evidence),
+        samples=[
+            CampaignSample(
+                id=s.id,
+                thread_id=s.thread_id,
+                title=s.title,
+                author=s.author,
+                posted_at=s.posted_at,
+                status=s.status,
+                version=s.version,
+                excerpt=s.excerpt,
+            )
+            for s in view.samples
+        ],
+        pending={str(k): v for k, v in view.pending.items()},
+    )
+
+
+def campaigns_page(page: CampaignPage) -> Page[CampaignRead]:
+    """A page of campaigns in the shape of every list (``counts`` stay out: a ``kind`` filter's
+    ``total`` gives them)."""
+    return Page(
+        items=[campaign_read(v) for v in page.items],
+        total=page.total,
+        next_cursor=page.next_cursor,
+    )
+
+
+def campaigns_all(views: list[CampaignView]) -> Page[CampaignRead]:
+    """Every campaign of a scan as one page (``POST /api/campaigns/scan``, ``--notify``)."""
+    return Page(items=[campaign_read(v) for v in views], total=len(views), next_cursor=None)
