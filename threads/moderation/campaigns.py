@@ -84,7 +84,7 @@ def list_campaigns(engine: Engine, query: CampaignQuery) -> list[CampaignView]:
         return describe(conn, clusters)
 
 
-#: the cursor kind of the campaign listing; campaigns on one page by default, at most
+#: the cursor kind of the campaign listing; campaigns on a page by default and at most
 CURSOR_KIND = "cg"
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -128,9 +128,7 @@ def page_campaigns(
         raise InvalidInput(f"limit must be from 1 to {MAX_LIMIT}, got {limit}", field="limit")
     after = None
     if cursor:
-        kind_index, size, digest = decode_cursor(
-            cursor, CURSOR_KIND, Part.INT, Part.INT, Part.HEX, hint=" with the same filters"
-        )
+        kind_index, size, digest = decode_cursor(cursor, CURSOR_KIND, Part.INT, Part.INT, Part.HEX)
         after = (kind_index, -size, digest)
     with engine.connect() as conn:
         _, clusters = _scan(conn, query)
