@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -218,3 +220,39 @@ def load(engine: Engine, corpus: Corpus, *, status: CommentStatus | None = None)
             ids[c.number] = row.id
         session.commit()
     return ids
+
+
+def plant_alias(
+    engine: Engine,
+    email: str,
+    names: Sequence[str],
+    bodies: Sequence[str],
+    *,
+    tag: str,
+    day: int,
+    first_position: int = 10_000,
+) -> set[int]:
+    """A new alias campaign in a loaded corpus: one e-mail under several ``names`` (the k-th
+    writing ``bodies[k]``), waiting on the first thread, ``day`` days after :data:`START`, with
+    keys of their own (``tag``) and positions from ``first_position`` on (clear of the
+    corpus's). Returns the new comments' ids."""
+    with Session(engine) as session:
+        thread_id = session.execute(sa.select(sa.func.min(Comment.thread_id))).scalar_one()
+        rows = [
+            Comment(
+                thread_id=thread_id,
+                position=first_position + k,
+                key=f"{tag}{k}",
+                author_name=name,
+                author_email=email,
+                author_key=author_key(email, name),
+                posted_at=START + timedelta(days=day, hours=k),
+                body=bodies[k],
+                status=CommentStatus.PENDING,
+                content_hash=f"{tag}{k:060d}",
+            )
+            for k, name in enumerate(names)
+        ]
+        session.add_all(rows)
+        session.commit()
+        return {r.id for r in rows if r.id is not None}

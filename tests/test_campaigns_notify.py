@@ -10,25 +10,22 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from litestar.testing import TestClient
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 from typer.testing import CliRunner
 
 from cli.app import app
 from tests.api_fixtures import Keys, assert_problem, make_keys
-from tests.campaign_builders import START, Corpus, build_corpus, load
+from tests.campaign_builders import Corpus, build_corpus, load, plant_alias
 from tests.webhook_receiver import HANG_GUARD, receiver
 from threads.api import create_app
 from threads.config import Settings
 from threads.db import session_scope
-from threads.identity import author_key
-from threads.models import CampaignNotice, Comment, CommentStatus, WebhookDelivery
+from threads.models import CampaignNotice, CommentStatus, WebhookDelivery
 from threads.moderation.audit import Actor
 from threads.moderation.campaigns import CampaignQuery, list_campaigns, notify_campaigns
 from threads.webhooks.delivery import deliver_due
@@ -77,30 +74,6 @@ def _count(engine: Engine, table: Any) -> int:
 def _notices(engine: Engine) -> dict[str, CampaignNotice]:
     with session_scope(engine) as session:
         return {n.campaign_id: n for n in session.scalars(sa.select(CampaignNotice))}
-
-
-def _plant_alias(engine: Engine, email: str, names: tuple[str, ...]) -> set[int]:
-    """A new alias campaign: one e-mail under several names, on the first thread."""
-    with Session(engine) as session:
-        thread_id = session.execute(sa.select(sa.func.min(Comment.thread_id))).scalar_one()
-        rows = [
-            Comment(
-                thread_id=thread_id,
-                position=10_000 + k,
-                key=f"late{k}",
-                author_name=name,
-                author_email=email,
-                author_key=author_key(email, name),
-                posted_at=START + timedelta(days=40, hours=k),
-                body=f"Comment number {k} from {name} about the sanctions and the oil price.",
-                status=CommentStatus.PENDING,
-                content_hash=f"late{k:060d}",
-            )
-            for k, name in enumerate(names)
-        ]
-        session.add_all(rows)
-        session.commit()
-        return {r.id for r in rows if r.id is not None}
 
 
 def _verified(secret: str, got: Any) -> dict[str, Any]:
@@ -167,7 +140,17 @@ def test_api_scan_announces_each_campaign_once_signed_and_delivered(
         assert _count(engine, WebhookDelivery) == len(ids)
 
         # a campaign that appears later is announced, alone
-        members = _plant_alias(engine, "late@puppet.example", ("Late One", "Late Two"))
+        members = plant_alias(
+            engine,
+            "late@puppet.example",
+            ("Late One", "Late Two"),
+            [
+                f"Comment number {k} from {name} about the sanctions and the oil price."
+                for k, name in enumerate(("Late One", "Late Two"))
+            ],
+            tag="late",
+            day=40,
+        )
         later = client.post(
             "/api/campaigns/scan", params={"kind": "alias"}, headers=Keys.header(keys.moderator)
         )

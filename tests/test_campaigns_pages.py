@@ -6,26 +6,22 @@ appears between two pages."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from litestar.testing import TestClient
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 from typer.testing import CliRunner
 
 from cli.app import app
 from tests.api_fixtures import Keys, assert_problem, make_keys
-from tests.campaign_builders import START, Corpus, build_corpus, load
+from tests.campaign_builders import Corpus, build_corpus, load, plant_alias
 from threads.analysis.campaigns import KINDS
 from threads.api import create_app
 from threads.config import Settings
 from threads.cursor import encode_cursor
 from threads.errors import InvalidInput
-from threads.identity import author_key
-from threads.models import Comment, CommentStatus
+from threads.models import CommentStatus
 from threads.moderation.campaigns import CampaignQuery, page_campaigns
 
 runner = CliRunner()
@@ -92,30 +88,6 @@ BODIES = (
 )
 
 
-def _plant_alias(engine: Engine, email: str, names: tuple[str, ...]) -> set[int]:
-    """A new alias campaign: one e-mail under several names, on the first thread."""
-    with Session(engine) as session:
-        thread_id = session.execute(sa.select(sa.func.min(Comment.thread_id))).scalar_one()
-        rows = [
-            Comment(
-                thread_id=thread_id,
-                position=20_000 + k,
-                key=f"page{k}",
-                author_name=name,
-                author_email=email,
-                author_key=author_key(email, name),
-                posted_at=START + timedelta(days=50, hours=k),
-                body=BODIES[k % len(BODIES)],
-                status=CommentStatus.PENDING,
-                content_hash=f"page{k:060d}",
-            )
-            for k, name in enumerate(names)
-        ]
-        session.add_all(rows)
-        session.commit()
-        return {r.id for r in rows if r.id is not None}
-
-
 def test_a_cursor_still_works_when_the_campaigns_are_computed_again(
     client: TestClient[Any], engine: Engine, loaded: dict[int, int]
 ) -> None:
@@ -124,7 +96,15 @@ def test_a_cursor_still_works_when_the_campaigns_are_computed_again(
     first = client.get("/api/campaigns", params={"limit": 2}, headers=viewer).json()
     assert [c["kind"] for c in first["items"]] == ["dup", "dup"]
     # a new campaign appears between two pages; it belongs after the first page (an alias)
-    members = _plant_alias(engine, "new@puppet.example", ("New One", "New Two", "New Three"))
+    members = plant_alias(
+        engine,
+        "new@puppet.example",
+        ("New One", "New Two", "New Three"),
+        BODIES,
+        tag="page",
+        day=50,
+        first_position=20_000,
+    )
     rest = _walk(client, viewer, limit=2, cursor=first["next_cursor"])
     walked = first["items"] + rest
     ids = [c["id"] for c in walked]
