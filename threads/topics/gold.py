@@ -18,13 +18,13 @@ content, so they are the same on every machine and in every process.
 from __future__ import annotations
 
 import os
-import threading
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import IO
 
 from threads.errors import InvalidInput
+from threads.once import BuiltOnce
 from threads.topics.learn import Example, LearnedModel, fit_models
 from threads.topics.taxonomy import Taxonomy, load_taxonomy
 
@@ -32,8 +32,8 @@ PREFIX = "builtin:"
 #: the shipped sets the default learned layer is trained on
 TRAINING_SETS = ("train", "labelled")
 
-_MODELS: dict[str, dict[str, LearnedModel]] = {}
-_FITTING = threading.Lock()
+#: the fitted layer per codebook content (fitted by one thread; the others wait for it)
+_MODELS: BuiltOnce[str, dict[str, LearnedModel]] = BuiltOnce(limit=8)
 
 
 def _folder() -> Traversable:
@@ -112,13 +112,7 @@ def shipped_examples(taxonomy: Taxonomy) -> list[Example]:
 def shipped_models(taxonomy: Taxonomy) -> dict[str, LearnedModel]:
     """The learned layer trained on the shipped sets for ``taxonomy`` (empty when it shares no
     topic id with the default codebook); fitted once per codebook content."""
-    key = taxonomy.content_hash
-    models = _MODELS.get(key)
-    if models is None:
-        with _FITTING:  # fitted by one thread; the others wait for it instead of fitting too
-            models = _MODELS.get(key)
-            if models is None:
-                if len(_MODELS) >= 8:
-                    _MODELS.clear()
-                models = _MODELS[key] = fit_models(shipped_examples(taxonomy), taxonomy)
+    models = _MODELS.get(
+        taxonomy.content_hash, lambda: fit_models(shipped_examples(taxonomy), taxonomy)
+    )
     return dict(models)

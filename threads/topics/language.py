@@ -17,11 +17,12 @@ the candidates) are both undetermined, not guessed.
 from __future__ import annotations
 
 import re
-import threading
 from functools import cache
 from importlib import metadata
 from itertools import islice
 from typing import Any
+
+from threads.once import BuiltOnce
 
 #: the code stored for text too short or too unclear to tell
 UND = "und"
@@ -53,24 +54,24 @@ SENTIMENT_LANGUAGES = frozenset({"en", UND})
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-_IDENTIFIER: list[Any] = []  # the loaded model, once there is one
-_LOADING = threading.Lock()
+#: the loaded model (one key), once a thread has needed it
+_IDENTIFIER: BuiltOnce[None, Any] = BuiltOnce(limit=1)
+
+
+def _load_identifier() -> Any:
+    # imported here: numpy and the model (about a second) only for runs that detect
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(sorted(SNOWBALL))
+    return identifier
 
 
 def _identifier() -> Any:
     """The model, loaded once per process: by the first thread that needs it, while any other
     thread waits (32 submissions arriving together on a fresh server each loaded it: 0.7 s of
     CPU apiece, under one interpreter lock)."""
-    if not _IDENTIFIER:
-        with _LOADING:
-            if not _IDENTIFIER:
-                # imported here: numpy and the model (about a second) only for runs that detect
-                from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-                identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-                identifier.set_languages(sorted(SNOWBALL))
-                _IDENTIFIER.append(identifier)
-    return _IDENTIFIER[0]
+    return _IDENTIFIER.get(None, _load_identifier)
 
 
 def detector_name() -> str:
